@@ -1,0 +1,5 @@
+//! Server functions, one module per domain. Each is thin: who is asking ->
+//! may they (the policy) -> do it -> typed error.
+
+pub mod accounts;
+pub mod office;

@@ -1,0 +1,57 @@
+//! Form fields that show the server's verdict next to the input it is about.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// A labelled input. When `error` names this field, its message appears
+/// under the input and the input is marked invalid for assistive tech.
+#[component]
+pub fn Field(
+    label: &'static str,
+    name: &'static str,
+    #[prop(default = "text")] kind: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let message_id = format!("{id}-message");
+    let message = move || error.get().filter(|e| e.field() == Some(name)).map(|e| e.to_string());
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                type=kind
+                name=name
+                autocomplete=autocomplete
+                aria-invalid=move || message().is_some().to_string()
+                aria-describedby=message_id.clone()
+            />
+            <p class="field-message" id=message_id class:field-error=move || message().is_some()>
+                {move || message().or(hint.map(str::to_string))}
+            </p>
+        </div>
+    }
+}
+
+/// The error of a form that is not about one field, announced when it appears.
+#[component]
+pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    let message = move || error.get().filter(|e| e.field().is_none()).map(|e| e.to_string());
+    view! {
+        <p class="form-error" role="alert" hidden=move || message().is_none()>
+            {message}
+        </p>
+    }
+}
+
+/// The error of the last submission of `action`, if it failed.
+pub fn action_error<S, T>(action: ServerAction<S>) -> Signal<Option<AppError>>
+where
+    S: leptos::server_fn::ServerFn<Output = T, Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+    T: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || action.value().get().and_then(Result::err))
+}

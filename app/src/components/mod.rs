@@ -1,0 +1,5 @@
+//! View pieces used by more than one page.
+
+pub mod avatar;
+pub mod form;
+pub mod top_bar;

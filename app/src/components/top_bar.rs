@@ -1,0 +1,32 @@
+use super::avatar::Avatar;
+use crate::api::accounts::SignOut;
+use crate::model::MemberSummary;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// The bar across the top of every member page: workspace, navigation, who
+/// is signed in, and Sign out.
+#[component]
+pub fn TopBar(workspace_name: String, me: MemberSummary) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    let is_admin = me.is_admin;
+    view! {
+        <header class="top-bar">
+            <a class="brand" href="/office">
+                <span class="brand-mark" aria-hidden="true"></span>
+                <span class="workspace-name">{workspace_name}</span>
+            </a>
+            <nav class="top-nav" aria-label="Main">
+                <A href="/office">"Office"</A>
+                <A href="/settings/workspace">{if is_admin { "Workspace settings" } else { "Members" }}</A>
+            </nav>
+            <div class="me">
+                <Avatar member=me.clone() />
+                <span class="me-name">{me.name.clone()}</span>
+                <ActionForm action=sign_out>
+                    <button type="submit" class="quiet">"Sign out"</button>
+                </ActionForm>
+            </div>
+        </header>
+    }
+}

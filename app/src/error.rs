@@ -1,0 +1,69 @@
+//! The one error type every server function returns.
+//!
+//! It crosses the wire intact (serde), so the browser can show the exact
+//! message and, for a bad form field, mark that field. Every message says what
+//! the person can do about it.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please sign in to continue.")]
+    NotSignedIn,
+    #[error("You are not allowed to do that.")]
+    Forbidden,
+    /// A form field failed validation; `field` is the input's name.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    #[error("That email and password do not match any member. Check both and try again.")]
+    WrongCredentials,
+    #[error("A member with the email {0} already exists.")]
+    EmailTaken(String),
+    #[error("This Anteroom already has a workspace. Sign in, or ask a workspace admin to add you.")]
+    WorkspaceExists,
+    #[error("{0} was not found. It may have been deleted.")]
+    NotFound(String),
+    /// Something failed on the server; the details are in the server log.
+    #[error("Something went wrong on the server. Please try again in a moment.")]
+    Internal,
+    /// The request never got a proper answer (network down, server restarting).
+    #[error("Could not reach the server ({0}). Check your connection and try again.")]
+    Unreachable(String),
+}
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        AppError::Invalid {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// The form field this error is about, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Unreachable(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        tracing::error!(%error, "database error");
+        AppError::Internal
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,63 @@
+//! Anteroom's shared crate: the pages, components and server functions that
+//! the server renders and the browser hydrates.
+
+pub mod api;
+pub mod components;
+pub mod error;
+#[cfg(feature = "hydrate")]
+pub mod live;
+pub mod model;
+pub mod pages;
+pub mod protocol;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+pub mod validate;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::SsrMode;
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/anteroom.css" />
+        <Title formatter=|page: String| if page.is_empty() { "Anteroom".to_string() } else { format!("{page} · Anteroom") } />
+        <Router>
+            <Routes fallback=pages::not_found::NotFoundPage>
+                <Route path=path!("") view=pages::home::HomePage ssr=SsrMode::Async />
+                <Route path=path!("signin") view=pages::auth::SignInPage />
+                <Route path=path!("signup") view=pages::auth::SignUpPage ssr=SsrMode::Async />
+                <Route path=path!("office") view=pages::office::OfficePage ssr=SsrMode::Async />
+                <Route
+                    path=path!("settings/workspace")
+                    view=pages::settings::workspace::WorkspaceSettingsPage
+                    ssr=SsrMode::Async
+                />
+            </Routes>
+        </Router>
+    }
+}

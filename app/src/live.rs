@@ -1,0 +1,124 @@
+//! The browser end of the live-event socket: connects, hands every event to
+//! the page, and reconnects with backoff when the connection drops (the
+//! server sends a fresh snapshot on every connection, so nothing is missed).
+
+use crate::protocol::{LIVE_PATH, LiveEvent};
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+use std::time::Duration;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{MessageEvent, WebSocket};
+
+/// Whether the page currently hears live events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkStatus {
+    Connected,
+    Reconnecting,
+}
+
+const FIRST_RETRY: Duration = Duration::from_millis(300);
+const LONGEST_RETRY: Duration = Duration::from_secs(10);
+
+/// An open (or reopening) live socket. Dropping it does not close it; call
+/// [`LiveConnection::close`] when the page goes away.
+pub struct LiveConnection {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    socket: RefCell<Option<WebSocket>>,
+    /// Kept alive as long as the socket they are attached to.
+    handlers: RefCell<Vec<Closure<dyn FnMut(JsValue)>>>,
+    closed_by_page: Cell<bool>,
+    failed_attempts: Cell<u32>,
+    on_event: Box<dyn Fn(LiveEvent)>,
+    on_status: Box<dyn Fn(LinkStatus)>,
+}
+
+impl LiveConnection {
+    pub fn open(on_event: impl Fn(LiveEvent) + 'static, on_status: impl Fn(LinkStatus) + 'static) -> Self {
+        let inner = Rc::new(Inner {
+            socket: RefCell::new(None),
+            handlers: RefCell::new(Vec::new()),
+            closed_by_page: Cell::new(false),
+            failed_attempts: Cell::new(0),
+            on_event: Box::new(on_event),
+            on_status: Box::new(on_status),
+        });
+        connect(&inner);
+        LiveConnection { inner }
+    }
+
+    pub fn close(&self) {
+        self.inner.closed_by_page.set(true);
+        if let Some(socket) = self.inner.socket.borrow_mut().take() {
+            let _ = socket.close();
+        }
+        self.inner.handlers.borrow_mut().clear();
+    }
+}
+
+fn socket_url() -> Option<String> {
+    let location = web_sys::window()?.location();
+    let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+    Some(format!("{scheme}://{}{LIVE_PATH}", location.host().ok()?))
+}
+
+fn connect(inner: &Rc<Inner>) {
+    if inner.closed_by_page.get() {
+        return;
+    }
+    let Some(socket) = socket_url().and_then(|url| WebSocket::new(&url).ok()) else {
+        retry_later(inner);
+        return;
+    };
+    let weak = Rc::downgrade(inner);
+    let on_open = handler(&weak, |inner, _| {
+        inner.failed_attempts.set(0);
+        (inner.on_status)(LinkStatus::Connected);
+    });
+    let on_message = handler(&weak, |inner, event| {
+        let text = event.dyn_into::<MessageEvent>().ok().and_then(|message| message.data().as_string());
+        match text.map(|text| serde_json::from_str::<LiveEvent>(&text)) {
+            Some(Ok(event)) => (inner.on_event)(event),
+            other => leptos::logging::warn!("ignoring an unreadable live event: {other:?}"),
+        }
+    });
+    let on_close = handler(&weak, |inner, _| {
+        if !inner.closed_by_page.get() {
+            (inner.on_status)(LinkStatus::Reconnecting);
+            retry_later(inner);
+        }
+    });
+    socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    *inner.handlers.borrow_mut() = vec![on_open, on_message, on_close];
+    *inner.socket.borrow_mut() = Some(socket);
+}
+
+fn handler(weak: &Weak<Inner>, body: impl Fn(&Rc<Inner>, JsValue) + 'static) -> Closure<dyn FnMut(JsValue)> {
+    let weak = weak.clone();
+    Closure::new(move |event: JsValue| {
+        if let Some(inner) = weak.upgrade() {
+            body(&inner, event);
+        }
+    })
+}
+
+/// Backs off 0.3 s, 0.6 s, 1.2 s ... up to 10 s between attempts.
+fn retry_later(inner: &Rc<Inner>) {
+    let attempts = inner.failed_attempts.get();
+    inner.failed_attempts.set(attempts.saturating_add(1));
+    let delay = FIRST_RETRY.saturating_mul(1 << attempts.min(6)).min(LONGEST_RETRY);
+    let weak = Rc::downgrade(inner);
+    leptos::prelude::set_timeout(
+        move || {
+            if let Some(inner) = weak.upgrade() {
+                connect(&inner);
+            }
+        },
+        delay,
+    );
+}

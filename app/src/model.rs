@@ -1,0 +1,145 @@
+//! Types that cross the wire between server and browser.
+//!
+//! Ids are newtypes so a room id can never be passed where a member id is
+//! expected.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(transparent))]
+        pub struct $name(pub i64);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A workspace: one team's office, channels and members.
+    WorkspaceId
+);
+id_type!(
+    /// A workspace member (someone with an account).
+    MemberId
+);
+id_type!(
+    /// A group of members, used to grant access to many at once.
+    TeamId
+);
+id_type!(
+    /// A meeting or text channel.
+    ChannelId
+);
+id_type!(
+    /// A room of the virtual office.
+    RoomId
+);
+
+/// What the browser may know about a member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct MemberSummary {
+    pub id: MemberId,
+    pub name: String,
+    pub email: String,
+    pub is_admin: bool,
+}
+
+impl MemberSummary {
+    /// One or two letters for an avatar: "Ada Lovelace" -> "AL".
+    pub fn initials(&self) -> String {
+        self.name
+            .split_whitespace()
+            .filter_map(|word| word.chars().next())
+            .take(2)
+            .flat_map(char::to_uppercase)
+            .collect()
+    }
+}
+
+/// A room of the virtual office, placed on the map.
+///
+/// Position and size are in map units: the map is [`MAP_WIDTH`] by
+/// [`MAP_HEIGHT`] and scales to the screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Room {
+    pub id: RoomId,
+    pub name: String,
+    pub x: i64,
+    pub y: i64,
+    pub width: i64,
+    pub height: i64,
+}
+
+pub const MAP_WIDTH: i64 = 1000;
+pub const MAP_HEIGHT: i64 = 600;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(type_name = "TEXT", rename_all = "lowercase"))]
+pub enum ChannelKind {
+    /// Has a call that guests can join through an external link.
+    Meeting,
+    /// Text conversation for members only.
+    Text,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Channel {
+    pub id: ChannelId,
+    pub name: String,
+    pub kind: ChannelKind,
+}
+
+/// Where an online member is: in a room, or in the open lobby (`room: None`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Presence {
+    pub member: MemberSummary,
+    pub room: Option<RoomId>,
+}
+
+/// Everything the office screen needs on first paint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Office {
+    pub workspace_name: String,
+    pub me: MemberSummary,
+    pub rooms: Vec<Room>,
+    pub channels: Vec<Channel>,
+    pub people: Vec<Presence>,
+}
+
+/// Where the front door sends someone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Landing {
+    /// Signed in: straight to the office.
+    Office,
+    /// A workspace exists: sign in.
+    SignIn,
+    /// A fresh install: create the workspace.
+    SignUp,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_take_first_letters_of_two_words() {
+        let member = |name: &str| MemberSummary {
+            id: MemberId(1),
+            name: name.into(),
+            email: "a@example.com".into(),
+            is_admin: false,
+        };
+        assert_eq!(member("Ada Lovelace").initials(), "AL");
+        assert_eq!(member("grace").initials(), "G");
+        assert_eq!(member("Jean Luc Picard").initials(), "JL");
+    }
+}

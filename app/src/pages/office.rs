@@ -1,0 +1,260 @@
+//! The virtual office: a map of rooms with who is inside, the open lobby,
+//! and the workspace's channels. Updates live as people walk around.
+
+use crate::api::office::{load_office, walk_into, walk_out};
+use crate::components::avatar::Avatar;
+use crate::components::top_bar::TopBar;
+use crate::error::AppError;
+use crate::model::{Channel, ChannelKind, MAP_HEIGHT, MAP_WIDTH, MemberId, Office, Presence, Room, RoomId};
+use crate::protocol::{LiveEvent, upsert};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+#[component]
+pub fn OfficePage() -> impl IntoView {
+    let office = Resource::new(|| (), |_| load_office());
+    view! {
+        <Title text="Office" />
+        <Suspense fallback=|| view! { <div class="page-loading" aria-busy="true"></div> }>
+            {move || Suspend::new(async move {
+                match office.await {
+                    Ok(office) => view! { <OfficeView office /> }.into_any(),
+                    Err(AppError::NotSignedIn) => view! { <Redirect path="/signin" /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// A whole-page error with what to do about it.
+#[component]
+pub fn ErrorPanel(error: AppError) -> impl IntoView {
+    view! {
+        <main class="centered-page">
+            <section class="card narrow" role="alert">
+                <h1>"This page could not load"</h1>
+                <p>{error.to_string()}</p>
+                <a class="button primary" href="">"Try again"</a>
+            </section>
+        </main>
+    }
+}
+
+#[component]
+fn OfficeView(office: Office) -> impl IntoView {
+    let Office { workspace_name, me, rooms, channels, people } = office;
+    let people = RwSignal::new(people);
+    let me_id = me.id;
+    let my_room = Memo::new(move |_| people.with(|list| room_of(list, me_id)));
+    // None until the first connection: nothing to warn about yet.
+    let live = RwSignal::new(None::<bool>);
+    let walk_error = RwSignal::new(None::<AppError>);
+    listen_live(people, live);
+
+    let walk = Callback::new(move |room: Option<RoomId>| {
+        spawn_local(async move {
+            let result = match room {
+                Some(room) => walk_into(room).await,
+                None => walk_out().await,
+            };
+            match result {
+                Ok(presence) => {
+                    walk_error.set(None);
+                    people.update(|list| upsert(list, presence));
+                }
+                Err(error) => walk_error.set(Some(error)),
+            }
+        });
+    });
+
+    view! {
+        <div class="app-shell">
+            <TopBar workspace_name me />
+            <ChannelSidebar channels />
+            <main
+                class="office"
+                aria-labelledby="office-title"
+                data-live=move || match live.get() {
+                    None => "connecting",
+                    Some(true) => "connected",
+                    Some(false) => "reconnecting",
+                }
+            >
+                <div class="office-heading">
+                    <h1 id="office-title">"Office"</h1>
+                    <p class="live-status" role="status">
+                        {move || {
+                            if live.get() == Some(false) { "Reconnecting… the map may be out of date." } else { "" }
+                        }}
+                    </p>
+                </div>
+                <p class="form-error" role="alert" hidden=move || walk_error.get().is_none()>
+                    {move || walk_error.get().map(|e| e.to_string())}
+                </p>
+                <div class="map" style=format!("aspect-ratio: {MAP_WIDTH} / {MAP_HEIGHT}")>
+                    {rooms
+                        .into_iter()
+                        .map(|room| view! { <RoomCard room people my_room walk /> })
+                        .collect_view()}
+                </div>
+                <Lobby people my_room walk />
+            </main>
+        </div>
+    }
+}
+
+fn room_of(people: &[Presence], member: MemberId) -> Option<RoomId> {
+    people.iter().find(|p| p.member.id == member).and_then(|p| p.room)
+}
+
+/// Opens the live socket once the page runs in the browser and closes it when
+/// the page goes away.
+fn listen_live(people: RwSignal<Vec<Presence>>, live: RwSignal<Option<bool>>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use crate::live::{LinkStatus, LiveConnection};
+        let connection = StoredValue::new_local(None::<LiveConnection>);
+        Effect::new(move |_| {
+            let opened = LiveConnection::open(
+                move |event: LiveEvent| people.update(|list| event.apply_to(list)),
+                move |status| live.set(Some(status == LinkStatus::Connected)),
+            );
+            connection.set_value(Some(opened));
+        });
+        on_cleanup(move || {
+            connection.update_value(|connection| {
+                if let Some(connection) = connection.take() {
+                    connection.close();
+                }
+            })
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (people, live, std::marker::PhantomData::<LiveEvent>);
+}
+
+#[component]
+fn RoomCard(
+    room: Room,
+    people: RwSignal<Vec<Presence>>,
+    my_room: Memo<Option<RoomId>>,
+    walk: Callback<Option<RoomId>>,
+) -> impl IntoView {
+    let Room { id, name, x, y, width, height } = room;
+    let title_id = format!("room-{id}-title");
+    let inside = move || my_room.get() == Some(id);
+    let occupants = move || people.with(|list| list.iter().filter(|p| p.room == Some(id)).cloned().collect::<Vec<_>>());
+    let place = format!(
+        "left: {}%; top: {}%; width: {}%; height: {}%",
+        x as f64 * 100.0 / MAP_WIDTH as f64,
+        y as f64 * 100.0 / MAP_HEIGHT as f64,
+        width as f64 * 100.0 / MAP_WIDTH as f64,
+        height as f64 * 100.0 / MAP_HEIGHT as f64,
+    );
+    let room_name = name.clone();
+    view! {
+        <section class="room" class:room-mine=inside style=place aria-labelledby=title_id.clone() data-room-id=id.0>
+            <header class="room-title-bar">
+                <h2 id=title_id>{name.clone()}</h2>
+                <span class="room-count" aria-label=move || format!("{} inside", occupants().len())>
+                    {move || occupants().len()}
+                </span>
+                // Room actions (the guest invite link) go here.
+                <div class="room-actions"></div>
+            </header>
+            <ul class="occupants" aria-label=format!("People in {name}")>
+                <For each=occupants key=|p| p.member.id let(person)>
+                    <li class="occupant">
+                        <Avatar member=person.member.clone() />
+                        <span class="occupant-name">{person.member.name.clone()}</span>
+                    </li>
+                </For>
+            </ul>
+            <div class="room-footer">
+                {move || {
+                    if inside() {
+                        view! {
+                            <button class="quiet" on:click=move |_| walk.run(None)>
+                                "Leave room"
+                            </button>
+                        }
+                            .into_any()
+                    } else {
+                        let label = format!("Enter {room_name}");
+                        view! {
+                            <button class="primary small" aria-label=label on:click=move |_| walk.run(Some(id))>
+                                "Enter"
+                            </button>
+                        }
+                            .into_any()
+                    }
+                }}
+            </div>
+        </section>
+    }
+}
+
+/// Everyone online who is not in a room.
+#[component]
+fn Lobby(people: RwSignal<Vec<Presence>>, my_room: Memo<Option<RoomId>>, walk: Callback<Option<RoomId>>) -> impl IntoView {
+    let in_lobby = move || people.with(|list| list.iter().filter(|p| p.room.is_none()).cloned().collect::<Vec<_>>());
+    view! {
+        <section class="lobby" aria-labelledby="lobby-title">
+            <header class="lobby-header">
+                <h2 id="lobby-title">"Open lobby"</h2>
+                <Show when=move || my_room.get().is_some()>
+                    <button class="quiet" on:click=move |_| walk.run(None)>"Step out to the lobby"</button>
+                </Show>
+            </header>
+            <ul class="occupants" aria-label="People in the open lobby">
+                <For each=in_lobby key=|p| p.member.id let(person)>
+                    <li class="occupant">
+                        <Avatar member=person.member.clone() />
+                        <span class="occupant-name">{person.member.name.clone()}</span>
+                    </li>
+                </For>
+            </ul>
+            <Show when=move || in_lobby().is_empty()>
+                <p class="muted small">"Nobody is in the lobby."</p>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn ChannelSidebar(channels: Vec<Channel>) -> impl IntoView {
+    let (meetings, texts): (Vec<Channel>, Vec<Channel>) =
+        channels.into_iter().partition(|channel| channel.kind == ChannelKind::Meeting);
+    let list = |title: &'static str, channels: Vec<Channel>| {
+        view! {
+            <h2 class="sidebar-heading">{title}</h2>
+            <ul class="channel-list">
+                {channels
+                    .into_iter()
+                    .map(|channel| {
+                        let (icon, kind) = match channel.kind {
+                            ChannelKind::Meeting => ("▶", "meeting channel"),
+                            ChannelKind::Text => ("#", "text channel"),
+                        };
+                        view! {
+                            <li class="channel">
+                                <span class="channel-icon" aria-hidden="true">{icon}</span>
+                                <span>{channel.name}</span>
+                                <span class="visually-hidden">{format!(" ({kind})")}</span>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+    };
+    view! {
+        <nav class="sidebar" aria-label="Channels">
+            {list("Meeting channels", meetings)}
+            {list("Text channels", texts)}
+        </nav>
+    }
+}

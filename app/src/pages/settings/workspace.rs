@@ -1,0 +1,129 @@
+//! Workspace settings: the member list, and for admins, adding members.
+
+use crate::api::accounts::{AddMember, list_members, me};
+use crate::api::office::load_office;
+use crate::components::avatar::Avatar;
+use crate::components::form::{Field, FormError, action_error};
+use crate::components::top_bar::TopBar;
+use crate::error::AppError;
+use crate::pages::office::ErrorPanel;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+#[component]
+pub fn WorkspaceSettingsPage() -> impl IntoView {
+    let header = Resource::new(|| (), |_| async { Ok::<_, AppError>((load_office().await?.workspace_name, me().await?)) });
+    view! {
+        <Title text="Workspace settings" />
+        <Suspense fallback=|| view! { <div class="page-loading" aria-busy="true"></div> }>
+            {move || Suspend::new(async move {
+                match header.await {
+                    Ok((workspace_name, me)) => {
+                        let is_admin = me.is_admin;
+                        view! {
+                            <div class="app-shell no-sidebar">
+                                <TopBar workspace_name me />
+                                <main class="settings" aria-labelledby="settings-title">
+                                    <h1 id="settings-title">
+                                        {if is_admin { "Workspace settings" } else { "Members" }}
+                                    </h1>
+                                    <Members is_admin />
+                                </main>
+                            </div>
+                        }
+                            .into_any()
+                    }
+                    Err(AppError::NotSignedIn) => view! { <Redirect path="/signin" /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Members(is_admin: bool) -> impl IntoView {
+    let add = ServerAction::<AddMember>::new();
+    let members = Resource::new(move || add.version().get(), |_| list_members());
+    let error = action_error(add);
+    let added = move || add.value().get().and_then(Result::ok);
+    view! {
+        <section class="card" aria-labelledby="members-title">
+            <h2 id="members-title">"Members"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading members…"</p> }>
+                {move || Suspend::new(async move {
+                    match members.await {
+                        Ok(list) => {
+                            view! {
+                                <table class="member-table">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Name"</th>
+                                            <th scope="col">"Email"</th>
+                                            <th scope="col">"Role"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list
+                                            .into_iter()
+                                            .map(|member| {
+                                                let role = if member.is_admin { "Workspace admin" } else { "Member" };
+                                                view! {
+                                                    <tr>
+                                                        <td class="member-name">
+                                                            <Avatar member=member.clone() />
+                                                            {member.name.clone()}
+                                                        </td>
+                                                        <td>{member.email.clone()}</td>
+                                                        <td>{role}</td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+        <Show
+            when=move || is_admin
+            fallback=|| view! { <p class="muted">"Only workspace admins can add members."</p> }
+        >
+            <section class="card" aria-labelledby="add-member-title">
+                <h2 id="add-member-title">"Add a member"</h2>
+                <p class="muted small">
+                    "Choose a first password and pass it on to them; they sign in with their email and that password."
+                </p>
+                <ActionForm action=add attr:novalidate=true attr:class="stack">
+                    <FormError error />
+                    <Field label="Name" name="name" autocomplete="off" error />
+                    <Field label="Email address" name="email" kind="email" autocomplete="off" error />
+                    <Field
+                        label="First password"
+                        name="password"
+                        kind="password"
+                        autocomplete="new-password"
+                        hint="At least 8 characters."
+                        error
+                    />
+                    <label class="checkbox">
+                        <input type="checkbox" name="is_admin" value="on" />
+                        "Workspace admin (can add members and manage every inbox)"
+                    </label>
+                    <button type="submit" class="primary" disabled=move || add.pending().get()>
+                        "Add member"
+                    </button>
+                    <p class="form-success" role="status">
+                        {move || added().map(|member| format!("{} can now sign in as {}.", member.name, member.email))}
+                    </p>
+                </ActionForm>
+            </section>
+        </Show>
+    }
+}

@@ -1,0 +1,45 @@
+//! Who is asking: turns a request's session cookie into a [`Principal`].
+
+use super::policy::Principal;
+use super::sessions::{self, SessionToken};
+use super::{accounts, db::Db, state::AppState};
+use crate::error::AppError;
+
+/// The principal behind a request with these headers.
+pub async fn principal_from_headers(db: &Db, headers: &http::HeaderMap) -> Result<Principal, AppError> {
+    let Some(token) = SessionToken::from_headers(headers) else {
+        return Ok(Principal::Anonymous);
+    };
+    let Some(member_id) = sessions::member_of(db, &token).await? else {
+        return Ok(Principal::Anonymous);
+    };
+    Ok(accounts::member(db, member_id).await?.map_or(Principal::Anonymous, Principal::Member))
+}
+
+/// The principal behind the server function call being handled.
+pub async fn principal(state: &AppState) -> Result<Principal, AppError> {
+    let parts = leptos::prelude::use_context::<http::request::Parts>().ok_or_else(|| {
+        tracing::error!("server function called without request parts in context");
+        AppError::Internal
+    })?;
+    principal_from_headers(&state.db, &parts.headers).await
+}
+
+/// The session token of the request being handled, if any.
+pub fn request_session_token() -> Option<SessionToken> {
+    leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| SessionToken::from_headers(&parts.headers))
+}
+
+/// Signs `member` in on the response being built: a new session and its cookie.
+pub async fn start_session(state: &AppState, member: crate::model::MemberId) -> Result<(), AppError> {
+    let token = sessions::create(&state.db, member).await?;
+    set_cookie(&token.set_cookie(state.settings.secure_cookies()))
+}
+
+/// Adds a `Set-Cookie` header to the server function's response.
+pub fn set_cookie(value: &str) -> Result<(), AppError> {
+    let response = leptos::prelude::use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)?;
+    let value = http::HeaderValue::from_str(value).map_err(|_| AppError::Internal)?;
+    response.append_header(http::header::SET_COOKIE, value);
+    Ok(())
+}

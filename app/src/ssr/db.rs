@@ -1,0 +1,129 @@
+//! Opening the database and applying migrations.
+//!
+//! SQLite in WAL mode is the embedded default: one file, readers never wait
+//! for the writer. Migrations run at every start, so a new version of the
+//! server upgrades the file it finds.
+
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub type Db = sqlx::SqlitePool;
+
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("DATABASE_URL {url:?} is not a SQLite URL such as sqlite://data/anteroom.db: {source}")]
+    BadUrl { url: String, source: sqlx::Error },
+    #[error("could not create the database folder {folder}: {source}")]
+    Folder { folder: String, source: std::io::Error },
+    #[error("could not open the database {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("could not apply the database migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Opens (creating if needed) the database at `url` and brings its schema up
+/// to date.
+pub async fn open(url: &str) -> Result<Db, OpenError> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|source| OpenError::BadUrl { url: url.into(), source })?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    if let Some(folder) = options.get_filename().parent() {
+        if !folder.as_os_str().is_empty() {
+            std::fs::create_dir_all(folder).map_err(|source| OpenError::Folder {
+                folder: folder.display().to_string(),
+                source,
+            })?;
+        }
+    }
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await
+        .map_err(|source| OpenError::Connect { url: url.into(), source })?;
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+/// Current time in unix seconds, the unit every timestamp column uses.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+/// A fresh, migrated database in a temporary file, for tests.
+#[cfg(test)]
+pub async fn open_for_test() -> (Db, TestDir) {
+    let dir = TestDir::new();
+    let url = format!("sqlite://{}/test.db", dir.0.display());
+    (open(&url).await.expect("test database opens"), dir)
+}
+
+/// A temporary folder removed when dropped.
+#[cfg(test)]
+pub struct TestDir(pub std::path::PathBuf);
+
+#[cfg(test)]
+impl TestDir {
+    fn new() -> Self {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "anteroom-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&path).expect("temp dir");
+        TestDir(path)
+    }
+}
+
+#[cfg(test)]
+impl Drop for TestDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn open_creates_the_folder_and_applies_migrations_in_wal_mode() {
+        let (db, dir) = open_for_test().await;
+        assert!(dir.0.join("test.db").exists());
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&db).await.unwrap();
+        assert_eq!(mode, "wal");
+        let tables: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+                .fetch_all(&db)
+                .await
+                .unwrap();
+        for expected in ["channels", "members", "rooms", "sessions", "team_members", "teams", "workspaces"] {
+            assert!(tables.iter().any(|t| t == expected), "missing table {expected}: {tables:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn opening_twice_is_harmless() {
+        let (db, dir) = open_for_test().await;
+        db.close().await;
+        let url = format!("sqlite://{}/test.db", dir.0.display());
+        open(&url).await.expect("reopening an up-to-date database works");
+    }
+
+    #[tokio::test]
+    async fn a_bad_url_names_the_problem() {
+        let error = open("postgres-ish://nowhere").await.unwrap_err();
+        assert!(error.to_string().contains("not a SQLite URL"), "{error}");
+    }
+}

@@ -1,0 +1,13 @@
+//! What only the server has: the database, sessions, the access policy and
+//! the live presence hub. Compiled with the `ssr` feature only.
+
+pub mod accounts;
+pub mod auth;
+pub mod db;
+pub mod office;
+pub mod passwords;
+pub mod policy;
+pub mod presence;
+pub mod seed;
+pub mod sessions;
+pub mod state;

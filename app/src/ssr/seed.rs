@@ -1,0 +1,107 @@
+//! Demo data for a fresh install, so a newcomer can try every screen at once.
+//! Only ever written into an empty database; production turns it off.
+
+use super::accounts::{self, NewMember};
+use super::db::{Db, now};
+use super::{office, passwords};
+use crate::error::AppError;
+use crate::model::{ChannelKind, MemberId, WorkspaceId};
+
+pub const DEMO_WORKSPACE: &str = "Acme Studio";
+/// Every demo member signs in with this password.
+pub const DEMO_PASSWORD: &str = "anteroom-demo";
+/// (name, email, workspace admin)
+pub const DEMO_MEMBERS: &[(&str, &str, bool)] = &[
+    ("Ada Lovelace", "ada@example.com", true),
+    ("Grace Hopper", "grace@example.com", false),
+    ("Alan Turing", "alan@example.com", false),
+    ("Katherine Johnson", "katherine@example.com", false),
+];
+const DEMO_ROOMS: &[office::RoomPlan<'static>] = &[
+    ("Design Review", 40, 40, 440, 250),
+    ("Engineering", 520, 40, 440, 250),
+    ("Coffee Corner", 40, 330, 280, 230),
+    ("Focus Booth", 360, 330, 260, 230),
+    ("Boardroom", 660, 330, 300, 230),
+];
+const DEMO_CHANNELS: &[(&str, ChannelKind)] = &[
+    ("client-calls", ChannelKind::Meeting),
+    ("interviews", ChannelKind::Meeting),
+    ("general", ChannelKind::Text),
+    ("random", ChannelKind::Text),
+];
+/// (team, emails of its members)
+const DEMO_TEAMS: &[(&str, &[&str])] = &[
+    ("Design", &["ada@example.com", "grace@example.com"]),
+    ("Engineering", &["alan@example.com", "grace@example.com", "katherine@example.com"]),
+];
+
+/// Seeds the demo workspace if the database has no workspace yet. Returns
+/// whether it did.
+pub async fn seed_demo_if_empty(db: &Db) -> Result<bool, AppError> {
+    if accounts::workspace_exists(db).await? {
+        return Ok(false);
+    }
+    let password_hash = passwords::hash(DEMO_PASSWORD.to_string()).await?;
+    let mut members = Vec::new();
+    let mut workspace = None;
+    for &(name, email, is_admin) in DEMO_MEMBERS {
+        let new = NewMember { name, email, password_hash: &password_hash, is_admin };
+        let member = match workspace {
+            None => {
+                let (created, member) = accounts::create_workspace(db, DEMO_WORKSPACE, new).await?;
+                workspace = Some(created);
+                member
+            }
+            Some(workspace) => accounts::add_member(db, workspace, new).await?,
+        };
+        members.push(member);
+    }
+    let workspace = workspace.expect("DEMO_MEMBERS is not empty");
+    office::create_rooms(db, workspace, DEMO_ROOMS).await?;
+    office::create_channels(db, workspace, DEMO_CHANNELS).await?;
+    for (team, emails) in DEMO_TEAMS {
+        let ids: Vec<MemberId> = members.iter().filter(|m| emails.contains(&m.email.as_str())).map(|m| m.id).collect();
+        create_team(db, workspace, team, &ids).await?;
+    }
+    Ok(true)
+}
+
+async fn create_team(db: &Db, workspace: WorkspaceId, name: &str, members: &[MemberId]) -> Result<(), sqlx::Error> {
+    let team: i64 = sqlx::query_scalar("INSERT INTO teams (workspace_id, name, created_at) VALUES ($1, $2, $3) RETURNING id")
+        .bind(workspace)
+        .bind(name)
+        .bind(now())
+        .fetch_one(db)
+        .await?;
+    for member in members {
+        sqlx::query("INSERT INTO team_members (team_id, member_id) VALUES ($1, $2)")
+            .bind(team)
+            .bind(member)
+            .execute(db)
+            .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ssr::db::open_for_test;
+
+    #[tokio::test]
+    async fn seeds_once_with_members_who_can_sign_in() {
+        let (db, _dir) = open_for_test().await;
+        assert!(seed_demo_if_empty(&db).await.unwrap());
+        assert!(!seed_demo_if_empty(&db).await.unwrap(), "a second start leaves the data alone");
+
+        let (ada, hash) = accounts::member_with_password(&db, "ada@example.com").await.unwrap().unwrap();
+        assert!(ada.is_admin);
+        assert!(passwords::verify(DEMO_PASSWORD.into(), hash).await);
+        assert_eq!(accounts::members(&db, ada.workspace_id).await.unwrap().len(), DEMO_MEMBERS.len());
+        assert_eq!(office::rooms(&db, ada.workspace_id).await.unwrap().len(), DEMO_ROOMS.len());
+        assert_eq!(office::channels(&db, ada.workspace_id).await.unwrap().len(), DEMO_CHANNELS.len());
+        let team_rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM team_members").fetch_one(&db).await.unwrap();
+        assert_eq!(team_rows, 5);
+    }
+}

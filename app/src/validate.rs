@@ -1,0 +1,96 @@
+//! Field rules shared by the browser (instant feedback) and the server (the
+//! rule that counts). Each returns the cleaned value or an error naming the field.
+
+use crate::error::AppError;
+
+pub const MAX_NAME_CHARS: usize = 80;
+pub const MAX_EMAIL_CHARS: usize = 254;
+pub const MIN_PASSWORD_CHARS: usize = 8;
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+/// A display name: trimmed, not empty, at most [`MAX_NAME_CHARS`].
+pub fn name(field: &str, label: &str, raw: &str) -> Result<String, AppError> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Err(AppError::invalid(field, format!("{label} is required.")));
+    }
+    if value.chars().count() > MAX_NAME_CHARS {
+        return Err(AppError::invalid(
+            field,
+            format!("{label} can be at most {MAX_NAME_CHARS} characters."),
+        ));
+    }
+    Ok(value.to_string())
+}
+
+/// An email address: trimmed, lower-cased, syntactically valid.
+pub fn email(field: &str, raw: &str) -> Result<String, AppError> {
+    let value = raw.trim().to_lowercase();
+    if value.is_empty() {
+        return Err(AppError::invalid(field, "Email address is required."));
+    }
+    if value.chars().count() > MAX_EMAIL_CHARS {
+        return Err(AppError::invalid(
+            field,
+            format!("Email address can be at most {MAX_EMAIL_CHARS} characters."),
+        ));
+    }
+    // Requires a dot in the domain too: "jane@localhost" is valid RFC 5322
+    // but almost always a typo in a form like ours.
+    let valid = email_address::EmailAddress::is_valid(&value)
+        && value.rsplit_once('@').is_some_and(|(_, domain)| domain.contains('.'));
+    if !valid {
+        return Err(AppError::invalid(
+            field,
+            format!("\u{201c}{value}\u{201d} is not a valid email address, for example jane@example.com."),
+        ));
+    }
+    Ok(value)
+}
+
+/// A new password: long enough to resist guessing, short enough to hash quickly.
+pub fn new_password(field: &str, raw: &str) -> Result<String, AppError> {
+    let count = raw.chars().count();
+    if count < MIN_PASSWORD_CHARS {
+        return Err(AppError::invalid(
+            field,
+            format!("Password must be at least {MIN_PASSWORD_CHARS} characters."),
+        ));
+    }
+    if count > MAX_PASSWORD_CHARS {
+        return Err(AppError::invalid(
+            field,
+            format!("Password can be at most {MAX_PASSWORD_CHARS} characters."),
+        ));
+    }
+    Ok(raw.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(name("name", "Name", "  Ada ").unwrap(), "Ada");
+        assert_eq!(name("name", "Name", "   ").unwrap_err().field(), Some("name"));
+        let long = "x".repeat(MAX_NAME_CHARS + 1);
+        assert!(name("name", "Name", &long).is_err());
+        assert!(name("name", "Name", &long[1..]).is_ok());
+    }
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(email("email", " Ada@Example.COM ").unwrap(), "ada@example.com");
+        for bad in ["", "ada", "ada@", "@example.com", "ada@localhost", "a b@example.com"] {
+            assert!(email("email", bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn passwords_have_a_length_window() {
+        assert!(new_password("password", "short").is_err());
+        assert!(new_password("password", "long enough").is_ok());
+        assert!(new_password("password", &"p".repeat(MAX_PASSWORD_CHARS + 1)).is_err());
+    }
+}

@@ -1,0 +1,82 @@
+import { test, expect, hydrated, DEMO_PASSWORD } from './fixtures';
+
+test.describe('a fresh install', () => {
+  test.use({ demo: false });
+
+  test('the first visitor creates the workspace, signs out, and signs back in', async ({ page, server }) => {
+    await page.goto(server.url);
+    await expect(page).toHaveURL(/\/signup$/);
+    await hydrated(page);
+
+    await page.getByRole('button', { name: 'Create workspace' }).click();
+    await expect(page.getByText('Workspace name is required.')).toBeVisible();
+    await expect(page.getByLabel('Workspace name')).toHaveAttribute('aria-invalid', 'true');
+
+    await page.getByLabel('Workspace name').fill('Northwind');
+    await page.getByLabel('Your name').fill('Nina Northwind');
+    await page.getByLabel('Email address').fill('nina@northwind');
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Create workspace' }).click();
+    await expect(page.getByText('is not a valid email address')).toBeVisible();
+
+    await page.getByLabel('Email address').fill('nina@northwind.test');
+    await page.getByRole('button', { name: 'Create workspace' }).click();
+    await expect(page).toHaveURL(/\/office$/);
+    await expect(page.getByRole('banner').getByText('Northwind')).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Meeting Room' })).toBeVisible();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page).toHaveURL(/\/signin$/);
+    await page.goto(`${server.url}/office`);
+    await expect(page).toHaveURL(/\/signin$/);
+
+    // A second visitor cannot create another workspace.
+    await page.goto(`${server.url}/signup`);
+    await expect(page.getByText('This Anteroom already has a workspace.')).toBeVisible();
+
+    await page.goto(`${server.url}/signin`);
+    await hydrated(page);
+    await page.getByLabel('Email address').fill('nina@northwind.test');
+    await page.getByLabel('Password').fill('wrong password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'do not match' })).toBeVisible();
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/office$/);
+  });
+});
+
+test('an admin adds a member who can then sign in; members cannot add anyone', async ({ browser, server }) => {
+  const adminContext = await browser.newContext();
+  const admin = await adminContext.newPage();
+  await admin.goto(`${server.url}/signin`);
+  await hydrated(admin);
+  await admin.getByLabel('Email address').fill('ada@example.com');
+  await admin.getByLabel('Password').fill(DEMO_PASSWORD);
+  await admin.getByRole('button', { name: 'Sign in' }).click();
+  await expect(admin).toHaveURL(/\/office$/);
+
+  await admin.getByRole('link', { name: 'Workspace settings' }).click();
+  await expect(admin.getByRole('heading', { name: 'Add a member' })).toBeVisible();
+  await hydrated(admin);
+  await admin.getByLabel('Name', { exact: true }).fill('Hedy Lamarr');
+  await admin.getByLabel('Email address').fill('grace@example.com');
+  await admin.getByLabel('First password').fill('frequency-hop');
+  await admin.getByRole('button', { name: 'Add member' }).click();
+  await expect(admin.getByText('A member with the email grace@example.com already exists.')).toBeVisible();
+  await admin.getByLabel('Email address').fill('hedy@example.com');
+  await admin.getByRole('button', { name: 'Add member' }).click();
+  await expect(admin.getByText('Hedy Lamarr can now sign in as hedy@example.com.')).toBeVisible();
+  await expect(admin.getByRole('cell', { name: 'hedy@example.com' })).toBeVisible();
+
+  const hedy = await (await browser.newContext()).newPage();
+  await hedy.goto(`${server.url}/signin`);
+  await hydrated(hedy);
+  await hedy.getByLabel('Email address').fill('hedy@example.com');
+  await hedy.getByLabel('Password').fill('frequency-hop');
+  await hedy.getByRole('button', { name: 'Sign in' }).click();
+  await expect(hedy).toHaveURL(/\/office$/);
+  await hedy.getByRole('link', { name: 'Members' }).click();
+  await expect(hedy.getByText('Only workspace admins can add members.')).toBeVisible();
+  await expect(hedy.getByRole('heading', { name: 'Add a member' })).toHaveCount(0);
+});

@@ -1,0 +1,80 @@
+import { test as base, expect, type Browser, type Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/** A real Anteroom server started for one test, with its own database file. */
+export type RunningServer = { url: string; databasePath: string };
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+
+function serverBinary(): string {
+  const fromEnv = process.env.ANTEROOM_SERVER_BIN;
+  if (fromEnv) return fromEnv;
+  const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(repoRoot, 'target');
+  return path.join(targetDir, 'debug', 'anteroom-server');
+}
+
+async function startServer(demo: boolean): Promise<{ server: RunningServer; child: ChildProcess; dir: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'anteroom-e2e-'));
+  const databasePath = path.join(dir, 'anteroom.db');
+  const child = spawn(serverBinary(), [], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      ANTEROOM_LISTEN: '127.0.0.1:0',
+      DATABASE_URL: `sqlite://${databasePath}`,
+      ANTEROOM_DEMO_DATA: String(demo),
+      LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? path.join(repoRoot, 'target', 'site'),
+      RUST_LOG: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let seen = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = seen.match(/listening on (http:\/\/\S+)/);
+      if (match) resolve(match[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`anteroom-server exited with ${code} before listening:\n${seen}`)));
+    child.on('error', reject);
+  });
+  return { server: { url, databasePath }, child, dir };
+}
+
+export const DEMO_PASSWORD = 'anteroom-demo';
+
+export const test = base.extend<{ demo: boolean; server: RunningServer }>({
+  demo: [true, { option: true }],
+  server: async ({ demo }, use) => {
+    const { server, child, dir } = await startServer(demo);
+    await use(server);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    fs.rmSync(dir, { recursive: true, force: true });
+  },
+});
+
+export { expect };
+
+/** Waits until the page's WebAssembly has taken over, so clicks reach Rust handlers. */
+export async function hydrated(page: Page) {
+  await page.waitForFunction(() => (window as any).__anteroomHydrated === true);
+}
+
+/** A fresh browser context (its own cookies) signed in as `email`. */
+export async function signedInPage(browser: Browser, server: RunningServer, email: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.url}/signin`);
+  await hydrated(page);
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/office$/);
+  await hydrated(page);
+  return page;
+}

@@ -1,0 +1,87 @@
+//! The server's configuration: command-line flags, each with an environment
+//! variable and a default that runs the embedded set-up out of the box.
+
+use clap::Parser;
+use std::net::SocketAddr;
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "anteroom-server", version, about = "Anteroom: meet guests without giving them accounts")]
+pub struct Config {
+    /// Address and port to listen on. Port 0 picks a free port (tests).
+    #[arg(long, env = "ANTEROOM_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+
+    /// Where the data lives. A sqlite:// URL; the folder is created if missing.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/anteroom.db")]
+    pub database_url: String,
+
+    /// The address people use to reach this server (for links in emails and
+    /// invites, and Secure cookies when https). Defaults to http://<listen>.
+    #[arg(long, env = "ANTEROOM_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Seed a demo workspace into an empty database. Turn off in production.
+    #[arg(long, env = "ANTEROOM_DEMO_DATA", default_value_t = true, action = clap::ArgAction::Set)]
+    pub demo_data: bool,
+
+    /// Folder with the built browser bundle (set by cargo-leptos).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+
+    /// Log filter, in tracing's EnvFilter syntax.
+    #[arg(long, env = "RUST_LOG", default_value = "info,anteroom=debug")]
+    pub log: String,
+}
+
+impl Config {
+    /// The public URL, given the address actually bound (which differs from
+    /// `listen` when the port was 0).
+    pub fn public_url_for(&self, bound: SocketAddr) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{bound}"))
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    /// A config for tests: a free port on loopback, the given database, no demo data.
+    pub fn for_tests(database_url: String) -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url,
+            public_url: None,
+            demo_data: false,
+            site_root: "target/site".into(),
+            log: "warn".into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_run_the_embedded_setup() {
+        let config = Config::try_parse_from(["anteroom-server"]).unwrap();
+        assert_eq!(config.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.database_url, "sqlite://data/anteroom.db");
+        assert!(config.demo_data);
+        assert_eq!(config.public_url_for(config.listen), "http://127.0.0.1:3000");
+    }
+
+    #[test]
+    fn flags_override_and_bad_values_are_explained() {
+        let config = Config::try_parse_from([
+            "anteroom-server",
+            "--demo-data=false",
+            "--public-url",
+            "https://meet.example.com/",
+        ])
+        .unwrap();
+        assert!(!config.demo_data);
+        assert_eq!(config.public_url_for(config.listen), "https://meet.example.com");
+        let error = Config::try_parse_from(["anteroom-server", "--listen", "nonsense"]).unwrap_err();
+        assert!(error.to_string().contains("invalid value 'nonsense'"), "{error}");
+    }
+}

@@ -1,0 +1,113 @@
+//! The Anteroom server as a library, so the binary and the integration tests
+//! start exactly the same thing.
+
+pub mod config;
+mod live_socket;
+mod routes;
+
+pub use config::Config;
+
+use anteroom_app::ssr::{db, presence::PresenceHub, seed, state::AppState, state::Settings};
+use leptos::prelude::LeptosOptions;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// Why the server could not start, in words an operator can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] db::OpenError),
+    #[error("could not seed the demo data: {0}")]
+    Seed(anteroom_app::error::AppError),
+    #[error("could not listen on {address}: {source}. Is another program using that port? Set ANTEROOM_LISTEN to choose another.")]
+    Listen { address: SocketAddr, source: std::io::Error },
+}
+
+/// Everything the routes need.
+#[derive(Clone)]
+pub struct ServerState {
+    pub app: AppState,
+    pub leptos: LeptosOptions,
+    /// Flips to true when the server is shutting down, so long-lived sockets end.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl axum::extract::FromRef<ServerState> for LeptosOptions {
+    fn from_ref(state: &ServerState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+/// A started server: listening, but not yet answering until [`Server::serve_until`].
+pub struct Server {
+    pub address: SocketAddr,
+    pub public_url: String,
+    pub state: ServerState,
+    listener: TcpListener,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Server {
+    /// Opens the database (applying migrations), seeds demo data if asked and
+    /// the database is empty, and binds the listening socket.
+    pub async fn start(config: Config) -> Result<Self, StartError> {
+        let db = db::open(&config.database_url).await?;
+        if config.demo_data && seed::seed_demo_if_empty(&db).await.map_err(StartError::Seed)? {
+            tracing::info!(
+                "seeded the demo workspace {:?}: sign in as {} with the password {:?}",
+                seed::DEMO_WORKSPACE,
+                seed::DEMO_MEMBERS.iter().map(|m| m.1).collect::<Vec<_>>().join(", "),
+                seed::DEMO_PASSWORD
+            );
+        }
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartError::Listen { address: config.listen, source })?;
+        let address = listener.local_addr().map_err(|source| StartError::Listen { address: config.listen, source })?;
+        let public_url = config.public_url_for(address);
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let state = ServerState {
+            app: AppState {
+                db,
+                presence: PresenceHub::new(),
+                settings: Arc::new(Settings { public_url: public_url.clone() }),
+            },
+            leptos: leptos_options(&config, address),
+            shutdown: shutdown_rx,
+        };
+        Ok(Server { address, public_url, state, listener, shutdown })
+    }
+
+    /// Serves requests until `signal` completes, then stops accepting, ends
+    /// live sockets and waits for requests in flight.
+    pub async fn serve_until(self, signal: impl std::future::Future<Output = ()> + Send + 'static) {
+        let router = routes::router(self.state.clone());
+        let shutdown = self.shutdown;
+        let result = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                signal.await;
+                let _ = shutdown.send(true);
+            })
+            .await;
+        if let Err(error) = result {
+            tracing::error!(%error, "server stopped with an error");
+        }
+        self.state.app.db.close().await;
+    }
+}
+
+/// Leptos' options, from cargo-leptos' environment when it runs us, with
+/// defaults that match the workspace metadata otherwise.
+fn leptos_options(config: &Config, address: SocketAddr) -> LeptosOptions {
+    let env = std::env::var("LEPTOS_ENV").unwrap_or_else(|_| "DEV".into());
+    LeptosOptions::builder()
+        .output_name("anteroom")
+        .site_root(config.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(address)
+        .env(env.parse().unwrap_or_default())
+        .reload_port(std::env::var("LEPTOS_RELOAD_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3001))
+        .build()
+}

@@ -1,0 +1,90 @@
+//! The live-event websocket: tells an open office page who is where, as it
+//! changes. It only sends; it accepts no requests from the browser.
+
+use crate::ServerState;
+use anteroom_app::protocol::{LiveEvent, MAX_CLIENT_MESSAGE_BYTES};
+use anteroom_app::ssr::accounts::Member;
+use anteroom_app::ssr::{auth, policy};
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::broadcast::error::RecvError;
+
+pub async fn upgrade(State(state): State<ServerState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+    if !same_origin(&headers) {
+        return (StatusCode::FORBIDDEN, "Live sockets from other sites are refused.").into_response();
+    }
+    let principal = match auth::principal_from_headers(&state.app.db, &headers).await {
+        Ok(principal) => principal,
+        Err(error) => return (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
+    };
+    let member = match principal.member() {
+        Ok(member) => member.clone(),
+        Err(error) => return (StatusCode::UNAUTHORIZED, error.to_string()).into_response(),
+    };
+    if let Err(error) = policy::check(&principal, policy::Action::ViewOffice(member.workspace_id)) {
+        return (StatusCode::FORBIDDEN, error.to_string()).into_response();
+    }
+    upgrade
+        .max_message_size(MAX_CLIENT_MESSAGE_BYTES)
+        .on_upgrade(move |socket| serve(socket, state, member))
+}
+
+/// A browser's own pages carry an Origin equal to our Host; a page on another
+/// site trying to ride the member's cookie does not. Non-browser clients send
+/// no Origin and still need a valid session.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    origin.split_once("://").is_some_and(|(_, origin_host)| origin_host == host)
+}
+
+async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
+    let presence = &state.app.presence;
+    // Subscribe before taking the snapshot so no change falls in between.
+    let mut events = presence.subscribe();
+    let snapshot = presence.socket_opened(&member);
+    let mut shutdown = state.shutdown.clone();
+    if send(&mut socket, &LiveEvent::Snapshot { people: snapshot }).await {
+        loop {
+            let keep_going = tokio::select! {
+                event = events.recv() => match event {
+                    Ok(event) if event.workspace == member.workspace_id => send(&mut socket, &event.event).await,
+                    Ok(_) => true,
+                    Err(RecvError::Lagged(_)) => {
+                        let people = presence.snapshot(member.workspace_id);
+                        send(&mut socket, &LiveEvent::Snapshot { people }).await
+                    }
+                    Err(RecvError::Closed) => false,
+                },
+                incoming = socket.recv() => match incoming {
+                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => false,
+                    Some(Ok(Message::Text(_) | Message::Binary(_))) => {
+                        let reason = "This socket only sends live events; it accepts no messages.".to_string();
+                        send(&mut socket, &LiveEvent::Refused { reason }).await
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => true,
+                },
+                _ = shutdown.changed() => false,
+            };
+            if !keep_going {
+                break;
+            }
+        }
+    }
+    presence.socket_closed(&member);
+}
+
+/// Sends one event; false when the socket is gone.
+async fn send(socket: &mut WebSocket, event: &LiveEvent) -> bool {
+    match serde_json::to_string(event) {
+        Ok(text) => socket.send(Message::Text(text.into())).await.is_ok(),
+        Err(error) => {
+            tracing::error!(%error, "could not encode a live event");
+            true
+        }
+    }
+}

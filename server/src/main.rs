@@ -1,0 +1,46 @@
+//! Starts Anteroom: read the config, open the database, serve until Ctrl-C.
+
+use anteroom_server::{Config, Server};
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let config = Config::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&config.log).unwrap_or_else(|_| "info".into()))
+        .init();
+    let server = match Server::start(config).await {
+        Ok(server) => server,
+        Err(error) => {
+            tracing::error!("{error}");
+            eprintln!("Anteroom could not start: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    // Printed on stdout too: scripts and the browser tests read the address from it.
+    println!("Anteroom is listening on {}", server.public_url);
+    server.serve_until(shutdown_signal()).await;
+    std::process::ExitCode::SUCCESS
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,159 @@
+//! Starts a real Anteroom server on a free loopback port with its own
+//! database file, and talks to it over HTTP like a browser would.
+
+#![allow(dead_code)]
+
+use anteroom_app::error::AppError;
+use anteroom_server::{Config, Server};
+use serde::de::DeserializeOwned;
+use tokio::sync::oneshot;
+
+pub struct TestServer {
+    pub url: String,
+    pub database_url: String,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// An empty server: no workspace yet.
+    pub async fn empty() -> Self {
+        Self::start(false).await
+    }
+
+    /// A server with the demo workspace.
+    pub async fn with_demo() -> Self {
+        Self::start(true).await
+    }
+
+    async fn start(demo_data: bool) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database_url = format!("sqlite://{}/anteroom.db", dir.path().display());
+        let mut config = Config::for_tests(database_url.clone());
+        config.demo_data = demo_data;
+        let server = Server::start(config).await.expect("server starts");
+        let url = server.public_url.clone();
+        let (stop, stopped) = oneshot::channel();
+        let handle = tokio::spawn(server.serve_until(async {
+            let _ = stopped.await;
+        }));
+        TestServer { url, database_url, stop: Some(stop), handle: Some(handle), _dir: dir }
+    }
+
+    /// A new browser-like client with its own cookie jar.
+    pub fn client(&self) -> Client {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        Client {
+            base: self.url.clone(),
+            jar: jar.clone(),
+            http: reqwest::Client::builder()
+                .cookie_provider(jar)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("http client"),
+        }
+    }
+
+    /// A client signed in as `email` with `password`.
+    pub async fn signed_in(&self, email: &str, password: &str) -> Client {
+        let client = self.client();
+        client
+            .call::<()>("sign_in", &[("email", email), ("password", password)])
+            .await
+            .unwrap_or_else(|error| panic!("{email} signs in: {error}"));
+        client
+    }
+
+    /// Stops the server the way Ctrl-C does and waits until it has.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            handle.await.expect("server task ends cleanly");
+        }
+    }
+}
+
+pub struct Client {
+    pub base: String,
+    pub http: reqwest::Client,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
+}
+
+impl Client {
+    /// Calls a server function with form-encoded arguments, as an HTML form
+    /// would, and decodes its typed result or error.
+    pub async fn call<T: DeserializeOwned>(&self, function: &str, args: &[(&str, &str)]) -> Result<T, AppError> {
+        let response = self
+            .http
+            .post(format!("{}/api/{function}", self.base))
+            .header("Accept", "application/json")
+            .form(args)
+            .send()
+            .await
+            .expect("server answers");
+        let status = response.status();
+        let body = response.text().await.expect("body");
+        if status.is_success() || status.is_redirection() {
+            let body = if body.is_empty() { "null" } else { &body };
+            Ok(serde_json::from_str(body).unwrap_or_else(|e| panic!("{function} returned {body:?}: {e}")))
+        } else {
+            Err(serde_json::from_str(&body).unwrap_or_else(|e| panic!("{function} failed with {status} {body:?}: {e}")))
+        }
+    }
+
+    /// Opens the live-event socket with this client's cookies.
+    pub async fn live_socket(&self) -> Result<LiveSocket, tokio_tungstenite::tungstenite::Error> {
+        use reqwest::cookie::CookieStore;
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let url = format!("{}{}", self.base.replacen("http", "ws", 1), anteroom_app::protocol::LIVE_PATH);
+        let mut request = url.into_client_request()?;
+        if let Some(cookies) = self.jar.cookies(&self.base.parse().expect("base url")) {
+            request.headers_mut().insert("cookie", cookies);
+        }
+        let (socket, _) = tokio_tungstenite::connect_async(request).await?;
+        Ok(LiveSocket(socket))
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.base)).send().await.expect("server answers")
+    }
+}
+
+pub struct LiveSocket(pub tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>);
+
+impl LiveSocket {
+    /// The next live event, waiting at most five seconds (a generous bound
+    /// for a loopback server; the test fails rather than hangs).
+    pub async fn next_event(&mut self) -> anteroom_app::protocol::LiveEvent {
+        use futures::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        loop {
+            let message = tokio::time::timeout(std::time::Duration::from_secs(5), self.0.next())
+                .await
+                .expect("a live event within 5 s")
+                .expect("socket open")
+                .expect("readable message");
+            if let Message::Text(text) = message {
+                return serde_json::from_str(&text).expect("a LiveEvent");
+            }
+        }
+    }
+
+    /// Waits for the first event that `wanted` accepts, skipping others.
+    pub async fn wait_for(&mut self, wanted: impl Fn(&anteroom_app::protocol::LiveEvent) -> bool) -> anteroom_app::protocol::LiveEvent {
+        loop {
+            let event = self.next_event().await;
+            if wanted(&event) {
+                return event;
+            }
+        }
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        use futures::SinkExt;
+        self.0.send(tokio_tungstenite::tungstenite::Message::Text(text.into())).await.expect("send");
+    }
+}
