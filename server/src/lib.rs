@@ -107,7 +107,7 @@ fn leptos_options(config: &Config, address: SocketAddr) -> LeptosOptions {
         .site_root(config.site_root.as_str())
         .site_pkg_dir("pkg")
         .site_addr(address)
-        .env(env.parse().unwrap_or_default())
+        .env(env.parse::<leptos::config::Env>().unwrap_or_default())
         .reload_port(std::env::var("LEPTOS_RELOAD_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3001))
         .build()
 }

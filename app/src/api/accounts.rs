@@ -5,8 +5,8 @@ use crate::model::{Landing, MemberSummary};
 use leptos::prelude::*;
 
 /// Where the front door should send the visitor.
-#[server(endpoint = "landing")]
-pub async fn landing() -> Result<Landing, AppError> {
+#[server(endpoint = "where_to_go")]
+pub async fn where_to_go() -> Result<Landing, AppError> {
     use crate::ssr::{accounts, auth, policy::Principal, state::app_state};
     let state = app_state()?;
     Ok(match auth::principal(&state).await? {

@@ -1,6 +1,6 @@
 //! Sign in, and setting up the workspace on a fresh install.
 
-use crate::api::accounts::{SignIn, SignUp, landing};
+use crate::api::accounts::{SignIn, SignUp, where_to_go};
 use crate::components::form::{Field, FormError, action_error};
 use crate::model::Landing;
 use leptos::prelude::*;
@@ -37,7 +37,7 @@ pub fn SignInPage() -> impl IntoView {
 pub fn SignUpPage() -> impl IntoView {
     let sign_up = ServerAction::<SignUp>::new();
     let error = action_error(sign_up);
-    let destination = Resource::new(|| (), |_| landing());
+    let destination = Resource::new(|| (), |_| where_to_go());
     view! {
         <Title text="Create your workspace" />
         <main class="centered-page">

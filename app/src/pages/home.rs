@@ -1,4 +1,4 @@
-use crate::api::accounts::landing;
+use crate::api::accounts::where_to_go;
 use crate::model::Landing;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -6,7 +6,7 @@ use leptos_router::components::Redirect;
 /// The front door: sends people to the office, sign-in or workspace set-up.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let destination = Resource::new(|| (), |_| landing());
+    let destination = Resource::new(|| (), |_| where_to_go());
     view! {
         <Suspense>
             {move || Suspend::new(async move {

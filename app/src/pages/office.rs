@@ -155,10 +155,11 @@ fn RoomCard(
         height as f64 * 100.0 / MAP_HEIGHT as f64,
     );
     let room_name = name.clone();
+    let heading_id = title_id.clone();
     view! {
-        <section class="room" class:room-mine=inside style=place aria-labelledby=title_id.clone() data-room-id=id.0>
+        <section class="room" class:room-mine=inside style=place aria-labelledby=title_id data-room-id=id.0>
             <header class="room-title-bar">
-                <h2 id=title_id>{name.clone()}</h2>
+                <h2 id=heading_id>{name.clone()}</h2>
                 <span class="room-count" aria-label=move || format!("{} inside", occupants().len())>
                     {move || occupants().len()}
                 </span>

@@ -33,8 +33,6 @@ pub struct NewMember<'a> {
     pub is_admin: bool,
 }
 
-const MEMBER_COLUMNS: &str = "id, workspace_id, name, email, is_admin";
-
 pub async fn workspace_exists(db: &Db) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM workspaces)").fetch_one(db).await
 }
@@ -78,10 +76,10 @@ async fn insert_member(
     workspace: WorkspaceId,
     new: NewMember<'_>,
 ) -> Result<Member, AppError> {
-    let inserted = sqlx::query_as::<_, Member>(&format!(
+    let inserted = sqlx::query_as::<_, Member>(
         "INSERT INTO members (workspace_id, name, email, password_hash, is_admin, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING {MEMBER_COLUMNS}"
-    ))
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, workspace_id, name, email, is_admin",
+    )
     .bind(workspace)
     .bind(new.name)
     .bind(new.email)
@@ -97,7 +95,7 @@ async fn insert_member(
 }
 
 pub async fn member(db: &Db, id: MemberId) -> Result<Option<Member>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {MEMBER_COLUMNS} FROM members WHERE id = $1"))
+    sqlx::query_as("SELECT id, workspace_id, name, email, is_admin FROM members WHERE id = $1")
         .bind(id)
         .fetch_optional(db)
         .await

@@ -15,8 +15,8 @@ pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    #[error("DATABASE_URL {url:?} is not a SQLite URL such as sqlite://data/anteroom.db: {source}")]
-    BadUrl { url: String, source: sqlx::Error },
+    #[error("DATABASE_URL {url:?} is not a SQLite URL such as sqlite://data/anteroom.db ({reason})")]
+    BadUrl { url: String, reason: String },
     #[error("could not create the database folder {folder}: {source}")]
     Folder { folder: String, source: std::io::Error },
     #[error("could not open the database {url}: {source}")]
@@ -28,8 +28,12 @@ pub enum OpenError {
 /// Opens (creating if needed) the database at `url` and brings its schema up
 /// to date.
 pub async fn open(url: &str) -> Result<Db, OpenError> {
+    let bad_url = |reason: String| OpenError::BadUrl { url: url.into(), reason };
+    if !url.starts_with("sqlite:") {
+        return Err(bad_url("it must start with sqlite:".into()));
+    }
     let options = SqliteConnectOptions::from_str(url)
-        .map_err(|source| OpenError::BadUrl { url: url.into(), source })?
+        .map_err(|source| bad_url(source.to_string()))?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .foreign_keys(true)
