@@ -35,10 +35,7 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        AppError::Invalid {
-            field: field.to_string(),
-            message: message.into(),
-        }
+        AppError::Invalid { field: field.to_string(), message: message.into() }
     }
 
     /// The form field this error is about, if any.

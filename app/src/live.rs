@@ -26,10 +26,13 @@ pub struct LiveConnection {
     inner: Rc<Inner>,
 }
 
+/// A socket event handler as JavaScript sees it.
+type Handler = Closure<dyn FnMut(JsValue)>;
+
 struct Inner {
     socket: RefCell<Option<WebSocket>>,
     /// Kept alive as long as the socket they are attached to.
-    handlers: RefCell<Vec<Closure<dyn FnMut(JsValue)>>>,
+    handlers: RefCell<Vec<Handler>>,
     closed_by_page: Cell<bool>,
     failed_attempts: Cell<u32>,
     on_event: Box<dyn Fn(LiveEvent)>,
@@ -98,7 +101,7 @@ fn connect(inner: &Rc<Inner>) {
     *inner.socket.borrow_mut() = Some(socket);
 }
 
-fn handler(weak: &Weak<Inner>, body: impl Fn(&Rc<Inner>, JsValue) + 'static) -> Closure<dyn FnMut(JsValue)> {
+fn handler(weak: &Weak<Inner>, body: impl Fn(&Rc<Inner>, JsValue) + 'static) -> Handler {
     let weak = weak.clone();
     Closure::new(move |event: JsValue| {
         if let Some(inner) = weak.upgrade() {

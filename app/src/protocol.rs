@@ -52,7 +52,12 @@ mod tests {
 
     fn presence(id: i64, name: &str, room: Option<i64>) -> Presence {
         Presence {
-            member: MemberSummary { id: MemberId(id), name: name.into(), email: format!("{id}@example.com"), is_admin: false },
+            member: MemberSummary {
+                id: MemberId(id),
+                name: name.into(),
+                email: format!("{id}@example.com"),
+                is_admin: false,
+            },
             room: room.map(RoomId),
         }
     }

@@ -15,10 +15,7 @@ pub fn name(field: &str, label: &str, raw: &str) -> Result<String, AppError> {
         return Err(AppError::invalid(field, format!("{label} is required.")));
     }
     if value.chars().count() > MAX_NAME_CHARS {
-        return Err(AppError::invalid(
-            field,
-            format!("{label} can be at most {MAX_NAME_CHARS} characters."),
-        ));
+        return Err(AppError::invalid(field, format!("{label} can be at most {MAX_NAME_CHARS} characters.")));
     }
     Ok(value.to_string())
 }
@@ -30,10 +27,7 @@ pub fn email(field: &str, raw: &str) -> Result<String, AppError> {
         return Err(AppError::invalid(field, "Email address is required."));
     }
     if value.chars().count() > MAX_EMAIL_CHARS {
-        return Err(AppError::invalid(
-            field,
-            format!("Email address can be at most {MAX_EMAIL_CHARS} characters."),
-        ));
+        return Err(AppError::invalid(field, format!("Email address can be at most {MAX_EMAIL_CHARS} characters.")));
     }
     // Requires a dot in the domain too: "jane@localhost" is valid RFC 5322
     // but almost always a typo in a form like ours.
@@ -52,16 +46,10 @@ pub fn email(field: &str, raw: &str) -> Result<String, AppError> {
 pub fn new_password(field: &str, raw: &str) -> Result<String, AppError> {
     let count = raw.chars().count();
     if count < MIN_PASSWORD_CHARS {
-        return Err(AppError::invalid(
-            field,
-            format!("Password must be at least {MIN_PASSWORD_CHARS} characters."),
-        ));
+        return Err(AppError::invalid(field, format!("Password must be at least {MIN_PASSWORD_CHARS} characters.")));
     }
     if count > MAX_PASSWORD_CHARS {
-        return Err(AppError::invalid(
-            field,
-            format!("Password can be at most {MAX_PASSWORD_CHARS} characters."),
-        ));
+        return Err(AppError::invalid(field, format!("Password can be at most {MAX_PASSWORD_CHARS} characters.")));
     }
     Ok(raw.to_string())
 }

@@ -22,7 +22,7 @@ test.describe('a fresh install', () => {
     await page.getByLabel('Email address').fill('nina@northwind.test');
     await page.getByRole('button', { name: 'Create workspace' }).click();
     await expect(page).toHaveURL(/\/office$/);
-    await expect(page.getByRole('banner').getByText('Northwind')).toBeVisible();
+    await expect(page.getByRole('banner').getByRole('link', { name: 'Northwind' })).toBeVisible();
     await expect(page.getByRole('heading', { name: 'Meeting Room' })).toBeVisible();
 
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -37,11 +37,7 @@ impl Config {
     /// The public URL, given the address actually bound (which differs from
     /// `listen` when the port was 0).
     pub fn public_url_for(&self, bound: SocketAddr) -> String {
-        self.public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{bound}"))
-            .trim_end_matches('/')
-            .to_string()
+        self.public_url.clone().unwrap_or_else(|| format!("http://{bound}")).trim_end_matches('/').to_string()
     }
 
     /// A config for tests: a free port on loopback, the given database, no demo data.

@@ -21,7 +21,9 @@ pub enum StartError {
     Database(#[from] db::OpenError),
     #[error("could not seed the demo data: {0}")]
     Seed(anteroom_app::error::AppError),
-    #[error("could not listen on {address}: {source}. Is another program using that port? Set ANTEROOM_LISTEN to choose another.")]
+    #[error(
+        "could not listen on {address}: {source}. Is another program using that port? Set ANTEROOM_LISTEN to choose another."
+    )]
     Listen { address: SocketAddr, source: std::io::Error },
 }
 

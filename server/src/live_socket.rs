@@ -26,9 +26,7 @@ pub async fn upgrade(State(state): State<ServerState>, headers: HeaderMap, upgra
     if let Err(error) = policy::check(&principal, policy::Action::ViewOffice(member.workspace_id)) {
         return (StatusCode::FORBIDDEN, error.to_string()).into_response();
     }
-    upgrade
-        .max_message_size(MAX_CLIENT_MESSAGE_BYTES)
-        .on_upgrade(move |socket| serve(socket, state, member))
+    upgrade.max_message_size(MAX_CLIENT_MESSAGE_BYTES).on_upgrade(move |socket| serve(socket, state, member))
 }
 
 /// A browser's own pages carry an Origin equal to our Host; a page on another

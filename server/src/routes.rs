@@ -18,9 +18,12 @@ pub fn router(state: ServerState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route(LIVE_PATH, get(live_socket::upgrade))
-        .leptos_routes_with_context(&state, routes, move || provide_context(app_state.clone()), move || {
-            shell(options.clone())
-        })
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(app_state.clone()),
+            move || shell(options.clone()),
+        )
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
         .with_state(state)
 }

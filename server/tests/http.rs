@@ -34,21 +34,38 @@ async fn the_first_sign_up_creates_the_workspace_and_later_ones_are_refused() {
     assert_eq!(founder.call::<Landing>("where_to_go", &[]).await, Ok(Landing::SignUp));
 
     let bad_email = founder
-        .call::<()>("sign_up", &[("workspace_name", "Acme"), ("name", "Ada"), ("email", "ada@"), ("password", "long enough")])
+        .call::<()>(
+            "sign_up",
+            &[("workspace_name", "Acme"), ("name", "Ada"), ("email", "ada@"), ("password", "long enough")],
+        )
         .await;
     assert_eq!(bad_email.unwrap_err().field(), Some("email"));
     let short_password = founder
-        .call::<()>("sign_up", &[("workspace_name", "Acme"), ("name", "Ada"), ("email", "ada@example.com"), ("password", "short")])
+        .call::<()>(
+            "sign_up",
+            &[("workspace_name", "Acme"), ("name", "Ada"), ("email", "ada@example.com"), ("password", "short")],
+        )
         .await;
     assert_eq!(short_password.unwrap_err().field(), Some("password"));
     let too_long = "n".repeat(81);
     let long_name = founder
-        .call::<()>("sign_up", &[("workspace_name", "Acme"), ("name", &too_long), ("email", "ada@example.com"), ("password", "long enough")])
+        .call::<()>(
+            "sign_up",
+            &[
+                ("workspace_name", "Acme"),
+                ("name", &too_long),
+                ("email", "ada@example.com"),
+                ("password", "long enough"),
+            ],
+        )
         .await;
     assert_eq!(long_name.unwrap_err().field(), Some("name"));
 
     founder
-        .call::<()>("sign_up", &[("workspace_name", "Acme"), ("name", "Ada"), ("email", "Ada@Example.com"), ("password", "long enough")])
+        .call::<()>(
+            "sign_up",
+            &[("workspace_name", "Acme"), ("name", "Ada"), ("email", "Ada@Example.com"), ("password", "long enough")],
+        )
         .await
         .expect("first sign-up works");
     let me: MemberSummary = founder.call("me", &[]).await.unwrap();
@@ -61,7 +78,10 @@ async fn the_first_sign_up_creates_the_workspace_and_later_ones_are_refused() {
     let latecomer = server.client();
     assert_eq!(latecomer.call::<Landing>("where_to_go", &[]).await, Ok(Landing::SignIn));
     let second = latecomer
-        .call::<()>("sign_up", &[("workspace_name", "Other"), ("name", "Bob"), ("email", "bob@example.com"), ("password", "long enough")])
+        .call::<()>(
+            "sign_up",
+            &[("workspace_name", "Other"), ("name", "Bob"), ("email", "bob@example.com"), ("password", "long enough")],
+        )
         .await;
     assert_eq!(second, Err(AppError::WorkspaceExists));
     server.stop().await;
@@ -121,8 +141,12 @@ async fn only_admins_add_members_and_duplicates_are_refused() {
     let ada = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
     let hedy: MemberSummary = ada.call("add_member", &new).await.expect("admin adds a member");
     assert!(!hedy.is_admin);
-    assert_eq!(ada.call::<MemberSummary>("add_member", &new).await, Err(AppError::EmailTaken("hedy@example.com".into())));
-    let admin_too = [("name", "Joan Clarke"), ("email", "joan@example.com"), ("password", "enigma-1940"), ("is_admin", "on")];
+    assert_eq!(
+        ada.call::<MemberSummary>("add_member", &new).await,
+        Err(AppError::EmailTaken("hedy@example.com".into()))
+    );
+    let admin_too =
+        [("name", "Joan Clarke"), ("email", "joan@example.com"), ("password", "enigma-1940"), ("is_admin", "on")];
     assert!(ada.call::<MemberSummary>("add_member", &admin_too).await.unwrap().is_admin);
 
     let members: Vec<MemberSummary> = grace.call("list_members", &[]).await.unwrap();

@@ -104,7 +104,12 @@ pub async fn list_members() -> Result<Vec<MemberSummary>, AppError> {
 /// A workspace admin adds a member with a first password, which they pass on
 /// to the new member. `is_admin` is a checkbox: present means yes.
 #[server(endpoint = "add_member")]
-pub async fn add_member(name: String, email: String, password: String, is_admin: Option<String>) -> Result<MemberSummary, AppError> {
+pub async fn add_member(
+    name: String,
+    email: String,
+    password: String,
+    is_admin: Option<String>,
+) -> Result<MemberSummary, AppError> {
     use crate::ssr::{accounts, auth, passwords, policy, state::app_state};
     use crate::validate;
     let state = app_state()?;
@@ -115,7 +120,8 @@ pub async fn add_member(name: String, email: String, password: String, is_admin:
     let email = validate::email("email", &email)?;
     let password = validate::new_password("password", &password)?;
     let password_hash = passwords::hash(password).await?;
-    let new = accounts::NewMember { name: &name, email: &email, password_hash: &password_hash, is_admin: is_admin.is_some() };
+    let new =
+        accounts::NewMember { name: &name, email: &email, password_hash: &password_hash, is_admin: is_admin.is_some() };
     let member = accounts::add_member(&state.db, workspace, new).await?;
     tracing::info!(member = %member.id, by = %principal.member()?.id, "member added");
     Ok(member.summary())

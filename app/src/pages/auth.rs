@@ -11,6 +11,7 @@ use leptos_router::components::A;
 pub fn SignInPage() -> impl IntoView {
     let sign_in = ServerAction::<SignIn>::new();
     let error = action_error(sign_in);
+    let destination = Resource::new(|| (), |_| where_to_go());
     view! {
         <Title text="Sign in" />
         <main class="centered-page">
@@ -25,9 +26,18 @@ pub fn SignInPage() -> impl IntoView {
                         "Sign in"
                     </button>
                 </ActionForm>
-                <p class="muted small">
-                    "Setting up a new Anteroom? " <A href="/signup">"Create the workspace"</A>
-                </p>
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        (destination.await == Ok(Landing::SignUp))
+                            .then(|| {
+                                view! {
+                                    <p class="muted small">
+                                        "Setting up a new Anteroom? " <A href="/signup">"Create the workspace"</A>
+                                    </p>
+                                }
+                            })
+                    })}
+                </Suspense>
             </section>
         </main>
     }

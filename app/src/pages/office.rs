@@ -200,7 +200,11 @@ fn RoomCard(
 
 /// Everyone online who is not in a room.
 #[component]
-fn Lobby(people: RwSignal<Vec<Presence>>, my_room: Memo<Option<RoomId>>, walk: Callback<Option<RoomId>>) -> impl IntoView {
+fn Lobby(
+    people: RwSignal<Vec<Presence>>,
+    my_room: Memo<Option<RoomId>>,
+    walk: Callback<Option<RoomId>>,
+) -> impl IntoView {
     let in_lobby = move || people.with(|list| list.iter().filter(|p| p.room.is_none()).cloned().collect::<Vec<_>>());
     view! {
         <section class="lobby" aria-labelledby="lobby-title">

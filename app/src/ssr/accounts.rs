@@ -16,12 +16,7 @@ pub struct Member {
 
 impl Member {
     pub fn summary(&self) -> MemberSummary {
-        MemberSummary {
-            id: self.id,
-            name: self.name.clone(),
-            email: self.email.clone(),
-            is_admin: self.is_admin,
-        }
+        MemberSummary { id: self.id, name: self.name.clone(), email: self.email.clone(), is_admin: self.is_admin }
     }
 }
 
@@ -38,27 +33,27 @@ pub async fn workspace_exists(db: &Db) -> Result<bool, sqlx::Error> {
 }
 
 pub async fn workspace_name(db: &Db, workspace: WorkspaceId) -> Result<String, sqlx::Error> {
-    sqlx::query_scalar("SELECT name FROM workspaces WHERE id = $1")
-        .bind(workspace)
-        .fetch_one(db)
-        .await
+    sqlx::query_scalar("SELECT name FROM workspaces WHERE id = $1").bind(workspace).fetch_one(db).await
 }
 
 /// Creates the install's workspace with its first member as admin. Refused
 /// once a workspace exists: from then on admins add members.
-pub async fn create_workspace(db: &Db, workspace_name: &str, admin: NewMember<'_>) -> Result<(WorkspaceId, Member), AppError> {
+pub async fn create_workspace(
+    db: &Db,
+    workspace_name: &str,
+    admin: NewMember<'_>,
+) -> Result<(WorkspaceId, Member), AppError> {
     let mut tx = db.begin().await?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM workspaces)")
-        .fetch_one(&mut *tx)
-        .await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM workspaces)").fetch_one(&mut *tx).await?;
     if exists {
         return Err(AppError::WorkspaceExists);
     }
-    let workspace: WorkspaceId = sqlx::query_scalar("INSERT INTO workspaces (name, created_at) VALUES ($1, $2) RETURNING id")
-        .bind(workspace_name)
-        .bind(now())
-        .fetch_one(&mut *tx)
-        .await?;
+    let workspace: WorkspaceId =
+        sqlx::query_scalar("INSERT INTO workspaces (name, created_at) VALUES ($1, $2) RETURNING id")
+            .bind(workspace_name)
+            .bind(now())
+            .fetch_one(&mut *tx)
+            .await?;
     let member = insert_member(&mut tx, workspace, NewMember { is_admin: true, ..admin }).await?;
     tx.commit().await?;
     Ok((workspace, member))
@@ -89,7 +84,9 @@ async fn insert_member(
     .fetch_one(&mut **tx)
     .await;
     match inserted {
-        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => Err(AppError::EmailTaken(new.email.to_string())),
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            Err(AppError::EmailTaken(new.email.to_string()))
+        }
         other => Ok(other?),
     }
 }
@@ -103,10 +100,8 @@ pub async fn member(db: &Db, id: MemberId) -> Result<Option<Member>, sqlx::Error
 
 /// The member with this (normalised) email and their password hash.
 pub async fn member_with_password(db: &Db, email: &str) -> Result<Option<(Member, String)>, sqlx::Error> {
-    let row: Option<(MemberId, String)> = sqlx::query_as("SELECT id, password_hash FROM members WHERE email = $1")
-        .bind(email)
-        .fetch_optional(db)
-        .await?;
+    let row: Option<(MemberId, String)> =
+        sqlx::query_as("SELECT id, password_hash FROM members WHERE email = $1").bind(email).fetch_optional(db).await?;
     let Some((id, hash)) = row else { return Ok(None) };
     Ok(member(db, id).await?.map(|member| (member, hash)))
 }

@@ -38,13 +38,11 @@ pub async fn open(url: &str) -> Result<Db, OpenError> {
         .journal_mode(SqliteJournalMode::Wal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5));
-    if let Some(folder) = options.get_filename().parent() {
-        if !folder.as_os_str().is_empty() {
-            std::fs::create_dir_all(folder).map_err(|source| OpenError::Folder {
-                folder: folder.display().to_string(),
-                source,
-            })?;
-        }
+    if let Some(folder) = options.get_filename().parent()
+        && !folder.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(folder)
+            .map_err(|source| OpenError::Folder { folder: folder.display().to_string(), source })?;
     }
     let pool = SqlitePoolOptions::new()
         .max_connections(8)

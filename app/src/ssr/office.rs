@@ -7,12 +7,10 @@ use crate::model::{Channel, ChannelKind, Room, RoomId, WorkspaceId};
 pub type RoomPlan<'a> = (&'a str, i64, i64, i64, i64);
 
 /// The office a brand-new workspace starts with, so the map is never empty.
-pub const STARTER_ROOMS: &[RoomPlan<'static>] = &[
-    ("Meeting Room", 40, 40, 420, 240),
-    ("Focus Room", 540, 40, 420, 240),
-    ("Lounge", 40, 330, 920, 230),
-];
-pub const STARTER_CHANNELS: &[(&str, ChannelKind)] = &[("general", ChannelKind::Text), ("meetings", ChannelKind::Meeting)];
+pub const STARTER_ROOMS: &[RoomPlan<'static>] =
+    &[("Meeting Room", 40, 40, 420, 240), ("Focus Room", 540, 40, 420, 240), ("Lounge", 40, 330, 920, 230)];
+pub const STARTER_CHANNELS: &[(&str, ChannelKind)] =
+    &[("general", ChannelKind::Text), ("meetings", ChannelKind::Meeting)];
 
 pub async fn rooms(db: &Db, workspace: WorkspaceId) -> Result<Vec<Room>, sqlx::Error> {
     sqlx::query_as("SELECT id, name, x, y, width, height FROM rooms WHERE workspace_id = $1 ORDER BY y, x, id")
@@ -54,7 +52,11 @@ pub async fn create_rooms(db: &Db, workspace: WorkspaceId, plans: &[RoomPlan<'_>
     Ok(())
 }
 
-pub async fn create_channels(db: &Db, workspace: WorkspaceId, channels: &[(&str, ChannelKind)]) -> Result<(), sqlx::Error> {
+pub async fn create_channels(
+    db: &Db,
+    workspace: WorkspaceId,
+    channels: &[(&str, ChannelKind)],
+) -> Result<(), sqlx::Error> {
     for (name, kind) in channels {
         sqlx::query("INSERT INTO channels (workspace_id, name, kind, created_at) VALUES ($1, $2, $3, $4)")
             .bind(workspace)

@@ -3,15 +3,13 @@
 //! blocking thread pool and never stalls the async workers.
 
 use crate::error::AppError;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 
 pub async fn hash(password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
     })
     .await
     .map_err(|error| {

@@ -53,10 +53,7 @@ impl Default for PresenceHub {
 
 impl PresenceHub {
     pub fn new() -> Self {
-        PresenceHub {
-            people: Arc::default(),
-            events: broadcast::channel(EVENT_BUFFER).0,
-        }
+        PresenceHub { people: Arc::default(), events: broadcast::channel(EVENT_BUFFER).0 }
     }
 
     /// Listens to every change from now on.
@@ -67,11 +64,8 @@ impl PresenceHub {
     /// Everyone online in `workspace`, sorted by name.
     pub fn snapshot(&self, workspace: WorkspaceId) -> Vec<Presence> {
         let people = self.people.lock().expect("presence lock");
-        let mut list: Vec<Presence> = people
-            .values()
-            .filter(|entry| entry.workspace == workspace)
-            .map(|entry| entry.presence.clone())
-            .collect();
+        let mut list: Vec<Presence> =
+            people.values().filter(|entry| entry.workspace == workspace).map(|entry| entry.presence.clone()).collect();
         list.sort_by(|a, b| a.member.name.cmp(&b.member.name).then(a.member.id.cmp(&b.member.id)));
         list
     }
@@ -173,7 +167,10 @@ mod tests {
         hub.walk(&ada, Some(RoomId(5)));
         let event = next(&mut events);
         assert_eq!(event.workspace, WorkspaceId(1));
-        assert_eq!(event.event, LiveEvent::Moved { presence: Presence { member: ada.summary(), room: Some(RoomId(5)) } });
+        assert_eq!(
+            event.event,
+            LiveEvent::Moved { presence: Presence { member: ada.summary(), room: Some(RoomId(5)) } }
+        );
         assert_eq!(hub.room_of(ada.id), Some(RoomId(5)));
 
         hub.walk(&ada, Some(RoomId(5)));

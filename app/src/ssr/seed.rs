@@ -68,12 +68,13 @@ pub async fn seed_demo_if_empty(db: &Db) -> Result<bool, AppError> {
 }
 
 async fn create_team(db: &Db, workspace: WorkspaceId, name: &str, members: &[MemberId]) -> Result<(), sqlx::Error> {
-    let team: i64 = sqlx::query_scalar("INSERT INTO teams (workspace_id, name, created_at) VALUES ($1, $2, $3) RETURNING id")
-        .bind(workspace)
-        .bind(name)
-        .bind(now())
-        .fetch_one(db)
-        .await?;
+    let team: i64 =
+        sqlx::query_scalar("INSERT INTO teams (workspace_id, name, created_at) VALUES ($1, $2, $3) RETURNING id")
+            .bind(workspace)
+            .bind(name)
+            .bind(now())
+            .fetch_one(db)
+            .await?;
     for member in members {
         sqlx::query("INSERT INTO team_members (team_id, member_id) VALUES ($1, $2)")
             .bind(team)

@@ -94,10 +94,7 @@ pub async fn member_of(db: &Db, token: &SessionToken) -> Result<Option<MemberId>
 }
 
 pub async fn delete(db: &Db, token: &SessionToken) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(token.hash())
-        .execute(db)
-        .await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token.hash()).execute(db).await?;
     Ok(())
 }
 

@@ -143,7 +143,10 @@ impl LiveSocket {
     }
 
     /// Waits for the first event that `wanted` accepts, skipping others.
-    pub async fn wait_for(&mut self, wanted: impl Fn(&anteroom_app::protocol::LiveEvent) -> bool) -> anteroom_app::protocol::LiveEvent {
+    pub async fn wait_for(
+        &mut self,
+        wanted: impl Fn(&anteroom_app::protocol::LiveEvent) -> bool,
+    ) -> anteroom_app::protocol::LiveEvent {
         loop {
             let event = self.next_event().await;
             if wanted(&event) {

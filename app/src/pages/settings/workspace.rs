@@ -13,7 +13,8 @@ use leptos_router::components::Redirect;
 
 #[component]
 pub fn WorkspaceSettingsPage() -> impl IntoView {
-    let header = Resource::new(|| (), |_| async { Ok::<_, AppError>((load_office().await?.workspace_name, me().await?)) });
+    let header =
+        Resource::new(|| (), |_| async { Ok::<_, AppError>((load_office().await?.workspace_name, me().await?)) });
     view! {
         <Title text="Workspace settings" />
         <Suspense fallback=|| view! { <div class="page-loading" aria-busy="true"></div> }>
@@ -71,9 +72,11 @@ fn Members(is_admin: bool) -> impl IntoView {
                                                 let role = if member.is_admin { "Workspace admin" } else { "Member" };
                                                 view! {
                                                     <tr>
-                                                        <td class="member-name">
-                                                            <Avatar member=member.clone() />
-                                                            {member.name.clone()}
+                                                        <td>
+                                                            <span class="member-name">
+                                                                <Avatar member=member.clone() />
+                                                                {member.name.clone()}
+                                                            </span>
                                                         </td>
                                                         <td>{member.email.clone()}</td>
                                                         <td>{role}</td>

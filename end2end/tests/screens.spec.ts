@@ -1,0 +1,40 @@
+import { test, expect, signedInPage } from './fixtures';
+import path from 'node:path';
+
+/** Screenshots of each screen at desktop and phone width, for looking at
+ * (end2end/.screens/, the README's pictures come from here). Each also checks
+ * that the screen shows what it is for. */
+const shots = path.join(__dirname, '..', '.screens');
+const sizes = [
+  { name: 'desktop', width: 1280, height: 800 },
+  { name: 'phone', width: 390, height: 844 },
+];
+
+test('screens: sign in, office, workspace settings', async ({ browser, server }) => {
+  const signIn = await (await browser.newContext()).newPage();
+  await signIn.goto(`${server.url}/signin`);
+  await expect(signIn.getByRole('heading', { name: 'Sign in to Anteroom' })).toBeVisible();
+  for (const size of sizes) {
+    await signIn.setViewportSize(size);
+    await signIn.screenshot({ path: path.join(shots, `signin-${size.name}.png`) });
+  }
+
+  const grace = await signedInPage(browser, server, 'grace@example.com');
+  await grace.getByRole('button', { name: 'Enter Engineering' }).click();
+  const ada = await signedInPage(browser, server, 'ada@example.com');
+  await ada.getByRole('button', { name: 'Enter Design Review' }).click();
+  await expect(ada.getByRole('list', { name: 'People in Engineering' }).getByText('Grace Hopper')).toBeVisible();
+  await expect(ada.getByRole('list', { name: 'People in Design Review' }).getByText('Ada Lovelace')).toBeVisible();
+  for (const size of sizes) {
+    await ada.setViewportSize(size);
+    await ada.screenshot({ path: path.join(shots, `office-${size.name}.png`), fullPage: true });
+  }
+
+  await ada.setViewportSize(sizes[0]);
+  await ada.getByRole('link', { name: 'Workspace settings' }).click();
+  await expect(ada.getByRole('cell', { name: 'katherine@example.com' })).toBeVisible();
+  for (const size of sizes) {
+    await ada.setViewportSize(size);
+    await ada.screenshot({ path: path.join(shots, `settings-${size.name}.png`), fullPage: true });
+  }
+});
