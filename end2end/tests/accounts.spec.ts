@@ -1,4 +1,4 @@
-import { test, expect, hydrated, DEMO_PASSWORD } from './fixtures';
+import { test, expect, hydrated, signIn, signedInPage } from './fixtures';
 
 test.describe('a fresh install', () => {
   test.use({ demo: false });
@@ -47,14 +47,7 @@ test.describe('a fresh install', () => {
 });
 
 test('an admin adds a member who can then sign in; members cannot add anyone', async ({ browser, server }) => {
-  const adminContext = await browser.newContext();
-  const admin = await adminContext.newPage();
-  await admin.goto(`${server.url}/signin`);
-  await hydrated(admin);
-  await admin.getByLabel('Email address').fill('ada@example.com');
-  await admin.getByLabel('Password').fill(DEMO_PASSWORD);
-  await admin.getByRole('button', { name: 'Sign in' }).click();
-  await expect(admin).toHaveURL(/\/office$/);
+  const admin = await signedInPage(browser, server, 'ada@example.com');
 
   await admin.getByRole('link', { name: 'Workspace settings' }).click();
   await expect(admin.getByRole('heading', { name: 'Add a member' })).toBeVisible();
@@ -70,12 +63,7 @@ test('an admin adds a member who can then sign in; members cannot add anyone', a
   await expect(admin.getByRole('cell', { name: 'hedy@example.com' })).toBeVisible();
 
   const hedy = await (await browser.newContext()).newPage();
-  await hedy.goto(`${server.url}/signin`);
-  await hydrated(hedy);
-  await hedy.getByLabel('Email address').fill('hedy@example.com');
-  await hedy.getByLabel('Password').fill('frequency-hop');
-  await hedy.getByRole('button', { name: 'Sign in' }).click();
-  await expect(hedy).toHaveURL(/\/office$/);
+  await signIn(hedy, server, 'hedy@example.com', 'frequency-hop');
   await hedy.getByRole('link', { name: 'Members' }).click();
   await expect(hedy.getByText('Only workspace admins can add members.')).toBeVisible();
   await expect(hedy.getByRole('heading', { name: 'Add a member' })).toHaveCount(0);

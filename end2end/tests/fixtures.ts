@@ -65,16 +65,20 @@ export async function hydrated(page: Page) {
   await page.waitForFunction(() => (window as any).__anteroomHydrated === true);
 }
 
-/** A fresh browser context (its own cookies) signed in as `email`. */
-export async function signedInPage(browser: Browser, server: RunningServer, email: string): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
+/** Signs `page` in through the sign-in form and waits for the office. */
+export async function signIn(page: Page, server: RunningServer, email: string, password = DEMO_PASSWORD) {
   await page.goto(`${server.url}/signin`);
   await hydrated(page);
   await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/office$/);
   await hydrated(page);
+}
+
+/** A fresh browser context (its own cookies) signed in as `email`. */
+export async function signedInPage(browser: Browser, server: RunningServer, email: string): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, server, email);
   return page;
 }

@@ -1,4 +1,4 @@
-import { test, expect, signedInPage } from './fixtures';
+import { test, expect, hydrated, signedInPage } from './fixtures';
 
 test('members see each other walk into and out of rooms without reloading', async ({ browser, server }) => {
   const ada = await signedInPage(browser, server, 'ada@example.com');
@@ -36,4 +36,15 @@ test('the office works from the keyboard at phone width', async ({ browser, serv
   await ada.keyboard.press('Enter');
   await expect(ada.getByRole('list', { name: 'People in Coffee Corner' }).getByText('Ada Lovelace')).toBeVisible();
   await expect(ada.getByRole('navigation', { name: 'Channels' }).getByText('client-calls')).toBeVisible();
+});
+
+test('signing out in one tab signs the other tabs out too', async ({ browser, server }) => {
+  const first = await signedInPage(browser, server, 'ada@example.com');
+  const second = await first.context().newPage();
+  await second.goto(`${server.url}/office`);
+  await expect(second.locator('main.office')).toHaveAttribute('data-live', 'connected');
+  await hydrated(first);
+  await first.getByRole('button', { name: 'Sign out' }).click();
+  await expect(first).toHaveURL(/\/signin$/);
+  await expect(second).toHaveURL(/\/signin$/);
 });

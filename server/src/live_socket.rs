@@ -50,7 +50,12 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
         loop {
             let keep_going = tokio::select! {
                 event = events.recv() => match event {
-                    Ok(event) if event.workspace == member.workspace_id => send(&mut socket, &event.event).await,
+                    Ok(event) if event.workspace == member.workspace_id => {
+                        // Our own member going offline while this socket is open
+                        // means they signed out: tell the page, then hang up.
+                        let signed_out = event.event == LiveEvent::WentOffline { member: member.id };
+                        send(&mut socket, &event.event).await && !signed_out
+                    }
                     Ok(_) => true,
                     Err(RecvError::Lagged(_)) => {
                         let people = presence.snapshot(member.workspace_id);

@@ -213,3 +213,21 @@ async fn the_live_socket_needs_a_session_and_refuses_messages() {
     socket.wait_for(|e| matches!(e, LiveEvent::Refused { .. })).await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn signing_out_tells_that_members_open_pages_and_closes_their_sockets() {
+    let server = TestServer::with_demo().await;
+    let ada = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
+    let grace = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
+    let me: MemberSummary = ada.call("me", &[]).await.unwrap();
+    let mut adas_tab = ada.live_socket().await.unwrap();
+    let mut graces_tab = grace.live_socket().await.unwrap();
+    adas_tab.wait_for(|e| matches!(e, LiveEvent::Snapshot { .. })).await;
+
+    ada.call::<()>("sign_out", &[]).await.unwrap();
+    let gone = LiveEvent::WentOffline { member: me.id };
+    assert_eq!(graces_tab.wait_for(|e| matches!(e, LiveEvent::WentOffline { .. })).await, gone);
+    assert_eq!(adas_tab.wait_for(|e| matches!(e, LiveEvent::WentOffline { .. })).await, gone);
+    assert!(adas_tab.closed().await, "the signed-out member's socket is closed by the server");
+    server.stop().await;
+}

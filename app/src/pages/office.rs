@@ -52,7 +52,7 @@ fn OfficeView(office: Office) -> impl IntoView {
     // None until the first connection: nothing to warn about yet.
     let live = RwSignal::new(None::<bool>);
     let walk_error = RwSignal::new(None::<AppError>);
-    listen_live(people, live);
+    listen_live(me_id, people, live);
 
     let walk = Callback::new(move |room: Option<RoomId>| {
         spawn_local(async move {
@@ -112,14 +112,21 @@ fn room_of(people: &[Presence], member: MemberId) -> Option<RoomId> {
 
 /// Opens the live socket once the page runs in the browser and closes it when
 /// the page goes away.
-fn listen_live(people: RwSignal<Vec<Presence>>, live: RwSignal<Option<bool>>) {
+fn listen_live(me: MemberId, people: RwSignal<Vec<Presence>>, live: RwSignal<Option<bool>>) {
     #[cfg(feature = "hydrate")]
     {
         use crate::live::{LinkStatus, LiveConnection};
         let connection = StoredValue::new_local(None::<LiveConnection>);
         Effect::new(move |_| {
             let opened = LiveConnection::open(
-                move |event: LiveEvent| people.update(|list| event.apply_to(list)),
+                move |event: LiveEvent| {
+                    if event == (LiveEvent::WentOffline { member: me }) {
+                        // Signed out in another tab: this page no longer has a session.
+                        let _ = window().location().set_href("/signin");
+                        return;
+                    }
+                    people.update(|list| event.apply_to(list))
+                },
                 move |status| live.set(Some(status == LinkStatus::Connected)),
             );
             connection.set_value(Some(opened));
@@ -133,7 +140,7 @@ fn listen_live(people: RwSignal<Vec<Presence>>, live: RwSignal<Option<bool>>) {
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (people, live, std::marker::PhantomData::<LiveEvent>);
+    let _ = (me, people, live, std::marker::PhantomData::<LiveEvent>);
 }
 
 #[component]
@@ -166,14 +173,7 @@ fn RoomCard(
                 // Room actions (the guest invite link) go here.
                 <div class="room-actions"></div>
             </header>
-            <ul class="occupants" aria-label=format!("People in {name}")>
-                <For each=occupants key=|p| p.member.id let(person)>
-                    <li class="occupant">
-                        <Avatar member=person.member.clone() />
-                        <span class="occupant-name">{person.member.name.clone()}</span>
-                    </li>
-                </For>
-            </ul>
+            <OccupantList label=format!("People in {name}") people=Signal::derive(occupants) />
             <div class="room-footer">
                 {move || {
                     if inside() {
@@ -198,6 +198,21 @@ fn RoomCard(
     }
 }
 
+/// The people in one place, as avatars with names; updates as they move.
+#[component]
+fn OccupantList(label: String, people: Signal<Vec<Presence>>) -> impl IntoView {
+    view! {
+        <ul class="occupants" aria-label=label>
+            <For each=move || people.get() key=|p| p.member.id let(person)>
+                <li class="occupant">
+                    <Avatar member=person.member.clone() />
+                    <span class="occupant-name">{person.member.name.clone()}</span>
+                </li>
+            </For>
+        </ul>
+    }
+}
+
 /// Everyone online who is not in a room.
 #[component]
 fn Lobby(
@@ -214,14 +229,7 @@ fn Lobby(
                     <button class="quiet" on:click=move |_| walk.run(None)>"Step out to the lobby"</button>
                 </Show>
             </header>
-            <ul class="occupants" aria-label="People in the open lobby">
-                <For each=in_lobby key=|p| p.member.id let(person)>
-                    <li class="occupant">
-                        <Avatar member=person.member.clone() />
-                        <span class="occupant-name">{person.member.name.clone()}</span>
-                    </li>
-                </For>
-            </ul>
+            <OccupantList label="People in the open lobby".to_string() people=Signal::derive(in_lobby) />
             <Show when=move || in_lobby().is_empty()>
                 <p class="muted small">"Nobody is in the lobby."</p>
             </Show>

@@ -74,6 +74,9 @@ impl SessionToken {
 pub async fn create(db: &Db, member: MemberId) -> Result<SessionToken, sqlx::Error> {
     let token = SessionToken::generate();
     let now = now();
+    // Expired sessions are useless; sweeping them here keeps the table small
+    // without a background job.
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(db).await?;
     sqlx::query("INSERT INTO sessions (token_hash, member_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(token.hash())
         .bind(member)

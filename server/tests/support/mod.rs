@@ -155,6 +155,21 @@ impl LiveSocket {
         }
     }
 
+    /// True once the server has closed the socket (within five seconds).
+    pub async fn closed(&mut self) -> bool {
+        use futures::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        let wait = async {
+            loop {
+                match self.0.next().await {
+                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return true,
+                    Some(Ok(_)) => continue,
+                }
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(5), wait).await.unwrap_or(false)
+    }
+
     pub async fn send_text(&mut self, text: &str) {
         use futures::SinkExt;
         self.0.send(tokio_tungstenite::tungstenite::Message::Text(text.into())).await.expect("send");
