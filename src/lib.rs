@@ -1,4 +1,5 @@
 //! The WebAssembly entry point: hydrates the page the server rendered.
+#![recursion_limit = "256"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

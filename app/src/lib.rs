@@ -1,5 +1,6 @@
 //! Anteroom's shared crate: the pages, components and server functions that
 //! the server renders and the browser hydrates.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod components;
