@@ -23,6 +23,8 @@ pub enum AppError {
     EmailTaken(String),
     #[error("This Anteroom already has a workspace. Sign in, or ask a workspace admin to add you.")]
     WorkspaceExists,
+    #[error("Walk into the room first: only people inside a room can join its call.")]
+    NotInRoom,
     #[error("{0} was not found. It may have been deleted.")]
     NotFound(String),
     /// Something failed on the server; the details are in the server log.

@@ -28,12 +28,38 @@ pub struct Config {
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
 
+    /// UDP port that carries all call media (open it in the firewall).
+    /// It is bound on the same address as --listen; 0 picks a free port.
+    #[arg(long, env = "ANTEROOM_MEDIA_PORT", default_value_t = 40000)]
+    pub media_port: u16,
+
+    /// The public IP browsers should send media to, when the server is
+    /// behind NAT. Unset: the machine's own addresses.
+    #[arg(long, env = "ANTEROOM_MEDIA_PUBLIC_IP")]
+    pub media_public_ip: Option<std::net::IpAddr>,
+
+    /// STUN/TURN server URLs for browsers behind strict NATs, comma
+    /// separated (e.g. turn:turn.example.com:3478).
+    #[arg(long, env = "ANTEROOM_ICE_SERVERS", value_delimiter = ',')]
+    pub ice_servers: Vec<String>,
+
     /// Log filter, in tracing's EnvFilter syntax.
     #[arg(long, env = "RUST_LOG", default_value = "info,anteroom=debug")]
     pub log: String,
 }
 
 impl Config {
+    /// Where and how the SFU carries media: on the --listen address, and only
+    /// over loopback when the server itself only listens there.
+    pub fn media(&self) -> crate::sfu::MediaConfig {
+        crate::sfu::MediaConfig {
+            bind: SocketAddr::new(self.listen.ip(), self.media_port),
+            public_ip: self.media_public_ip,
+            loopback_only: self.listen.ip().is_loopback() && self.media_public_ip.is_none(),
+            ice_servers: self.ice_servers.clone(),
+        }
+    }
+
     /// The public URL, given the address actually bound (which differs from
     /// `listen` when the port was 0).
     pub fn public_url_for(&self, bound: SocketAddr) -> String {
@@ -47,6 +73,9 @@ impl Config {
             database_url,
             public_url: None,
             demo_data: false,
+            media_port: 0,
+            media_public_ip: None,
+            ice_servers: Vec::new(),
             site_root: "target/site".into(),
             log: "warn".into(),
         }

@@ -3,7 +3,9 @@
 
 pub mod config;
 mod live_socket;
+mod origin;
 mod routes;
+pub mod sfu;
 
 pub use config::Config;
 
@@ -21,6 +23,8 @@ pub enum StartError {
     Database(#[from] db::OpenError),
     #[error("could not seed the demo data: {0}")]
     Seed(anteroom_app::error::AppError),
+    #[error(transparent)]
+    Media(#[from] sfu::MediaError),
     #[error(
         "could not listen on {address}: {source}. Is another program using that port? Set ANTEROOM_LISTEN to choose another."
     )]
@@ -32,6 +36,7 @@ pub enum StartError {
 pub struct ServerState {
     pub app: AppState,
     pub leptos: LeptosOptions,
+    pub sfu: Arc<sfu::Sfu>,
     /// Flips to true when the server is shutting down, so long-lived sockets end.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -69,6 +74,8 @@ impl Server {
             .map_err(|source| StartError::Listen { address: config.listen, source })?;
         let address = listener.local_addr().map_err(|source| StartError::Listen { address: config.listen, source })?;
         let public_url = config.public_url_for(address);
+        let sfu = sfu::Sfu::start(&config.media()).await?;
+        tracing::info!(media = %sfu.media_address(), "media (UDP) ready");
         let (shutdown, shutdown_rx) = watch::channel(false);
         let state = ServerState {
             app: AppState {
@@ -77,6 +84,7 @@ impl Server {
                 settings: Arc::new(Settings { public_url: public_url.clone() }),
             },
             leptos: leptos_options(&config, address),
+            sfu,
             shutdown: shutdown_rx,
         };
         Ok(Server { address, public_url, state, listener, shutdown })
@@ -96,6 +104,7 @@ impl Server {
         if let Err(error) = result {
             tracing::error!(%error, "server stopped with an error");
         }
+        self.state.sfu.shutdown().await;
         self.state.app.db.close().await;
     }
 }

@@ -7,12 +7,12 @@ use anteroom_app::ssr::accounts::Member;
 use anteroom_app::ssr::{auth, policy};
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::broadcast::error::RecvError;
 
 pub async fn upgrade(State(state): State<ServerState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
-    if !same_origin(&headers) {
+    if !crate::origin::same_origin(&headers) {
         return (StatusCode::FORBIDDEN, "Live sockets from other sites are refused.").into_response();
     }
     let principal = match auth::principal_from_headers(&state.app.db, &headers).await {
@@ -27,17 +27,6 @@ pub async fn upgrade(State(state): State<ServerState>, headers: HeaderMap, upgra
         return (StatusCode::FORBIDDEN, error.to_string()).into_response();
     }
     upgrade.max_message_size(MAX_CLIENT_MESSAGE_BYTES).on_upgrade(move |socket| serve(socket, state, member))
-}
-
-/// A browser's own pages carry an Origin equal to our Host; a page on another
-/// site trying to ride the member's cookie does not. Non-browser clients send
-/// no Origin and still need a valid session.
-fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return true;
-    };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    origin.split_once("://").is_some_and(|(_, origin_host)| origin_host == host)
 }
 
 async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {

@@ -26,12 +26,15 @@ pub enum Action {
     ListMembers(WorkspaceId),
     /// Add a member account.
     AddMember(WorkspaceId),
+    /// Join the call of a virtual-office room: only while inside that room.
+    JoinRoomCall { workspace: WorkspaceId, inside_room: bool },
 }
 
 impl Action {
     fn workspace(self) -> WorkspaceId {
         match self {
             Action::ViewOffice(w) | Action::Walk(w) | Action::ListMembers(w) | Action::AddMember(w) => w,
+            Action::JoinRoomCall { workspace, .. } => workspace,
         }
     }
 
@@ -51,6 +54,9 @@ pub fn check(principal: &Principal, action: Action) -> Result<(), AppError> {
     }
     if action.needs_admin() && !member.is_admin {
         return Err(AppError::Forbidden);
+    }
+    if let Action::JoinRoomCall { inside_room: false, .. } = action {
+        return Err(AppError::NotInRoom);
     }
     Ok(())
 }
@@ -85,7 +91,7 @@ mod tests {
 
     #[test]
     fn permission_table() {
-        use AppError::{Forbidden, NotSignedIn};
+        use AppError::{Forbidden, NotInRoom, NotSignedIn};
         let anonymous = Principal::Anonymous;
         let plain = member(false);
         let admin = member(true);
@@ -107,6 +113,11 @@ mod tests {
             ("workspace admin", &admin, Action::AddMember(HOME), Ok(())),
             ("workspace admin", &admin, Action::AddMember(OTHER), Err(Forbidden)),
             ("workspace admin", &admin, Action::ListMembers(OTHER), Err(Forbidden)),
+            ("anonymous", &anonymous, Action::JoinRoomCall { workspace: HOME, inside_room: true }, Err(NotSignedIn)),
+            ("member", &plain, Action::JoinRoomCall { workspace: HOME, inside_room: true }, Ok(())),
+            ("member", &plain, Action::JoinRoomCall { workspace: HOME, inside_room: false }, Err(NotInRoom)),
+            ("member", &plain, Action::JoinRoomCall { workspace: OTHER, inside_room: true }, Err(Forbidden)),
+            ("workspace admin", &admin, Action::JoinRoomCall { workspace: HOME, inside_room: false }, Err(NotInRoom)),
         ];
         for (who, principal, action, expected) in table {
             assert_eq!(check(principal, action), expected, "{who} doing {action:?}");

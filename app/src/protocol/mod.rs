@@ -1,0 +1,7 @@
+//! Messages on the websockets, shared by the server that sends them and the
+//! browser that applies them: live office events, and call signalling.
+
+pub mod live;
+pub mod signal;
+
+pub use live::*;

@@ -1,0 +1,276 @@
+//! A conference: who is in one call, what each of them publishes, and the
+//! call's chat. Decides who receives what: everyone receives everyone else's
+//! tracks and nothing from any other conference.
+
+use super::Sfu;
+use super::forward;
+use super::peer::Peer;
+use anteroom_app::protocol::signal::{
+    CHAT_HISTORY, ChatMessage, ConferenceId, Participant, ParticipantId, PublishedStream, SignalEvent, Source,
+};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use tokio::sync::mpsc;
+use webrtc::rtp_transceiver::rtp_codec::RTPCodecType;
+use webrtc::track::track_local::track_local_static_rtp::TrackLocalStaticRTP;
+use webrtc::track::track_remote::TrackRemote;
+
+/// One track a participant publishes, fanned out to the others.
+pub struct PublishedTrack {
+    pub id: u64,
+    pub owner: ParticipantId,
+    pub source: Source,
+    pub kind: RTPCodecType,
+    /// The stream id subscribers see (one per owner and source).
+    pub stream_id: String,
+    pub local: Arc<TrackLocalStaticRTP>,
+    pub keyframe_requests: mpsc::Sender<()>,
+}
+
+pub struct Conference {
+    pub id: ConferenceId,
+    sfu: Weak<Sfu>,
+    state: Mutex<State>,
+    next_track: AtomicU64,
+}
+
+#[derive(Default)]
+struct State {
+    members: HashMap<ParticipantId, Member>,
+    tracks: Vec<Arc<PublishedTrack>>,
+    chat: VecDeque<ChatMessage>,
+}
+
+struct Member {
+    peer: Arc<Peer>,
+    participant: Participant,
+    /// The browser's local stream id of a shared screen, if any.
+    screen_stream: Option<String>,
+}
+
+impl Conference {
+    pub fn new(id: ConferenceId, sfu: Weak<Sfu>) -> Arc<Self> {
+        Arc::new(Conference { id, sfu, state: Mutex::default(), next_track: AtomicU64::new(1) })
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().expect("conference lock")
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.state().members.is_empty()
+    }
+
+    pub fn participant_count(&self) -> usize {
+        self.state().members.len()
+    }
+
+    /// Adds a participant: they are welcomed with who is here and what was
+    /// said, everyone else hears they joined, and they start receiving every
+    /// track already published.
+    pub async fn join(self: &Arc<Self>, peer: Arc<Peer>, participant: Participant) {
+        let (others, tracks, chat) = {
+            let mut state = self.state();
+            let others: Vec<Participant> = state.members.values().map(|m| m.participant.clone()).collect();
+            let tracks = state.tracks.clone();
+            let chat = state.chat.iter().cloned().collect();
+            state
+                .members
+                .insert(peer.id, Member { peer: peer.clone(), participant: participant.clone(), screen_stream: None });
+            (others, tracks, chat)
+        };
+        peer.send(SignalEvent::Welcome { me: peer.id, participants: others, chat });
+        self.broadcast_except(peer.id, SignalEvent::Joined { participant });
+        self.watch_published_tracks(&peer);
+        for track in tracks {
+            peer.receive(&track).await;
+        }
+    }
+
+    /// Hooks the participant's publish link: every track it sends becomes a
+    /// published track of this conference.
+    fn watch_published_tracks(self: &Arc<Self>, peer: &Arc<Peer>) {
+        let conference = Arc::downgrade(self);
+        let owner = peer.id;
+        peer.publish.on_track(Box::new(move |remote: Arc<TrackRemote>, _, _| {
+            if let Some(conference) = conference.upgrade() {
+                tokio::spawn(async move { conference.publish(owner, remote).await });
+            }
+            Box::pin(async {})
+        }));
+    }
+
+    async fn publish(self: Arc<Self>, owner: ParticipantId, remote: Arc<TrackRemote>) {
+        let Some((publisher, source)) = self.state().members.get(&owner).map(|m| {
+            let source = if m.screen_stream.as_deref() == Some(remote.stream_id().as_str()) {
+                Source::Screen
+            } else {
+                Source::Camera
+            };
+            (Arc::downgrade(&m.peer.publish), source)
+        }) else {
+            return;
+        };
+        let kind = remote.kind();
+        let stream_id = format!("p{owner}-{}", source_name(source));
+        let local = Arc::new(TrackLocalStaticRTP::new(
+            remote.codec().capability,
+            format!("{stream_id}-{kind}"),
+            stream_id.clone(),
+        ));
+        let (keyframe_requests, requests) = mpsc::channel(8);
+        let track = Arc::new(PublishedTrack {
+            id: self.next_track.fetch_add(1, Ordering::Relaxed),
+            owner,
+            source,
+            kind,
+            stream_id: stream_id.clone(),
+            local: local.clone(),
+            keyframe_requests,
+        });
+        tokio::spawn(forward::relay_keyframe_requests(publisher, remote.ssrc(), requests));
+
+        let (receivers, updated) = {
+            let mut state = self.state();
+            let Some(member) = state.members.get_mut(&owner) else { return };
+            let streams = &mut member.participant.streams;
+            if !streams.iter().any(|s| s.stream_id == stream_id) {
+                streams.push(PublishedStream { stream_id: stream_id.clone(), source });
+            }
+            let updated = member.participant.clone();
+            state.tracks.push(track.clone());
+            let receivers: Vec<Arc<Peer>> =
+                state.members.values().filter(|m| m.peer.id != owner).map(|m| m.peer.clone()).collect();
+            (receivers, updated)
+        };
+        tracing::debug!(conference = ?self.id, %owner, ?source, %kind, "track published");
+        self.broadcast(SignalEvent::Updated { participant: updated });
+        for peer in receivers {
+            peer.receive(&track).await;
+        }
+        forward::forward(remote, local).await;
+        // The publisher's track ended (they left, or stopped sharing).
+        self.unpublish(|t| t.id == track.id).await;
+    }
+
+    /// Removes the published tracks that `which` selects, from everyone.
+    async fn unpublish(&self, which: impl Fn(&PublishedTrack) -> bool) {
+        let (removed, receivers, updates) = {
+            let mut state = self.state();
+            let (removed, kept): (Vec<_>, Vec<_>) = state.tracks.drain(..).partition(|t| which(t));
+            state.tracks = kept;
+            let still_published: Vec<(ParticipantId, String)> =
+                state.tracks.iter().map(|t| (t.owner, t.stream_id.clone())).collect();
+            let mut updates = Vec::new();
+            for owner in removed.iter().map(|t| t.owner).collect::<std::collections::BTreeSet<_>>() {
+                if let Some(member) = state.members.get_mut(&owner) {
+                    member.participant.streams.retain(|s| still_published.contains(&(owner, s.stream_id.clone())));
+                    updates.push(member.participant.clone());
+                }
+            }
+            let receivers: Vec<Arc<Peer>> = state.members.values().map(|m| m.peer.clone()).collect();
+            (removed, receivers, updates)
+        };
+        for participant in updates {
+            self.broadcast(SignalEvent::Updated { participant });
+        }
+        for track in &removed {
+            for peer in receivers.iter().filter(|p| p.id != track.owner) {
+                peer.stop_receiving(track.id).await;
+            }
+        }
+    }
+
+    /// Notes which of the participant's browser streams is a shared screen,
+    /// before its offer is applied.
+    pub fn set_screen_stream(&self, participant: ParticipantId, stream: Option<String>) {
+        if let Some(member) = self.state().members.get_mut(&participant) {
+            member.screen_stream = stream;
+        }
+    }
+
+    pub async fn stop_screen(&self, participant: ParticipantId) {
+        self.set_screen_stream(participant, None);
+        self.unpublish(|t| t.owner == participant && t.source == Source::Screen).await;
+    }
+
+    pub fn set_muted(&self, participant: ParticipantId, audio: bool, video: bool) {
+        let updated = {
+            let mut state = self.state();
+            let Some(member) = state.members.get_mut(&participant) else { return };
+            member.participant.audio_muted = audio;
+            member.participant.video_muted = video;
+            member.participant.clone()
+        };
+        self.broadcast(SignalEvent::Updated { participant: updated });
+    }
+
+    /// Keeps the message for late joiners and sends it to everyone.
+    pub fn chat(&self, from: ParticipantId, text: String) {
+        let message = {
+            let mut state = self.state();
+            let Some(member) = state.members.get(&from) else { return };
+            let message = ChatMessage { from, name: member.participant.name.clone(), text, sent_at: unix_millis() };
+            if state.chat.len() == CHAT_HISTORY {
+                state.chat.pop_front();
+            }
+            state.chat.push_back(message.clone());
+            message
+        };
+        self.broadcast(SignalEvent::Chat { message });
+    }
+
+    /// Asks every publisher of video for a keyframe (a subscriber just
+    /// started receiving and cannot decode until the next one).
+    pub fn request_keyframes(&self, except_owner: ParticipantId) {
+        for track in self.state().tracks.iter().filter(|t| t.owner != except_owner && t.kind == RTPCodecType::Video) {
+            let _ = track.keyframe_requests.try_send(());
+        }
+    }
+
+    /// Removes a participant: their tracks leave everyone, their connections
+    /// close, and the others hear they left.
+    pub async fn leave(self: &Arc<Self>, participant: ParticipantId) {
+        let Some(member) = self.state().members.remove(&participant) else { return };
+        self.unpublish(|t| t.owner == participant).await;
+        member.peer.close().await;
+        self.broadcast(SignalEvent::Left { participant });
+        if let Some(sfu) = self.sfu.upgrade() {
+            sfu.end_if_empty(self);
+        }
+    }
+
+    pub async fn close_all(self: &Arc<Self>) {
+        let ids: Vec<ParticipantId> = self.state().members.keys().copied().collect();
+        for id in ids {
+            self.leave(id).await;
+        }
+    }
+
+    fn broadcast(&self, event: SignalEvent) {
+        for member in self.state().members.values() {
+            member.peer.send(event.clone());
+        }
+    }
+
+    fn broadcast_except(&self, except: ParticipantId, event: SignalEvent) {
+        for member in self.state().members.values().filter(|m| m.peer.id != except) {
+            member.peer.send(event.clone());
+        }
+    }
+}
+
+fn source_name(source: Source) -> &'static str {
+    match source {
+        Source::Camera => "camera",
+        Source::Screen => "screen",
+    }
+}
+
+fn unix_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or_default()
+}

@@ -1,0 +1,109 @@
+//! The hot path: read a publisher's RTP, forward it to every subscriber of
+//! the track, and relay keyframe requests the other way.
+
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use webrtc::peer_connection::RTCPeerConnection;
+use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use webrtc::rtp::packet::Packet;
+use webrtc::track::track_local::TrackLocalWriter;
+use webrtc::track::track_local::track_local_static_rtp::TrackLocalStaticRTP;
+use webrtc::track::track_remote::TrackRemote;
+
+/// Keyframes are expensive: however many subscribers ask, the publisher is
+/// asked at most this often.
+const KEYFRAME_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Rewrites a publisher's packets for forwarding: drops padding-only packets
+/// (Chromium's bandwidth probes; forwarding them wastes every subscriber's
+/// bandwidth) and shifts sequence numbers so subscribers see no gap where
+/// they were, and so never ask for them again.
+#[derive(Debug, Default)]
+pub struct Rewriter {
+    dropped: u16,
+}
+
+impl Rewriter {
+    /// The packet to forward, or None to drop it.
+    pub fn rewrite(&mut self, mut packet: Packet) -> Option<Packet> {
+        if packet.payload.is_empty() {
+            self.dropped = self.dropped.wrapping_add(1);
+            return None;
+        }
+        packet.header.sequence_number = packet.header.sequence_number.wrapping_sub(self.dropped);
+        // Header extension ids were negotiated with the publisher, not with
+        // each subscriber: forwarding them could mislabel data.
+        packet.header.extension = false;
+        packet.header.extension_profile = 0;
+        packet.header.extensions.clear();
+        packet.header.padding = false;
+        Some(packet)
+    }
+}
+
+/// Forwards until the publisher's track ends. Errors writing to one
+/// subscriber never stop the others.
+pub async fn forward(remote: Arc<TrackRemote>, local: Arc<TrackLocalStaticRTP>) {
+    let mut buffer = vec![0u8; 1500];
+    let mut rewriter = Rewriter::default();
+    while let Ok((packet, _)) = remote.read(&mut buffer).await {
+        if let Some(packet) = rewriter.rewrite(packet) {
+            if let Err(error) = local.write_rtp(&packet).await {
+                tracing::trace!(%error, "a subscriber could not take a packet");
+            }
+        }
+    }
+}
+
+/// Sends keyframe requests (PLI) to the publisher, rate-limited, until every
+/// sender of requests is gone or the publisher's connection is.
+pub async fn relay_keyframe_requests(
+    publisher: Weak<RTCPeerConnection>,
+    media_ssrc: u32,
+    mut requests: mpsc::Receiver<()>,
+) {
+    let mut last: Option<Instant> = None;
+    while requests.recv().await.is_some() {
+        if last.is_some_and(|at| at.elapsed() < KEYFRAME_INTERVAL) {
+            continue;
+        }
+        let Some(publisher) = publisher.upgrade() else { break };
+        last = Some(Instant::now());
+        let pli = PictureLossIndication { sender_ssrc: 0, media_ssrc };
+        if let Err(error) = publisher.write_rtcp(&[Box::new(pli)]).await {
+            tracing::debug!(%error, "could not ask the publisher for a keyframe");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+
+    fn packet(sequence_number: u16, payload: &'static [u8]) -> Packet {
+        let mut packet = Packet::default();
+        packet.header.sequence_number = sequence_number;
+        packet.header.extension = true;
+        packet.payload = Bytes::from_static(payload);
+        packet
+    }
+
+    #[test]
+    fn padding_is_dropped_and_sequence_numbers_close_the_gap() {
+        let mut rewriter = Rewriter::default();
+        let forwarded: Vec<u16> = [(65534, &b"a"[..]), (65535, b""), (0, b"b"), (1, b""), (2, b""), (3, b"c")]
+            .into_iter()
+            .filter_map(|(seq, payload)| rewriter.rewrite(packet(seq, payload)))
+            .map(|p| p.header.sequence_number)
+            .collect();
+        assert_eq!(forwarded, [65534, 65535, 0], "consecutive across the wrap, padding gone");
+    }
+
+    #[test]
+    fn publisher_header_extensions_are_not_forwarded() {
+        let out = Rewriter::default().rewrite(packet(7, b"x")).unwrap();
+        assert!(!out.header.extension && out.header.extensions.is_empty());
+    }
+}

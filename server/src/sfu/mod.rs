@@ -1,0 +1,86 @@
+//! The selective forwarding unit: every participant publishes its media once
+//! to the server, which forwards it to every other participant of the same
+//! conference, and to nobody else.
+//!
+//! Built on the `webrtc` crate's classic 0.17 API, whose ICE agent can share
+//! one UDP socket between all peer connections (`UDPMuxDefault`): one port to
+//! open in a firewall, whatever the number of calls. See README "Media".
+//!
+//! Layers: `session` (the signalling socket, who may join what) -> `conference`
+//! (participants, published tracks, chat) -> `peer` (one participant's two
+//! peer connections and their negotiation) -> `forward` (the RTP hot path).
+
+mod conference;
+mod engine;
+mod forward;
+mod peer;
+pub mod session;
+
+pub use engine::{MediaConfig, MediaError};
+
+use anteroom_app::protocol::signal::{ConferenceId, ParticipantId};
+use conference::Conference;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+pub struct Sfu {
+    engine: engine::Engine,
+    conferences: Mutex<HashMap<ConferenceId, Arc<Conference>>>,
+    next_participant: AtomicU64,
+}
+
+impl Sfu {
+    /// Binds the media UDP port and prepares the WebRTC engine.
+    pub async fn start(config: &MediaConfig) -> Result<Arc<Self>, MediaError> {
+        Ok(Arc::new(Sfu {
+            engine: engine::Engine::start(config).await?,
+            conferences: Mutex::default(),
+            next_participant: AtomicU64::new(1),
+        }))
+    }
+
+    /// The UDP address all media flows through.
+    pub fn media_address(&self) -> SocketAddr {
+        self.engine.media_address
+    }
+
+    /// ICE servers (STUN/TURN URLs) the browsers should use.
+    pub fn ice_servers(&self) -> Vec<String> {
+        self.engine.ice_servers.clone()
+    }
+
+    fn next_participant_id(&self) -> ParticipantId {
+        ParticipantId(self.next_participant.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// The conference with this id, started on first use.
+    fn conference(self: &Arc<Self>, id: ConferenceId) -> Arc<Conference> {
+        let mut conferences = self.conferences.lock().expect("conferences lock");
+        conferences.entry(id).or_insert_with(|| Conference::new(id, Arc::downgrade(self))).clone()
+    }
+
+    /// Forgets a conference that has nobody left in it (its chat goes too).
+    fn end_if_empty(&self, conference: &Arc<Conference>) {
+        let mut conferences = self.conferences.lock().expect("conferences lock");
+        if conference.is_empty() && conferences.get(&conference.id).is_some_and(|c| Arc::ptr_eq(c, conference)) {
+            conferences.remove(&conference.id);
+        }
+    }
+
+    /// How many participants are in each running conference (for tests and stats).
+    pub fn census(&self) -> HashMap<ConferenceId, usize> {
+        let conferences = self.conferences.lock().expect("conferences lock");
+        conferences.iter().map(|(id, conference)| (*id, conference.participant_count())).collect()
+    }
+
+    pub async fn shutdown(&self) {
+        let conferences: Vec<Arc<Conference>> =
+            self.conferences.lock().expect("conferences lock").drain().map(|(_, c)| c).collect();
+        for conference in conferences {
+            conference.close_all().await;
+        }
+        self.engine.close().await;
+    }
+}

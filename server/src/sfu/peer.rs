@@ -1,0 +1,245 @@
+//! One participant's side of the SFU: its publish and subscribe peer
+//! connections, the tracks it receives, and the subscribe-link negotiation.
+
+use anteroom_app::protocol::signal::{IceCandidate, Link, ParticipantId, SignalEvent};
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::{Mutex, mpsc};
+use webrtc::api::API;
+use webrtc::ice_transport::ice_candidate::{RTCIceCandidate, RTCIceCandidateInit};
+use webrtc::ice_transport::ice_server::RTCIceServer;
+use webrtc::peer_connection::RTCPeerConnection;
+use webrtc::peer_connection::configuration::RTCConfiguration;
+use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
+use webrtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
+use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use webrtc::rtp_transceiver::RTCRtpTransceiverInit;
+use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
+use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
+use webrtc::track::track_local::TrackLocal;
+
+use super::conference::PublishedTrack;
+
+/// Where a participant's signalling events go (its websocket writer).
+pub type Outbox = mpsc::UnboundedSender<SignalEvent>;
+
+pub struct Peer {
+    pub id: ParticipantId,
+    outbox: Outbox,
+    pub publish: Arc<RTCPeerConnection>,
+    subscribe: Arc<RTCPeerConnection>,
+    /// What this participant receives, by published track id.
+    receiving: Mutex<HashMap<u64, Arc<RTCRtpSender>>>,
+    negotiation: Mutex<Negotiation>,
+    /// Candidates that arrived before their link had a remote description.
+    early_candidates: Mutex<Vec<(Link, RTCIceCandidateInit)>>,
+}
+
+/// The server offers on the subscribe link; one offer at a time.
+#[derive(Default)]
+struct Negotiation {
+    awaiting_answer: bool,
+    /// Tracks changed while an offer was out: offer again after the answer.
+    again: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PeerError {
+    #[error("the browser's description was not accepted: {0}")]
+    Description(webrtc::Error),
+    #[error("no subscribe offer is waiting for an answer")]
+    UnexpectedAnswer,
+}
+
+impl Peer {
+    pub async fn new(
+        api: &API,
+        ice_servers: &[String],
+        id: ParticipantId,
+        outbox: Outbox,
+    ) -> Result<Arc<Self>, webrtc::Error> {
+        let configuration = || RTCConfiguration {
+            ice_servers: if ice_servers.is_empty() {
+                Vec::new()
+            } else {
+                vec![RTCIceServer { urls: ice_servers.to_vec(), ..Default::default() }]
+            },
+            ..Default::default()
+        };
+        let publish = Arc::new(api.new_peer_connection(configuration()).await?);
+        let subscribe = Arc::new(api.new_peer_connection(configuration()).await?);
+        for (pc, link) in [(&publish, Link::Publish), (&subscribe, Link::Subscribe)] {
+            let outbox = outbox.clone();
+            pc.on_ice_candidate(Box::new(move |candidate: Option<RTCIceCandidate>| {
+                let outbox = outbox.clone();
+                Box::pin(async move {
+                    let Some(init) = candidate.and_then(|c| c.to_json().ok()) else { return };
+                    let candidate = IceCandidate {
+                        candidate: init.candidate,
+                        sdp_mid: init.sdp_mid.filter(|mid| !mid.is_empty()).or(Some("0".into())),
+                        sdp_mline_index: init.sdp_mline_index,
+                    };
+                    let _ = outbox.send(SignalEvent::Candidate { link, candidate });
+                })
+            }));
+        }
+        Ok(Arc::new(Peer {
+            id,
+            outbox,
+            publish,
+            subscribe,
+            receiving: Mutex::default(),
+            negotiation: Mutex::default(),
+            early_candidates: Mutex::default(),
+        }))
+    }
+
+    pub fn send(&self, event: SignalEvent) {
+        // A closed outbox means the participant is leaving; nothing to do.
+        let _ = self.outbox.send(event);
+    }
+
+    /// Answers the browser's offer on the publish link.
+    pub async fn accept_publish_offer(&self, sdp: String) -> Result<(), PeerError> {
+        let offer = RTCSessionDescription::offer(sdp).map_err(PeerError::Description)?;
+        self.publish.set_remote_description(offer).await.map_err(PeerError::Description)?;
+        let answer = self.publish.create_answer(None).await.map_err(PeerError::Description)?;
+        self.publish.set_local_description(answer).await.map_err(PeerError::Description)?;
+        let sdp = self.publish.local_description().await.map(|d| d.sdp).unwrap_or_default();
+        self.send(SignalEvent::PublishAnswer { sdp });
+        self.flush_early_candidates(Link::Publish).await;
+        Ok(())
+    }
+
+    /// Applies the browser's answer to our latest subscribe offer, and offers
+    /// again if the tracks changed meanwhile.
+    pub async fn accept_subscribe_answer(self: &Arc<Self>, sdp: String) -> Result<(), PeerError> {
+        {
+            let negotiation = self.negotiation.lock().await;
+            if !negotiation.awaiting_answer {
+                return Err(PeerError::UnexpectedAnswer);
+            }
+        }
+        let answer = RTCSessionDescription::answer(sdp).map_err(PeerError::Description)?;
+        self.subscribe.set_remote_description(answer).await.map_err(PeerError::Description)?;
+        self.flush_early_candidates(Link::Subscribe).await;
+        let again = {
+            let mut negotiation = self.negotiation.lock().await;
+            negotiation.awaiting_answer = false;
+            std::mem::take(&mut negotiation.again)
+        };
+        if again {
+            self.negotiate().await;
+        }
+        Ok(())
+    }
+
+    pub async fn add_candidate(&self, link: Link, candidate: IceCandidate) {
+        let init = RTCIceCandidateInit {
+            candidate: candidate.candidate,
+            sdp_mid: candidate.sdp_mid,
+            sdp_mline_index: candidate.sdp_mline_index,
+            username_fragment: None,
+        };
+        let pc = self.link(link);
+        if pc.remote_description().await.is_none() {
+            self.early_candidates.lock().await.push((link, init));
+            return;
+        }
+        if let Err(error) = pc.add_ice_candidate(init).await {
+            tracing::debug!(participant = %self.id, %error, "ignored an ICE candidate");
+        }
+    }
+
+    async fn flush_early_candidates(&self, link: Link) {
+        let waiting: Vec<RTCIceCandidateInit> = {
+            let mut early = self.early_candidates.lock().await;
+            let (ready, rest) = early.drain(..).partition(|(l, _)| *l == link);
+            *early = rest;
+            ready.into_iter().map(|(_, c)| c).collect()
+        };
+        for init in waiting {
+            if let Err(error) = self.link(link).add_ice_candidate(init).await {
+                tracing::debug!(participant = %self.id, %error, "ignored an early ICE candidate");
+            }
+        }
+    }
+
+    fn link(&self, link: Link) -> &Arc<RTCPeerConnection> {
+        match link {
+            Link::Publish => &self.publish,
+            Link::Subscribe => &self.subscribe,
+        }
+    }
+
+    /// Starts receiving `track`: adds it to the subscribe link and relays the
+    /// browser's keyframe requests for it to the publisher.
+    pub async fn receive(self: &Arc<Self>, track: &PublishedTrack) {
+        let init = RTCRtpTransceiverInit { direction: RTCRtpTransceiverDirection::Sendonly, send_encodings: vec![] };
+        let local = Arc::clone(&track.local) as Arc<dyn TrackLocal + Send + Sync>;
+        let sender = match self.subscribe.add_transceiver_from_track(local, Some(init)).await {
+            Ok(transceiver) => transceiver.sender().await,
+            Err(error) => {
+                tracing::warn!(participant = %self.id, %error, "could not add a track");
+                return;
+            }
+        };
+        let keyframes = track.keyframe_requests.clone();
+        let rtcp_sender = sender.clone();
+        // Reading RTCP also drives the NACK responder and the report interceptors.
+        tokio::spawn(async move {
+            while let Ok((packets, _)) = rtcp_sender.read_rtcp().await {
+                let wants_keyframe = packets.iter().any(|p| {
+                    let any = p.as_any();
+                    any.is::<PictureLossIndication>() || any.is::<FullIntraRequest>()
+                });
+                if wants_keyframe {
+                    let _ = keyframes.try_send(());
+                }
+            }
+        });
+        self.receiving.lock().await.insert(track.id, sender);
+        self.negotiate().await;
+    }
+
+    /// Stops receiving the published track `track_id`.
+    pub async fn stop_receiving(self: &Arc<Self>, track_id: u64) {
+        let Some(sender) = self.receiving.lock().await.remove(&track_id) else { return };
+        if let Err(error) = self.subscribe.remove_track(&sender).await {
+            tracing::debug!(participant = %self.id, %error, "removing a track");
+        }
+        self.negotiate().await;
+    }
+
+    /// Offers the current set of tracks on the subscribe link, or marks that
+    /// another offer is due once the outstanding one is answered.
+    pub async fn negotiate(self: &Arc<Self>) {
+        let mut negotiation = self.negotiation.lock().await;
+        if negotiation.awaiting_answer {
+            negotiation.again = true;
+            return;
+        }
+        let offer = match self.subscribe.create_offer(None).await {
+            Ok(offer) => offer,
+            Err(error) => {
+                tracing::warn!(participant = %self.id, %error, "could not create a subscribe offer");
+                return;
+            }
+        };
+        if let Err(error) = self.subscribe.set_local_description(offer).await {
+            tracing::warn!(participant = %self.id, %error, "could not apply a subscribe offer");
+            return;
+        }
+        let sdp = self.subscribe.local_description().await.map(|d| d.sdp).unwrap_or_default();
+        negotiation.awaiting_answer = true;
+        self.send(SignalEvent::SubscribeOffer { sdp });
+    }
+
+    pub async fn close(&self) {
+        for pc in [&self.publish, &self.subscribe] {
+            if let Err(error) = pc.close().await {
+                tracing::debug!(participant = %self.id, %error, "closing a peer connection");
+            }
+        }
+    }
+}
