@@ -3,10 +3,13 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod call_state;
 pub mod components;
 pub mod error;
 #[cfg(feature = "hydrate")]
 pub mod live;
+#[cfg(feature = "hydrate")]
+pub mod media;
 pub mod model;
 pub mod pages;
 pub mod protocol;

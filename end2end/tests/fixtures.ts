@@ -1,4 +1,4 @@
-import { test as base, expect, type Browser, type Page } from '@playwright/test';
+import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -76,9 +76,52 @@ export async function signIn(page: Page, server: RunningServer, email: string, p
   await hydrated(page);
 }
 
+/** Records every RTCPeerConnection the page creates in `window.__pcs`, so a
+ * test can read real receive statistics (frames decoded, audio energy). */
+async function recordPeerConnections(context: BrowserContext) {
+  await context.addInitScript(() => {
+    const Original = window.RTCPeerConnection;
+    (window as any).__pcs = [];
+    const Recording = function (this: unknown, ...args: ConstructorParameters<typeof RTCPeerConnection>) {
+      const pc = new Original(...args);
+      (window as any).__pcs.push(pc);
+      return pc;
+    } as unknown as typeof RTCPeerConnection;
+    Recording.prototype = Original.prototype;
+    (window as any).RTCPeerConnection = Recording;
+  });
+}
+
+export type Inbound = { kind: string; trackIdentifier: string; framesDecoded: number; bytesReceived: number; totalAudioEnergy: number };
+
+/** Receive statistics of every open peer connection of the page. */
+export async function inboundMedia(page: Page): Promise<Inbound[]> {
+  return page.evaluate(async () => {
+    const all: any[] = [];
+    for (const pc of (window as any).__pcs as RTCPeerConnection[]) {
+      if (pc.connectionState === 'closed') continue;
+      const report = await pc.getStats();
+      report.forEach((s: any) => {
+        if (s.type === 'inbound-rtp') {
+          all.push({
+            kind: s.kind,
+            trackIdentifier: s.trackIdentifier,
+            framesDecoded: s.framesDecoded ?? 0,
+            bytesReceived: s.bytesReceived ?? 0,
+            totalAudioEnergy: s.totalAudioEnergy ?? 0,
+          });
+        }
+      });
+    }
+    return all;
+  });
+}
+
 /** A fresh browser context (its own cookies) signed in as `email`. */
 export async function signedInPage(browser: Browser, server: RunningServer, email: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
+  const context = await browser.newContext();
+  await recordPeerConnections(context);
+  const page = await context.newPage();
   await signIn(page, server, email);
   return page;
 }

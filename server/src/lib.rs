@@ -1,5 +1,7 @@
 //! The Anteroom server as a library, so the binary and the integration tests
 //! start exactly the same thing.
+// Leptos view types nest deeply; the default limit is too low for them.
+#![recursion_limit = "512"]
 
 pub mod config;
 mod live_socket;

@@ -1,5 +1,6 @@
 //! View pieces used by more than one page.
 
 pub mod avatar;
+pub mod conference;
 pub mod form;
 pub mod top_bar;

@@ -3,9 +3,11 @@
 
 use crate::api::office::{load_office, walk_into, walk_out};
 use crate::components::avatar::Avatar;
+use crate::components::conference::Conference;
 use crate::components::top_bar::TopBar;
 use crate::error::AppError;
 use crate::model::{Channel, ChannelKind, MAP_HEIGHT, MAP_WIDTH, MemberId, Office, Presence, Room, RoomId};
+use crate::protocol::signal::ConferenceId;
 use crate::protocol::{LiveEvent, upsert};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -52,6 +54,9 @@ fn OfficeView(office: Office) -> impl IntoView {
     // None until the first connection: nothing to warn about yet.
     let live = RwSignal::new(None::<bool>);
     let walk_error = RwSignal::new(None::<AppError>);
+    // While in a room the call fills the page; the map is one click away.
+    let show_map = RwSignal::new(false);
+    let room_names: std::collections::HashMap<RoomId, String> = rooms.iter().map(|r| (r.id, r.name.clone())).collect();
     listen_live(me_id, people, live);
 
     let walk = Callback::new(move |room: Option<RoomId>| {
@@ -63,6 +68,7 @@ fn OfficeView(office: Office) -> impl IntoView {
             match result {
                 Ok(presence) => {
                     walk_error.set(None);
+                    show_map.set(false);
                     people.update(|list| upsert(list, presence));
                 }
                 Err(error) => walk_error.set(Some(error)),
@@ -94,7 +100,30 @@ fn OfficeView(office: Office) -> impl IntoView {
                 <p class="form-error" role="alert" hidden=move || walk_error.get().is_none()>
                     {move || walk_error.get().map(|e| e.to_string())}
                 </p>
-                <div class="map" style=format!("aspect-ratio: {MAP_WIDTH} / {MAP_HEIGHT}")>
+                {move || {
+                    my_room
+                        .get()
+                        .map(|room| {
+                            let title = room_names.get(&room).cloned().unwrap_or_default();
+                            view! {
+                                <div class="call-area" hidden=move || show_map.get()>
+                                    <Conference
+                                        conference=ConferenceId::Room(room)
+                                        title
+                                        on_hang_up=Callback::new(move |_| walk.run(None))
+                                    />
+                                </div>
+                                <button class="quiet map-toggle" on:click=move |_| show_map.update(|v| *v = !*v)>
+                                    {move || if show_map.get() { "Back to the call" } else { "Show the office map" }}
+                                </button>
+                            }
+                        })
+                }}
+                <div
+                    class="map"
+                    hidden=move || my_room.get().is_some() && !show_map.get()
+                    style=format!("aspect-ratio: {MAP_WIDTH} / {MAP_HEIGHT}")
+                >
                     {rooms
                         .into_iter()
                         .map(|room| view! { <RoomCard room people my_room walk /> })

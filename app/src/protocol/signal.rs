@@ -89,7 +89,7 @@ pub struct Participant {
     pub streams: Vec<PublishedStream>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PublishedStream {
     pub stream_id: String,
     pub source: Source,
@@ -139,11 +139,13 @@ pub enum SignalRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SignalEvent {
-    /// First message after joining: who you are, who is here, what was said.
+    /// First message after joining: who you are, who is here, what was
+    /// said, and the STUN/TURN URLs for the browser's peer connections.
     Welcome {
         me: ParticipantId,
         participants: Vec<Participant>,
         chat: Vec<ChatMessage>,
+        ice_servers: Vec<String>,
     },
     PublishAnswer {
         sdp: String,

@@ -69,7 +69,7 @@ impl Conference {
     /// Adds a participant: they are welcomed with who is here and what was
     /// said, everyone else hears they joined, and they start receiving every
     /// track already published.
-    pub async fn join(self: &Arc<Self>, peer: Arc<Peer>, participant: Participant) {
+    pub async fn join(self: &Arc<Self>, peer: Arc<Peer>, participant: Participant, ice_servers: Vec<String>) {
         let (others, tracks, chat) = {
             let mut state = self.state();
             let others: Vec<Participant> = state.members.values().map(|m| m.participant.clone()).collect();
@@ -80,7 +80,7 @@ impl Conference {
                 .insert(peer.id, Member { peer: peer.clone(), participant: participant.clone(), screen_stream: None });
             (others, tracks, chat)
         };
-        peer.send(SignalEvent::Welcome { me: peer.id, participants: others, chat });
+        peer.send(SignalEvent::Welcome { me: peer.id, participants: others, chat, ice_servers });
         self.broadcast_except(peer.id, SignalEvent::Joined { participant });
         self.watch_published_tracks(&peer);
         for track in tracks {

@@ -43,6 +43,8 @@ pub(super) struct Engine {
     mux: Arc<UDPMuxDefault>,
     pub media_address: SocketAddr,
     pub ice_servers: Vec<String>,
+    /// Only loopback candidates are used, ours and the browsers'.
+    pub loopback_only: bool,
 }
 
 impl Engine {
@@ -76,7 +78,13 @@ impl Engine {
             .with_interceptor_registry(interceptors)
             .with_setting_engine(settings)
             .build();
-        Ok(Engine { api, mux, media_address, ice_servers: config.ice_servers.clone() })
+        Ok(Engine {
+            api,
+            mux,
+            media_address,
+            ice_servers: config.ice_servers.clone(),
+            loopback_only: config.loopback_only,
+        })
     }
 
     pub async fn close(&self) {

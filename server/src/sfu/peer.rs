@@ -25,6 +25,8 @@ pub type Outbox = mpsc::UnboundedSender<SignalEvent>;
 
 pub struct Peer {
     pub id: ParticipantId,
+    /// Ignore browser candidates that are not on loopback (see `add_candidate`).
+    loopback_only: bool,
     outbox: Outbox,
     pub publish: Arc<RTCPeerConnection>,
     subscribe: Arc<RTCPeerConnection>,
@@ -53,11 +55,11 @@ pub enum PeerError {
 
 impl Peer {
     pub async fn new(
-        api: &API,
-        ice_servers: &[String],
+        engine: &super::engine::Engine,
         id: ParticipantId,
         outbox: Outbox,
     ) -> Result<Arc<Self>, webrtc::Error> {
+        let (api, ice_servers): (&API, &[String]) = (&engine.api, &engine.ice_servers);
         let configuration = || RTCConfiguration {
             ice_servers: if ice_servers.is_empty() {
                 Vec::new()
@@ -85,6 +87,7 @@ impl Peer {
         }
         Ok(Arc::new(Peer {
             id,
+            loopback_only: engine.loopback_only,
             outbox,
             publish,
             subscribe,
@@ -135,6 +138,12 @@ impl Peer {
     }
 
     pub async fn add_candidate(&self, link: Link, candidate: IceCandidate) {
+        // A server that only serves this machine must not send connectivity
+        // checks to the other addresses a browser lists.
+        if self.loopback_only && !is_loopback_candidate(&candidate.candidate) {
+            tracing::trace!(participant = %self.id, "ignored a non-loopback candidate");
+            return;
+        }
         let init = RTCIceCandidateInit {
             candidate: candidate.candidate,
             sdp_mid: candidate.sdp_mid,
@@ -241,5 +250,29 @@ impl Peer {
                 tracing::debug!(participant = %self.id, %error, "closing a peer connection");
             }
         }
+    }
+}
+
+/// Whether an ICE candidate line names a loopback address
+/// ("candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host ...").
+fn is_loopback_candidate(candidate: &str) -> bool {
+    candidate
+        .split_whitespace()
+        .nth(4)
+        .and_then(|address| address.parse::<std::net::IpAddr>().ok())
+        .is_some_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_candidate;
+
+    #[test]
+    fn loopback_candidates_are_recognised() {
+        assert!(is_loopback_candidate("candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host generation 0"));
+        assert!(is_loopback_candidate("candidate:2 1 udp 2122260223 ::1 50000 typ host"));
+        assert!(!is_loopback_candidate("candidate:3 1 udp 2122260223 192.0.2.2 50000 typ host"));
+        assert!(!is_loopback_candidate("candidate:4 1 udp 2122260223 abc.local 50000 typ host"));
+        assert!(!is_loopback_candidate("garbage"));
     }
 }

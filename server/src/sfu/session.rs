@@ -77,7 +77,7 @@ async fn run(mut socket: WebSocket, state: ServerState, admission: Admission) {
     let sfu = state.sfu.clone();
     let (outbox, mut events) = mpsc::unbounded_channel();
     let id = sfu.next_participant_id();
-    let peer = match Peer::new(&sfu.engine.api, &sfu.engine.ice_servers, id, outbox).await {
+    let peer = match Peer::new(&sfu.engine, id, outbox).await {
         Ok(peer) => peer,
         Err(error) => {
             tracing::error!(%error, "could not create peer connections");
@@ -99,7 +99,7 @@ async fn run(mut socket: WebSocket, state: ServerState, admission: Admission) {
     let mut presence = state.app.presence.subscribe();
     let mut shutdown = state.shutdown.clone();
     tracing::info!(conference = ?admission.conference, participant = %id, member = %admission.member.id, "joined call");
-    conference.join(peer.clone(), participant).await;
+    conference.join(peer.clone(), participant, sfu.ice_servers()).await;
     // Re-check after subscribing, so a walk-out that raced the join is not missed.
     let mut ended = still_allowed(&state, &admission).err();
 

@@ -1,0 +1,139 @@
+//! The conference view: a video grid that reflows by participant count, a
+//! shared screen on stage with people in a strip, one bottom bar of
+//! controls, and side panels for chat and participants.
+
+mod chat;
+mod client;
+mod controls;
+mod icons;
+mod participants;
+mod tile;
+
+use crate::call_state::{CallState, CallStatus};
+use crate::protocol::signal::ConferenceId;
+use client::ClientHandle;
+use leptos::prelude::*;
+use tile::{Tile, TileMedia};
+
+/// Which side panel is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Panel {
+    None,
+    Chat,
+    People,
+}
+
+/// A live call. Mounting it asks for camera and microphone and joins
+/// `conference`; unmounting leaves. `on_hang_up` runs when the person
+/// presses the red button (the page decides where that takes them).
+#[component]
+pub fn Conference(conference: ConferenceId, title: String, on_hang_up: Callback<()>) -> impl IntoView {
+    let state = CallState::new();
+    let client = ClientHandle::start(conference, state);
+    let panel = RwSignal::new(Panel::None);
+
+    let status_text = move || match state.status.get() {
+        CallStatus::Connecting => "Connecting…".to_string(),
+        CallStatus::Live => String::new(),
+        CallStatus::Reconnecting => "Connection lost. Reconnecting…".to_string(),
+        CallStatus::Ended(reason) => reason,
+    };
+    let count = move || state.participants.with(Vec::len) + 1;
+    let screen = move || state.shared_screen();
+
+    view! {
+        <section
+            class="conference"
+            aria-labelledby="conference-title"
+            data-call-status=move || match state.status.get() {
+                CallStatus::Connecting => "connecting",
+                CallStatus::Live => "live",
+                CallStatus::Reconnecting => "reconnecting",
+                CallStatus::Ended(_) => "ended",
+            }
+        >
+            <header class="conference-header">
+                <h2 id="conference-title">{title}</h2>
+                <span class="conference-count" aria-label=move || format!("{} in the call", count())>
+                    {count}
+                </span>
+                <p class="conference-status" role="status">{status_text}</p>
+            </header>
+            <Show when=move || state.media_problem.get().is_some()>
+                <p class="media-problem" role="alert">{move || state.media_problem.get()}</p>
+            </Show>
+            <div class="conference-body">
+                <div class="stage" class:has-screen=move || screen().is_some()>
+                    {move || {
+                        screen()
+                            .map(|(owner, stream_id)| {
+                                let name = state
+                                    .participants
+                                    .with(|list| list.iter().find(|p| p.id == owner).map(|p| p.name.clone()))
+                                    .unwrap_or_default();
+                                view! {
+                                    <div class="screen-stage">
+                                        <Tile
+                                            state
+                                            media=TileMedia::Remote(stream_id)
+                                            label=format!("{name}'s screen")
+                                            participant=None
+                                        />
+                                    </div>
+                                }
+                            })
+                    }}
+                    <ul
+                        class="tiles"
+                        aria-label="People in the call"
+                        style=move || format!("--tile-count: {}", count())
+                    >
+                        <li>
+                            <Tile state media=TileMedia::Local label="You".to_string() participant=None />
+                        </li>
+                        <For
+                            each=move || state.participants.get()
+                            key=|p| (p.id, p.streams.clone(), p.name.clone(), p.audio_muted, p.video_muted)
+                            let(participant)
+                        >
+                            <li>
+                                <Tile
+                                    state
+                                    media=TileMedia::camera_of(&participant)
+                                    label=participant.name.clone()
+                                    participant=Some(participant.clone())
+                                />
+                            </li>
+                        </For>
+                    </ul>
+                </div>
+                <Show when=move || panel.get() == Panel::Chat>
+                    <chat::ChatPanel state client />
+                </Show>
+                <Show when=move || panel.get() == Panel::People>
+                    <participants::ParticipantsPanel state />
+                </Show>
+            </div>
+            <Show when=move || state.notice.get().is_some()>
+                <p class="call-notice" role="alert">
+                    {move || state.notice.get()}
+                    <button class="quiet small" on:click=move |_| state.notice.set(None)>"Dismiss"</button>
+                </p>
+            </Show>
+            <controls::ControlBar
+                state
+                client
+                chat_open=Signal::derive(move || panel.get() == Panel::Chat)
+                people_open=Signal::derive(move || panel.get() == Panel::People)
+                toggle_chat=Callback::new(move |_| panel.update(|p| *p = if *p == Panel::Chat { Panel::None } else { Panel::Chat }))
+                toggle_people=Callback::new(move |_| {
+                    panel.update(|p| *p = if *p == Panel::People { Panel::None } else { Panel::People })
+                })
+                hang_up=Callback::new(move |_| {
+                    client.hang_up();
+                    on_hang_up.run(());
+                })
+            />
+        </section>
+    }
+}

@@ -1,0 +1,555 @@
+//! The browser's side of a call: signalling socket, publish and subscribe
+//! peer connections, local media, and the controls. It writes what happens
+//! into a [`CallState`] for the conference view.
+//!
+//! Resilience: if the socket drops or a peer connection fails, the client
+//! tears both links down and rejoins with backoff, republishing the same
+//! camera (and screen). Only the server's `Ended` or a hang-up stop it.
+
+use super::devices::{self, LocalMedia};
+use super::streams;
+use crate::call_state::{CallState, CallStatus, upsert_participant};
+use crate::protocol::signal::{ConferenceId, IceCandidate, Link, SignalEvent, SignalRequest};
+use futures::StreamExt;
+use futures::channel::mpsc;
+use leptos::prelude::*;
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+use std::time::Duration;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
+use web_sys::{
+    MediaStream, MediaStreamTrack, MessageEvent, RtcConfiguration, RtcIceCandidateInit, RtcIceServer,
+    RtcPeerConnection, RtcPeerConnectionIceEvent, RtcPeerConnectionState, RtcRtpSender, RtcRtpTransceiverDirection,
+    RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit, RtcTrackEvent, WebSocket,
+};
+
+type Handler = Closure<dyn FnMut(JsValue)>;
+
+const FIRST_RETRY: Duration = Duration::from_millis(500);
+const LONGEST_RETRY: Duration = Duration::from_secs(8);
+const SPEAKER_POLL: Duration = Duration::from_millis(400);
+/// Audio level (0..1) above which someone counts as speaking.
+const SPEAKING_LEVEL: f64 = 0.02;
+
+/// A running call. Call [`CallClient::hang_up`] when the view goes away.
+#[derive(Clone)]
+pub struct CallClient {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    conference: ConferenceId,
+    state: CallState,
+    socket: RefCell<Option<WebSocket>>,
+    publish: RefCell<Option<RtcPeerConnection>>,
+    subscribe: RefCell<Option<RtcPeerConnection>>,
+    /// Remote candidates that arrived before their link's remote description.
+    pending: RefCell<Vec<(Link, IceCandidate)>>,
+    screen_senders: RefCell<Vec<RtcRtpSender>>,
+    /// Handlers of the current socket.
+    socket_handlers: RefCell<Vec<Handler>>,
+    /// Handlers of the current peer connections.
+    link_handlers: RefCell<Vec<Handler>>,
+    stopped: Cell<bool>,
+    failed_attempts: Cell<u32>,
+    speaker_poll: RefCell<Option<IntervalHandle>>,
+}
+
+impl CallClient {
+    /// Asks for camera and microphone, then joins `conference`.
+    pub fn start(conference: ConferenceId, state: CallState) -> Self {
+        let inner = Rc::new(Inner {
+            conference,
+            state,
+            socket: RefCell::new(None),
+            publish: RefCell::new(None),
+            subscribe: RefCell::new(None),
+            pending: RefCell::new(Vec::new()),
+            screen_senders: RefCell::new(Vec::new()),
+            socket_handlers: RefCell::new(Vec::new()),
+            link_handlers: RefCell::new(Vec::new()),
+            stopped: Cell::new(false),
+            failed_attempts: Cell::new(0),
+            speaker_poll: RefCell::new(None),
+        });
+        let starting = inner.clone();
+        spawn_local(async move {
+            let LocalMedia { stream, problem } = devices::camera_and_microphone().await;
+            if starting.stopped.get() {
+                devices::stop_all(&stream);
+                return;
+            }
+            starting.state.mic_on.set(stream.get_audio_tracks().length() > 0);
+            starting.state.camera_on.set(stream.get_video_tracks().length() > 0);
+            starting.state.media_problem.set(problem);
+            streams::set(streams::LOCAL, stream);
+            starting.state.streams_version.update(|v| *v += 1);
+            connect(&starting);
+        });
+        let weak = Rc::downgrade(&inner);
+        let poll = set_interval_with_handle(
+            move || {
+                if let Some(inner) = weak.upgrade() {
+                    spawn_local(poll_speaker(inner));
+                }
+            },
+            SPEAKER_POLL,
+        )
+        .ok();
+        *inner.speaker_poll.borrow_mut() = poll;
+        CallClient { inner }
+    }
+
+    pub fn toggle_mic(&self) {
+        let on = !self.inner.state.mic_on.get_untracked();
+        if let Some(stream) = streams::get(streams::LOCAL) {
+            for track in devices::tracks(&stream).iter().filter(|t| t.kind() == "audio") {
+                track.set_enabled(on);
+            }
+        }
+        self.inner.state.mic_on.set(on);
+        self.send_mute_state();
+    }
+
+    pub fn toggle_camera(&self) {
+        let on = !self.inner.state.camera_on.get_untracked();
+        if let Some(stream) = streams::get(streams::LOCAL) {
+            for track in devices::tracks(&stream).iter().filter(|t| t.kind() == "video") {
+                track.set_enabled(on);
+            }
+        }
+        self.inner.state.camera_on.set(on);
+        self.send_mute_state();
+    }
+
+    fn send_mute_state(&self) {
+        let state = self.inner.state;
+        send(
+            &self.inner,
+            &SignalRequest::Mute { audio: !state.mic_on.get_untracked(), video: !state.camera_on.get_untracked() },
+        );
+    }
+
+    pub fn toggle_screen(&self) {
+        let inner = self.inner.clone();
+        if inner.state.sharing.get_untracked() {
+            stop_screen(&inner);
+            return;
+        }
+        spawn_local(async move {
+            match devices::screen().await {
+                Ok(screen) => {
+                    if let Ok(track) = screen.get_video_tracks().get(0).dyn_into::<MediaStreamTrack>() {
+                        let weak = Rc::downgrade(&inner);
+                        let ended = Closure::<dyn FnMut(JsValue)>::new(move |_| {
+                            if let Some(inner) = weak.upgrade() {
+                                stop_screen(&inner);
+                            }
+                        });
+                        track.set_onended(Some(ended.as_ref().unchecked_ref()));
+                        ended.forget();
+                    }
+                    streams::set(streams::LOCAL_SCREEN, screen);
+                    inner.state.sharing.set(true);
+                    inner.state.streams_version.update(|v| *v += 1);
+                    if let Some(pc) = inner.publish.borrow().clone() {
+                        add_screen(&inner, &pc);
+                    }
+                    spawn_local(offer_publish(inner));
+                }
+                Err(problem) => inner.state.notice.set(Some(format!("Screen sharing did not start ({problem})."))),
+            }
+        });
+    }
+
+    pub fn send_chat(&self, text: String) {
+        send(&self.inner, &SignalRequest::Chat { text });
+    }
+
+    /// Leaves the call: closes everything and releases camera and microphone.
+    pub fn hang_up(&self) {
+        let inner = &self.inner;
+        inner.stopped.set(true);
+        if let Some(poll) = inner.speaker_poll.borrow_mut().take() {
+            poll.clear();
+        }
+        if let Some(socket) = inner.socket.borrow_mut().take() {
+            socket.set_onclose(None);
+            socket.set_onmessage(None);
+            let _ = socket.close();
+        }
+        inner.socket_handlers.borrow_mut().clear();
+        teardown(inner);
+        for id in [streams::LOCAL, streams::LOCAL_SCREEN] {
+            if let Some(stream) = streams::remove(id) {
+                devices::stop_all(&stream);
+            }
+        }
+    }
+}
+
+fn send(inner: &Inner, request: &SignalRequest) {
+    let Some(socket) = inner.socket.borrow().clone() else { return };
+    if socket.ready_state() != WebSocket::OPEN {
+        return;
+    }
+    if let Ok(text) = serde_json::to_string(request) {
+        let _ = socket.send_with_str(&text);
+    }
+}
+
+fn handler(weak: &Weak<Inner>, body: impl Fn(&Rc<Inner>, JsValue) + 'static) -> Handler {
+    let weak = weak.clone();
+    Closure::new(move |event: JsValue| {
+        if let Some(inner) = weak.upgrade() {
+            body(&inner, event);
+        }
+    })
+}
+
+fn connect(inner: &Rc<Inner>) {
+    if inner.stopped.get() {
+        return;
+    }
+    let Some(url) = socket_url(inner.conference) else { return };
+    let Ok(socket) = WebSocket::new(&url) else {
+        retry_later(inner);
+        return;
+    };
+    // Events are handled one at a time, in order: an offer must be applied
+    // before the candidates that follow it.
+    let (queue, mut events) = mpsc::unbounded::<SignalEvent>();
+    let weak = Rc::downgrade(inner);
+    let worker = weak.clone();
+    spawn_local(async move {
+        while let Some(event) = events.next().await {
+            let Some(inner) = worker.upgrade() else { break };
+            handle(&inner, event).await;
+        }
+    });
+    let on_message = handler(&weak, move |_, event| {
+        let text = event.dyn_into::<MessageEvent>().ok().and_then(|m| m.data().as_string());
+        match text.map(|t| serde_json::from_str::<SignalEvent>(&t)) {
+            Some(Ok(event)) => {
+                let _ = queue.unbounded_send(event);
+            }
+            other => leptos::logging::warn!("ignoring an unreadable signalling message: {other:?}"),
+        }
+    });
+    let on_close = handler(&weak, |inner, _| {
+        let ended = matches!(inner.state.status.get_untracked(), CallStatus::Ended(_));
+        if !inner.stopped.get() && !ended {
+            inner.state.status.set(CallStatus::Reconnecting);
+            teardown(inner);
+            retry_later(inner);
+        }
+    });
+    socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    *inner.socket_handlers.borrow_mut() = vec![on_message, on_close];
+    *inner.socket.borrow_mut() = Some(socket);
+}
+
+fn socket_url(conference: ConferenceId) -> Option<String> {
+    let location = web_sys::window()?.location();
+    let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+    Some(format!("{scheme}://{}{}", location.host().ok()?, conference.signal_path()))
+}
+
+fn retry_later(inner: &Rc<Inner>) {
+    let attempts = inner.failed_attempts.get();
+    inner.failed_attempts.set(attempts.saturating_add(1));
+    let delay = FIRST_RETRY.saturating_mul(1 << attempts.min(5)).min(LONGEST_RETRY);
+    let weak = Rc::downgrade(inner);
+    set_timeout(
+        move || {
+            if let Some(inner) = weak.upgrade() {
+                connect(&inner);
+            }
+        },
+        delay,
+    );
+}
+
+/// Closes both peer connections and forgets remote media (before a rejoin or
+/// after hanging up).
+fn teardown(inner: &Inner) {
+    let links = [inner.publish.borrow_mut().take(), inner.subscribe.borrow_mut().take()];
+    for pc in links.into_iter().flatten() {
+        pc.set_onicecandidate(None);
+        pc.set_onconnectionstatechange(None);
+        pc.set_ontrack(None);
+        pc.close();
+    }
+    inner.link_handlers.borrow_mut().clear();
+    inner.pending.borrow_mut().clear();
+    inner.screen_senders.borrow_mut().clear();
+    streams::clear_remote();
+    inner.state.speaking.set(None);
+    inner.state.streams_version.update(|v| *v += 1);
+}
+
+async fn handle(inner: &Rc<Inner>, event: SignalEvent) {
+    let state = inner.state;
+    match event {
+        SignalEvent::Welcome { me, participants, chat, ice_servers } => {
+            inner.failed_attempts.set(0);
+            state.me.set(Some(me));
+            state.participants.set(participants);
+            state.chat.set(chat);
+            state.status.set(CallStatus::Live);
+            if let Err(problem) = open_links(inner, &ice_servers) {
+                state.notice.set(Some(format!("Could not start media: {problem}")));
+                return;
+            }
+            // Tell the others our mute state (it survives a rejoin).
+            if !state.mic_on.get_untracked() || !state.camera_on.get_untracked() {
+                send(
+                    inner,
+                    &SignalRequest::Mute {
+                        audio: !state.mic_on.get_untracked(),
+                        video: !state.camera_on.get_untracked(),
+                    },
+                );
+            }
+            offer_publish(inner.clone()).await;
+        }
+        SignalEvent::PublishAnswer { sdp } => {
+            let Some(pc) = inner.publish.borrow().clone() else { return };
+            if let Err(problem) = apply(&pc, RtcSdpType::Answer, &sdp).await {
+                leptos::logging::warn!("publish answer refused: {problem}");
+            }
+            flush_pending(inner, Link::Publish).await;
+        }
+        SignalEvent::SubscribeOffer { sdp } => {
+            let Some(pc) = inner.subscribe.borrow().clone() else { return };
+            match answer(&pc, &sdp).await {
+                Ok(sdp) => send(inner, &SignalRequest::SubscribeAnswer { sdp }),
+                Err(problem) => leptos::logging::warn!("subscribe offer refused: {problem}"),
+            }
+            flush_pending(inner, Link::Subscribe).await;
+        }
+        SignalEvent::Candidate { link, candidate } => {
+            let pc = link_of(inner, link);
+            match pc {
+                Some(pc) if pc.remote_description().is_some() => add_candidate(&pc, &candidate).await,
+                _ => inner.pending.borrow_mut().push((link, candidate)),
+            }
+        }
+        SignalEvent::Joined { participant } | SignalEvent::Updated { participant } => {
+            // Our own state is shown from local truth; the list is everyone else.
+            if Some(participant.id) == state.me.get_untracked() {
+                return;
+            }
+            state.participants.update(|list| upsert_participant(list, participant));
+            state.streams_version.update(|v| *v += 1);
+        }
+        SignalEvent::Left { participant } => {
+            state.participants.update(|list| list.retain(|p| p.id != participant));
+            state.streams_version.update(|v| *v += 1);
+        }
+        SignalEvent::Chat { message } => state.chat.update(|chat| chat.push(message)),
+        SignalEvent::Error { reason } => state.notice.set(Some(reason)),
+        SignalEvent::Ended { reason } => {
+            state.status.set(CallStatus::Ended(reason));
+            teardown(inner);
+        }
+    }
+}
+
+fn link_of(inner: &Inner, link: Link) -> Option<RtcPeerConnection> {
+    match link {
+        Link::Publish => inner.publish.borrow().clone(),
+        Link::Subscribe => inner.subscribe.borrow().clone(),
+    }
+}
+
+/// Creates both peer connections for a fresh join.
+fn open_links(inner: &Rc<Inner>, ice_servers: &[String]) -> Result<(), String> {
+    teardown(inner);
+    let configuration = RtcConfiguration::new();
+    if !ice_servers.is_empty() {
+        let server = RtcIceServer::new();
+        let urls = js_sys::Array::new();
+        for url in ice_servers {
+            urls.push(&JsValue::from_str(url));
+        }
+        server.set_urls(&urls);
+        configuration.set_ice_servers(&js_sys::Array::of1(&server));
+    }
+    let publish = RtcPeerConnection::new_with_configuration(&configuration).map_err(devices::describe)?;
+    let subscribe = RtcPeerConnection::new_with_configuration(&configuration).map_err(devices::describe)?;
+    let weak = Rc::downgrade(inner);
+    let mut handlers = Vec::new();
+    for (pc, link) in [(&publish, Link::Publish), (&subscribe, Link::Subscribe)] {
+        let on_candidate = handler(&weak, move |inner, event| {
+            let Some(candidate) = event.dyn_into::<RtcPeerConnectionIceEvent>().ok().and_then(|e| e.candidate()) else {
+                return;
+            };
+            let candidate = IceCandidate {
+                candidate: candidate.candidate(),
+                sdp_mid: candidate.sdp_mid(),
+                sdp_mline_index: candidate.sdp_m_line_index(),
+            };
+            send(inner, &SignalRequest::Candidate { link, candidate });
+        });
+        pc.set_onicecandidate(Some(on_candidate.as_ref().unchecked_ref()));
+        let watched = pc.clone();
+        let on_state = handler(&weak, move |inner, _| {
+            if watched.connection_state() == RtcPeerConnectionState::Failed {
+                // Rejoin from scratch: closing the socket starts it.
+                if let Some(socket) = inner.socket.borrow().as_ref() {
+                    let _ = socket.close();
+                }
+            }
+        });
+        pc.set_onconnectionstatechange(Some(on_state.as_ref().unchecked_ref()));
+        handlers.extend([on_candidate, on_state]);
+    }
+    let on_track = handler(&weak, |inner, event| {
+        let Ok(event) = event.dyn_into::<RtcTrackEvent>() else { return };
+        let Some(stream) = event.streams().get(0).dyn_into::<MediaStream>().ok() else { return };
+        streams::note_track(event.track().id(), stream.id());
+        streams::set(&stream.id(), stream);
+        inner.state.streams_version.update(|v| *v += 1);
+    });
+    subscribe.set_ontrack(Some(on_track.as_ref().unchecked_ref()));
+    handlers.push(on_track);
+
+    if let Some(camera) = streams::get(streams::LOCAL) {
+        for track in devices::tracks(&camera) {
+            publish.add_transceiver_with_media_stream_track_and_init(&track, &sendonly(&camera));
+        }
+    }
+    *inner.link_handlers.borrow_mut() = handlers;
+    *inner.publish.borrow_mut() = Some(publish.clone());
+    *inner.subscribe.borrow_mut() = Some(subscribe);
+    if inner.state.sharing.get_untracked() {
+        add_screen(inner, &publish);
+    }
+    Ok(())
+}
+
+fn sendonly(stream: &MediaStream) -> RtcRtpTransceiverInit {
+    let init = RtcRtpTransceiverInit::new();
+    init.set_direction(RtcRtpTransceiverDirection::Sendonly);
+    init.set_streams(&js_sys::Array::of1(stream));
+    init
+}
+
+fn add_screen(inner: &Inner, publish: &RtcPeerConnection) {
+    let Some(screen) = streams::get(streams::LOCAL_SCREEN) else { return };
+    let mut senders = inner.screen_senders.borrow_mut();
+    for track in devices::tracks(&screen) {
+        senders.push(publish.add_transceiver_with_media_stream_track_and_init(&track, &sendonly(&screen)).sender());
+    }
+}
+
+fn stop_screen(inner: &Rc<Inner>) {
+    if !inner.state.sharing.get_untracked() {
+        return;
+    }
+    inner.state.sharing.set(false);
+    if let Some(pc) = inner.publish.borrow().clone() {
+        for sender in inner.screen_senders.borrow_mut().drain(..) {
+            pc.remove_track(&sender);
+        }
+    }
+    if let Some(screen) = streams::remove(streams::LOCAL_SCREEN) {
+        devices::stop_all(&screen);
+    }
+    inner.state.streams_version.update(|v| *v += 1);
+    send(inner, &SignalRequest::StopScreen);
+    spawn_local(offer_publish(inner.clone()));
+}
+
+/// Offers the current local tracks on the publish link.
+async fn offer_publish(inner: Rc<Inner>) {
+    let Some(pc) = inner.publish.borrow().clone() else { return };
+    let result = async {
+        let offer = JsFuture::from(pc.create_offer()).await.map_err(devices::describe)?;
+        let offer: RtcSessionDescriptionInit = offer.unchecked_into();
+        JsFuture::from(pc.set_local_description(&offer)).await.map_err(devices::describe)?;
+        Ok::<String, String>(pc.local_description().map(|d| d.sdp()).unwrap_or_default())
+    }
+    .await;
+    match result {
+        Ok(sdp) => {
+            let screen_stream =
+                streams::get(streams::LOCAL_SCREEN).filter(|_| inner.state.sharing.get_untracked()).map(|s| s.id());
+            send(&inner, &SignalRequest::PublishOffer { sdp, screen_stream });
+        }
+        Err(problem) => inner.state.notice.set(Some(format!("Could not send your media: {problem}"))),
+    }
+}
+
+async fn apply(pc: &RtcPeerConnection, kind: RtcSdpType, sdp: &str) -> Result<(), String> {
+    let description = RtcSessionDescriptionInit::new(kind);
+    description.set_sdp(sdp);
+    JsFuture::from(pc.set_remote_description(&description)).await.map_err(devices::describe)?;
+    Ok(())
+}
+
+async fn answer(pc: &RtcPeerConnection, offer: &str) -> Result<String, String> {
+    apply(pc, RtcSdpType::Offer, offer).await?;
+    let answer = JsFuture::from(pc.create_answer()).await.map_err(devices::describe)?;
+    let answer: RtcSessionDescriptionInit = answer.unchecked_into();
+    JsFuture::from(pc.set_local_description(&answer)).await.map_err(devices::describe)?;
+    Ok(pc.local_description().map(|d| d.sdp()).unwrap_or_default())
+}
+
+async fn add_candidate(pc: &RtcPeerConnection, candidate: &IceCandidate) {
+    let init = RtcIceCandidateInit::new(&candidate.candidate);
+    init.set_sdp_mid(candidate.sdp_mid.as_deref());
+    init.set_sdp_m_line_index(candidate.sdp_mline_index);
+    if let Err(error) = JsFuture::from(pc.add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(&init))).await {
+        leptos::logging::warn!("ICE candidate refused: {}", devices::describe(error));
+    }
+}
+
+async fn flush_pending(inner: &Rc<Inner>, link: Link) {
+    let Some(pc) = link_of(inner, link) else { return };
+    let ready: Vec<IceCandidate> = {
+        let mut pending = inner.pending.borrow_mut();
+        let (ready, rest): (Vec<_>, Vec<_>) = pending.drain(..).partition(|(l, _)| *l == link);
+        *pending = rest;
+        ready.into_iter().map(|(_, c)| c).collect()
+    };
+    for candidate in ready {
+        add_candidate(&pc, &candidate).await;
+    }
+}
+
+/// Finds the loudest speaker from the peer connections' audio levels.
+async fn poll_speaker(inner: Rc<Inner>) {
+    let mut loudest: Option<(f64, Option<crate::protocol::signal::ParticipantId>)> = None;
+    let mut consider = |level: f64, who| {
+        if level > SPEAKING_LEVEL && loudest.is_none_or(|(best, _)| level > best) {
+            loudest = Some((level, who));
+        }
+    };
+    let subscribe = inner.subscribe.borrow().clone();
+    let publish = inner.publish.borrow().clone();
+    for (pc, incoming) in [(subscribe, true), (publish, false)] {
+        let Some(pc) = pc else { continue };
+        let Ok(report) = JsFuture::from(pc.get_stats()).await else { continue };
+        let report: js_sys::Map = report.unchecked_into();
+        report.for_each(&mut |value, _| {
+            let field = |name: &str| js_sys::Reflect::get(&value, &JsValue::from_str(name)).ok();
+            let text = |name: &str| field(name).and_then(|v| v.as_string()).unwrap_or_default();
+            let level = field("audioLevel").and_then(|v| v.as_f64()).unwrap_or(0.0);
+            if incoming && text("type") == "inbound-rtp" && text("kind") == "audio" {
+                let owner = streams::stream_of_track(&text("trackIdentifier")).and_then(|s| inner.state.owner_of(&s));
+                consider(level, owner);
+            } else if !incoming && text("type") == "media-source" && text("kind") == "audio" {
+                consider(level, inner.state.me.get_untracked());
+            }
+        });
+    }
+    let speaking = loudest.and_then(|(_, who)| who);
+    if inner.state.speaking.get_untracked() != speaking {
+        inner.state.speaking.set(speaking);
+    }
+}

@@ -1,0 +1,80 @@
+//! Asking the browser for camera, microphone and screen.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{DisplayMediaStreamConstraints, MediaStream, MediaStreamConstraints, MediaStreamTrack};
+
+/// What the browser gave us, and what it refused (as a sentence to show).
+pub struct LocalMedia {
+    pub stream: MediaStream,
+    pub problem: Option<String>,
+}
+
+/// Camera and microphone; falls back to whichever works, and says why.
+pub async fn camera_and_microphone() -> LocalMedia {
+    match request(true, true).await {
+        Ok(stream) => LocalMedia { stream, problem: None },
+        Err(both) => match request(true, false).await {
+            Ok(stream) => {
+                LocalMedia { stream, problem: Some(format!("Camera unavailable ({both}). Others hear you only.")) }
+            }
+            Err(_) => match request(false, true).await {
+                Ok(stream) => LocalMedia {
+                    stream,
+                    problem: Some(format!("Microphone unavailable ({both}). Others see you only.")),
+                },
+                Err(_) => LocalMedia {
+                    stream: MediaStream::new().expect("an empty MediaStream"),
+                    problem: Some(format!(
+                        "Camera and microphone are blocked ({both}). Allow them in the address bar, then rejoin."
+                    )),
+                },
+            },
+        },
+    }
+}
+
+async fn request(audio: bool, video: bool) -> Result<MediaStream, String> {
+    let devices = web_sys::window()
+        .ok_or("no window")?
+        .navigator()
+        .media_devices()
+        .map_err(|_| "this browser has no media devices".to_string())?;
+    let constraints = MediaStreamConstraints::new();
+    constraints.set_audio_bool(audio);
+    constraints.set_video_bool(video);
+    let promise = devices.get_user_media_with_constraints(&constraints).map_err(describe)?;
+    JsFuture::from(promise).await.map_err(describe)?.dyn_into::<MediaStream>().map_err(describe)
+}
+
+/// A screen or window chosen by the person.
+pub async fn screen() -> Result<MediaStream, String> {
+    let devices = web_sys::window()
+        .ok_or("no window")?
+        .navigator()
+        .media_devices()
+        .map_err(|_| "this browser cannot share its screen".to_string())?;
+    let constraints = DisplayMediaStreamConstraints::new();
+    constraints.set_video_bool(true);
+    let promise = devices.get_display_media_with_constraints(&constraints).map_err(describe)?;
+    JsFuture::from(promise).await.map_err(describe)?.dyn_into::<MediaStream>().map_err(describe)
+}
+
+pub fn tracks(stream: &MediaStream) -> Vec<MediaStreamTrack> {
+    stream.get_tracks().iter().filter_map(|t| t.dyn_into::<MediaStreamTrack>().ok()).collect()
+}
+
+pub fn stop_all(stream: &MediaStream) {
+    for track in tracks(stream) {
+        track.stop();
+    }
+}
+
+/// A JavaScript error's name and message, e.g. "NotAllowedError: Permission denied".
+pub fn describe(error: impl Into<wasm_bindgen::JsValue>) -> String {
+    let error = error.into();
+    match error.dyn_ref::<js_sys::Error>() {
+        Some(error) => format!("{}: {}", String::from(error.name()), String::from(error.message())),
+        None => error.as_string().unwrap_or_else(|| format!("{error:?}")),
+    }
+}
