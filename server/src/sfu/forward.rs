@@ -48,10 +48,10 @@ pub async fn forward(remote: Arc<TrackRemote>, local: Arc<TrackLocalStaticRTP>) 
     let mut buffer = vec![0u8; 1500];
     let mut rewriter = Rewriter::default();
     while let Ok((packet, _)) = remote.read(&mut buffer).await {
-        if let Some(packet) = rewriter.rewrite(packet) {
-            if let Err(error) = local.write_rtp(&packet).await {
-                tracing::trace!(%error, "a subscriber could not take a packet");
-            }
+        if let Some(packet) = rewriter.rewrite(packet)
+            && let Err(error) = local.write_rtp(&packet).await
+        {
+            tracing::trace!(%error, "a subscriber could not take a packet");
         }
     }
 }

@@ -106,15 +106,24 @@ impl Client {
 
     /// Opens the live-event socket with this client's cookies.
     pub async fn live_socket(&self) -> Result<LiveSocket, tokio_tungstenite::tungstenite::Error> {
+        self.socket(anteroom_app::protocol::LIVE_PATH).await
+    }
+
+    /// Opens the call signalling socket of a room with this client's cookies.
+    pub async fn signal_socket(&self, room: &str) -> Result<SignalSocket, tokio_tungstenite::tungstenite::Error> {
+        self.socket(&format!("{}?room={room}", anteroom_app::protocol::signal::SIGNAL_PATH)).await
+    }
+
+    async fn socket<T>(&self, path: &str) -> Result<JsonSocket<T>, tokio_tungstenite::tungstenite::Error> {
         use reqwest::cookie::CookieStore;
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let url = format!("{}{}", self.base.replacen("http", "ws", 1), anteroom_app::protocol::LIVE_PATH);
+        let url = format!("{}{path}", self.base.replacen("http", "ws", 1));
         let mut request = url.into_client_request()?;
         if let Some(cookies) = self.jar.cookies(&self.base.parse().expect("base url")) {
             request.headers_mut().insert("cookie", cookies);
         }
         let (socket, _) = tokio_tungstenite::connect_async(request).await?;
-        Ok(LiveSocket(socket))
+        Ok(JsonSocket(socket, std::marker::PhantomData))
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -122,12 +131,18 @@ impl Client {
     }
 }
 
-pub struct LiveSocket(pub tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>);
+/// A websocket whose server messages are JSON values of type `T`.
+pub struct JsonSocket<T>(
+    pub tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    std::marker::PhantomData<T>,
+);
+pub type LiveSocket = JsonSocket<anteroom_app::protocol::LiveEvent>;
+pub type SignalSocket = JsonSocket<anteroom_app::protocol::signal::SignalEvent>;
 
-impl LiveSocket {
+impl<T: DeserializeOwned> JsonSocket<T> {
     /// The next live event, waiting at most five seconds (a generous bound
     /// for a loopback server; the test fails rather than hangs).
-    pub async fn next_event(&mut self) -> anteroom_app::protocol::LiveEvent {
+    pub async fn next_event(&mut self) -> T {
         use futures::StreamExt;
         use tokio_tungstenite::tungstenite::Message;
         loop {
@@ -137,16 +152,13 @@ impl LiveSocket {
                 .expect("socket open")
                 .expect("readable message");
             if let Message::Text(text) = message {
-                return serde_json::from_str(&text).expect("a LiveEvent");
+                return serde_json::from_str(&text).unwrap_or_else(|e| panic!("unexpected message {text}: {e}"));
             }
         }
     }
 
     /// Waits for the first event that `wanted` accepts, skipping others.
-    pub async fn wait_for(
-        &mut self,
-        wanted: impl Fn(&anteroom_app::protocol::LiveEvent) -> bool,
-    ) -> anteroom_app::protocol::LiveEvent {
+    pub async fn wait_for(&mut self, wanted: impl Fn(&T) -> bool) -> T {
         loop {
             let event = self.next_event().await;
             if wanted(&event) {
