@@ -38,3 +38,65 @@ test('three members in a room see and hear each other; a fourth elsewhere gets n
   expect(isolated.filter((s) => s.bytesReceived > 0)).toEqual([]);
   await expect(elsewhere.locator('.tiles > li')).toHaveCount(1);
 });
+
+test('screen share, chat and hang-up reach everyone in the call', async ({ browser, server }) => {
+  const [ada, grace, alan] = await Promise.all(
+    ['ada', 'grace', 'alan'].map((n) => signedInPage(browser, server, `${n}@example.com`)),
+  );
+  for (const page of [ada, grace, alan]) await enter(page, 'Boardroom');
+  for (const page of [ada, grace, alan]) await expect(page.locator('.tiles > li')).toHaveCount(3);
+
+  // Screen share: Ada's screen takes the stage for the others, with real frames.
+  for (const page of [grace, alan]) {
+    await expect.poll(async () => flowing(await inboundMedia(page), 'video').length, { timeout: 20_000 }).toBe(2);
+  }
+  await ada.getByRole('button', { name: 'Share screen' }).click();
+  await expect(ada.getByRole('button', { name: 'Stop sharing screen' })).toBeVisible();
+  for (const page of [grace, alan]) {
+    await expect(page.locator('.screen-stage video')).toBeVisible();
+    await expect(page.getByText("Ada Lovelace's screen")).toBeVisible();
+    await expect.poll(async () => flowing(await inboundMedia(page), 'video').length, { timeout: 20_000 }).toBe(3);
+  }
+  await ada.getByRole('button', { name: 'Stop sharing screen' }).click();
+  for (const page of [grace, alan]) await expect(page.locator('.screen-stage')).toHaveCount(0);
+
+  // Chat: a message from Grace appears for the others.
+  await grace.getByRole('button', { name: 'Chat' }).click();
+  await grace.getByLabel('Message').fill('Can everyone see the slides?');
+  await grace.getByRole('button', { name: 'Send' }).click();
+  await expect(alan.getByRole('button', { name: 'Chat, 1 unread' })).toBeVisible();
+  await alan.getByRole('button', { name: 'Chat, 1 unread' }).click();
+  await expect(alan.locator('.chat-message').filter({ hasText: 'Can everyone see the slides?' })).toContainText('Grace Hopper');
+
+  // Hang up: Alan's tile goes for everyone else, and he is back in the lobby.
+  await alan.getByRole('button', { name: 'Hang up' }).click();
+  for (const page of [ada, grace]) {
+    await expect(page.locator('.tiles figcaption').filter({ hasText: 'Alan Turing' })).toHaveCount(0);
+    await expect(page.locator('.tiles > li')).toHaveCount(2);
+  }
+  await expect(alan.getByRole('list', { name: 'People in the open lobby' }).getByText('Alan Turing')).toBeVisible();
+});
+
+test('a dropped connection comes back without reloading the page', async ({ browser, server }) => {
+  const ada = await signedInPage(browser, server, 'ada@example.com');
+  const grace = await signedInPage(browser, server, 'grace@example.com');
+  for (const page of [ada, grace]) await enter(page, 'Focus Booth');
+  await expect.poll(async () => flowing(await inboundMedia(grace), 'video').length, { timeout: 20_000 }).toBe(1);
+  await grace.evaluate(() => ((window as any).__sameDocument = true));
+  const gracesTileOnAda = ada.locator('.tiles figure').filter({ hasText: 'Grace Hopper' });
+  const streamBefore = await gracesTileOnAda.getAttribute('data-stream');
+
+  // Grace's signalling connection drops; her client notices and rejoins.
+  await grace.evaluate(() => {
+    for (const socket of (window as any).__sockets as WebSocket[]) {
+      if (socket.url.includes('/api/signal') && socket.readyState === WebSocket.OPEN) socket.close();
+    }
+  });
+  await expect(grace.locator('.conference')).toHaveAttribute('data-call-status', 'live', { timeout: 20_000 });
+  await expect.poll(async () => flowing(await inboundMedia(grace), 'video').length, { timeout: 20_000 }).toBe(1);
+  await expect.poll(async () => flowing(await inboundMedia(ada), 'video').length, { timeout: 20_000 }).toBe(1);
+  expect(await grace.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  // She rejoined as a new participant (the server saw the old one leave).
+  await expect(gracesTileOnAda).not.toHaveAttribute('data-stream', streamBefore!);
+  await expect(gracesTileOnAda).toHaveAttribute('data-stream', /^p\d+-camera$/);
+});

@@ -76,9 +76,10 @@ export async function signIn(page: Page, server: RunningServer, email: string, p
   await hydrated(page);
 }
 
-/** Records every RTCPeerConnection the page creates in `window.__pcs`, so a
- * test can read real receive statistics (frames decoded, audio energy). */
-async function recordPeerConnections(context: BrowserContext) {
+/** Records every RTCPeerConnection and WebSocket the page creates
+ * (`window.__pcs`, `window.__sockets`), so a test can read real receive
+ * statistics (frames decoded, audio energy) and cut a connection. */
+async function recordConnections(context: BrowserContext) {
   await context.addInitScript(() => {
     const Original = window.RTCPeerConnection;
     (window as any).__pcs = [];
@@ -89,6 +90,17 @@ async function recordPeerConnections(context: BrowserContext) {
     } as unknown as typeof RTCPeerConnection;
     Recording.prototype = Original.prototype;
     (window as any).RTCPeerConnection = Recording;
+    // Websockets too, so a test can cut one as a network failure would.
+    const OriginalSocket = window.WebSocket;
+    (window as any).__sockets = [];
+    const RecordingSocket = function (this: unknown, url: string | URL, protocols?: string | string[]) {
+      const socket = new OriginalSocket(url, protocols);
+      (window as any).__sockets.push(socket);
+      return socket;
+    } as unknown as typeof WebSocket;
+    RecordingSocket.prototype = OriginalSocket.prototype;
+    Object.assign(RecordingSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+    (window as any).WebSocket = RecordingSocket;
   });
 }
 
@@ -120,7 +132,7 @@ export async function inboundMedia(page: Page): Promise<Inbound[]> {
 /** A fresh browser context (its own cookies) signed in as `email`. */
 export async function signedInPage(browser: Browser, server: RunningServer, email: string): Promise<Page> {
   const context = await browser.newContext();
-  await recordPeerConnections(context);
+  await recordConnections(context);
   const page = await context.newPage();
   await signIn(page, server, email);
   return page;
