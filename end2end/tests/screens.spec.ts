@@ -38,3 +38,24 @@ test('screens: sign in, office, workspace settings', async ({ browser, server })
     await ada.screenshot({ path: path.join(shots, `settings-${size.name}.png`), fullPage: true });
   }
 });
+
+test('screens: conference with chat open', async ({ browser, server }) => {
+  const ada = await signedInPage(browser, server, 'ada@example.com');
+  const grace = await signedInPage(browser, server, 'grace@example.com');
+  for (const page of [ada, grace]) {
+    await page.getByRole('button', { name: 'Enter Design Review' }).click();
+    await expect(page.locator('.conference')).toHaveAttribute('data-call-status', 'live');
+  }
+  await expect(ada.locator('.tiles > li')).toHaveCount(2);
+  await ada.getByRole('button', { name: 'Chat' }).click();
+  await ada.getByLabel('Message').fill('Welcome, everyone');
+  await ada.getByRole('button', { name: 'Send' }).click();
+  await expect(ada.locator('.chat-message')).toHaveCount(1);
+  await expect
+    .poll(() => ada.evaluate(() => [...document.querySelectorAll('.tiles video')].every((v) => (v as HTMLVideoElement).videoWidth > 0)))
+    .toBe(true);
+  for (const size of sizes) {
+    await ada.setViewportSize(size);
+    await ada.screenshot({ path: path.join(shots, `conference-${size.name}.png`), fullPage: true });
+  }
+});
