@@ -14,6 +14,9 @@ test('members see each other walk into and out of rooms without reloading', asyn
   await grace.evaluate(() => ((window as any).__sameDocument = true));
 
   await ada.getByRole('button', { name: 'Enter Design Review' }).click();
+  // Walking in opens the room's call; the map is a click away and shows her there.
+  await expect(ada.getByRole('heading', { name: 'Design Review', level: 2 })).toBeVisible();
+  await ada.getByRole('button', { name: 'Show the office map' }).click();
   await expect(ada.getByRole('list', { name: 'People in Design Review' }).getByText('Ada Lovelace')).toBeVisible();
   await expect(designReviewOnGrace.getByText('Ada Lovelace')).toBeVisible();
   await expect(lobbyOnGrace.getByText('Ada Lovelace')).toHaveCount(0);
@@ -34,7 +37,10 @@ test('the office works from the keyboard at phone width', async ({ browser, serv
   const enter = ada.getByRole('button', { name: 'Enter Coffee Corner' });
   await enter.focus();
   await ada.keyboard.press('Enter');
-  await expect(ada.getByRole('list', { name: 'People in Coffee Corner' }).getByText('Ada Lovelace')).toBeVisible();
+  await expect(ada.locator('.conference')).toHaveAttribute('data-call-status', 'live');
+  await ada.getByRole('button', { name: 'Hang up' }).focus();
+  await ada.keyboard.press('Enter');
+  await expect(ada.getByRole('list', { name: 'People in the open lobby' }).getByText('Ada Lovelace')).toBeVisible();
   await expect(ada.getByRole('navigation', { name: 'Channels' }).getByText('client-calls')).toBeVisible();
 });
 

@@ -23,6 +23,7 @@ test('screens: sign in, office, workspace settings', async ({ browser, server })
   await grace.getByRole('button', { name: 'Enter Engineering' }).click();
   const ada = await signedInPage(browser, server, 'ada@example.com');
   await ada.getByRole('button', { name: 'Enter Design Review' }).click();
+  await ada.getByRole('button', { name: 'Show the office map' }).click();
   await expect(ada.getByRole('list', { name: 'People in Engineering' }).getByText('Grace Hopper')).toBeVisible();
   await expect(ada.getByRole('list', { name: 'People in Design Review' }).getByText('Ada Lovelace')).toBeVisible();
   for (const size of sizes) {
