@@ -4,7 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use tokio::net::UdpSocket;
-use webrtc::api::interceptor_registry::register_default_interceptors;
+use webrtc::api::interceptor_registry::{configure_rtcp_reports, configure_twcc_receiver_only};
 use webrtc::api::media_engine::MediaEngine;
 use webrtc::api::setting_engine::SettingEngine;
 use webrtc::api::{API, APIBuilder};
@@ -13,7 +13,31 @@ use webrtc::ice::network_type::NetworkType;
 use webrtc::ice::udp_mux::{UDPMux, UDPMuxDefault, UDPMuxParams};
 use webrtc::ice::udp_network::UDPNetwork;
 use webrtc::ice_transport::ice_candidate_type::RTCIceCandidateType;
+use webrtc::interceptor::nack::generator::Generator;
+use webrtc::interceptor::nack::responder::Responder;
 use webrtc::interceptor::registry::Registry;
+use webrtc::rtp_transceiver::RTCPFeedback;
+use webrtc::rtp_transceiver::rtp_codec::RTPCodecType;
+
+/// Packets the NACK responder keeps per sent stream for retransmission:
+/// 512 is seconds of video, far more than a retransmission can wait. The
+/// crate's default (8,192 packets, about 9 MB per video stream at full
+/// size) would cost every subscriber megabytes per track.
+const NACK_HISTORY_LOG2: u8 = 9;
+
+/// The crate's default interceptors (NACK both ways, RTCP sender and
+/// receiver reports, TWCC feedback for what we receive), with a bounded
+/// retransmission history.
+fn interceptors(media: &mut MediaEngine) -> Result<Registry, webrtc::Error> {
+    for parameter in ["", "pli"] {
+        media.register_feedback(RTCPFeedback { typ: "nack".into(), parameter: parameter.into() }, RTPCodecType::Video);
+    }
+    let mut registry = Registry::new();
+    registry.add(Box::new(Responder::builder().with_log2_size(NACK_HISTORY_LOG2)));
+    registry.add(Box::new(Generator::builder()));
+    registry = configure_rtcp_reports(registry);
+    configure_twcc_receiver_only(registry, media)
+}
 
 /// How the SFU reaches browsers.
 #[derive(Debug, Clone)]
@@ -51,7 +75,7 @@ impl Engine {
     pub async fn start(config: &MediaConfig) -> Result<Self, MediaError> {
         let mut media = MediaEngine::default();
         media.register_default_codecs()?;
-        let interceptors = register_default_interceptors(Registry::new(), &mut media)?;
+        let interceptors = interceptors(&mut media)?;
 
         let socket =
             UdpSocket::bind(config.bind).await.map_err(|source| MediaError::Bind { address: config.bind, source })?;
