@@ -1,0 +1,229 @@
+//! SFU load benchmark. Drives an SFU with synthetic `webrtc` crate peers: P
+//! publishers each send a synthetic VP8 stream, S subscribers receive every
+//! publisher. Reports forwarded packets per second, the SFU process's CPU
+//! and memory, loss, and time from joining to the first forwarded packet.
+//!
+//! Anteroom (default): starts the release `anteroom-server` as its own
+//! process and goes through the real HTTP API and signalling socket.
+//!
+//!     cargo bench -p anteroom-server --bench sfu -- --subscribers 50 --seconds 20
+//!
+//! Janus (`--target janus`): the same peers against a running Janus
+//! videoroom; `scripts/bench-vs-janus` sets both up in network namespaces
+//! and prints them side by side.
+//!
+//! Traffic goes only to 127.0.0.1 or to the namespace addresses given.
+//! Every wait is bounded; the run stops by itself.
+
+mod anteroom;
+mod janus;
+mod peers;
+mod procstat;
+
+use peers::Received;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// How long everyone may take to join and receive a first packet.
+const JOIN_DEADLINE: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Anteroom,
+    Janus,
+}
+
+struct Options {
+    target: Target,
+    publishers: usize,
+    subscribers: usize,
+    seconds: u64,
+    server_ip: IpAddr,
+    server_netns: Option<String>,
+    client_ip: Option<IpAddr>,
+    janus_url: String,
+    janus_pid: Option<u32>,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        target: Target::Anteroom,
+        publishers: 1,
+        subscribers: 20,
+        seconds: 15,
+        server_ip: IpAddr::from([127, 0, 0, 1]),
+        server_netns: None,
+        client_ip: None,
+        janus_url: "http://10.77.0.1:8088/janus".into(),
+        janus_pid: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().unwrap_or_else(|| panic!("{name} needs a value"));
+        let number =
+            |name: &str, text: String| -> u64 { text.parse().unwrap_or_else(|_| panic!("{name} needs a number")) };
+        match arg.as_str() {
+            "--target" => {
+                options.target = match value("--target").as_str() {
+                    "janus" => Target::Janus,
+                    "anteroom" => Target::Anteroom,
+                    other => panic!("unknown target {other}: anteroom or janus"),
+                }
+            }
+            "--publishers" => options.publishers = number("--publishers", value("--publishers")) as usize,
+            "--subscribers" => options.subscribers = number("--subscribers", value("--subscribers")) as usize,
+            "--seconds" => options.seconds = number("--seconds", value("--seconds")),
+            "--server-ip" => options.server_ip = value("--server-ip").parse().expect("--server-ip needs an IP"),
+            "--server-netns" => options.server_netns = Some(value("--server-netns")),
+            "--client-ip" => options.client_ip = Some(value("--client-ip").parse().expect("--client-ip needs an IP")),
+            "--janus-url" => options.janus_url = value("--janus-url"),
+            "--janus-pid" => options.janus_pid = Some(number("--janus-pid", value("--janus-pid")) as u32),
+            "--bench" => {}
+            other => eprintln!("ignoring unknown argument {other}"),
+        }
+    }
+    assert!(options.publishers >= 1 && options.subscribers >= 1, "need at least one publisher and one subscriber");
+    assert!(options.subscribers <= 200 && options.seconds <= 300, "bounded: at most 200 subscribers and 300 s");
+    options
+}
+
+/// The SFU under test, however it was started.
+enum Sfu {
+    Anteroom(Box<anteroom::AnteroomServer>),
+    Janus(u32),
+}
+
+impl Sfu {
+    fn pid(&self) -> u32 {
+        match self {
+            Sfu::Anteroom(server) => server.pid(),
+            Sfu::Janus(pid) => *pid,
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let options = options();
+    let api = Arc::new(peers::client_api(options.client_ip));
+    let mut tasks = Vec::new();
+    let stats: Vec<Arc<Received>> = (0..options.subscribers).map(|_| Arc::default()).collect();
+
+    let sfu = match options.target {
+        Target::Anteroom => {
+            let mut server = anteroom::AnteroomServer::start(options.server_ip, options.server_netns.as_deref()).await;
+            let members = server.members(options.publishers + options.subscribers).await;
+            let (publishers, subscribers) = members.split_at(options.publishers);
+            for cookie in publishers {
+                let (api, url, cookie, room) = (api.clone(), server.url.clone(), cookie.clone(), server.room.clone());
+                tasks.push(tokio::spawn(anteroom::participant(api, url, cookie, room, true, Arc::default())));
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let baseline = procstat::rss_kib(server.pid());
+            for (cookie, received) in subscribers.iter().zip(&stats) {
+                let (api, url, cookie, room) = (api.clone(), server.url.clone(), cookie.clone(), server.room.clone());
+                tasks.push(tokio::spawn(anteroom::participant(api, url, cookie, room, false, received.clone())));
+            }
+            (Sfu::Anteroom(Box::new(server)), baseline)
+        }
+        Target::Janus => {
+            let pid = options.janus_pid.expect("--janus-pid is needed to measure Janus");
+            let janus = janus::Janus::new(&options.janus_url);
+            janus.create_room(options.publishers).await;
+            let (feeds_sender, mut feeds) = mpsc::unbounded_channel();
+            for _ in 0..options.publishers {
+                tasks.push(tokio::spawn(janus::publisher(janus.clone(), api.clone(), feeds_sender.clone())));
+            }
+            let mut feed_ids = Vec::new();
+            while feed_ids.len() < options.publishers {
+                let feed = tokio::time::timeout(JOIN_DEADLINE, feeds.recv()).await.expect("publishers in time");
+                feed_ids.push(feed.expect("a feed id"));
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let baseline = procstat::rss_kib(pid);
+            for received in &stats {
+                tasks.push(tokio::spawn(janus::subscriber(
+                    janus.clone(),
+                    api.clone(),
+                    feed_ids.clone(),
+                    received.clone(),
+                )));
+            }
+            (Sfu::Janus(pid), baseline)
+        }
+    };
+    let (sfu, baseline_rss) = sfu;
+    let pid = sfu.pid();
+
+    let deadline = Instant::now() + JOIN_DEADLINE;
+    while !stats.iter().all(|s| s.flowing_tracks() >= options.publishers) && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let receiving = stats.iter().filter(|s| s.flowing_tracks() >= options.publishers).count();
+
+    let packets_before: u64 = stats.iter().map(|s| s.packets.load(Ordering::Relaxed)).sum();
+    let bytes_before: u64 = stats.iter().map(|s| s.bytes.load(Ordering::Relaxed)).sum();
+    let cpu_before = procstat::cpu_seconds(pid);
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(options.seconds)).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    let cpu = (procstat::cpu_seconds(pid) - cpu_before) / elapsed;
+    let packets = stats.iter().map(|s| s.packets.load(Ordering::Relaxed)).sum::<u64>() - packets_before;
+    let bytes = stats.iter().map(|s| s.bytes.load(Ordering::Relaxed)).sum::<u64>() - bytes_before;
+    let rss = procstat::rss_kib(pid);
+
+    let (mut expected, mut got) = (0u64, 0u64);
+    for s in &stats {
+        for (first, highest, count) in s.tracks.lock().unwrap().iter().filter(|t| t.2 > 0) {
+            expected += highest - first + 1;
+            got += count;
+        }
+    }
+    let loss = if expected == 0 { 100.0 } else { 100.0 * expected.saturating_sub(got) as f64 / expected as f64 };
+    let mut first: Vec<f64> =
+        stats.iter().filter_map(|s| s.first_packet.get()).map(|d| d.as_secs_f64() * 1000.0).collect();
+    first.sort_by(f64::total_cmp);
+    let percentile = |p: f64| first.get(((first.len() as f64 - 1.0) * p).round() as usize).copied().unwrap_or(f64::NAN);
+    let per_subscriber_kib = rss.saturating_sub(baseline_rss) as f64 / options.subscribers as f64;
+    let name = format!("{:?}", options.target).to_lowercase();
+
+    println!(
+        "SFU bench ({name}): {} publisher(s) -> {} subscriber(s), {} s measured, on {} cores",
+        options.publishers,
+        options.subscribers,
+        options.seconds,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!("  subscribers receiving        {receiving} of {}", options.subscribers);
+    println!("  forwarded packets/s          {:.0}", packets as f64 / elapsed);
+    println!("  forwarded bit/s              {:.1} Mbit/s", bytes as f64 * 8.0 / 1e6 / elapsed);
+    println!("  SFU CPU                      {:.1} % of one core", cpu * 100.0);
+    println!("  subscribers per core         {:.0}", options.subscribers as f64 / cpu.max(1e-9));
+    println!(
+        "  SFU memory                   {:.1} MiB ({per_subscriber_kib:.0} KiB per subscriber)",
+        rss as f64 / 1024.0
+    );
+    println!("  loss                         {loss:.3} %");
+    println!("  join -> first packet         median {:.0} ms, p95 {:.0} ms", percentile(0.5), percentile(0.95));
+    // One machine-readable line for scripts that compare runs.
+    println!(
+        "RESULT target={name} subscribers={} receiving={receiving} pps={:.0} cpu_pct={:.1} per_core={:.0} rss_mib={:.1} per_sub_kib={per_subscriber_kib:.0} loss_pct={loss:.3} first_median_ms={:.0} first_p95_ms={:.0}",
+        options.subscribers,
+        packets as f64 / elapsed,
+        cpu * 100.0,
+        options.subscribers as f64 / cpu.max(1e-9),
+        rss as f64 / 1024.0,
+        percentile(0.5),
+        percentile(0.95)
+    );
+
+    for task in tasks {
+        task.abort();
+    }
+    if let Sfu::Anteroom(server) = sfu {
+        server.stop().await;
+    }
+}
