@@ -4,12 +4,13 @@
 use anteroom_app::protocol::signal::{IceCandidate, Link, ParticipantId, SignalEvent};
 use std::collections::HashMap;
 use std::sync::Arc;
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::{Mutex, Notify, mpsc};
 use webrtc::api::API;
 use webrtc::ice_transport::ice_candidate::{RTCIceCandidate, RTCIceCandidateInit};
 use webrtc::ice_transport::ice_server::RTCIceServer;
 use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::peer_connection::configuration::RTCConfiguration;
+use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
@@ -35,6 +36,9 @@ pub struct Peer {
     negotiation: Mutex<Negotiation>,
     /// Candidates that arrived before their link had a remote description.
     early_candidates: Mutex<Vec<(Link, RTCIceCandidateInit)>>,
+    /// Signalled when either link fails for good (the browser is gone or
+    /// unreachable): the session then ends and the browser, if alive, rejoins.
+    pub failed: Arc<Notify>,
 }
 
 /// The server offers on the subscribe link; one offer at a time.
@@ -85,7 +89,18 @@ impl Peer {
                 })
             }));
         }
+        let failed = Arc::new(Notify::new());
+        for pc in [&publish, &subscribe] {
+            let failed = failed.clone();
+            pc.on_peer_connection_state_change(Box::new(move |state: RTCPeerConnectionState| {
+                if state == RTCPeerConnectionState::Failed {
+                    failed.notify_one();
+                }
+                Box::pin(async {})
+            }));
+        }
         Ok(Arc::new(Peer {
+            failed,
             id,
             loopback_only: engine.loopback_only,
             outbox,

@@ -24,6 +24,11 @@ use tokio::sync::mpsc;
 /// Messages above this are not even read; between the signalling limit and
 /// this, the sender gets an error and the call goes on.
 const HARD_MESSAGE_LIMIT: usize = 1024 * 1024;
+/// The server pings every participant this often...
+const PING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15);
+/// ...and drops one it has heard nothing from for this long (a vanished
+/// browser whose TCP connection never closed).
+const SILENCE_LIMIT: std::time::Duration = std::time::Duration::from_secs(45);
 
 #[derive(serde::Deserialize)]
 pub struct SignalQuery {
@@ -102,15 +107,31 @@ async fn run(mut socket: WebSocket, state: ServerState, admission: Admission) {
     conference.join(peer.clone(), participant, sfu.ice_servers()).await;
     // Re-check after subscribing, so a walk-out that raced the join is not missed.
     let mut ended = still_allowed(&state, &admission).err();
+    let mut ping = tokio::time::interval(PING_INTERVAL);
+    let mut last_heard = tokio::time::Instant::now();
 
     while ended.is_none() {
         tokio::select! {
+            _ = ping.tick() => {
+                if last_heard.elapsed() > SILENCE_LIMIT {
+                    tracing::info!(participant = %id, "dropping a silent participant");
+                    break;
+                }
+                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+            }
+            _ = peer.failed.notified() => {
+                // Closing without `Ended` makes a live browser rejoin from scratch.
+                tracing::info!(participant = %id, "a media link failed");
+                break;
+            }
             Some(event) = events.recv() => {
                 if !send(&mut socket, &event).await {
                     break;
                 }
             }
-            incoming = socket.recv() => match incoming {
+            incoming = socket.recv() => match incoming.inspect(|_| last_heard = tokio::time::Instant::now()) {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
                 Some(Ok(Message::Text(text))) => handle(&conference, &peer, text.as_str()).await,
                 Some(Ok(Message::Binary(_))) => peer.send(SignalEvent::Error { reason: "Signalling messages are JSON text.".into() }),
