@@ -16,6 +16,8 @@ pub mod protocol;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod validate;
+#[cfg(feature = "hydrate")]
+pub mod web;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};

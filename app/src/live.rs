@@ -3,11 +3,11 @@
 //! server sends a fresh snapshot on every connection, so nothing is missed).
 
 use crate::protocol::{LIVE_PATH, LiveEvent};
+use crate::web::{Handler, backoff, socket_url, weak_handler};
 use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 use std::time::Duration;
 use wasm_bindgen::JsCast;
-use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, WebSocket};
 
 /// Whether the page currently hears live events.
@@ -25,9 +25,6 @@ const LONGEST_RETRY: Duration = Duration::from_secs(10);
 pub struct LiveConnection {
     inner: Rc<Inner>,
 }
-
-/// A socket event handler as JavaScript sees it.
-type Handler = Closure<dyn FnMut(JsValue)>;
 
 struct Inner {
     socket: RefCell<Option<WebSocket>>,
@@ -62,33 +59,27 @@ impl LiveConnection {
     }
 }
 
-fn socket_url() -> Option<String> {
-    let location = web_sys::window()?.location();
-    let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
-    Some(format!("{scheme}://{}{LIVE_PATH}", location.host().ok()?))
-}
-
 fn connect(inner: &Rc<Inner>) {
     if inner.closed_by_page.get() {
         return;
     }
-    let Some(socket) = socket_url().and_then(|url| WebSocket::new(&url).ok()) else {
+    let Some(socket) = socket_url(LIVE_PATH).and_then(|url| WebSocket::new(&url).ok()) else {
         retry_later(inner);
         return;
     };
     let weak = Rc::downgrade(inner);
-    let on_open = handler(&weak, |inner, _| {
+    let on_open = weak_handler(&weak, |inner, _| {
         inner.failed_attempts.set(0);
         (inner.on_status)(LinkStatus::Connected);
     });
-    let on_message = handler(&weak, |inner, event| {
+    let on_message = weak_handler(&weak, |inner, event| {
         let text = event.dyn_into::<MessageEvent>().ok().and_then(|message| message.data().as_string());
         match text.map(|text| serde_json::from_str::<LiveEvent>(&text)) {
             Some(Ok(event)) => (inner.on_event)(event),
             other => leptos::logging::warn!("ignoring an unreadable live event: {other:?}"),
         }
     });
-    let on_close = handler(&weak, |inner, _| {
+    let on_close = weak_handler(&weak, |inner, _| {
         if !inner.closed_by_page.get() {
             (inner.on_status)(LinkStatus::Reconnecting);
             retry_later(inner);
@@ -101,20 +92,11 @@ fn connect(inner: &Rc<Inner>) {
     *inner.socket.borrow_mut() = Some(socket);
 }
 
-fn handler(weak: &Weak<Inner>, body: impl Fn(&Rc<Inner>, JsValue) + 'static) -> Handler {
-    let weak = weak.clone();
-    Closure::new(move |event: JsValue| {
-        if let Some(inner) = weak.upgrade() {
-            body(&inner, event);
-        }
-    })
-}
-
 /// Backs off 0.3 s, 0.6 s, 1.2 s ... up to 10 s between attempts.
 fn retry_later(inner: &Rc<Inner>) {
     let attempts = inner.failed_attempts.get();
     inner.failed_attempts.set(attempts.saturating_add(1));
-    let delay = FIRST_RETRY.saturating_mul(1 << attempts.min(6)).min(LONGEST_RETRY);
+    let delay = backoff(attempts, FIRST_RETRY, LONGEST_RETRY);
     let weak = Rc::downgrade(inner);
     leptos::prelude::set_timeout(
         move || {

@@ -10,11 +10,12 @@ use super::devices::{self, LocalMedia};
 use super::streams;
 use crate::call_state::{CallState, CallStatus, upsert_participant};
 use crate::protocol::signal::{ConferenceId, IceCandidate, Link, SignalEvent, SignalRequest};
+use crate::web::{Handler, backoff, socket_url, weak_handler};
 use futures::StreamExt;
 use futures::channel::mpsc;
 use leptos::prelude::*;
 use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 use std::time::Duration;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -24,8 +25,6 @@ use web_sys::{
     RtcPeerConnection, RtcPeerConnectionIceEvent, RtcPeerConnectionState, RtcRtpSender, RtcRtpTransceiverDirection,
     RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit, RtcTrackEvent, WebSocket,
 };
-
-type Handler = Closure<dyn FnMut(JsValue)>;
 
 const FIRST_RETRY: Duration = Duration::from_millis(500);
 const LONGEST_RETRY: Duration = Duration::from_secs(8);
@@ -103,24 +102,23 @@ impl CallClient {
     }
 
     pub fn toggle_mic(&self) {
-        let on = !self.inner.state.mic_on.get_untracked();
-        if let Some(stream) = streams::get(streams::LOCAL) {
-            for track in devices::tracks(&stream).iter().filter(|t| t.kind() == "audio") {
-                track.set_enabled(on);
-            }
-        }
-        self.inner.state.mic_on.set(on);
-        self.send_mute_state();
+        self.toggle_local("audio", self.inner.state.mic_on);
     }
 
     pub fn toggle_camera(&self) {
-        let on = !self.inner.state.camera_on.get_untracked();
+        self.toggle_local("video", self.inner.state.camera_on);
+    }
+
+    /// Enables or disables this browser's own tracks of `kind` (disabled
+    /// tracks send silence or black), and tells the others.
+    fn toggle_local(&self, kind: &str, on: RwSignal<bool>) {
+        let turn_on = !on.get_untracked();
         if let Some(stream) = streams::get(streams::LOCAL) {
-            for track in devices::tracks(&stream).iter().filter(|t| t.kind() == "video") {
-                track.set_enabled(on);
+            for track in devices::tracks(&stream).iter().filter(|t| t.kind() == kind) {
+                track.set_enabled(turn_on);
             }
         }
-        self.inner.state.camera_on.set(on);
+        on.set(turn_on);
         self.send_mute_state();
     }
 
@@ -200,20 +198,11 @@ fn send(inner: &Inner, request: &SignalRequest) {
     }
 }
 
-fn handler(weak: &Weak<Inner>, body: impl Fn(&Rc<Inner>, JsValue) + 'static) -> Handler {
-    let weak = weak.clone();
-    Closure::new(move |event: JsValue| {
-        if let Some(inner) = weak.upgrade() {
-            body(&inner, event);
-        }
-    })
-}
-
 fn connect(inner: &Rc<Inner>) {
     if inner.stopped.get() {
         return;
     }
-    let Some(url) = socket_url(inner.conference) else { return };
+    let Some(url) = socket_url(&inner.conference.signal_path()) else { return };
     let Ok(socket) = WebSocket::new(&url) else {
         retry_later(inner);
         return;
@@ -229,7 +218,7 @@ fn connect(inner: &Rc<Inner>) {
             handle(&inner, event).await;
         }
     });
-    let on_message = handler(&weak, move |_, event| {
+    let on_message = weak_handler(&weak, move |_, event| {
         let text = event.dyn_into::<MessageEvent>().ok().and_then(|m| m.data().as_string());
         match text.map(|t| serde_json::from_str::<SignalEvent>(&t)) {
             Some(Ok(event)) => {
@@ -238,7 +227,7 @@ fn connect(inner: &Rc<Inner>) {
             other => leptos::logging::warn!("ignoring an unreadable signalling message: {other:?}"),
         }
     });
-    let on_close = handler(&weak, |inner, _| {
+    let on_close = weak_handler(&weak, |inner, _| {
         let ended = matches!(inner.state.status.get_untracked(), CallStatus::Ended(_));
         if !inner.stopped.get() && !ended {
             inner.state.status.set(CallStatus::Reconnecting);
@@ -252,16 +241,10 @@ fn connect(inner: &Rc<Inner>) {
     *inner.socket.borrow_mut() = Some(socket);
 }
 
-fn socket_url(conference: ConferenceId) -> Option<String> {
-    let location = web_sys::window()?.location();
-    let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
-    Some(format!("{scheme}://{}{}", location.host().ok()?, conference.signal_path()))
-}
-
 fn retry_later(inner: &Rc<Inner>) {
     let attempts = inner.failed_attempts.get();
     inner.failed_attempts.set(attempts.saturating_add(1));
-    let delay = FIRST_RETRY.saturating_mul(1 << attempts.min(5)).min(LONGEST_RETRY);
+    let delay = backoff(attempts, FIRST_RETRY, LONGEST_RETRY);
     let weak = Rc::downgrade(inner);
     set_timeout(
         move || {
@@ -384,7 +367,7 @@ fn open_links(inner: &Rc<Inner>, ice_servers: &[String]) -> Result<(), String> {
     let weak = Rc::downgrade(inner);
     let mut handlers = Vec::new();
     for (pc, link) in [(&publish, Link::Publish), (&subscribe, Link::Subscribe)] {
-        let on_candidate = handler(&weak, move |inner, event| {
+        let on_candidate = weak_handler(&weak, move |inner, event| {
             let Some(candidate) = event.dyn_into::<RtcPeerConnectionIceEvent>().ok().and_then(|e| e.candidate()) else {
                 return;
             };
@@ -397,7 +380,7 @@ fn open_links(inner: &Rc<Inner>, ice_servers: &[String]) -> Result<(), String> {
         });
         pc.set_onicecandidate(Some(on_candidate.as_ref().unchecked_ref()));
         let watched = pc.clone();
-        let on_state = handler(&weak, move |inner, _| {
+        let on_state = weak_handler(&weak, move |inner, _| {
             if watched.connection_state() == RtcPeerConnectionState::Failed {
                 // Rejoin from scratch: closing the socket starts it.
                 if let Some(socket) = inner.socket.borrow().as_ref() {
@@ -408,7 +391,7 @@ fn open_links(inner: &Rc<Inner>, ice_servers: &[String]) -> Result<(), String> {
         pc.set_onconnectionstatechange(Some(on_state.as_ref().unchecked_ref()));
         handlers.extend([on_candidate, on_state]);
     }
-    let on_track = handler(&weak, |inner, event| {
+    let on_track = weak_handler(&weak, |inner, event| {
         let Ok(event) = event.dyn_into::<RtcTrackEvent>() else { return };
         let Some(stream) = event.streams().get(0).dyn_into::<MediaStream>().ok() else { return };
         streams::note_track(event.track().id(), stream.id());

@@ -34,12 +34,16 @@ pub async fn camera_and_microphone() -> LocalMedia {
     }
 }
 
-async fn request(audio: bool, video: bool) -> Result<MediaStream, String> {
-    let devices = web_sys::window()
+fn media_devices() -> Result<web_sys::MediaDevices, String> {
+    web_sys::window()
         .ok_or("no window")?
         .navigator()
         .media_devices()
-        .map_err(|_| "this browser has no media devices".to_string())?;
+        .map_err(|_| "this browser gives no access to cameras, microphones or screens".to_string())
+}
+
+async fn request(audio: bool, video: bool) -> Result<MediaStream, String> {
+    let devices = media_devices()?;
     let constraints = MediaStreamConstraints::new();
     constraints.set_audio_bool(audio);
     constraints.set_video_bool(video);
@@ -49,11 +53,7 @@ async fn request(audio: bool, video: bool) -> Result<MediaStream, String> {
 
 /// A screen or window chosen by the person.
 pub async fn screen() -> Result<MediaStream, String> {
-    let devices = web_sys::window()
-        .ok_or("no window")?
-        .navigator()
-        .media_devices()
-        .map_err(|_| "this browser cannot share its screen".to_string())?;
+    let devices = media_devices()?;
     let constraints = DisplayMediaStreamConstraints::new();
     constraints.set_video_bool(true);
     let promise = devices.get_display_media_with_constraints(&constraints).map_err(describe)?;

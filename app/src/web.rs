@@ -1,0 +1,31 @@
+//! Small browser helpers shared by the live-event and call sockets.
+
+use std::rc::{Rc, Weak};
+use std::time::Duration;
+use wasm_bindgen::prelude::*;
+
+/// A JavaScript event handler owned by Rust.
+pub type Handler = Closure<dyn FnMut(JsValue)>;
+
+/// A handler that runs `body` with the owner, if it still exists: handlers
+/// hold only a weak reference, so dropping the owner ends them.
+pub fn weak_handler<T: 'static>(weak: &Weak<T>, body: impl Fn(&Rc<T>, JsValue) + 'static) -> Handler {
+    let weak = weak.clone();
+    Closure::new(move |event: JsValue| {
+        if let Some(owner) = weak.upgrade() {
+            body(&owner, event);
+        }
+    })
+}
+
+/// The websocket URL of `path_and_query` on the page's own origin.
+pub fn socket_url(path_and_query: &str) -> Option<String> {
+    let location = web_sys::window()?.location();
+    let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+    Some(format!("{scheme}://{}{path_and_query}", location.host().ok()?))
+}
+
+/// Exponential backoff: `first`, doubled per failed attempt, at most `longest`.
+pub fn backoff(failed_attempts: u32, first: Duration, longest: Duration) -> Duration {
+    first.saturating_mul(1 << failed_attempts.min(8)).min(longest)
+}
