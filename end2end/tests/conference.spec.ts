@@ -34,6 +34,12 @@ test('three members in a room see and hear each other; a fourth elsewhere gets n
     })
     .toBe(true);
 
+  // The fake microphones beep: someone's tile lights up as the active speaker.
+  await expect.poll(() => inRoom[0].locator('.tile.speaking').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+  // The participants panel lists the other two.
+  await inRoom[0].getByRole('button', { name: 'Participants' }).click();
+  await expect(inRoom[0].locator('.participant-list li')).toHaveText(['You', 'Grace Hopper', 'Alan Turing']);
+
   const isolated = await inboundMedia(elsewhere);
   expect(isolated.filter((s) => s.bytesReceived > 0)).toEqual([]);
   await expect(elsewhere.locator('.tiles > li')).toHaveCount(1);
