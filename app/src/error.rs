@@ -23,8 +23,10 @@ pub enum AppError {
     EmailTaken(String),
     #[error("This Anteroom already has a workspace. Sign in, or ask a workspace admin to add you.")]
     WorkspaceExists,
-    #[error("Walk into the room first: only people inside a room can join its call.")]
+    #[error("Walk into the room first: only people inside a room can join its call or invite guests to it.")]
     NotInRoom,
+    #[error("This invite link is no longer valid. Ask the person who invited you for a new one.")]
+    InviteInvalid,
     #[error("{0} was not found. It may have been deleted.")]
     NotFound(String),
     /// Something failed on the server; the details are in the server log.

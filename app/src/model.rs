@@ -115,6 +115,13 @@ pub struct Office {
     pub people: Vec<Presence>,
 }
 
+/// What a guest's welcome page shows about where the link leads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuestWelcome {
+    pub workspace_name: String,
+    pub room_name: String,
+}
+
 /// Where the front door sends someone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Landing {

@@ -2,4 +2,5 @@
 //! may they (the policy) -> do it -> typed error.
 
 pub mod accounts;
+pub mod invites;
 pub mod office;

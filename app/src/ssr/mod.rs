@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod db;
+pub mod invites;
 pub mod office;
 pub mod passwords;
 pub mod policy;
@@ -11,3 +12,4 @@ pub mod presence;
 pub mod seed;
 pub mod sessions;
 pub mod state;
+pub mod tokens;

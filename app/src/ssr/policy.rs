@@ -28,13 +28,15 @@ pub enum Action {
     AddMember(WorkspaceId),
     /// Join the call of a virtual-office room: only while inside that room.
     JoinRoomCall { workspace: WorkspaceId, inside_room: bool },
+    /// See, copy or regenerate a room's guest invite link: only from inside.
+    InviteGuest { workspace: WorkspaceId, inside_room: bool },
 }
 
 impl Action {
     fn workspace(self) -> WorkspaceId {
         match self {
             Action::ViewOffice(w) | Action::Walk(w) | Action::ListMembers(w) | Action::AddMember(w) => w,
-            Action::JoinRoomCall { workspace, .. } => workspace,
+            Action::JoinRoomCall { workspace, .. } | Action::InviteGuest { workspace, .. } => workspace,
         }
     }
 
@@ -55,7 +57,7 @@ pub fn check(principal: &Principal, action: Action) -> Result<(), AppError> {
     if action.needs_admin() && !member.is_admin {
         return Err(AppError::Forbidden);
     }
-    if let Action::JoinRoomCall { inside_room: false, .. } = action {
+    if let Action::JoinRoomCall { inside_room: false, .. } | Action::InviteGuest { inside_room: false, .. } = action {
         return Err(AppError::NotInRoom);
     }
     Ok(())
@@ -118,6 +120,11 @@ mod tests {
             ("member", &plain, Action::JoinRoomCall { workspace: HOME, inside_room: false }, Err(NotInRoom)),
             ("member", &plain, Action::JoinRoomCall { workspace: OTHER, inside_room: true }, Err(Forbidden)),
             ("workspace admin", &admin, Action::JoinRoomCall { workspace: HOME, inside_room: false }, Err(NotInRoom)),
+            ("anonymous", &anonymous, Action::InviteGuest { workspace: HOME, inside_room: true }, Err(NotSignedIn)),
+            ("member", &plain, Action::InviteGuest { workspace: HOME, inside_room: true }, Ok(())),
+            ("member", &plain, Action::InviteGuest { workspace: HOME, inside_room: false }, Err(NotInRoom)),
+            ("member", &plain, Action::InviteGuest { workspace: OTHER, inside_room: true }, Err(Forbidden)),
+            ("workspace admin", &admin, Action::InviteGuest { workspace: HOME, inside_room: false }, Err(NotInRoom)),
         ];
         for (who, principal, action, expected) in table {
             assert_eq!(check(principal, action), expected, "{who} doing {action:?}");

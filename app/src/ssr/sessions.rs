@@ -3,7 +3,6 @@
 
 use super::db::{Db, now};
 use crate::model::MemberId;
-use argon2::password_hash::rand_core::{OsRng, RngCore};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cookie::{Cookie, SameSite};
@@ -25,9 +24,7 @@ impl std::fmt::Debug for SessionToken {
 
 impl SessionToken {
     fn generate() -> Self {
-        let mut bytes = [0u8; 32];
-        OsRng.fill_bytes(&mut bytes);
-        SessionToken(URL_SAFE_NO_PAD.encode(bytes))
+        SessionToken(super::tokens::random_token())
     }
 
     fn hash(&self) -> String {

@@ -1,0 +1,56 @@
+//! Guest invite links of virtual-office rooms: members inside a room get
+//! (and can regenerate) its link; anyone with a live link sees where it leads.
+
+use crate::error::AppError;
+use crate::model::{GuestWelcome, RoomId};
+use leptos::prelude::*;
+
+/// The path a guest opens; the invite URL is the public URL plus this.
+pub fn guest_path(token: &str) -> String {
+    format!("/guest/{token}")
+}
+
+#[cfg(feature = "ssr")]
+async fn invite_url(room: RoomId, regenerate: bool) -> Result<String, AppError> {
+    use crate::ssr::{auth, invites, office, policy, state::app_state};
+    let state = app_state()?;
+    let principal = auth::principal(&state).await?;
+    let me = principal.member()?;
+    if office::room(&state.db, me.workspace_id, room).await?.is_none() {
+        return Err(AppError::NotFound("That room".into()));
+    }
+    let inside_room = state.presence.room_of(me.id) == Some(room);
+    policy::check(&principal, policy::Action::InviteGuest { workspace: me.workspace_id, inside_room })?;
+    let token = if regenerate {
+        tracing::info!(%room, by = %me.id, "guest invite link regenerated");
+        invites::regenerate(&state.db, room, me.id).await?
+    } else {
+        invites::token_for(&state.db, room, me.id).await?
+    };
+    Ok(format!("{}{}", state.settings.public_url, guest_path(&token)))
+}
+
+/// The room's guest invite link (created on first use). Only for members
+/// inside the room.
+#[server(endpoint = "room_invite")]
+pub async fn room_invite(room: RoomId) -> Result<String, AppError> {
+    invite_url(room, false).await
+}
+
+/// A new guest invite link for the room; the old one stops working at once.
+#[server(endpoint = "regenerate_room_invite")]
+pub async fn regenerate_room_invite(room: RoomId) -> Result<String, AppError> {
+    invite_url(room, true).await
+}
+
+/// Where a guest link leads, for the welcome page. Anyone may ask; a dead
+/// or made-up token gets [`AppError::InviteInvalid`].
+#[server(endpoint = "open_invite")]
+pub async fn open_invite(token: String) -> Result<GuestWelcome, AppError> {
+    use crate::ssr::{accounts, invites, state::app_state};
+    let state = app_state()?;
+    let Some((workspace, room)) = invites::room_of(&state.db, &token).await? else {
+        return Err(AppError::InviteInvalid);
+    };
+    Ok(GuestWelcome { workspace_name: accounts::workspace_name(&state.db, workspace).await?, room_name: room.name })
+}
