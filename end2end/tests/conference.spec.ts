@@ -106,3 +106,37 @@ test('a dropped connection comes back without reloading the page', async ({ brow
   await expect(gracesTileOnAda).not.toHaveAttribute('data-stream', streamBefore!);
   await expect(gracesTileOnAda).toHaveAttribute('data-stream', /^p\d+-camera$/);
 });
+
+test('a member inside a room copies its guest link, from the title bar or the call header', async ({ browser, server }) => {
+  const ada = await signedInPage(browser, server, 'ada@example.com');
+  await ada.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await enter(ada, 'Design Review');
+
+  // From the conference header.
+  await ada.locator('.conference').getByRole('button', { name: 'Invite a guest to Design Review' }).click();
+  const dialog = ada.getByRole('dialog', { name: 'Invite a guest to Design Review' });
+  const link = dialog.getByLabel('Invite link');
+  await expect(link).toHaveValue(new RegExp(`^${server.url}/guest/[A-Za-z0-9_-]{43}$`));
+  await dialog.getByRole('button', { name: 'Copy link' }).click();
+  await expect(dialog.getByRole('button', { name: 'Copied' })).toBeVisible();
+  const first = await link.inputValue();
+  expect(await ada.evaluate(() => navigator.clipboard.readText())).toBe(first);
+
+  // Replacing asks first, then gives a different link.
+  await dialog.getByRole('button', { name: 'Create a new link' }).click();
+  await dialog.getByRole('button', { name: 'Replace the link' }).click();
+  await expect(link).not.toHaveValue(first);
+  await expect(link).toHaveValue(/\/guest\//);
+  const second = await link.inputValue();
+  await ada.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+
+  // From the room's title bar on the map: the same (new) link.
+  await ada.getByRole('button', { name: 'Show the office map' }).click();
+  const titleBarButton = ada.locator('.room').filter({ hasText: 'Design Review' }).getByRole('button', { name: 'Invite a guest to Design Review' });
+  await titleBarButton.focus();
+  await ada.keyboard.press('Enter');
+  await expect(ada.getByRole('dialog').getByLabel('Invite link')).toHaveValue(second);
+  // Rooms she is not in offer no invite.
+  await expect(ada.getByRole('button', { name: 'Invite a guest to Engineering' })).toHaveCount(0);
+});

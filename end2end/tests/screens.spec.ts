@@ -59,4 +59,12 @@ test('screens: conference with chat open', async ({ browser, server }) => {
     await ada.setViewportSize(size);
     await ada.screenshot({ path: path.join(shots, `conference-${size.name}.png`), fullPage: true });
   }
+
+  await ada.setViewportSize(sizes[0]);
+  await ada.locator('.conference').getByRole('button', { name: 'Invite a guest to Design Review' }).click();
+  await expect(ada.getByRole('dialog').getByLabel('Invite link')).toHaveValue(/\/guest\//);
+  for (const size of sizes) {
+    await ada.setViewportSize(size);
+    await ada.screenshot({ path: path.join(shots, `invite-dialog-${size.name}.png`) });
+  }
 });

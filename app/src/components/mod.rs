@@ -3,4 +3,5 @@
 pub mod avatar;
 pub mod conference;
 pub mod form;
+pub mod invite;
 pub mod top_bar;

@@ -4,6 +4,7 @@
 use crate::api::office::{load_office, walk_into, walk_out};
 use crate::components::avatar::Avatar;
 use crate::components::conference::Conference;
+use crate::components::invite::InviteButton;
 use crate::components::top_bar::TopBar;
 use crate::error::AppError;
 use crate::model::{Channel, ChannelKind, MAP_HEIGHT, MAP_WIDTH, MemberId, Office, Presence, Room, RoomId};
@@ -109,9 +110,11 @@ fn OfficeView(office: Office) -> impl IntoView {
                                 <div class="call-area" hidden=move || show_map.get()>
                                     <Conference
                                         conference=ConferenceId::Room(room)
-                                        title
+                                        title=title.clone()
                                         on_hang_up=Callback::new(move |_| walk.run(None))
-                                    />
+                                    >
+                                        <InviteButton room room_name=title.clone() class="on-dark" />
+                                    </Conference>
                                 </div>
                                 <button class="quiet map-toggle" on:click=move |_| show_map.update(|v| *v = !*v)>
                                     {move || if show_map.get() { "Back to the call" } else { "Show the office map" }}
@@ -192,6 +195,7 @@ fn RoomCard(
     );
     let room_name = name.clone();
     let heading_id = title_id.clone();
+    let invite_name = name.clone();
     view! {
         <section class="room" class:room-mine=inside style=place aria-labelledby=title_id data-room-id=id.0>
             <header class="room-title-bar">
@@ -199,8 +203,11 @@ fn RoomCard(
                 <span class="room-count" aria-label=move || format!("{} inside", occupants().len())>
                     {move || occupants().len()}
                 </span>
-                // Room actions (the guest invite link) go here.
-                <div class="room-actions"></div>
+                <div class="room-actions">
+                    <Show when=inside>
+                        <InviteButton room=id room_name=invite_name.clone() />
+                    </Show>
+                </div>
             </header>
             <OccupantList label=format!("People in {name}") people=Signal::derive(occupants) />
             <div class="room-footer">

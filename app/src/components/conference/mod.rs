@@ -27,7 +27,14 @@ enum Panel {
 /// `conference`; unmounting leaves. `on_hang_up` runs when the person
 /// presses the red button (the page decides where that takes them).
 #[component]
-pub fn Conference(conference: ConferenceId, title: String, on_hang_up: Callback<()>) -> impl IntoView {
+pub fn Conference(
+    conference: ConferenceId,
+    title: String,
+    on_hang_up: Callback<()>,
+    /// Extra buttons for the header (the member's invite button).
+    #[prop(optional)]
+    children: Option<Children>,
+) -> impl IntoView {
     let state = CallState::new();
     let client = ClientHandle::start(conference, state);
     let panel = RwSignal::new(Panel::None);
@@ -58,6 +65,7 @@ pub fn Conference(conference: ConferenceId, title: String, on_hang_up: Callback<
                     {count}
                 </span>
                 <p class="conference-status" role="status">{status_text}</p>
+                <div class="conference-actions">{children.map(|children| children())}</div>
             </header>
             <Show when=move || state.media_problem.get().is_some()>
                 <p class="media-problem" role="alert">{move || state.media_problem.get()}</p>
