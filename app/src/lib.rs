@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("signin") view=pages::auth::SignInPage />
                 <Route path=path!("signup") view=pages::auth::SignUpPage ssr=SsrMode::Async />
                 <Route path=path!("office") view=pages::office::OfficePage ssr=SsrMode::Async />
+                <Route path=path!("guest/:token") view=pages::guest::GuestWelcomePage ssr=SsrMode::Async />
                 <Route
                     path=path!("settings/workspace")
                     view=pages::settings::workspace::WorkspaceSettingsPage

@@ -68,3 +68,18 @@ test('screens: conference with chat open', async ({ browser, server }) => {
     await ada.screenshot({ path: path.join(shots, `invite-dialog-${size.name}.png`) });
   }
 });
+
+test('screens: guest welcome page', async ({ browser, server }) => {
+  const ada = await signedInPage(browser, server, 'ada@example.com');
+  await ada.getByRole('button', { name: 'Enter Design Review' }).click();
+  await ada.locator('.conference').getByRole('button', { name: 'Invite a guest to Design Review' }).click();
+  const link = ada.getByRole('dialog').getByLabel('Invite link');
+  await expect(link).toHaveValue(/\/guest\//);
+  const guest = await (await browser.newContext()).newPage();
+  await guest.goto(await link.inputValue());
+  await expect.poll(() => guest.evaluate(() => (document.querySelector('.preview-video') as HTMLVideoElement)?.videoWidth ?? 0)).toBeGreaterThan(0);
+  for (const size of sizes) {
+    await guest.setViewportSize(size);
+    await guest.screenshot({ path: path.join(shots, `guest-welcome-${size.name}.png`), fullPage: true });
+  }
+});

@@ -13,6 +13,10 @@ pub fn Field(
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(into)] error: Signal<Option<AppError>>,
+    /// Keeps the input's text in a signal (forms handled in the browser);
+    /// without it the input is read by the form submission.
+    #[prop(optional)]
+    bind: Option<RwSignal<String>>,
 ) -> impl IntoView {
     let id = format!("field-{name}");
     let message_id = format!("{id}-message");
@@ -27,6 +31,12 @@ pub fn Field(
                 autocomplete=autocomplete
                 aria-invalid=move || message().is_some().to_string()
                 aria-describedby=message_id.clone()
+                prop:value=move || bind.map(|value| value.get()).unwrap_or_default()
+                on:input=move |event| {
+                    if let Some(value) = bind {
+                        value.set(event_target_value(&event));
+                    }
+                }
             />
             <p class="field-message" id=message_id class:field-error=move || message().is_some()>
                 {move || message().or(hint.map(str::to_string))}

@@ -4,4 +4,5 @@ pub mod avatar;
 pub mod conference;
 pub mod form;
 pub mod invite;
+pub mod preview;
 pub mod top_bar;

@@ -3,4 +3,5 @@
 
 pub mod call;
 pub mod devices;
+pub mod level;
 pub mod streams;
