@@ -3,7 +3,7 @@
 //! server sends a fresh snapshot on every connection, so nothing is missed).
 
 use crate::protocol::{LIVE_PATH, LiveEvent};
-use crate::web::{Handler, backoff, socket_url, weak_handler};
+use crate::web::{Handler, socket_url, weak_handler};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
@@ -94,16 +94,5 @@ fn connect(inner: &Rc<Inner>) {
 
 /// Backs off 0.3 s, 0.6 s, 1.2 s ... up to 10 s between attempts.
 fn retry_later(inner: &Rc<Inner>) {
-    let attempts = inner.failed_attempts.get();
-    inner.failed_attempts.set(attempts.saturating_add(1));
-    let delay = backoff(attempts, FIRST_RETRY, LONGEST_RETRY);
-    let weak = Rc::downgrade(inner);
-    leptos::prelude::set_timeout(
-        move || {
-            if let Some(inner) = weak.upgrade() {
-                connect(&inner);
-            }
-        },
-        delay,
-    );
+    crate::web::retry_later(inner, &inner.failed_attempts, (FIRST_RETRY, LONGEST_RETRY), connect);
 }

@@ -29,3 +29,24 @@ pub fn socket_url(path_and_query: &str) -> Option<String> {
 pub fn backoff(failed_attempts: u32, first: Duration, longest: Duration) -> Duration {
     first.saturating_mul(1 << failed_attempts.min(8)).min(longest)
 }
+
+/// Calls `reconnect` on `owner` after the next backoff delay, counting the
+/// failed attempt; nothing happens if the owner is gone by then.
+pub fn retry_later<T: 'static>(
+    owner: &Rc<T>,
+    failed_attempts: &std::cell::Cell<u32>,
+    (first, longest): (Duration, Duration),
+    reconnect: fn(&Rc<T>),
+) {
+    let attempts = failed_attempts.get();
+    failed_attempts.set(attempts.saturating_add(1));
+    let weak = Rc::downgrade(owner);
+    leptos::prelude::set_timeout(
+        move || {
+            if let Some(owner) = weak.upgrade() {
+                reconnect(&owner);
+            }
+        },
+        backoff(attempts, first, longest),
+    );
+}

@@ -91,11 +91,7 @@ fn toggle(on: RwSignal<bool>, kind: &str) {
     let turn_on = !on.get_untracked();
     on.set(turn_on);
     #[cfg(feature = "hydrate")]
-    if let Some(stream) = crate::media::streams::get(crate::media::streams::LOCAL) {
-        for track in crate::media::devices::tracks(&stream).iter().filter(|t| t.kind() == kind) {
-            track.set_enabled(turn_on);
-        }
-    }
+    crate::media::devices::enable_local(kind, turn_on);
     #[cfg(not(feature = "hydrate"))]
     let _ = kind;
 }

@@ -10,7 +10,7 @@ use super::devices::{self, LocalMedia};
 use super::streams;
 use crate::call_state::{CallState, CallStatus, upsert_participant};
 use crate::protocol::signal::{ConferenceId, IceCandidate, Link, SignalEvent, SignalRequest};
-use crate::web::{Handler, backoff, socket_url, weak_handler};
+use crate::web::{Handler, socket_url, weak_handler};
 use futures::StreamExt;
 use futures::channel::mpsc;
 use leptos::prelude::*;
@@ -113,11 +113,7 @@ impl CallClient {
     /// tracks send silence or black), and tells the others.
     fn toggle_local(&self, kind: &str, on: RwSignal<bool>) {
         let turn_on = !on.get_untracked();
-        if let Some(stream) = streams::get(streams::LOCAL) {
-            for track in devices::tracks(&stream).iter().filter(|t| t.kind() == kind) {
-                track.set_enabled(turn_on);
-            }
-        }
+        devices::enable_local(kind, turn_on);
         on.set(turn_on);
         self.send_mute_state();
     }
@@ -242,18 +238,7 @@ fn connect(inner: &Rc<Inner>) {
 }
 
 fn retry_later(inner: &Rc<Inner>) {
-    let attempts = inner.failed_attempts.get();
-    inner.failed_attempts.set(attempts.saturating_add(1));
-    let delay = backoff(attempts, FIRST_RETRY, LONGEST_RETRY);
-    let weak = Rc::downgrade(inner);
-    set_timeout(
-        move || {
-            if let Some(inner) = weak.upgrade() {
-                connect(&inner);
-            }
-        },
-        delay,
-    );
+    crate::web::retry_later(inner, &inner.failed_attempts, (FIRST_RETRY, LONGEST_RETRY), connect);
 }
 
 /// Closes both peer connections and forgets remote media (before a rejoin or

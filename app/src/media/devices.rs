@@ -78,3 +78,13 @@ pub fn describe(error: impl Into<wasm_bindgen::JsValue>) -> String {
         None => error.as_string().unwrap_or_else(|| format!("{error:?}")),
     }
 }
+
+/// Enables or disables this browser's own camera-stream tracks of `kind`
+/// ("audio" or "video"); disabled tracks send silence or black.
+pub fn enable_local(kind: &str, on: bool) {
+    if let Some(stream) = super::streams::get(super::streams::LOCAL) {
+        for track in tracks(&stream).iter().filter(|t| t.kind() == kind) {
+            track.set_enabled(on);
+        }
+    }
+}
