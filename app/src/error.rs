@@ -27,6 +27,10 @@ pub enum AppError {
     NotInRoom,
     #[error("This invite link is no longer valid. Ask the person who invited you for a new one.")]
     InviteInvalid,
+    #[error("Someone else in the room already answered this guest.")]
+    AlreadyAnswered,
+    #[error("Too many requests to join from here. Wait a minute, then try again.")]
+    TooManyKnocks,
     #[error("{0} was not found. It may have been deleted.")]
     NotFound(String),
     /// Something failed on the server; the details are in the server log.

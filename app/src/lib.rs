@@ -7,6 +7,8 @@ pub mod call_state;
 pub mod components;
 pub mod error;
 #[cfg(feature = "hydrate")]
+pub mod knock;
+#[cfg(feature = "hydrate")]
 pub mod live;
 #[cfg(feature = "hydrate")]
 pub mod media;

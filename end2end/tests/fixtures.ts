@@ -129,6 +129,13 @@ export async function inboundMedia(page: Page): Promise<Inbound[]> {
   });
 }
 
+/** A fresh browser context with no account, as a guest opening a link has. */
+export async function guestPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext();
+  await recordConnections(context);
+  return context.newPage();
+}
+
 /** A fresh browser context (its own cookies) signed in as `email`. */
 export async function signedInPage(browser: Browser, server: RunningServer, email: string): Promise<Page> {
   const context = await browser.newContext();

@@ -1,4 +1,4 @@
-import { test, expect, signedInPage, hydrated } from './fixtures';
+import { test, expect, signedInPage, guestPage, hydrated, inboundMedia, type Inbound } from './fixtures';
 import type { Page } from '@playwright/test';
 
 /** Ada walks into a room and copies its guest link from the invite dialog. */
@@ -54,4 +54,163 @@ test('a replaced invite link shows a clear "no longer valid" page', async ({ bro
   await expect(guest.getByText('Boardroom')).toHaveCount(0);
   await guest.goto(`${server.url}/guest/not-a-real-token`);
   await expect(guest.getByRole('heading', { name: 'This link is no longer valid' })).toBeVisible();
+});
+
+/** Opens the link, fills in the form and knocks; waits for the waiting screen. */
+async function knock(guest: Page, link: string, name: string, email: string) {
+  await guest.goto(link);
+  await hydrated(guest);
+  await guest.getByLabel('Your Name').fill(name);
+  await guest.getByLabel('Email Address').fill(email);
+  await guest.getByRole('button', { name: 'Continue to Join' }).click();
+  await expect(guest.getByRole('heading', { name: 'Waiting for approval' })).toBeVisible();
+}
+
+/** The notification a member gets about `name` knocking. */
+function toast(member: Page, name: string) {
+  return member.getByRole('alertdialog', { name: `${name} asks to join` });
+}
+
+async function enter(page: Page, room: string) {
+  await page.getByRole('button', { name: `Enter ${room}` }).click();
+  await expect(page.locator('.conference')).toHaveAttribute('data-call-status', 'live');
+}
+
+/** Inbound tracks of `kind` that are really flowing. */
+function flowing(stats: Inbound[], kind: 'audio' | 'video') {
+  return stats.filter((s) =>
+    s.kind === kind && (kind === 'video' ? s.framesDecoded > 0 : s.bytesReceived > 0 && s.totalAudioEnergy > 0),
+  );
+}
+
+test('a guest knocks, members inside decide, and the admitted guest sees and hears them', async ({ browser, server }) => {
+  const ada = await signedInPage(browser, server, 'ada@example.com');
+  const grace = await signedInPage(browser, server, 'grace@example.com');
+  const alan = await signedInPage(browser, server, 'alan@example.com');
+  const katherine = await signedInPage(browser, server, 'katherine@example.com');
+  await ada.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await enter(grace, 'Design Review');
+  await enter(alan, 'Engineering');
+
+  // Ada copies the link from the invite dialog.
+  const copied = await inviteLink(ada, 'Design Review');
+  await ada.getByRole('dialog').getByRole('button', { name: 'Copy link' }).click();
+  expect(await ada.evaluate(() => navigator.clipboard.readText())).toBe(copied);
+  await ada.keyboard.press('Escape');
+
+  // The guest checks their microphone, gets the email wrong, then knocks.
+  const guest = await guestPage(browser);
+  await guest.goto(copied);
+  await hydrated(guest);
+  const meter = guest.getByRole('meter', { name: 'Microphone level' });
+  await expect.poll(async () => Number(await meter.getAttribute('aria-valuenow')), { timeout: 15_000 }).toBeGreaterThan(5);
+  await guest.getByLabel('Your Name').fill('Jane Smith');
+  await guest.getByLabel('Email Address').fill('jane.example.org');
+  await guest.getByRole('button', { name: 'Continue to Join' }).click();
+  await expect(guest.getByText('is not a valid email address')).toBeVisible();
+  await knock(guest, copied, 'Jane Smith', 'jane@example.org');
+  await expect(guest.locator('.waiting-pulse')).toBeVisible();
+
+  // Both members inside get the notification and the badge; others do not.
+  for (const member of [ada, grace]) {
+    const note = toast(member, 'Jane Smith');
+    await expect(note).toContainText('jane@example.org');
+    await expect(note).toContainText('Room: Design Review');
+    await member.getByRole('button', { name: 'Show the office map' }).click();
+    await expect(member.getByRole('button', { name: '1 guest waiting to join Design Review' })).toBeVisible();
+    await member.getByRole('button', { name: 'Back to the call' }).click();
+  }
+  for (const member of [alan, katherine]) await expect(toast(member, 'Jane Smith')).toHaveCount(0);
+
+  // Katherine, in the lobby, sees the badge and who waits; clicking it takes her in.
+  const badge = katherine.getByRole('button', { name: '1 guest waiting to join Design Review' });
+  await badge.hover();
+  await expect(katherine.getByRole('tooltip')).toHaveText('Jane Smith');
+  await badge.click();
+  await expect(katherine.locator('.conference')).toHaveAttribute('data-call-status', 'live');
+  await expect(toast(katherine, 'Jane Smith')).toBeVisible();
+
+  // Grace accepts; the notification goes for everyone else.
+  await toast(grace, 'Jane Smith').getByRole('button', { name: 'Accept' }).click();
+  for (const member of [ada, grace, katherine]) await expect(toast(member, 'Jane Smith')).toHaveCount(0);
+
+  // The guest is in the room's call: they see and hear the three members...
+  await expect(guest.locator('.conference')).toHaveAttribute('data-call-status', 'live');
+  await expect(guest.getByText('Acme Studio')).toHaveCount(0);
+  await expect.poll(async () => flowing(await inboundMedia(guest), 'video').length, { timeout: 20_000 }).toBe(3);
+  await expect.poll(async () => flowing(await inboundMedia(guest), 'audio').length, { timeout: 20_000 }).toBe(3);
+  // ...and the members receive the guest's video and audio, marked as a guest.
+  for (const member of [ada, grace, katherine]) {
+    await expect.poll(async () => flowing(await inboundMedia(member), 'video').length, { timeout: 20_000 }).toBe(3);
+    await expect.poll(async () => flowing(await inboundMedia(member), 'audio').length, { timeout: 20_000 }).toBe(3);
+    await expect(member.locator('.tiles figure').filter({ hasText: 'Jane Smith' }).locator('.guest-tag')).toHaveText('Guest');
+  }
+  // Alan, in another room, receives nothing from the guest.
+  expect(flowing(await inboundMedia(alan), 'video')).toEqual([]);
+  // The guest has no way to the office, its rooms or its channels.
+  await expect(guest.getByRole('navigation')).toHaveCount(0);
+  await expect(guest.getByRole('button', { name: /Invite a guest/ })).toHaveCount(0);
+  await expect(guest.getByText('Engineering')).toHaveCount(0);
+});
+
+test('a denied guest sees Access Denied and can try again later', async ({ browser, server }) => {
+  const ada = await signedInPage(browser, server, 'ada@example.com');
+  const link = await inviteLink(ada, 'Coffee Corner');
+  await ada.keyboard.press('Escape');
+  const guest = await guestPage(browser);
+  await knock(guest, link, 'Sam Lee', 'sam@example.org');
+  await toast(ada, 'Sam Lee').getByRole('button', { name: 'Deny' }).click();
+  await expect(guest.getByRole('heading', { name: 'Access Denied' })).toBeVisible();
+  await expect(toast(ada, 'Sam Lee')).toHaveCount(0);
+  await guest.getByRole('button', { name: 'Try again' }).click();
+  await expect(guest.getByLabel('Your Name')).toHaveValue('Sam Lee');
+  await guest.getByRole('button', { name: 'Continue to Join' }).click();
+  await expect(toast(ada, 'Sam Lee')).toBeVisible();
+});
+
+test('cancelling or closing the tab withdraws the knock everywhere', async ({ browser, server }) => {
+  const ada = await signedInPage(browser, server, 'ada@example.com');
+  const link = await inviteLink(ada, 'Focus Booth');
+  await ada.keyboard.press('Escape');
+  const guest = await guestPage(browser);
+  await knock(guest, link, 'Kai Berg', 'kai@example.org');
+  await expect(toast(ada, 'Kai Berg')).toBeVisible();
+  await guest.getByRole('button', { name: 'Cancel Request' }).click();
+  await expect(toast(ada, 'Kai Berg')).toHaveCount(0);
+  await expect(guest.getByRole('button', { name: 'Continue to Join' })).toBeVisible();
+
+  // Several at once: Accept all / Deny all appear.
+  const second = await guestPage(browser);
+  await knock(guest, link, 'Kai Berg', 'kai@example.org');
+  await knock(second, link, 'Noor Ali', 'noor@example.org');
+  await expect(ada.getByText('2 guests are waiting')).toBeVisible();
+  await second.close();
+  await expect(toast(ada, 'Noor Ali')).toHaveCount(0);
+  await expect(ada.getByText('2 guests are waiting')).toHaveCount(0);
+  await guest.close();
+  await expect(toast(ada, 'Kai Berg')).toHaveCount(0);
+});
+
+test('hang up returns the guest to the welcome page, they knock again, and a member can remove them', async ({ browser, server }) => {
+  const ada = await signedInPage(browser, server, 'ada@example.com');
+  const link = await inviteLink(ada, 'Boardroom');
+  await ada.keyboard.press('Escape');
+  const guest = await guestPage(browser);
+  await knock(guest, link, 'Lin Park', 'lin@example.org');
+  await toast(ada, 'Lin Park').getByRole('button', { name: 'Accept' }).click();
+  await expect(guest.locator('.conference')).toHaveAttribute('data-call-status', 'live');
+  await expect(ada.locator('.tiles > li')).toHaveCount(2);
+
+  await guest.getByRole('button', { name: 'Hang up' }).click();
+  await expect(guest.getByText('You left the room.')).toBeVisible();
+  await expect(ada.locator('.tiles > li')).toHaveCount(1);
+
+  await guest.getByRole('button', { name: 'Continue to Join' }).click();
+  await toast(ada, 'Lin Park').getByRole('button', { name: 'Accept' }).click();
+  await expect(guest.locator('.conference')).toHaveAttribute('data-call-status', 'live');
+  await ada.getByRole('button', { name: 'Participants' }).click();
+  await ada.getByRole('button', { name: 'Remove Lin Park from the room' }).click();
+  await expect(guest.getByText('You were removed from the room.')).toBeVisible();
+  await expect(guest.getByRole('button', { name: 'Continue to Join' })).toBeVisible();
+  await expect(ada.locator('.tiles > li')).toHaveCount(1);
 });

@@ -1,4 +1,4 @@
-import { test, expect, signedInPage } from './fixtures';
+import { test, expect, signedInPage, hydrated } from './fixtures';
 import path from 'node:path';
 
 /** Screenshots of each screen at desktop and phone width, for looking at
@@ -69,7 +69,7 @@ test('screens: conference with chat open', async ({ browser, server }) => {
   }
 });
 
-test('screens: guest welcome page', async ({ browser, server }) => {
+test('screens: guest welcome, waiting, the members\' notification and badge, the guest in the call', async ({ browser, server }) => {
   const ada = await signedInPage(browser, server, 'ada@example.com');
   await ada.getByRole('button', { name: 'Enter Design Review' }).click();
   await ada.locator('.conference').getByRole('button', { name: 'Invite a guest to Design Review' }).click();
@@ -81,5 +81,39 @@ test('screens: guest welcome page', async ({ browser, server }) => {
   for (const size of sizes) {
     await guest.setViewportSize(size);
     await guest.screenshot({ path: path.join(shots, `guest-welcome-${size.name}.png`), fullPage: true });
+  }
+
+  await guest.setViewportSize(sizes[0]);
+  await hydrated(guest);
+  await guest.getByLabel('Your Name').fill('Jane Smith');
+  await guest.getByLabel('Email Address').fill('jane@example.org');
+  await guest.getByRole('button', { name: 'Continue to Join' }).click();
+  await expect(guest.getByRole('heading', { name: 'Waiting for approval' })).toBeVisible();
+  for (const size of sizes) {
+    await guest.setViewportSize(size);
+    await guest.screenshot({ path: path.join(shots, `guest-waiting-${size.name}.png`), fullPage: true });
+  }
+
+  await ada.keyboard.press('Escape');
+  await ada.getByRole('button', { name: 'Show the office map' }).click();
+  const request = ada.getByRole('alertdialog', { name: 'Jane Smith asks to join' });
+  await expect(request).toBeVisible();
+  await ada.getByRole('button', { name: '1 guest waiting to join Design Review' }).hover();
+  await expect(ada.getByRole('tooltip')).toHaveText('Jane Smith');
+  for (const size of sizes) {
+    await ada.setViewportSize(size);
+    await ada.screenshot({ path: path.join(shots, `guest-request-${size.name}.png`) });
+  }
+
+  await ada.setViewportSize(sizes[0]);
+  await request.getByRole('button', { name: 'Accept' }).click();
+  await expect(guest.locator('.conference')).toHaveAttribute('data-call-status', 'live');
+  await expect
+    .poll(() => guest.evaluate(() => [...document.querySelectorAll('.tiles video')].every((v) => (v as HTMLVideoElement).videoWidth > 0)))
+    .toBe(true);
+  await expect(guest.locator('.tiles > li')).toHaveCount(2);
+  for (const size of sizes) {
+    await guest.setViewportSize(size);
+    await guest.screenshot({ path: path.join(shots, `guest-call-${size.name}.png`), fullPage: true });
   }
 });

@@ -4,6 +4,10 @@
 #![recursion_limit = "512"]
 
 pub mod config;
+mod guest_socket;
+mod json_socket;
+mod keepalive;
+mod knock_limits;
 mod live_socket;
 mod origin;
 mod routes;
@@ -11,7 +15,7 @@ pub mod sfu;
 
 pub use config::Config;
 
-use anteroom_app::ssr::{db, presence::PresenceHub, seed, state::AppState, state::Settings};
+use anteroom_app::ssr::{db, guests::GuestDesk, presence::PresenceHub, seed, state::AppState, state::Settings};
 use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -39,6 +43,7 @@ pub struct ServerState {
     pub app: AppState,
     pub leptos: LeptosOptions,
     pub sfu: Arc<sfu::Sfu>,
+    pub knock_limits: Arc<knock_limits::KnockLimits>,
     /// Flips to true when the server is shutting down, so long-lived sockets end.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -83,10 +88,12 @@ impl Server {
             app: AppState {
                 db,
                 presence: PresenceHub::new(),
+                guests: GuestDesk::new(),
                 settings: Arc::new(Settings { public_url: public_url.clone() }),
             },
             leptos: leptos_options(&config, address),
             sfu,
+            knock_limits: Arc::default(),
             shutdown: shutdown_rx,
         };
         Ok(Server { address, public_url, state, listener, shutdown })

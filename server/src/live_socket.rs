@@ -1,7 +1,10 @@
-//! The live-event websocket: tells an open office page who is where, as it
-//! changes. It only sends; it accepts no requests from the browser.
+//! The live-event websocket: tells an open office page who is where and
+//! which guests are waiting at which room, as it changes. It only sends; it
+//! accepts no requests from the browser (answers go through server functions).
 
 use crate::ServerState;
+use crate::json_socket::send;
+use anteroom_app::protocol::guest::WaitingRoom;
 use anteroom_app::protocol::{LiveEvent, MAX_CLIENT_MESSAGE_BYTES};
 use anteroom_app::ssr::accounts::Member;
 use anteroom_app::ssr::{auth, policy};
@@ -31,11 +34,15 @@ pub async fn upgrade(State(state): State<ServerState>, headers: HeaderMap, upgra
 
 async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
     let presence = &state.app.presence;
-    // Subscribe before taking the snapshot so no change falls in between.
+    // Subscribe before taking the snapshots so no change falls in between.
     let mut events = presence.subscribe();
+    let mut guest_changes = state.app.guests.subscribe();
     let snapshot = presence.socket_opened(&member);
     let mut shutdown = state.shutdown.clone();
-    if send(&mut socket, &LiveEvent::Snapshot { people: snapshot }).await {
+    let mut waiting = WaitingView::default();
+    if send(&mut socket, &LiveEvent::Snapshot { people: snapshot }).await
+        && waiting.send_if_changed(&mut socket, &state, &member).await
+    {
         loop {
             let keep_going = tokio::select! {
                 event = events.recv() => match event {
@@ -43,13 +50,22 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
                         // Our own member going offline while this socket is open
                         // means they signed out: tell the page, then hang up.
                         let signed_out = event.event == LiveEvent::WentOffline { member: member.id };
-                        send(&mut socket, &event.event).await && !signed_out
+                        // Walking changes which guests' emails this member sees.
+                        let walked = matches!(&event.event, LiveEvent::Moved { presence } if presence.member.id == member.id);
+                        send(&mut socket, &event.event).await
+                            && !signed_out
+                            && (!walked || waiting.send_if_changed(&mut socket, &state, &member).await)
                     }
                     Ok(_) => true,
                     Err(RecvError::Lagged(_)) => {
                         let people = presence.snapshot(member.workspace_id);
                         send(&mut socket, &LiveEvent::Snapshot { people }).await
                     }
+                    Err(RecvError::Closed) => false,
+                },
+                change = guest_changes.recv() => match change {
+                    Ok(workspace) if workspace != member.workspace_id => true,
+                    Ok(_) | Err(RecvError::Lagged(_)) => waiting.send_if_changed(&mut socket, &state, &member).await,
                     Err(RecvError::Closed) => false,
                 },
                 incoming = socket.recv() => match incoming {
@@ -70,13 +86,22 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
     presence.socket_closed(&member);
 }
 
-/// Sends one event; false when the socket is gone.
-async fn send(socket: &mut WebSocket, event: &LiveEvent) -> bool {
-    match serde_json::to_string(event) {
-        Ok(text) => socket.send(Message::Text(text.into())).await.is_ok(),
-        Err(error) => {
-            tracing::error!(%error, "could not encode a live event");
-            true
+/// The guests waiting at the workspace's rooms as this socket last told
+/// its member, so only real changes are sent.
+#[derive(Default)]
+struct WaitingView {
+    last_sent: Option<Vec<WaitingRoom>>,
+}
+
+impl WaitingView {
+    /// Sends the member's current view of who is waiting, if it changed;
+    /// false when the socket is gone.
+    async fn send_if_changed(&mut self, socket: &mut WebSocket, state: &ServerState, member: &Member) -> bool {
+        let rooms = state.app.guests.waiting(member.workspace_id, state.app.presence.room_of(member.id));
+        if self.last_sent.as_ref() == Some(&rooms) {
+            return true;
         }
+        self.last_sent = Some(rooms.clone());
+        send(socket, &LiveEvent::Waiting { rooms }).await
     }
 }

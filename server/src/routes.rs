@@ -1,8 +1,9 @@
 //! The HTTP surface: pages and server functions (Leptos), the live socket,
 //! health check and static files.
 
-use crate::{ServerState, live_socket, sfu};
+use crate::{ServerState, guest_socket, live_socket, sfu};
 use anteroom_app::protocol::LIVE_PATH;
+use anteroom_app::protocol::guest::GUEST_PATH;
 use anteroom_app::protocol::signal::SIGNAL_PATH;
 use anteroom_app::{App, shell};
 use axum::Router;
@@ -20,6 +21,7 @@ pub fn router(state: ServerState) -> Router {
         .route("/healthz", get(healthz))
         .route(LIVE_PATH, get(live_socket::upgrade))
         .route(SIGNAL_PATH, get(sfu::session::upgrade))
+        .route(GUEST_PATH, get(guest_socket::upgrade))
         .leptos_routes_with_context(
             &state,
             routes,

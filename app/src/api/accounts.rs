@@ -11,8 +11,11 @@ pub async fn where_to_go() -> Result<Landing, AppError> {
     let state = app_state()?;
     Ok(match auth::principal(&state).await? {
         Principal::Member(_) => Landing::Office,
-        Principal::Anonymous if accounts::workspace_exists(&state.db).await? => Landing::SignIn,
-        Principal::Anonymous => Landing::SignUp,
+        // Sessions never carry a guest pass, so a guest arrives here anonymous.
+        Principal::Anonymous | Principal::Guest { .. } if accounts::workspace_exists(&state.db).await? => {
+            Landing::SignIn
+        }
+        Principal::Anonymous | Principal::Guest { .. } => Landing::SignUp,
     })
 }
 

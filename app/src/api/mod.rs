@@ -2,5 +2,6 @@
 //! may they (the policy) -> do it -> typed error.
 
 pub mod accounts;
+pub mod guests;
 pub mod invites;
 pub mod office;

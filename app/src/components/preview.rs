@@ -106,12 +106,9 @@ fn start_devices(video: NodeRef<Video>, state: PreviewState) {
         let meter = StoredValue::new_local(None::<LevelMeter>);
         Effect::new(move |_| {
             leptos::task::spawn_local(async move {
-                let local = match streams::get(streams::LOCAL) {
-                    Some(stream) => devices::LocalMedia { stream, problem: None },
-                    None => devices::camera_and_microphone().await,
-                };
-                state.mic_on.set(local.stream.get_audio_tracks().length() > 0);
-                state.camera_on.set(local.stream.get_video_tracks().length() > 0);
+                let local = devices::held_or_new_camera_and_microphone().await;
+                state.mic_on.set(devices::is_on(&local.stream, "audio"));
+                state.camera_on.set(devices::is_on(&local.stream, "video"));
                 state.problem.set(local.problem);
                 if let Some(element) = video.get_untracked() {
                     element.set_src_object(Some(&local.stream));

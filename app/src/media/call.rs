@@ -39,7 +39,8 @@ pub struct CallClient {
 }
 
 struct Inner {
-    conference: ConferenceId,
+    /// Where to join: the conference's signalling path, with a guest's pass.
+    signal_path: String,
     state: CallState,
     socket: RefCell<Option<WebSocket>>,
     publish: RefCell<Option<RtcPeerConnection>>,
@@ -57,10 +58,14 @@ struct Inner {
 }
 
 impl CallClient {
-    /// Asks for camera and microphone, then joins `conference`.
-    pub fn start(conference: ConferenceId, state: CallState) -> Self {
+    /// Asks for camera and microphone, then joins `conference` (as a guest
+    /// when given their `guest_pass`).
+    pub fn start(conference: ConferenceId, guest_pass: Option<&str>, state: CallState) -> Self {
         let inner = Rc::new(Inner {
-            conference,
+            signal_path: match guest_pass {
+                Some(pass) => conference.guest_signal_path(pass),
+                None => conference.signal_path(),
+            },
             state,
             socket: RefCell::new(None),
             publish: RefCell::new(None),
@@ -75,13 +80,13 @@ impl CallClient {
         });
         let starting = inner.clone();
         spawn_local(async move {
-            let LocalMedia { stream, problem } = devices::camera_and_microphone().await;
+            let LocalMedia { stream, problem } = devices::held_or_new_camera_and_microphone().await;
             if starting.stopped.get() {
                 devices::stop_all(&stream);
                 return;
             }
-            starting.state.mic_on.set(stream.get_audio_tracks().length() > 0);
-            starting.state.camera_on.set(stream.get_video_tracks().length() > 0);
+            starting.state.mic_on.set(devices::is_on(&stream, "audio"));
+            starting.state.camera_on.set(devices::is_on(&stream, "video"));
             starting.state.media_problem.set(problem);
             streams::set(streams::LOCAL, stream);
             starting.state.streams_version.update(|v| *v += 1);
@@ -198,7 +203,7 @@ fn connect(inner: &Rc<Inner>) {
     if inner.stopped.get() {
         return;
     }
-    let Some(url) = socket_url(&inner.conference.signal_path()) else { return };
+    let Some(url) = socket_url(&inner.signal_path) else { return };
     let Ok(socket) = WebSocket::new(&url) else {
         retry_later(inner);
         return;

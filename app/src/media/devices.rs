@@ -34,6 +34,20 @@ pub async fn camera_and_microphone() -> LocalMedia {
     }
 }
 
+/// The camera and microphone this page already holds (the guest's preview
+/// hands its stream, with its mute choices, to the call), or new ones.
+pub async fn held_or_new_camera_and_microphone() -> LocalMedia {
+    match super::streams::get(super::streams::LOCAL) {
+        Some(stream) => LocalMedia { stream, problem: None },
+        None => camera_and_microphone().await,
+    }
+}
+
+/// Whether the stream has a track of `kind` ("audio" or "video") that is on.
+pub fn is_on(stream: &MediaStream, kind: &str) -> bool {
+    tracks(stream).iter().any(|t| t.kind() == kind && t.enabled())
+}
+
 fn media_devices() -> Result<web_sys::MediaDevices, String> {
     web_sys::window()
         .ok_or("no window")?

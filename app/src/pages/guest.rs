@@ -1,12 +1,16 @@
 //! What a guest sees after opening a room's invite link: where it leads, a
-//! camera and microphone check, and their name and email.
+//! camera and microphone check and their name and email; then the waiting
+//! screen while they knock; then the room's call, or Access Denied.
 
 use crate::api::invites::open_invite;
+use crate::components::conference::Conference;
 use crate::components::form::{Field, FormError};
 use crate::components::preview::{CameraPreview, PreviewState};
 use crate::error::AppError;
-use crate::model::GuestWelcome;
+use crate::model::{GuestWelcome, RoomId};
 use crate::pages::office::ErrorPanel;
+use crate::protocol::guest::GuestEvent;
+use crate::protocol::signal::ConferenceId;
 use crate::validate;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -21,7 +25,7 @@ pub fn GuestWelcomePage() -> impl IntoView {
         <Suspense fallback=|| view! { <div class="page-loading" aria-busy="true"></div> }>
             {move || Suspend::new(async move {
                 match invite.await {
-                    Ok(welcome) => view! { <Welcome welcome /> }.into_any(),
+                    Ok(welcome) => view! { <GuestVisit welcome token=token() /> }.into_any(),
                     Err(AppError::InviteInvalid) => view! { <InvalidLink /> }.into_any(),
                     Err(error) => view! { <ErrorPanel error /> }.into_any(),
                 }
@@ -44,45 +48,234 @@ fn InvalidLink() -> impl IntoView {
     }
 }
 
+/// Where the guest is in their visit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Stage {
+    /// Checking camera and microphone, filling in the form.
+    Welcome,
+    /// Knocked; until the server confirms, "asking", then "waiting".
+    Knocking {
+        heard: bool,
+    },
+    InCall {
+        pass: String,
+        room: RoomId,
+    },
+    Denied,
+    /// The link died between opening the page and knocking.
+    LinkDead,
+}
+
+/// The open knock, if any (browser only).
+#[derive(Clone, Copy)]
+struct KnockHandle {
+    #[cfg(feature = "hydrate")]
+    connection: StoredValue<Option<crate::knock::KnockConnection>, LocalStorage>,
+}
+
+impl KnockHandle {
+    fn new() -> Self {
+        #[cfg(feature = "hydrate")]
+        {
+            let connection = StoredValue::new_local(None::<crate::knock::KnockConnection>);
+            on_cleanup(move || connection.update_value(|c| c.take().into_iter().for_each(|c| c.close())));
+            KnockHandle { connection }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        KnockHandle {}
+    }
+
+    /// Knocks; every answer goes to `on_event`, a dropped connection to `on_lost`.
+    fn knock(
+        self,
+        token: &str,
+        name: String,
+        email: String,
+        on_event: impl Fn(GuestEvent) + 'static,
+        on_lost: impl Fn() + 'static,
+    ) -> Result<(), String> {
+        #[cfg(feature = "hydrate")]
+        {
+            let knock = crate::protocol::guest::GuestRequest::Knock { name, email };
+            let opened = crate::knock::KnockConnection::open(token, knock, on_event, on_lost)?;
+            self.connection.update_value(|c| {
+                if let Some(old) = c.replace(opened) {
+                    old.close();
+                }
+            });
+            Ok(())
+        }
+        #[cfg(not(feature = "hydrate"))]
+        {
+            let _ = (token, name, email, on_event, on_lost);
+            Err("Joining needs JavaScript.".into())
+        }
+    }
+
+    /// Withdraws the knock or leaves the room.
+    fn close(self) {
+        #[cfg(feature = "hydrate")]
+        self.connection.update_value(|c| c.take().into_iter().for_each(|c| c.close()));
+    }
+}
+
 #[component]
-fn Welcome(welcome: GuestWelcome) -> impl IntoView {
+fn GuestVisit(welcome: GuestWelcome, token: String) -> impl IntoView {
     let GuestWelcome { workspace_name, room_name } = welcome;
-    let preview = PreviewState::new();
+    let stage = RwSignal::new(Stage::Welcome);
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
-    let status = RwSignal::new(None::<String>);
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let checked = validate::name("name", "Your name", &name.get_untracked())
-            .and_then(|_| validate::email("email", &email.get_untracked()));
-        match checked {
-            Err(problem) => error.set(Some(problem)),
-            Ok(_) => {
-                error.set(None);
-                // Knocking (and the waiting screen) is the next step of guest access.
-                status.set(Some("Asking to join is not available yet.".into()));
+    // Why the guest is back on the welcome page, if not by choice.
+    let notice = RwSignal::new(None::<String>);
+    let handle = KnockHandle::new();
+
+    let back_to_welcome = move |why: Option<&str>| {
+        notice.set(why.map(str::to_string));
+        stage.set(Stage::Welcome);
+    };
+    let on_event = move |event: GuestEvent| match event {
+        GuestEvent::Waiting => stage.set(Stage::Knocking { heard: true }),
+        GuestEvent::Admitted { pass, room } => stage.set(Stage::InCall { pass, room }),
+        GuestEvent::Denied => stage.set(Stage::Denied),
+        GuestEvent::Removed => back_to_welcome(Some("You were removed from the room.")),
+        GuestEvent::Refused { error: AppError::InviteInvalid } => stage.set(Stage::LinkDead),
+        GuestEvent::Refused { error: refused } => {
+            error.set(Some(refused));
+            back_to_welcome(None);
+        }
+    };
+    let on_lost = move || {
+        let why = match stage.get_untracked() {
+            Stage::InCall { .. } => "The connection was lost, so you left the room. Join again to go back in.",
+            _ => "The connection was lost, so your request was withdrawn. Try again when you are back online.",
+        };
+        back_to_welcome(Some(why));
+    };
+    let submit = {
+        let token = token.clone();
+        move |event: leptos::ev::SubmitEvent| {
+            event.prevent_default();
+            let checked = validate::name("name", "Your name", &name.get_untracked())
+                .and_then(|name| Ok((name, validate::email("email", &email.get_untracked())?)));
+            match checked {
+                Err(problem) => error.set(Some(problem)),
+                Ok((name, email)) => {
+                    error.set(None);
+                    notice.set(None);
+                    match handle.knock(&token, name, email, on_event, on_lost) {
+                        Ok(()) => stage.set(Stage::Knocking { heard: false }),
+                        Err(problem) => error.set(Some(AppError::Unreachable(problem))),
+                    }
+                }
             }
+        }
+    };
+    let cancel = move |_| {
+        handle.close();
+        back_to_welcome(None);
+    };
+
+    let room_title = room_name.clone();
+    // The right-hand card: the form, the waiting screen or Access Denied.
+    let panel = {
+        let room_name = room_name.clone();
+        move || match stage.get() {
+            Stage::Knocking { heard } => {
+                view! { <WaitingCard heard room_name=room_name.clone() name email on_cancel=cancel /> }.into_any()
+            }
+            Stage::Denied => view! {
+                <div class="stack" role="alert">
+                    <h2>"Access Denied"</h2>
+                    <p>
+                        "The people in " {room_name.clone()}
+                        " did not let you in this time. You can try again later."
+                    </p>
+                    <button class="primary" on:click=move |_| back_to_welcome(None)>
+                        "Try again"
+                    </button>
+                </div>
+            }
+            .into_any(),
+            _ => view! {
+                <p class="muted small">
+                    "Check your camera and microphone, then tell the people inside who you are."
+                </p>
+                <Show when=move || notice.get().is_some()>
+                    <p class="notice" role="status">{move || notice.get()}</p>
+                </Show>
+                <form class="stack" novalidate=true on:submit=submit.clone()>
+                    <FormError error />
+                    <Field label="Your Name" name="name" autocomplete="name" error bind=name />
+                    <Field
+                        label="Email Address"
+                        name="email"
+                        kind="email"
+                        autocomplete="email"
+                        error
+                        bind=email
+                    />
+                    <button type="submit" class="primary">"Continue to Join"</button>
+                </form>
+            }
+            .into_any(),
         }
     };
     view! {
         <Title text=format!("Join {room_name}") />
-        <main class="guest-welcome">
-            <section class="guest-preview" aria-label="Camera and microphone check">
-                <CameraPreview state=preview />
-            </section>
-            <section class="guest-form card" aria-labelledby="guest-title">
-                <p class="muted">{workspace_name}</p>
-                <h1 id="guest-title">{room_name}</h1>
-                <p class="muted small">"Check your camera and microphone, then tell the people inside who you are."</p>
-                <form class="stack" novalidate=true on:submit=submit>
-                    <FormError error />
-                    <Field label="Your Name" name="name" autocomplete="name" error bind=name />
-                    <Field label="Email Address" name="email" kind="email" autocomplete="email" error bind=email />
-                    <button type="submit" class="primary">"Continue to Join"</button>
-                    <p class="muted small" role="status">{move || status.get()}</p>
-                </form>
-            </section>
-        </main>
+        {move || match stage.get() {
+            Stage::InCall { pass, room } => {
+                view! {
+                    <main class="guest-call">
+                        <Conference
+                            conference=ConferenceId::Room(room)
+                            title=room_title.clone()
+                            guest_pass=pass
+                            on_hang_up=Callback::new(move |_| {
+                                handle.close();
+                                back_to_welcome(Some("You left the room. You can join again with the same link."));
+                            })
+                        />
+                    </main>
+                }
+                    .into_any()
+            }
+            Stage::LinkDead => view! { <InvalidLink /> }.into_any(),
+            _ => ().into_any(),
+        }}
+        <Show when=move || matches!(stage.get(), Stage::Welcome | Stage::Knocking { .. } | Stage::Denied)>
+            <main class="guest-welcome">
+                <section class="guest-preview" aria-label="Camera and microphone check">
+                    <CameraPreview state=PreviewState::new() />
+                </section>
+                <section class="guest-form card" aria-labelledby="guest-title">
+                    <p class="muted">{workspace_name.clone()}</p>
+                    <h1 id="guest-title">{room_name.clone()}</h1>
+                    {panel.clone()}
+                </section>
+            </main>
+        </Show>
+    }
+}
+
+/// "Waiting for approval": a pulsing light, who they asked as, and Cancel.
+#[component]
+fn WaitingCard(
+    heard: bool,
+    room_name: String,
+    name: RwSignal<String>,
+    email: RwSignal<String>,
+    on_cancel: impl Fn(leptos::ev::MouseEvent) + 'static,
+) -> impl IntoView {
+    view! {
+        <div class="waiting stack" role="status" aria-live="polite">
+            <div class="waiting-pulse" aria-hidden="true"></div>
+            <h2>{if heard { "Waiting for approval" } else { "Asking to join…" }}</h2>
+            <p>"Someone in " {room_name} " will let you in soon."</p>
+            <p class="muted small">
+                "You asked as " <strong>{move || name.get()}</strong> " (" {move || email.get()} ")."
+            </p>
+            <button on:click=on_cancel>"Cancel Request"</button>
+        </div>
     }
 }

@@ -4,10 +4,12 @@
 use crate::api::office::{load_office, walk_into, walk_out};
 use crate::components::avatar::Avatar;
 use crate::components::conference::Conference;
+use crate::components::guest_requests::{GuestRequests, KnockBadge};
 use crate::components::invite::InviteButton;
 use crate::components::top_bar::TopBar;
 use crate::error::AppError;
 use crate::model::{Channel, ChannelKind, MAP_HEIGHT, MAP_WIDTH, MemberId, Office, Presence, Room, RoomId};
+use crate::protocol::guest::WaitingRoom;
 use crate::protocol::signal::ConferenceId;
 use crate::protocol::{LiveEvent, upsert};
 use leptos::prelude::*;
@@ -58,7 +60,9 @@ fn OfficeView(office: Office) -> impl IntoView {
     // While in a room the call fills the page; the map is one click away.
     let show_map = RwSignal::new(false);
     let room_names: std::collections::HashMap<RoomId, String> = rooms.iter().map(|r| (r.id, r.name.clone())).collect();
-    listen_live(me_id, people, live);
+    // Guests knocking, room by room (emails only for the room I am in).
+    let waiting = RwSignal::new(Vec::<WaitingRoom>::new());
+    listen_live(me_id, people, waiting, live);
 
     let walk = Callback::new(move |room: Option<RoomId>| {
         spawn_local(async move {
@@ -81,6 +85,7 @@ fn OfficeView(office: Office) -> impl IntoView {
         <div class="app-shell">
             <TopBar workspace_name me />
             <ChannelSidebar channels />
+            <GuestRequests waiting my_room room_names=room_names.clone() />
             <main
                 class="office"
                 aria-labelledby="office-title"
@@ -129,7 +134,7 @@ fn OfficeView(office: Office) -> impl IntoView {
                 >
                     {rooms
                         .into_iter()
-                        .map(|room| view! { <RoomCard room people my_room walk /> })
+                        .map(|room| view! { <RoomCard room people waiting my_room walk /> })
                         .collect_view()}
                 </div>
                 <Lobby people my_room walk />
@@ -144,7 +149,12 @@ fn room_of(people: &[Presence], member: MemberId) -> Option<RoomId> {
 
 /// Opens the live socket once the page runs in the browser and closes it when
 /// the page goes away.
-fn listen_live(me: MemberId, people: RwSignal<Vec<Presence>>, live: RwSignal<Option<bool>>) {
+fn listen_live(
+    me: MemberId,
+    people: RwSignal<Vec<Presence>>,
+    waiting: RwSignal<Vec<WaitingRoom>>,
+    live: RwSignal<Option<bool>>,
+) {
     #[cfg(feature = "hydrate")]
     {
         use crate::live::{LinkStatus, LiveConnection};
@@ -157,7 +167,10 @@ fn listen_live(me: MemberId, people: RwSignal<Vec<Presence>>, live: RwSignal<Opt
                         let _ = window().location().set_href("/signin");
                         return;
                     }
-                    people.update(|list| event.apply_to(list))
+                    match event {
+                        LiveEvent::Waiting { rooms } => waiting.set(rooms),
+                        event => people.update(|list| event.apply_to(list)),
+                    }
                 },
                 move |status| live.set(Some(status == LinkStatus::Connected)),
             );
@@ -172,17 +185,21 @@ fn listen_live(me: MemberId, people: RwSignal<Vec<Presence>>, live: RwSignal<Opt
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (me, people, live, std::marker::PhantomData::<LiveEvent>);
+    let _ = (me, people, waiting, live, std::marker::PhantomData::<LiveEvent>);
 }
 
 #[component]
 fn RoomCard(
     room: Room,
     people: RwSignal<Vec<Presence>>,
+    waiting: RwSignal<Vec<WaitingRoom>>,
     my_room: Memo<Option<RoomId>>,
     walk: Callback<Option<RoomId>>,
 ) -> impl IntoView {
     let Room { id, name, x, y, width, height } = room;
+    let knocking = Signal::derive(move || {
+        waiting.with(|rooms| rooms.iter().find(|r| r.room == id).map(|r| r.guests.clone()).unwrap_or_default())
+    });
     let title_id = format!("room-{id}-title");
     let inside = move || my_room.get() == Some(id);
     let occupants = move || people.with(|list| list.iter().filter(|p| p.room == Some(id)).cloned().collect::<Vec<_>>());
@@ -203,6 +220,7 @@ fn RoomCard(
                 <span class="room-count" aria-label=move || format!("{} inside", occupants().len())>
                     {move || occupants().len()}
                 </span>
+                <KnockBadge guests=knocking room=id room_name=name.clone() go=Callback::new(move |_| walk.run(Some(id))) />
                 <div class="room-actions">
                     <Show when=inside>
                         <InviteButton room=id room_name=invite_name.clone() />

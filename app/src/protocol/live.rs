@@ -1,6 +1,7 @@
 //! Messages on the live-event socket (`/api/live`), shared by the server
 //! that sends them and the browser that applies them.
 
+use super::guest::WaitingRoom;
 use crate::model::{MemberId, Presence};
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +23,10 @@ pub enum LiveEvent {
     Moved { presence: Presence },
     /// Someone closed their last tab or signed out.
     WentOffline { member: MemberId },
+    /// The guests waiting at the workspace's rooms, whenever that changes
+    /// (and when this member walks, since emails are shown only in the room
+    /// they are in).
+    Waiting { rooms: Vec<WaitingRoom> },
     /// The browser sent something the server does not accept.
     Refused { reason: String },
 }
@@ -33,7 +38,7 @@ impl LiveEvent {
             LiveEvent::Snapshot { people: everyone } => *people = everyone,
             LiveEvent::Moved { presence } => upsert(people, presence),
             LiveEvent::WentOffline { member } => people.retain(|p| p.member.id != member),
-            LiveEvent::Refused { .. } => {}
+            LiveEvent::Waiting { .. } | LiveEvent::Refused { .. } => {}
         }
     }
 }

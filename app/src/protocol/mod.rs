@@ -1,6 +1,8 @@
 //! Messages on the websockets, shared by the server that sends them and the
-//! browser that applies them: live office events, and call signalling.
+//! browser that applies them: live office events, guests knocking,
+//! and call signalling.
 
+pub mod guest;
 pub mod live;
 pub mod signal;
 

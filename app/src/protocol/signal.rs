@@ -7,6 +7,7 @@
 //! offers whenever the set of tracks changes). Two links mean neither side
 //! ever has to resolve offer glare.
 
+use super::guest::GuestId;
 use crate::model::RoomId;
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,12 @@ impl ConferenceId {
         match self {
             ConferenceId::Room(room) => format!("{SIGNAL_PATH}?room={room}"),
         }
+    }
+
+    /// The signalling path for a guest holding `pass` (members need none:
+    /// their session cookie goes along).
+    pub fn guest_signal_path(self, pass: &str) -> String {
+        format!("{}&guest={pass}", self.signal_path())
     }
 }
 
@@ -81,7 +88,9 @@ pub struct IceCandidate {
 pub struct Participant {
     pub id: ParticipantId,
     pub name: String,
-    pub is_guest: bool,
+    /// Set for a guest let in through an invite link: members see a marker
+    /// and may remove them by this id.
+    pub guest: Option<GuestId>,
     pub audio_muted: bool,
     pub video_muted: bool,
     /// Media streams this participant publishes: the browser matches a
@@ -205,5 +214,6 @@ mod tests {
     #[test]
     fn conference_paths_name_the_room() {
         assert_eq!(ConferenceId::Room(RoomId(3)).signal_path(), "/api/signal?room=3");
+        assert_eq!(ConferenceId::Room(RoomId(3)).guest_signal_path("xyz"), "/api/signal?room=3&guest=xyz");
     }
 }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod db;
+pub mod guests;
 pub mod invites;
 pub mod office;
 pub mod passwords;

@@ -4,7 +4,7 @@
 
 use super::accounts::Member;
 use crate::error::AppError;
-use crate::model::WorkspaceId;
+use crate::model::{RoomId, WorkspaceId};
 
 /// Who is asking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +12,12 @@ pub enum Principal {
     /// No valid session.
     Anonymous,
     Member(Member),
+    /// Someone let in through a room's invite link: they hold a pass for
+    /// that room's call and nothing else.
+    Guest {
+        workspace: WorkspaceId,
+        room: RoomId,
+    },
 }
 
 /// What they want to do, naming the workspace the resource lives in.
@@ -26,17 +32,38 @@ pub enum Action {
     ListMembers(WorkspaceId),
     /// Add a member account.
     AddMember(WorkspaceId),
-    /// Join the call of a virtual-office room: only while inside that room.
+    /// Join the call of a virtual-office room: only while inside that room
+    /// (for a guest: only the room their pass is for).
     JoinRoomCall { workspace: WorkspaceId, inside_room: bool },
     /// See, copy or regenerate a room's guest invite link: only from inside.
     InviteGuest { workspace: WorkspaceId, inside_room: bool },
+    /// Let a knocking guest in or turn them away: only from inside the room
+    /// they knock at.
+    AnswerGuest { workspace: WorkspaceId, inside_room: bool },
+    /// Send an admitted guest out of the room: only from inside it.
+    RemoveGuest { workspace: WorkspaceId, inside_room: bool },
 }
 
 impl Action {
     fn workspace(self) -> WorkspaceId {
         match self {
             Action::ViewOffice(w) | Action::Walk(w) | Action::ListMembers(w) | Action::AddMember(w) => w,
-            Action::JoinRoomCall { workspace, .. } | Action::InviteGuest { workspace, .. } => workspace,
+            Action::JoinRoomCall { workspace, .. }
+            | Action::InviteGuest { workspace, .. }
+            | Action::AnswerGuest { workspace, .. }
+            | Action::RemoveGuest { workspace, .. } => workspace,
+        }
+    }
+
+    /// Whether the action is allowed only from inside a room, and whether
+    /// the asker is inside it.
+    fn room_bound(self) -> Option<bool> {
+        match self {
+            Action::JoinRoomCall { inside_room, .. }
+            | Action::InviteGuest { inside_room, .. }
+            | Action::AnswerGuest { inside_room, .. }
+            | Action::RemoveGuest { inside_room, .. } => Some(inside_room),
+            Action::ViewOffice(_) | Action::Walk(_) | Action::ListMembers(_) | Action::AddMember(_) => None,
         }
     }
 
@@ -49,6 +76,13 @@ impl Action {
 pub fn check(principal: &Principal, action: Action) -> Result<(), AppError> {
     let member = match principal {
         Principal::Anonymous => return Err(AppError::NotSignedIn),
+        Principal::Guest { workspace, .. } => {
+            // A guest's pass opens their own room's call, and nothing else.
+            return match action {
+                Action::JoinRoomCall { workspace: w, inside_room: true } if w == *workspace => Ok(()),
+                _ => Err(AppError::Forbidden),
+            };
+        }
         Principal::Member(member) => member,
     };
     if member.workspace_id != action.workspace() {
@@ -57,7 +91,7 @@ pub fn check(principal: &Principal, action: Action) -> Result<(), AppError> {
     if action.needs_admin() && !member.is_admin {
         return Err(AppError::Forbidden);
     }
-    if let Action::JoinRoomCall { inside_room: false, .. } | Action::InviteGuest { inside_room: false, .. } = action {
+    if action.room_bound() == Some(false) {
         return Err(AppError::NotInRoom);
     }
     Ok(())
@@ -69,6 +103,7 @@ impl Principal {
         match self {
             Principal::Member(member) => Ok(member),
             Principal::Anonymous => Err(AppError::NotSignedIn),
+            Principal::Guest { .. } => Err(AppError::Forbidden),
         }
     }
 }
@@ -91,43 +126,51 @@ mod tests {
         })
     }
 
+    /// Every action, from inside the room it concerns (for a guest: the room
+    /// of their pass) and from elsewhere, in this and another workspace.
     #[test]
     fn permission_table() {
-        use AppError::{Forbidden, NotInRoom, NotSignedIn};
-        let anonymous = Principal::Anonymous;
-        let plain = member(false);
-        let admin = member(true);
-        // (principal, action, expected)
-        let table: Vec<(&str, &Principal, Action, Result<(), AppError>)> = vec![
-            ("anonymous", &anonymous, Action::ViewOffice(HOME), Err(NotSignedIn)),
-            ("anonymous", &anonymous, Action::Walk(HOME), Err(NotSignedIn)),
-            ("anonymous", &anonymous, Action::ListMembers(HOME), Err(NotSignedIn)),
-            ("anonymous", &anonymous, Action::AddMember(HOME), Err(NotSignedIn)),
-            ("member", &plain, Action::ViewOffice(HOME), Ok(())),
-            ("member", &plain, Action::Walk(HOME), Ok(())),
-            ("member", &plain, Action::ListMembers(HOME), Ok(())),
-            ("member", &plain, Action::AddMember(HOME), Err(Forbidden)),
-            ("member", &plain, Action::ViewOffice(OTHER), Err(Forbidden)),
-            ("member", &plain, Action::Walk(OTHER), Err(Forbidden)),
-            ("workspace admin", &admin, Action::ViewOffice(HOME), Ok(())),
-            ("workspace admin", &admin, Action::Walk(HOME), Ok(())),
-            ("workspace admin", &admin, Action::ListMembers(HOME), Ok(())),
-            ("workspace admin", &admin, Action::AddMember(HOME), Ok(())),
-            ("workspace admin", &admin, Action::AddMember(OTHER), Err(Forbidden)),
-            ("workspace admin", &admin, Action::ListMembers(OTHER), Err(Forbidden)),
-            ("anonymous", &anonymous, Action::JoinRoomCall { workspace: HOME, inside_room: true }, Err(NotSignedIn)),
-            ("member", &plain, Action::JoinRoomCall { workspace: HOME, inside_room: true }, Ok(())),
-            ("member", &plain, Action::JoinRoomCall { workspace: HOME, inside_room: false }, Err(NotInRoom)),
-            ("member", &plain, Action::JoinRoomCall { workspace: OTHER, inside_room: true }, Err(Forbidden)),
-            ("workspace admin", &admin, Action::JoinRoomCall { workspace: HOME, inside_room: false }, Err(NotInRoom)),
-            ("anonymous", &anonymous, Action::InviteGuest { workspace: HOME, inside_room: true }, Err(NotSignedIn)),
-            ("member", &plain, Action::InviteGuest { workspace: HOME, inside_room: true }, Ok(())),
-            ("member", &plain, Action::InviteGuest { workspace: HOME, inside_room: false }, Err(NotInRoom)),
-            ("member", &plain, Action::InviteGuest { workspace: OTHER, inside_room: true }, Err(Forbidden)),
-            ("workspace admin", &admin, Action::InviteGuest { workspace: HOME, inside_room: false }, Err(NotInRoom)),
+        use AppError::{Forbidden as No, NotInRoom as Outside, NotSignedIn as SignIn};
+        let principals = [
+            ("anonymous", Principal::Anonymous),
+            ("guest", Principal::Guest { workspace: HOME, room: RoomId(3) }),
+            ("member", member(false)),
+            ("workspace admin", member(true)),
         ];
-        for (who, principal, action, expected) in table {
-            assert_eq!(check(principal, action), expected, "{who} doing {action:?}");
+        let room_bound = |w, inside_room| {
+            [
+                Action::JoinRoomCall { workspace: w, inside_room },
+                Action::InviteGuest { workspace: w, inside_room },
+                Action::AnswerGuest { workspace: w, inside_room },
+                Action::RemoveGuest { workspace: w, inside_room },
+            ]
+        };
+        let mut table: Vec<(Action, [Result<(), AppError>; 4])> = vec![
+            //                          anonymous     guest      member       admin
+            (Action::ViewOffice(HOME), [Err(SignIn), Err(No), Ok(()), Ok(())]),
+            (Action::Walk(HOME), [Err(SignIn), Err(No), Ok(()), Ok(())]),
+            (Action::ListMembers(HOME), [Err(SignIn), Err(No), Ok(()), Ok(())]),
+            (Action::AddMember(HOME), [Err(SignIn), Err(No), Err(No), Ok(())]),
+            (Action::ViewOffice(OTHER), [Err(SignIn), Err(No), Err(No), Err(No)]),
+            (Action::Walk(OTHER), [Err(SignIn), Err(No), Err(No), Err(No)]),
+            (Action::ListMembers(OTHER), [Err(SignIn), Err(No), Err(No), Err(No)]),
+            (Action::AddMember(OTHER), [Err(SignIn), Err(No), Err(No), Err(No)]),
+        ];
+        let [join, invite, answer, remove] = room_bound(HOME, true);
+        table.push((join, [Err(SignIn), Ok(()), Ok(()), Ok(())]));
+        for action in [invite, answer, remove] {
+            table.push((action, [Err(SignIn), Err(No), Ok(()), Ok(())]));
+        }
+        for action in room_bound(HOME, false) {
+            table.push((action, [Err(SignIn), Err(No), Err(Outside), Err(Outside)]));
+        }
+        for action in room_bound(OTHER, true).into_iter().chain(room_bound(OTHER, false)) {
+            table.push((action, [Err(SignIn), Err(No), Err(No), Err(No)]));
+        }
+        for (action, expected) in table {
+            for ((who, principal), expected) in principals.iter().zip(expected) {
+                assert_eq!(check(principal, action), expected, "{who} doing {action:?}");
+            }
         }
     }
 }

@@ -2,6 +2,7 @@
 //! context and to axum handlers as router state.
 
 use super::db::Db;
+use super::guests::GuestDesk;
 use super::presence::PresenceHub;
 use crate::error::AppError;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use std::sync::Arc;
 pub struct AppState {
     pub db: Db,
     pub presence: PresenceHub,
+    pub guests: GuestDesk,
     pub settings: Arc<Settings>,
 }
 

@@ -6,6 +6,8 @@
 
 use super::peer::Peer;
 use crate::ServerState;
+use crate::json_socket::send;
+use crate::keepalive::Keepalive;
 use anteroom_app::error::AppError;
 use anteroom_app::model::RoomId;
 use anteroom_app::protocol::LiveEvent;
@@ -13,6 +15,7 @@ use anteroom_app::protocol::signal::{
     ConferenceId, MAX_CHAT_CHARS, MAX_SIGNAL_MESSAGE_BYTES, Participant, SignalEvent, SignalRequest,
 };
 use anteroom_app::ssr::accounts::Member;
+use anteroom_app::ssr::guests::{GuestPass, GuestStatus};
 use anteroom_app::ssr::{auth, office, policy};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
@@ -24,21 +27,32 @@ use tokio::sync::mpsc;
 /// Messages above this are not even read; between the signalling limit and
 /// this, the sender gets an error and the call goes on.
 const HARD_MESSAGE_LIMIT: usize = 1024 * 1024;
-/// The server pings every participant this often...
-const PING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15);
-/// ...and drops one it has heard nothing from for this long (a vanished
-/// browser whose TCP connection never closed).
-const SILENCE_LIMIT: std::time::Duration = std::time::Duration::from_secs(45);
 
 #[derive(serde::Deserialize)]
 pub struct SignalQuery {
     room: RoomId,
+    /// A guest's admission pass; members are known by their session cookie.
+    guest: Option<String>,
 }
 
 /// Who the participant is, as admitted.
 struct Admission {
-    member: Member,
+    attendee: Attendee,
     conference: ConferenceId,
+}
+
+enum Attendee {
+    Member(Member),
+    Guest(GuestPass),
+}
+
+impl Admission {
+    fn name(&self) -> String {
+        match &self.attendee {
+            Attendee::Member(member) => member.name.clone(),
+            Attendee::Guest(pass) => pass.guest.name.clone(),
+        }
+    }
 }
 
 pub async fn upgrade(
@@ -50,7 +64,7 @@ pub async fn upgrade(
     if !crate::origin::same_origin(&headers) {
         return (StatusCode::FORBIDDEN, "Signalling from other sites is refused.").into_response();
     }
-    match admit(&state, &headers, query.room).await {
+    match admit(&state, &headers, query).await {
         Ok(admission) => {
             upgrade.max_message_size(HARD_MESSAGE_LIMIT).on_upgrade(move |socket| run(socket, state, admission))
         }
@@ -66,8 +80,18 @@ pub async fn upgrade(
     }
 }
 
-/// Decides whether this request may join the room's conference.
-async fn admit(state: &ServerState, headers: &HeaderMap, room: RoomId) -> Result<Admission, AppError> {
+/// Decides whether this request may join the room's conference: a member
+/// inside the room, or a guest whose pass is for exactly this room.
+async fn admit(state: &ServerState, headers: &HeaderMap, query: SignalQuery) -> Result<Admission, AppError> {
+    let room = query.room;
+    let conference = ConferenceId::Room(room);
+    if let Some(pass) = query.guest {
+        let pass = state.app.guests.pass(&pass).ok_or(AppError::Forbidden)?;
+        let principal = policy::Principal::Guest { workspace: pass.guest.workspace, room: pass.guest.room };
+        let inside_room = pass.guest.room == room;
+        policy::check(&principal, policy::Action::JoinRoomCall { workspace: pass.guest.workspace, inside_room })?;
+        return Ok(Admission { attendee: Attendee::Guest(pass), conference });
+    }
     let principal = auth::principal_from_headers(&state.app.db, headers).await?;
     let member = principal.member()?.clone();
     if office::room(&state.app.db, member.workspace_id, room).await?.is_none() {
@@ -75,10 +99,10 @@ async fn admit(state: &ServerState, headers: &HeaderMap, room: RoomId) -> Result
     }
     let inside_room = state.app.presence.room_of(member.id) == Some(room);
     policy::check(&principal, policy::Action::JoinRoomCall { workspace: member.workspace_id, inside_room })?;
-    Ok(Admission { member, conference: ConferenceId::Room(room) })
+    Ok(Admission { attendee: Attendee::Member(member), conference })
 }
 
-async fn run(mut socket: WebSocket, state: ServerState, admission: Admission) {
+async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission) {
     let sfu = state.sfu.clone();
     let (outbox, mut events) = mpsc::unbounded_channel();
     let id = sfu.next_participant_id();
@@ -95,25 +119,27 @@ async fn run(mut socket: WebSocket, state: ServerState, admission: Admission) {
     let conference = sfu.conference(admission.conference);
     let participant = Participant {
         id,
-        name: admission.member.name.clone(),
-        is_guest: false,
+        name: admission.name(),
+        guest: match &admission.attendee {
+            Attendee::Guest(pass) => Some(pass.guest.id),
+            Attendee::Member(_) => None,
+        },
         audio_muted: false,
         video_muted: false,
         streams: Vec::new(),
     };
     let mut presence = state.app.presence.subscribe();
     let mut shutdown = state.shutdown.clone();
-    tracing::info!(conference = ?admission.conference, participant = %id, member = %admission.member.id, "joined call");
+    tracing::info!(conference = ?admission.conference, participant = %id, guest = participant.guest.is_some(), "joined call");
     conference.join(peer.clone(), participant, sfu.ice_servers()).await;
     // Re-check after subscribing, so a walk-out that raced the join is not missed.
     let mut ended = still_allowed(&state, &admission).err();
-    let mut ping = tokio::time::interval(PING_INTERVAL);
-    let mut last_heard = tokio::time::Instant::now();
+    let mut keepalive = Keepalive::default();
 
     while ended.is_none() {
         tokio::select! {
-            _ = ping.tick() => {
-                if last_heard.elapsed() > SILENCE_LIMIT {
+            alive = keepalive.ping_due() => {
+                if !alive {
                     tracing::info!(participant = %id, "dropping a silent participant");
                     break;
                 }
@@ -131,17 +157,21 @@ async fn run(mut socket: WebSocket, state: ServerState, admission: Admission) {
                     break;
                 }
             }
-            incoming = socket.recv() => match incoming.inspect(|_| last_heard = tokio::time::Instant::now()) {
+            incoming = socket.recv() => match incoming.inspect(|_| keepalive.heard()) {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
                 Some(Ok(Message::Text(text))) => handle(&conference, &peer, text.as_str()).await,
                 Some(Ok(Message::Binary(_))) => peer.send(SignalEvent::Error { reason: "Signalling messages are JSON text.".into() }),
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
             },
+            () = guest_status_changed(&mut admission.attendee) => {
+                ended = still_allowed(&state, &admission).err();
+            }
             event = presence.recv() => {
+                let Attendee::Member(member) = &admission.attendee else { continue };
                 let relevant = match event {
                     Ok(event) => matches!(&event.event,
-                        LiveEvent::Moved { presence } if presence.member.id == admission.member.id)
-                        || matches!(&event.event, LiveEvent::WentOffline { member } if *member == admission.member.id),
+                        LiveEvent::Moved { presence } if presence.member.id == member.id)
+                        || matches!(&event.event, LiveEvent::WentOffline { member: gone } if *gone == member.id),
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => false,
                 };
@@ -167,10 +197,25 @@ async fn run(mut socket: WebSocket, state: ServerState, admission: Admission) {
 /// Whether the participant may still be in the call; the reason if not.
 fn still_allowed(state: &ServerState, admission: &Admission) -> Result<(), String> {
     let ConferenceId::Room(room) = admission.conference;
-    if state.app.presence.room_of(admission.member.id) == Some(room) {
-        Ok(())
-    } else {
-        Err("You left the room, so you left its call.".into())
+    match &admission.attendee {
+        Attendee::Member(member) if state.app.presence.room_of(member.id) == Some(room) => Ok(()),
+        Attendee::Member(_) => Err("You left the room, so you left its call.".into()),
+        Attendee::Guest(pass) => match &*pass.status.borrow() {
+            GuestStatus::Admitted { .. } => Ok(()),
+            GuestStatus::Removed => Err("You were removed from the room.".into()),
+            _ => Err("You left the room.".into()),
+        },
+    }
+}
+
+/// Completes when a guest's admission changes (removed, or their guest
+/// socket closed); never for a member.
+async fn guest_status_changed(attendee: &mut Attendee) {
+    match attendee {
+        // An error means the desk forgot the guest; their last status
+        // (gone) tells the caller the rest.
+        Attendee::Guest(pass) => pass.status.changed().await.unwrap_or(()),
+        Attendee::Member(_) => std::future::pending().await,
     }
 }
 
@@ -211,17 +256,6 @@ async fn handle(conference: &Arc<super::conference::Conference>, peer: &Arc<Peer
                 return refuse(format!("Chat messages can be at most {MAX_CHAT_CHARS} characters."));
             }
             conference.chat(peer.id, text);
-        }
-    }
-}
-
-/// Sends one event; false when the socket is gone.
-async fn send(socket: &mut WebSocket, event: &SignalEvent) -> bool {
-    match serde_json::to_string(event) {
-        Ok(text) => socket.send(Message::Text(text.into())).await.is_ok(),
-        Err(error) => {
-            tracing::error!(%error, "could not encode a signalling event");
-            true
         }
     }
 }

@@ -114,6 +114,20 @@ impl Client {
         self.socket(&format!("{}?room={room}", anteroom_app::protocol::signal::SIGNAL_PATH)).await
     }
 
+    /// Opens the call signalling socket of a room as a guest holding `pass`.
+    pub async fn guest_signal_socket(
+        &self,
+        room: &str,
+        pass: &str,
+    ) -> Result<SignalSocket, tokio_tungstenite::tungstenite::Error> {
+        self.socket(&format!("{}?room={room}&guest={pass}", anteroom_app::protocol::signal::SIGNAL_PATH)).await
+    }
+
+    /// Opens the guest socket of an invite token (no knock sent yet).
+    pub async fn guest_socket(&self, invite: &str) -> Result<GuestSocket, tokio_tungstenite::tungstenite::Error> {
+        self.socket(&anteroom_app::protocol::guest::guest_socket_path(invite)).await
+    }
+
     async fn socket<T>(&self, path: &str) -> Result<JsonSocket<T>, tokio_tungstenite::tungstenite::Error> {
         use reqwest::cookie::CookieStore;
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -124,6 +138,11 @@ impl Client {
         }
         let (socket, _) = tokio_tungstenite::connect_async(request).await?;
         Ok(JsonSocket(socket, std::marker::PhantomData))
+    }
+
+    /// Adds a cookie to this client's jar, as a browser would hold it.
+    pub fn set_cookie(&self, cookie: &str) {
+        self.jar.add_cookie_str(cookie, &self.base.parse().expect("base url"));
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -138,6 +157,7 @@ pub struct JsonSocket<T>(
 );
 pub type LiveSocket = JsonSocket<anteroom_app::protocol::LiveEvent>;
 pub type SignalSocket = JsonSocket<anteroom_app::protocol::signal::SignalEvent>;
+pub type GuestSocket = JsonSocket<anteroom_app::protocol::guest::GuestEvent>;
 
 impl<T: DeserializeOwned> JsonSocket<T> {
     /// The next live event, waiting at most five seconds (a generous bound

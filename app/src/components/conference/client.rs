@@ -15,12 +15,13 @@ pub struct ClientHandle {
 impl ClientHandle {
     /// Starts the call once the page runs in a browser; leaves it when the
     /// view is unmounted.
-    pub fn start(conference: ConferenceId, state: CallState) -> Self {
+    pub fn start(conference: ConferenceId, guest_pass: Option<String>, state: CallState) -> Self {
         #[cfg(feature = "hydrate")]
         {
             let client = StoredValue::new_local(None);
             Effect::new(move |_| {
-                client.set_value(Some(crate::media::call::CallClient::start(conference, state)));
+                let call = crate::media::call::CallClient::start(conference, guest_pass.as_deref(), state);
+                client.set_value(Some(call));
             });
             on_cleanup(move || {
                 client.update_value(|client| {
@@ -33,7 +34,7 @@ impl ClientHandle {
         }
         #[cfg(not(feature = "hydrate"))]
         {
-            let _ = (conference, state);
+            let _ = (conference, guest_pass, state);
             ClientHandle {}
         }
     }

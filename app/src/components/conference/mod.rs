@@ -31,12 +31,16 @@ pub fn Conference(
     conference: ConferenceId,
     title: String,
     on_hang_up: Callback<()>,
+    /// A guest's admission pass; members join with their session.
+    #[prop(optional)]
+    guest_pass: Option<String>,
     /// Extra buttons for the header (the member's invite button).
     #[prop(optional)]
     children: Option<Children>,
 ) -> impl IntoView {
     let state = CallState::new();
-    let client = ClientHandle::start(conference, state);
+    let as_member = guest_pass.is_none();
+    let client = ClientHandle::start(conference, guest_pass, state);
     let panel = RwSignal::new(Panel::None);
 
     let status_text = move || match state.status.get() {
@@ -119,7 +123,7 @@ pub fn Conference(
                     <chat::ChatPanel state client />
                 </Show>
                 <Show when=move || panel.get() == Panel::People>
-                    <participants::ParticipantsPanel state />
+                    <participants::ParticipantsPanel state can_remove_guests=as_member />
                 </Show>
             </div>
             <Show when=move || state.notice.get().is_some()>

@@ -39,7 +39,7 @@ pub fn Tile(state: CallState, media: TileMedia, label: String, participant: Opti
     attach_stream(video, stream_key.clone(), state);
 
     let id = participant.as_ref().map(|p| p.id);
-    let is_guest = participant.as_ref().is_some_and(|p| p.is_guest);
+    let is_guest = participant.as_ref().is_some_and(|p| p.guest.is_some());
     let speaking = move || {
         let me = state.me.get();
         state.speaking.get().is_some_and(|who| Some(who) == id || (is_local && Some(who) == me))

@@ -1,0 +1,137 @@
+//! Knocks at the member's own room: notifications in the top-right corner
+//! with the guest's name, email and the room, and Accept / Deny (plus
+//! Accept all / Deny all when several wait). The server sends emails only
+//! for the room the member is in and refuses answers from anywhere else;
+//! this only shows what the member can act on.
+
+use crate::api::guests::answer_guests;
+use crate::error::AppError;
+use crate::model::RoomId;
+use crate::protocol::guest::{GuestId, WaitingGuest, WaitingRoom};
+use leptos::prelude::*;
+use std::collections::HashMap;
+
+#[component]
+pub fn GuestRequests(
+    waiting: RwSignal<Vec<WaitingRoom>>,
+    my_room: Memo<Option<RoomId>>,
+    room_names: HashMap<RoomId, String>,
+) -> impl IntoView {
+    let here = move || {
+        let room = my_room.get()?;
+        waiting.with(|rooms| rooms.iter().find(|r| r.room == room).map(|r| r.guests.clone()))
+    };
+    let error = RwSignal::new(None::<String>);
+    let answer = Action::new(move |(guests, admit): &(Vec<GuestId>, bool)| {
+        let (guests, admit) = (guests.clone(), *admit);
+        async move {
+            match answer_guests(guests, admit).await {
+                // Someone else was quicker; the list updates by itself.
+                Ok(_) | Err(AppError::AlreadyAnswered) | Err(AppError::NotFound(_)) => error.set(None),
+                Err(problem) => error.set(Some(problem.to_string())),
+            }
+        }
+    });
+    let room_name = move || my_room.get().and_then(|room| room_names.get(&room).cloned()).unwrap_or_default();
+    let room_name = Signal::derive(room_name);
+    view! {
+        <aside class="guest-requests" aria-label="Guests asking to join" aria-live="polite">
+            {move || {
+                let guests = here().unwrap_or_default();
+                let all: Vec<GuestId> = guests.iter().map(|g| g.id).collect();
+                (guests.len() > 1)
+                    .then(|| {
+                        let deny_all = all.clone();
+                        view! {
+                            <div class="toast toast-summary">
+                                <p>{format!("{} guests are waiting", guests.len())}</p>
+                                <div class="toast-actions">
+                                    <button class="primary small" on:click=move |_| { answer.dispatch((all.clone(), true)); }>
+                                        "Accept all"
+                                    </button>
+                                    <button
+                                        class="small"
+                                        on:click=move |_| { answer.dispatch((deny_all.clone(), false)); }
+                                    >
+                                        "Deny all"
+                                    </button>
+                                </div>
+                            </div>
+                        }
+                    })
+            }}
+            <For
+                // Newest on top.
+                each=move || here().unwrap_or_default().into_iter().rev()
+                key=|guest| guest.id
+                children=move |guest: WaitingGuest| {
+                    let id = guest.id;
+                    let label = format!("{} asks to join", guest.name);
+                    view! {
+                        <div class="toast" role="alertdialog" aria-label=label data-guest-id=id.0>
+                            <p class="toast-title">
+                                <strong>{guest.name.clone()}</strong>
+                                " asks to join"
+                            </p>
+                            <p class="muted small toast-email">{guest.email.clone().unwrap_or_default()}</p>
+                            <p class="muted small">{move || format!("Room: {}", room_name.get())}</p>
+                            <div class="toast-actions">
+                                <button class="primary small" on:click=move |_| { answer.dispatch((vec![id], true)); }>
+                                    "Accept"
+                                </button>
+                                <button class="small" on:click=move |_| { answer.dispatch((vec![id], false)); }>
+                                    "Deny"
+                                </button>
+                            </div>
+                        </div>
+                    }
+                }
+            />
+            <Show when=move || error.get().is_some()>
+                <p class="toast toast-error" role="alert">{move || error.get()}</p>
+            </Show>
+        </aside>
+    }
+}
+
+/// The pulsing orange badge on a room that guests are knocking at: a
+/// question mark and how many wait, the list on hover or focus, and a click
+/// walks the member into the room.
+#[component]
+pub fn KnockBadge(
+    guests: Signal<Vec<WaitingGuest>>,
+    room: RoomId,
+    room_name: String,
+    /// Walks the member into the room.
+    go: Callback<()>,
+) -> impl IntoView {
+    let tooltip_id = format!("knock-tip-{room}");
+    let count = move || guests.with(Vec::len);
+    let any_waiting = move || count() != 0;
+    let names = move || guests.with(|list| list.iter().map(|g| g.name.clone()).collect::<Vec<_>>());
+    let label = move || {
+        let waiting = if count() == 1 { "1 guest waiting".to_string() } else { format!("{} guests waiting", count()) };
+        format!("{waiting} to join {room_name}")
+    };
+    let described_by = tooltip_id.clone();
+    view! {
+        <Show when=any_waiting>
+            <span class="knock">
+                <button
+                    class="knock-badge"
+                    aria-label=label.clone()
+                    aria-describedby=described_by.clone()
+                    on:click=move |_| go.run(())
+                >
+                    <span aria-hidden="true">"?"</span>
+                    <span class="knock-count">{count}</span>
+                </button>
+                <span class="knock-tooltip" role="tooltip" id=tooltip_id.clone()>
+                    <ul>
+                        {move || names().into_iter().map(|name| view! { <li>{name}</li> }).collect_view()}
+                    </ul>
+                </span>
+            </span>
+        </Show>
+    }
+}

@@ -1,0 +1,96 @@
+//! The guest socket (`/api/guest?invite=…`): how someone without an account
+//! knocks on a room, waits, and learns the members' answer.
+//!
+//! The knock lives exactly as long as this socket: closing or reloading the
+//! tab (or pressing Cancel Request, which closes it) withdraws it everywhere
+//! at once, and an admitted guest's place in the call ends with it too.
+
+use crate::error::AppError;
+use crate::model::RoomId;
+use serde::{Deserialize, Serialize};
+
+/// The path of the guest websocket; the invite token is in the query.
+pub const GUEST_PATH: &str = "/api/guest";
+/// Largest message the server reads from a guest (a knock is a name and an
+/// email; anything bigger is not a knock).
+pub const MAX_GUEST_MESSAGE_BYTES: usize = 2 * 1024;
+
+/// One knock, from the moment it is made until its socket closes. Members
+/// answer it, and an admitted guest is removed, by this id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct GuestId(pub u64);
+
+impl std::fmt::Display for GuestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The guest socket URL path and query for an invite token.
+pub fn guest_socket_path(invite: &str) -> String {
+    format!("{GUEST_PATH}?invite={invite}")
+}
+
+/// Browser to server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum GuestRequest {
+    /// Ask to be let in. Only the first knock on a socket counts.
+    Knock { name: String, email: String },
+}
+
+/// Server to browser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum GuestEvent {
+    /// The knock was heard; the members inside the room are being asked.
+    Waiting,
+    /// A member let the guest in. `pass` admits them to this room's call and
+    /// nothing else, for as long as this socket stays open.
+    Admitted { pass: String, room: RoomId },
+    /// A member said no. The socket closes after this.
+    Denied,
+    /// A member removed the admitted guest from the room. The socket closes
+    /// after this.
+    Removed,
+    /// The knock was not accepted (bad name or email, dead link, too many
+    /// knocks). The socket closes after this.
+    Refused { error: AppError },
+}
+
+/// A guest waiting at a room's door, as members see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitingGuest {
+    pub id: GuestId,
+    pub name: String,
+    /// Only for members inside the room, who are the ones to decide.
+    pub email: Option<String>,
+}
+
+/// The guests waiting at one room, oldest knock first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaitingRoom {
+    pub room: RoomId,
+    pub guests: Vec<WaitingGuest>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn knocks_and_answers_are_tagged_json() {
+        let knock: GuestRequest =
+            serde_json::from_str(r#"{"type":"knock","name":"Lin","email":"lin@example.org"}"#).expect("a knock parses");
+        assert_eq!(knock, GuestRequest::Knock { name: "Lin".into(), email: "lin@example.org".into() });
+        assert!(serde_json::from_str::<GuestRequest>(r#"{"type":"walk","room":2}"#).is_err());
+        let refused = GuestEvent::Refused { error: AppError::InviteInvalid };
+        let json = serde_json::to_string(&refused).unwrap();
+        assert_eq!(serde_json::from_str::<GuestEvent>(&json).unwrap(), refused);
+    }
+
+    #[test]
+    fn socket_path_carries_the_invite() {
+        assert_eq!(guest_socket_path("abc"), "/api/guest?invite=abc");
+    }
+}

@@ -1,0 +1,148 @@
+//! The guest socket: someone with a room's invite link knocks, waits, and
+//! hears the answer. The knock lives exactly as long as this socket, so a
+//! closed or reloaded tab (or Cancel Request) withdraws it everywhere, and an
+//! admitted guest's pass ends with it too.
+
+use crate::ServerState;
+use crate::json_socket::send;
+use crate::keepalive::Keepalive;
+use anteroom_app::error::AppError;
+use anteroom_app::protocol::guest::{GuestEvent, GuestRequest, MAX_GUEST_MESSAGE_BYTES};
+use anteroom_app::ssr::guests::{GuestStatus, Knock};
+use anteroom_app::ssr::invites;
+use anteroom_app::validate;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+/// A guest who opens the socket but never knocks is let go after this.
+const KNOCK_DEADLINE: Duration = Duration::from_secs(60);
+
+#[derive(serde::Deserialize)]
+pub struct GuestQuery {
+    invite: String,
+}
+
+pub async fn upgrade(
+    State(state): State<ServerState>,
+    Query(query): Query<GuestQuery>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    if !crate::origin::same_origin(&headers) {
+        return (StatusCode::FORBIDDEN, "Guest sockets from other sites are refused.").into_response();
+    }
+    upgrade
+        .max_message_size(MAX_GUEST_MESSAGE_BYTES)
+        .on_upgrade(move |socket| serve(socket, state, query.invite, peer.ip()))
+}
+
+async fn serve(mut socket: WebSocket, state: ServerState, invite: String, address: IpAddr) {
+    let Some((name, email)) = first_knock(&mut socket).await else { return };
+    let knock = match accept_knock(&state, &invite, address, &name, &email).await {
+        Ok(knock) => knock,
+        Err(error) => {
+            send(&mut socket, &GuestEvent::Refused { error }).await;
+            return;
+        }
+    };
+    if !send(&mut socket, &GuestEvent::Waiting).await {
+        return;
+    }
+    follow(socket, &state, knock).await;
+}
+
+/// Waits for the knock: the first message, within [`KNOCK_DEADLINE`].
+async fn first_knock(socket: &mut WebSocket) -> Option<(String, String)> {
+    let message = tokio::time::timeout(KNOCK_DEADLINE, async {
+        loop {
+            match socket.recv().await? {
+                Ok(Message::Text(text)) => return Some(text),
+                Ok(Message::Ping(_) | Message::Pong(_)) => continue,
+                Ok(Message::Binary(_) | Message::Close(_)) | Err(_) => return None,
+            }
+        }
+    })
+    .await
+    .ok()??;
+    match serde_json::from_str::<GuestRequest>(message.as_str()) {
+        Ok(GuestRequest::Knock { name, email }) => Some((name, email)),
+        Err(error) => {
+            let error = AppError::invalid("knock", format!("Could not read that request: {error}"));
+            send(socket, &GuestEvent::Refused { error }).await;
+            None
+        }
+    }
+}
+
+/// Checks the knock the way every other input is checked: the link is live,
+/// the address and the link are within their limits, the name and email
+/// are valid. Then the members inside the room are asked.
+async fn accept_knock(
+    state: &ServerState,
+    invite: &str,
+    address: IpAddr,
+    name: &str,
+    email: &str,
+) -> Result<Knock, AppError> {
+    if !state.knock_limits.allow_address(address) {
+        tracing::warn!(%address, "knocks refused: too many from one address");
+        return Err(AppError::TooManyKnocks);
+    }
+    let (workspace, room) = invites::room_of(&state.app.db, invite).await?.ok_or(AppError::InviteInvalid)?;
+    let name = validate::name("name", "Your name", name)?;
+    let email = validate::email("email", email)?;
+    if !state.knock_limits.allow_link(room.id) {
+        tracing::warn!(room = %room.id, "knocks refused: too many at one room");
+        return Err(AppError::TooManyKnocks);
+    }
+    Ok(state.app.guests.knock(workspace, room.id, name, email))
+}
+
+/// Tells the guest every change to their knock until it ends, they leave, or
+/// the server stops. Dropping the knock on the way out withdraws it.
+async fn follow(mut socket: WebSocket, state: &ServerState, knock: Knock) {
+    let mut status = knock.status.clone();
+    let mut keepalive = Keepalive::default();
+    let mut shutdown = state.shutdown.clone();
+    loop {
+        tokio::select! {
+            changed = status.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let event = match status.borrow_and_update().clone() {
+                    GuestStatus::Waiting => continue,
+                    GuestStatus::Admitted { pass } => GuestEvent::Admitted { pass, room: knock.room },
+                    GuestStatus::Denied => GuestEvent::Denied,
+                    GuestStatus::Removed => GuestEvent::Removed,
+                    GuestStatus::Gone => break,
+                };
+                let last = matches!(event, GuestEvent::Denied | GuestEvent::Removed);
+                if !send(&mut socket, &event).await || last {
+                    break;
+                }
+            }
+            alive = keepalive.ping_due() => {
+                if !alive || socket.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+            }
+            incoming = socket.recv() => {
+                keepalive.heard();
+                match incoming {
+                    None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
+                    // One knock per socket: anything more is ignored.
+                    Some(Ok(_)) => {}
+                }
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+    drop(knock);
+    let _ = socket.send(Message::Close(None)).await;
+}

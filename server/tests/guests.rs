@@ -1,0 +1,239 @@
+//! Integration tests of guest access: knocking over the guest socket, only
+//! members inside the room deciding, the guest's pass opening that room's
+//! call and nothing else, and removal.
+
+mod support;
+
+use anteroom_app::error::AppError;
+use anteroom_app::model::{Office, Presence};
+use anteroom_app::protocol::LiveEvent;
+use anteroom_app::protocol::guest::{GuestEvent, GuestId, WaitingRoom};
+use anteroom_app::protocol::signal::SignalEvent;
+use anteroom_app::ssr::seed::DEMO_PASSWORD;
+use support::{Client, GuestSocket, LiveSocket, TestServer};
+use tokio_tungstenite::tungstenite::Error as SocketError;
+
+async fn walk_in(client: &Client, room: &str) {
+    let _: Presence = client.call("walk_into", &[("room", room)]).await.expect("walks in");
+}
+
+/// The invite token of `room`, fetched by a member inside it.
+async fn invite_token(member: &Client, room: &str) -> String {
+    let link: String = member.call("room_invite", &[("room", room)]).await.expect("a link");
+    link.rsplit('/').next().expect("a token at the end").to_string()
+}
+
+/// Opens a guest socket and knocks; returns the socket and the first answer.
+async fn knock(server: &TestServer, token: &str, name: &str, email: &str) -> (GuestSocket, GuestEvent) {
+    let mut socket = server.client().guest_socket(token).await.expect("the guest socket opens");
+    let knock = serde_json::json!({ "type": "knock", "name": name, "email": email });
+    socket.send_text(&knock.to_string()).await;
+    let first = socket.next_event().await;
+    (socket, first)
+}
+
+/// The next waiting list the live socket sends that `wanted` accepts.
+async fn waiting_list(socket: &mut LiveSocket, wanted: impl Fn(&[WaitingRoom]) -> bool) -> Vec<WaitingRoom> {
+    match socket.wait_for(|e| matches!(e, LiveEvent::Waiting { rooms } if wanted(rooms))).await {
+        LiveEvent::Waiting { rooms } => rooms,
+        _ => unreachable!("wait_for only returns waiting lists"),
+    }
+}
+
+fn answer_args(guest: GuestId, admit: bool) -> Vec<(String, String)> {
+    vec![("guests[0]".into(), guest.to_string()), ("admit".into(), admit.to_string())]
+}
+
+async fn answer(member: &Client, guest: GuestId, admit: bool) -> Result<usize, AppError> {
+    let args = answer_args(guest, admit);
+    let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    member.call("answer_guests", &args).await
+}
+
+fn refusal_status<T>(result: Result<T, SocketError>) -> u16 {
+    match result {
+        Err(SocketError::Http(response)) => response.status().as_u16(),
+        Err(other) => panic!("expected an HTTP refusal, got {other}"),
+        Ok(_) => panic!("expected a refusal, but the socket opened"),
+    }
+}
+
+struct Office2 {
+    server: TestServer,
+    ada: Client,
+    grace: Client,
+    alan: Client,
+    room_a: String,
+    room_b: String,
+}
+
+/// Ada and Grace inside room A, Alan inside room B.
+async fn office() -> Office2 {
+    let server = TestServer::with_demo().await;
+    let ada = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
+    let grace = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
+    let alan = server.signed_in("alan@example.com", DEMO_PASSWORD).await;
+    let office: Office = ada.call("load_office", &[]).await.unwrap();
+    let (room_a, room_b) = (office.rooms[0].id.to_string(), office.rooms[1].id.to_string());
+    walk_in(&ada, &room_a).await;
+    walk_in(&grace, &room_a).await;
+    walk_in(&alan, &room_b).await;
+    Office2 { server, ada, grace, alan, room_a, room_b }
+}
+
+#[tokio::test]
+async fn a_knock_is_answered_only_from_inside_and_the_first_answer_wins() {
+    let Office2 { server, ada, grace, alan, room_a, room_b } = office().await;
+    let mut adas_page = ada.live_socket().await.unwrap();
+    let mut alans_page = alan.live_socket().await.unwrap();
+    let token = invite_token(&ada, &room_a).await;
+
+    let (mut guest, first) = knock(&server, &token, "  Lin <b>Park</b> ", "LIN@Example.org").await;
+    assert_eq!(first, GuestEvent::Waiting);
+
+    let seen_inside = waiting_list(&mut adas_page, |rooms| !rooms.is_empty()).await;
+    let lin = &seen_inside[0].guests[0];
+    assert_eq!(seen_inside[0].room.to_string(), room_a);
+    assert_eq!(lin.name, "Lin <b>Park</b>", "trimmed, kept as text (the page escapes it)");
+    assert_eq!(lin.email.as_deref(), Some("lin@example.org"));
+    let seen_elsewhere = waiting_list(&mut alans_page, |rooms| !rooms.is_empty()).await;
+    assert_eq!(seen_elsewhere[0].guests[0].email, None, "members elsewhere see the badge, not the email");
+
+    // (who, expected) for the same answer
+    assert_eq!(answer(&server.client(), lin.id, true).await, Err(AppError::NotSignedIn));
+    assert_eq!(answer(&alan, lin.id, true).await, Err(AppError::NotInRoom));
+    assert_eq!(answer(&grace, lin.id, true).await, Ok(1));
+    assert_eq!(answer(&ada, lin.id, false).await, Err(AppError::AlreadyAnswered));
+
+    let GuestEvent::Admitted { pass, room } = guest.next_event().await else { panic!("the guest is let in") };
+    assert_eq!(room.to_string(), room_a);
+    waiting_list(&mut adas_page, |rooms| rooms.is_empty()).await;
+
+    // The pass opens room A's call, as a guest, and no other room's.
+    let mut adas_call = ada.signal_socket(&room_a).await.unwrap();
+    adas_call.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
+    let guest_client = server.client();
+    assert_eq!(refusal_status(guest_client.guest_signal_socket(&room_b, &pass).await), 403);
+    assert_eq!(refusal_status(guest_client.guest_signal_socket(&room_a, "made-up-pass").await), 403);
+    let mut guests_call = guest_client.guest_signal_socket(&room_a, &pass).await.expect("the guest joins");
+    let welcome = guests_call.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
+    let SignalEvent::Welcome { participants, .. } = welcome else { unreachable!() };
+    assert_eq!(participants.len(), 1, "the guest sees Ada, who is in the call");
+    let joined = adas_call.wait_for(|e| matches!(e, SignalEvent::Joined { .. })).await;
+    let SignalEvent::Joined { participant } = joined else { unreachable!() };
+    assert_eq!((participant.name.as_str(), participant.guest), ("Lin <b>Park</b>", Some(lin.id)));
+
+    // Alan, elsewhere, cannot remove her; Ada, inside, can.
+    let lin_id = lin.id.to_string();
+    let remove = [("guest", lin_id.as_str())];
+    assert_eq!(alan.call::<()>("remove_guest", &remove).await, Err(AppError::NotInRoom));
+    assert_eq!(ada.call::<()>("remove_guest", &remove).await, Ok(()));
+    assert_eq!(guest.next_event().await, GuestEvent::Removed);
+    assert!(guest.closed().await, "the guest socket closes after the removal");
+    let ended = guests_call.wait_for(|e| matches!(e, SignalEvent::Ended { .. })).await;
+    assert_eq!(ended, SignalEvent::Ended { reason: "You were removed from the room.".into() });
+    adas_call.wait_for(|e| matches!(e, SignalEvent::Left { .. })).await;
+    assert_eq!(refusal_status(guest_client.guest_signal_socket(&room_a, &pass).await), 403, "the pass is dead");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn closing_the_tab_withdraws_the_knock_and_a_denied_guest_is_told() {
+    let Office2 { server, ada, room_a, .. } = office().await;
+    let mut adas_page = ada.live_socket().await.unwrap();
+    let token = invite_token(&ada, &room_a).await;
+
+    let (guest, _) = knock(&server, &token, "Sam", "sam@example.org").await;
+    let rooms = waiting_list(&mut adas_page, |rooms| !rooms.is_empty()).await;
+    let sam = rooms[0].guests[0].id;
+    drop(guest);
+    waiting_list(&mut adas_page, |rooms| rooms.is_empty()).await;
+    assert!(matches!(answer(&ada, sam, true).await, Err(AppError::NotFound(_))), "a withdrawn knock is gone");
+
+    let (mut again, _) = knock(&server, &token, "Sam", "sam@example.org").await;
+    let rooms = waiting_list(&mut adas_page, |rooms| !rooms.is_empty()).await;
+    assert_ne!(rooms[0].guests[0].id, sam, "knocking again is a new knock");
+    assert_eq!(answer(&ada, rooms[0].guests[0].id, false).await, Ok(1));
+    assert_eq!(again.next_event().await, GuestEvent::Denied);
+    assert!(again.closed().await);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn bad_knocks_are_refused_with_a_reason() {
+    let Office2 { server, ada, room_a, .. } = office().await;
+    let token = invite_token(&ada, &room_a).await;
+    let refused = |event: GuestEvent| match event {
+        GuestEvent::Refused { error } => error,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+
+    let (_, answer) = knock(&server, &token, "Lin", "not-an-email").await;
+    assert_eq!(refused(answer).field(), Some("email"));
+    let (_, answer) = knock(&server, &token, " ", "lin@example.org").await;
+    assert_eq!(refused(answer).field(), Some("name"));
+    let (_, answer) = knock(&server, &token, &"x".repeat(81), "lin@example.org").await;
+    assert_eq!(refused(answer).field(), Some("name"));
+    let (_, answer) = knock(&server, "no-such-link", "Lin", "lin@example.org").await;
+    assert_eq!(refused(answer), AppError::InviteInvalid);
+
+    let mut socket = server.client().guest_socket(&token).await.unwrap();
+    socket.send_text(r#"{"type":"walk","room":1}"#).await;
+    assert_eq!(refused(socket.next_event().await).field(), Some("knock"));
+
+    // One address knocking again and again is stopped.
+    let mut open = Vec::new();
+    let limited = loop {
+        let (socket, answer) = knock(&server, &token, "Lin", "lin@example.org").await;
+        match answer {
+            GuestEvent::Waiting if open.len() < 20 => open.push(socket),
+            other => break refused(other),
+        }
+    };
+    assert_eq!(limited, AppError::TooManyKnocks);
+    server.stop().await;
+}
+
+/// A guest's browser holds no session: whatever it sends, every member
+/// function and socket refuses it, even with its pass offered as a cookie.
+#[tokio::test]
+async fn a_guest_reaches_nothing_but_their_rooms_call() {
+    let Office2 { server, ada, room_a, room_b, .. } = office().await;
+    let token = invite_token(&ada, &room_a).await;
+    let mut adas_page = ada.live_socket().await.unwrap();
+    let (mut guest, _) = knock(&server, &token, "Lin", "lin@example.org").await;
+    let rooms = waiting_list(&mut adas_page, |rooms| !rooms.is_empty()).await;
+    let lin = rooms[0].guests[0].id.to_string();
+    answer(&ada, rooms[0].guests[0].id, true).await.unwrap();
+    let GuestEvent::Admitted { pass, .. } = guest.next_event().await else { panic!("admitted") };
+
+    let plain = server.client();
+    let with_pass_cookie = server.client();
+    with_pass_cookie.set_cookie(&format!("anteroom_session={pass}"));
+    // (server function, arguments): each must answer NotSignedIn.
+    let table: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("load_office", vec![]),
+        ("walk_into", vec![("room", &room_a)]),
+        ("walk_into", vec![("room", &room_b)]),
+        ("walk_out", vec![]),
+        ("me", vec![]),
+        ("list_members", vec![]),
+        ("add_member", vec![("name", "Eve"), ("email", "eve@example.org"), ("password", "long-enough-1")]),
+        ("room_invite", vec![("room", &room_a)]),
+        ("regenerate_room_invite", vec![("room", &room_a)]),
+        ("answer_guests", vec![("guests[0]", &lin), ("admit", "true")]),
+        ("remove_guest", vec![("guest", &lin)]),
+    ];
+    for client in [&plain, &with_pass_cookie] {
+        for (function, args) in &table {
+            let result = client.call::<serde_json::Value>(function, args).await;
+            assert_eq!(result, Err(AppError::NotSignedIn), "a guest calling {function}");
+        }
+        assert_eq!(refusal_status(client.live_socket().await), 401, "the office's live events");
+        assert_eq!(refusal_status(client.signal_socket(&room_a).await), 401, "room A's call without the pass");
+        assert_eq!(refusal_status(client.guest_signal_socket(&room_b, &pass).await), 403, "room B's call");
+    }
+    let mut call = plain.guest_signal_socket(&room_a, &pass).await.expect("their own room's call");
+    call.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
+    server.stop().await;
+}
