@@ -1,4 +1,4 @@
-import { test, expect, hydrated, signIn, signedInPage } from './fixtures';
+import { test, expect, hydrated, signIn, signedInPage, guestPage } from './fixtures';
 
 test.describe('a fresh install', () => {
   test.use({ demo: false });
@@ -62,7 +62,7 @@ test('an admin adds a member who can then sign in; members cannot add anyone', a
   await expect(admin.getByText('Hedy Lamarr can now sign in as hedy@example.com.')).toBeVisible();
   await expect(admin.getByRole('cell', { name: 'hedy@example.com' })).toBeVisible();
 
-  const hedy = await (await browser.newContext()).newPage();
+  const hedy = await guestPage(browser);
   await signIn(hedy, server, 'hedy@example.com', 'frequency-hop');
   await hedy.getByRole('link', { name: 'Members' }).click();
   await expect(hedy.getByText('Only workspace admins can add members.')).toBeVisible();

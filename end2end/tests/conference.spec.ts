@@ -1,17 +1,5 @@
-import { test, expect, signedInPage, inboundMedia, type Inbound } from './fixtures';
+import { test, expect, signedInPage, inboundMedia, enter, flowing } from './fixtures';
 import type { Page } from '@playwright/test';
-
-async function enter(page: Page, room: string) {
-  await page.getByRole('button', { name: `Enter ${room}` }).click();
-  await expect(page.locator('.conference')).toHaveAttribute('data-call-status', 'live');
-}
-
-/** Inbound tracks of `kind` that are really flowing. */
-function flowing(stats: Inbound[], kind: 'audio' | 'video') {
-  return stats.filter((s) =>
-    s.kind === kind && (kind === 'video' ? s.framesDecoded > 0 : s.bytesReceived > 0 && s.totalAudioEnergy > 0),
-  );
-}
 
 test('three members in a room see and hear each other; a fourth elsewhere gets nothing', async ({ browser, server }) => {
   const names = ['ada', 'grace', 'alan'];

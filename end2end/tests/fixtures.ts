@@ -27,7 +27,7 @@ async function startServer(demo: boolean): Promise<{ server: RunningServer; chil
       DATABASE_URL: `sqlite://${databasePath}`,
       ANTEROOM_DEMO_DATA: String(demo),
       LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? path.join(repoRoot, 'target', 'site'),
-      RUST_LOG: 'warn',
+      RUST_LOG: process.env.ANTEROOM_E2E_LOG ?? 'warn',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -46,8 +46,21 @@ async function startServer(demo: boolean): Promise<{ server: RunningServer; chil
 
 export const DEMO_PASSWORD = 'anteroom-demo';
 
-export const test = base.extend<{ demo: boolean; server: RunningServer }>({
+/** Browser contexts the helpers below opened for the running test. */
+const openContexts = new Set<BrowserContext>();
+
+export const test = base.extend<{ demo: boolean; server: RunningServer; closeContexts: void }>({
   demo: [true, { option: true }],
+  // Contexts opened by hand outlive a test unless closed; left open, their
+  // cameras and sockets would load the machine for every later test.
+  closeContexts: [
+    async ({}, use) => {
+      await use();
+      for (const context of openContexts) await context.close();
+      openContexts.clear();
+    },
+    { auto: true },
+  ],
   server: async ({ demo }, use) => {
     const { server, child, dir } = await startServer(demo);
     await use(server);
@@ -129,9 +142,23 @@ export async function inboundMedia(page: Page): Promise<Inbound[]> {
   });
 }
 
+/** Walks into `room` from the map and waits until its call is live. */
+export async function enter(page: Page, room: string) {
+  await page.getByRole('button', { name: `Enter ${room}` }).click();
+  await expect(page.locator('.conference')).toHaveAttribute('data-call-status', 'live');
+}
+
+/** Inbound tracks of `kind` that are really flowing. */
+export function flowing(stats: Inbound[], kind: 'audio' | 'video') {
+  return stats.filter((s) =>
+    s.kind === kind && (kind === 'video' ? s.framesDecoded > 0 : s.bytesReceived > 0 && s.totalAudioEnergy > 0),
+  );
+}
+
 /** A fresh browser context with no account, as a guest opening a link has. */
 export async function guestPage(browser: Browser): Promise<Page> {
   const context = await browser.newContext();
+  openContexts.add(context);
   await recordConnections(context);
   return context.newPage();
 }
@@ -139,6 +166,7 @@ export async function guestPage(browser: Browser): Promise<Page> {
 /** A fresh browser context (its own cookies) signed in as `email`. */
 export async function signedInPage(browser: Browser, server: RunningServer, email: string): Promise<Page> {
   const context = await browser.newContext();
+  openContexts.add(context);
   await recordConnections(context);
   const page = await context.newPage();
   await signIn(page, server, email);

@@ -1,5 +1,5 @@
-import { test, expect, signedInPage, guestPage, hydrated, inboundMedia, type Inbound } from './fixtures';
-import type { Page } from '@playwright/test';
+import { test, expect, signedInPage, guestPage, hydrated, inboundMedia, enter, flowing, type RunningServer } from './fixtures';
+import type { Browser, Page } from '@playwright/test';
 
 /** Ada walks into a room and copies its guest link from the invite dialog. */
 async function inviteLink(ada: Page, room: string): Promise<string> {
@@ -14,7 +14,7 @@ test('the guest welcome page shows where the link leads, a live camera and a mov
   const ada = await signedInPage(browser, server, 'ada@example.com');
   const link = await inviteLink(ada, 'Design Review');
 
-  const guest = await (await browser.newContext()).newPage();
+  const guest = await guestPage(browser);
   await guest.goto(link);
   await expect(guest.getByRole('heading', { name: 'Design Review' })).toBeVisible();
   await expect(guest.getByText('Acme Studio')).toBeVisible();
@@ -48,7 +48,7 @@ test('a replaced invite link shows a clear "no longer valid" page', async ({ bro
   await dialog.getByRole('button', { name: 'Replace the link' }).click();
   await expect(dialog.getByLabel('Invite link')).not.toHaveValue(old);
 
-  const guest = await (await browser.newContext()).newPage();
+  const guest = await guestPage(browser);
   await guest.goto(old);
   await expect(guest.getByRole('heading', { name: 'This link is no longer valid' })).toBeVisible();
   await expect(guest.getByText('Boardroom')).toHaveCount(0);
@@ -71,19 +71,17 @@ function toast(member: Page, name: string) {
   return member.getByRole('alertdialog', { name: `${name} asks to join` });
 }
 
-async function enter(page: Page, room: string) {
-  await page.getByRole('button', { name: `Enter ${room}` }).click();
-  await expect(page.locator('.conference')).toHaveAttribute('data-call-status', 'live');
-}
-
-/** Inbound tracks of `kind` that are really flowing. */
-function flowing(stats: Inbound[], kind: 'audio' | 'video') {
-  return stats.filter((s) =>
-    s.kind === kind && (kind === 'video' ? s.framesDecoded > 0 : s.bytesReceived > 0 && s.totalAudioEnergy > 0),
-  );
+/** Ada inside `room` with its invite link, and a guest's fresh browser. */
+async function adaAndGuest(browser: Browser, server: RunningServer, room: string) {
+  const ada = await signedInPage(browser, server, 'ada@example.com');
+  const link = await inviteLink(ada, room);
+  await ada.keyboard.press('Escape');
+  return { ada, link, guest: await guestPage(browser) };
 }
 
 test('a guest knocks, members inside decide, and the admitted guest sees and hears them', async ({ browser, server }) => {
+  // Five browsers with live video on two cores: the whole story takes a while.
+  test.setTimeout(150_000);
   const ada = await signedInPage(browser, server, 'ada@example.com');
   const grace = await signedInPage(browser, server, 'grace@example.com');
   const alan = await signedInPage(browser, server, 'alan@example.com');
@@ -138,7 +136,12 @@ test('a guest knocks, members inside decide, and the admitted guest sees and hea
   await expect(guest.locator('.conference')).toHaveAttribute('data-call-status', 'live');
   await expect(guest.getByText('Acme Studio')).toHaveCount(0);
   await expect.poll(async () => flowing(await inboundMedia(guest), 'video').length, { timeout: 20_000 }).toBe(3);
-  await expect.poll(async () => flowing(await inboundMedia(guest), 'audio').length, { timeout: 20_000 }).toBe(3);
+  await expect
+    .poll(async () => flowing(await inboundMedia(guest), 'audio').length, {
+      timeout: 20_000,
+      message: `audio reaching the guest: ${JSON.stringify(await inboundMedia(guest))}`,
+    })
+    .toBe(3);
   // ...and the members receive the guest's video and audio, marked as a guest.
   for (const member of [ada, grace, katherine]) {
     await expect.poll(async () => flowing(await inboundMedia(member), 'video').length, { timeout: 20_000 }).toBe(3);
@@ -154,10 +157,7 @@ test('a guest knocks, members inside decide, and the admitted guest sees and hea
 });
 
 test('a denied guest sees Access Denied and can try again later', async ({ browser, server }) => {
-  const ada = await signedInPage(browser, server, 'ada@example.com');
-  const link = await inviteLink(ada, 'Coffee Corner');
-  await ada.keyboard.press('Escape');
-  const guest = await guestPage(browser);
+  const { ada, link, guest } = await adaAndGuest(browser, server, 'Coffee Corner');
   await knock(guest, link, 'Sam Lee', 'sam@example.org');
   await toast(ada, 'Sam Lee').getByRole('button', { name: 'Deny' }).click();
   await expect(guest.getByRole('heading', { name: 'Access Denied' })).toBeVisible();
@@ -169,10 +169,7 @@ test('a denied guest sees Access Denied and can try again later', async ({ brows
 });
 
 test('cancelling or closing the tab withdraws the knock everywhere', async ({ browser, server }) => {
-  const ada = await signedInPage(browser, server, 'ada@example.com');
-  const link = await inviteLink(ada, 'Focus Booth');
-  await ada.keyboard.press('Escape');
-  const guest = await guestPage(browser);
+  const { ada, link, guest } = await adaAndGuest(browser, server, 'Focus Booth');
   await knock(guest, link, 'Kai Berg', 'kai@example.org');
   await expect(toast(ada, 'Kai Berg')).toBeVisible();
   await guest.getByRole('button', { name: 'Cancel Request' }).click();
@@ -192,10 +189,7 @@ test('cancelling or closing the tab withdraws the knock everywhere', async ({ br
 });
 
 test('hang up returns the guest to the welcome page, they knock again, and a member can remove them', async ({ browser, server }) => {
-  const ada = await signedInPage(browser, server, 'ada@example.com');
-  const link = await inviteLink(ada, 'Boardroom');
-  await ada.keyboard.press('Escape');
-  const guest = await guestPage(browser);
+  const { ada, link, guest } = await adaAndGuest(browser, server, 'Boardroom');
   await knock(guest, link, 'Lin Park', 'lin@example.org');
   await toast(ada, 'Lin Park').getByRole('button', { name: 'Accept' }).click();
   await expect(guest.locator('.conference')).toHaveAttribute('data-call-status', 'live');
@@ -213,4 +207,37 @@ test('hang up returns the guest to the welcome page, they knock again, and a mem
   await expect(guest.getByText('You were removed from the room.')).toBeVisible();
   await expect(guest.getByRole('button', { name: 'Continue to Join' })).toBeVisible();
   await expect(ada.locator('.tiles > li')).toHaveCount(1);
+});
+
+test('several guests at once: Accept all lets them in, and names show exactly as typed', async ({ browser, server }) => {
+  const { ada, link, guest } = await adaAndGuest(browser, server, 'Engineering');
+  const second = await guestPage(browser);
+  const odd = '<img src=x onerror="window.__injected=1">Noor';
+  await knock(guest, link, 'Kai Berg', 'kai@example.org');
+  await knock(second, link, odd, 'noor@example.org');
+  await expect(ada.getByText('2 guests are waiting')).toBeVisible();
+  await expect(ada.locator('.toast-title').filter({ hasText: odd })).toHaveCount(1);
+  await expect(ada.locator('.guest-requests img')).toHaveCount(0);
+  expect(await ada.evaluate(() => (window as any).__injected)).toBeUndefined();
+
+  await ada.getByRole('button', { name: 'Accept all' }).click();
+  for (const page of [guest, second]) await expect(page.locator('.conference')).toHaveAttribute('data-call-status', 'live');
+  await expect(ada.locator('.tiles > li')).toHaveCount(3);
+  await expect(ada.locator('.guest-requests .toast')).toHaveCount(0);
+});
+
+test('a guest whose camera and microphone are blocked is told so and can still join', async ({ browser, server }) => {
+  const { ada, link, guest } = await adaAndGuest(browser, server, 'Design Review');
+  await guest.context().addInitScript(() => {
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+  });
+  await knock(guest, link, 'Ida Moss', 'ida@example.org');
+  await expect(guest.getByText('Camera and microphone are blocked')).toBeVisible();
+  await toast(ada, 'Ida Moss').getByRole('button', { name: 'Accept' }).click();
+  await expect(guest.locator('.conference')).toHaveAttribute('data-call-status', 'live');
+  await expect(guest.getByRole('alert').filter({ hasText: 'Camera and microphone are blocked' })).toBeVisible();
+  // Listening and watching still work.
+  await expect.poll(async () => flowing(await inboundMedia(guest), 'video').length, { timeout: 20_000 }).toBe(1);
+  await expect.poll(async () => flowing(await inboundMedia(guest), 'audio').length, { timeout: 20_000 }).toBe(1);
+  await expect(ada.locator('.tiles > li')).toHaveCount(2);
 });

@@ -1,4 +1,4 @@
-import { test, expect, signedInPage, hydrated } from './fixtures';
+import { test, expect, signedInPage, hydrated, guestPage } from './fixtures';
 import path from 'node:path';
 
 /** Screenshots of each screen at desktop and phone width, for looking at
@@ -11,7 +11,7 @@ const sizes = [
 ];
 
 test('screens: sign in, office, workspace settings', async ({ browser, server }) => {
-  const signIn = await (await browser.newContext()).newPage();
+  const signIn = await guestPage(browser);
   await signIn.goto(`${server.url}/signin`);
   await expect(signIn.getByRole('heading', { name: 'Sign in to Anteroom' })).toBeVisible();
   for (const size of sizes) {
@@ -75,7 +75,7 @@ test('screens: guest welcome, waiting, the members\' notification and badge, the
   await ada.locator('.conference').getByRole('button', { name: 'Invite a guest to Design Review' }).click();
   const link = ada.getByRole('dialog').getByLabel('Invite link');
   await expect(link).toHaveValue(/\/guest\//);
-  const guest = await (await browser.newContext()).newPage();
+  const guest = await guestPage(browser);
   await guest.goto(await link.inputValue());
   await expect.poll(() => guest.evaluate(() => (document.querySelector('.preview-video') as HTMLVideoElement)?.videoWidth ?? 0)).toBeGreaterThan(0);
   for (const size of sizes) {

@@ -35,9 +35,10 @@ pub async fn camera_and_microphone() -> LocalMedia {
 }
 
 /// The camera and microphone this page already holds (the guest's preview
-/// hands its stream, with its mute choices, to the call), or new ones.
+/// hands its stream, with its mute choices, to the call), or new ones; asks
+/// again when the held stream has nothing in it, so a refusal is explained.
 pub async fn held_or_new_camera_and_microphone() -> LocalMedia {
-    match super::streams::get(super::streams::LOCAL) {
+    match super::streams::get(super::streams::LOCAL).filter(|stream| !tracks(stream).is_empty()) {
         Some(stream) => LocalMedia { stream, problem: None },
         None => camera_and_microphone().await,
     }
