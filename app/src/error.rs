@@ -27,6 +27,8 @@ pub enum AppError {
     NotInRoom,
     #[error("This invite link is no longer valid. Ask the person who invited you for a new one.")]
     InviteInvalid,
+    #[error("Only this inbox's Members and Admins can send from it. Ask an inbox admin to make you a Member.")]
+    CannotSend,
     #[error("Someone else in the room already answered this guest.")]
     AlreadyAnswered,
     #[error("Too many requests to join from here. Wait a minute, then try again.")]

@@ -42,6 +42,29 @@ pub fn email(field: &str, raw: &str) -> Result<String, AppError> {
     Ok(value)
 }
 
+/// Most addresses one inbox may have.
+pub const MAX_INBOX_ADDRESSES: usize = 10;
+
+/// An inbox's email addresses, separated by commas, spaces or new lines:
+/// each one valid, duplicates dropped, at least one, at most
+/// [`MAX_INBOX_ADDRESSES`].
+pub fn addresses(field: &str, raw: &str) -> Result<Vec<String>, AppError> {
+    let mut list: Vec<String> = Vec::new();
+    for part in raw.split(|c: char| c == ',' || c == ';' || c.is_whitespace()).filter(|p| !p.is_empty()) {
+        let address = email(field, part)?;
+        if !list.contains(&address) {
+            list.push(address);
+        }
+    }
+    if list.is_empty() {
+        return Err(AppError::invalid(field, "Give the inbox at least one email address."));
+    }
+    if list.len() > MAX_INBOX_ADDRESSES {
+        return Err(AppError::invalid(field, format!("An inbox can have at most {MAX_INBOX_ADDRESSES} addresses.")));
+    }
+    Ok(list)
+}
+
 /// A new password: long enough to resist guessing, short enough to hash quickly.
 pub fn new_password(field: &str, raw: &str) -> Result<String, AppError> {
     let count = raw.chars().count();
@@ -73,6 +96,18 @@ mod tests {
         for bad in ["", "ada", "ada@", "@example.com", "ada@localhost", "a b@example.com"] {
             assert!(email("email", bad).is_err(), "{bad:?} should be refused");
         }
+    }
+
+    #[test]
+    fn address_lists_are_split_checked_and_deduplicated() {
+        assert_eq!(
+            addresses("addresses", "Sales@Acme.test, hello@acme.test\nsales@acme.test").unwrap(),
+            ["sales@acme.test", "hello@acme.test"]
+        );
+        assert_eq!(addresses("addresses", " , ").unwrap_err().field(), Some("addresses"));
+        assert!(addresses("addresses", "sales@acme.test, nope").is_err());
+        let many: Vec<String> = (0..=MAX_INBOX_ADDRESSES).map(|i| format!("a{i}@acme.test")).collect();
+        assert!(addresses("addresses", &many.join(",")).is_err());
     }
 
     #[test]

@@ -148,8 +148,12 @@ test('a guest knocks, members inside decide, and the admitted guest sees and hea
     await expect.poll(async () => flowing(await inboundMedia(member), 'audio').length, { timeout: 20_000 }).toBe(3);
     await expect(member.locator('.tiles figure').filter({ hasText: 'Jane Smith' }).locator('.guest-tag')).toHaveText('Guest');
   }
-  // Alan, in another room, receives nothing from the guest.
+  // Alan, in another room, receives nothing from the guest, and sees her
+  // in Design Review on the map, marked as a guest.
   expect(flowing(await inboundMedia(alan), 'video')).toEqual([]);
+  await alan.getByRole('button', { name: 'Show the office map' }).click();
+  const designReview = alan.getByRole('list', { name: 'People in Design Review' });
+  await expect(designReview.getByRole('listitem').filter({ hasText: 'Jane Smith' })).toContainText('Guest');
   // The guest has no way to the office, its rooms or its channels.
   await expect(guest.getByRole('navigation')).toHaveCount(0);
   await expect(guest.getByRole('button', { name: /Invite a guest/ })).toHaveCount(0);
@@ -205,6 +209,9 @@ test('hang up returns the guest to the welcome page, they knock again, and a mem
   await ada.getByRole('button', { name: 'Participants' }).click();
   await ada.getByRole('button', { name: 'Remove Lin Park from the room' }).click();
   await expect(guest.getByText('You were removed from the room.')).toBeVisible();
+  await ada.getByRole('button', { name: 'Show the office map' }).click();
+  await expect(ada.getByRole('list', { name: 'People in Boardroom' }).getByText('Lin Park')).toHaveCount(0);
+  await ada.getByRole('button', { name: 'Back to the call' }).click();
   await expect(guest.getByRole('button', { name: 'Continue to Join' })).toBeVisible();
   await expect(ada.locator('.tiles > li')).toHaveCount(1);
 });

@@ -89,6 +89,7 @@ impl Server {
                 db,
                 presence: PresenceHub::new(),
                 guests: GuestDesk::new(),
+                inbox_news: Default::default(),
                 settings: Arc::new(Settings { public_url: public_url.clone() }),
             },
             leptos: leptos_options(&config, address),

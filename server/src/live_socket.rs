@@ -1,13 +1,16 @@
-//! The live-event websocket: tells an open office page who is where and
-//! which guests are waiting at which room, as it changes. It only sends; it
-//! accepts no requests from the browser (answers go through server functions).
+//! The live-event websocket: tells an open page who is where, which guests
+//! are waiting at or inside which room, and which inboxes the member may
+//! see, as it changes. It only sends; it accepts no requests from the
+//! browser (answers to guests go through server functions).
 
 use crate::ServerState;
 use crate::json_socket::send;
-use anteroom_app::protocol::guest::WaitingRoom;
+use anteroom_app::model::{InboxId, InboxSummary};
+use anteroom_app::protocol::guest::RoomGuests;
 use anteroom_app::protocol::{LiveEvent, MAX_CLIENT_MESSAGE_BYTES};
 use anteroom_app::ssr::accounts::Member;
-use anteroom_app::ssr::{auth, policy};
+use anteroom_app::ssr::inbox_news::InboxChange;
+use anteroom_app::ssr::{auth, inboxes, policy};
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode};
@@ -37,11 +40,14 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
     // Subscribe before taking the snapshots so no change falls in between.
     let mut events = presence.subscribe();
     let mut guest_changes = state.app.guests.subscribe();
+    let mut inbox_changes = state.app.inbox_news.subscribe();
     let snapshot = presence.socket_opened(&member);
     let mut shutdown = state.shutdown.clone();
-    let mut waiting = WaitingView::default();
+    let mut guests = GuestsView::default();
+    let mut inboxes = InboxesView::default();
     if send(&mut socket, &LiveEvent::Snapshot { people: snapshot }).await
-        && waiting.send_if_changed(&mut socket, &state, &member).await
+        && guests.send_if_changed(&mut socket, &state, &member).await
+        && inboxes.send_if_changed(&mut socket, &state, &member).await
     {
         loop {
             let keep_going = tokio::select! {
@@ -54,7 +60,7 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
                         let walked = matches!(&event.event, LiveEvent::Moved { presence } if presence.member.id == member.id);
                         send(&mut socket, &event.event).await
                             && !signed_out
-                            && (!walked || waiting.send_if_changed(&mut socket, &state, &member).await)
+                            && (!walked || guests.send_if_changed(&mut socket, &state, &member).await)
                     }
                     Ok(_) => true,
                     Err(RecvError::Lagged(_)) => {
@@ -65,7 +71,17 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
                 },
                 change = guest_changes.recv() => match change {
                     Ok(workspace) if workspace != member.workspace_id => true,
-                    Ok(_) | Err(RecvError::Lagged(_)) => waiting.send_if_changed(&mut socket, &state, &member).await,
+                    Ok(_) | Err(RecvError::Lagged(_)) => guests.send_if_changed(&mut socket, &state, &member).await,
+                    Err(RecvError::Closed) => false,
+                },
+                change = inbox_changes.recv() => match change {
+                    Ok(change) if change.workspace() != member.workspace_id => true,
+                    Ok(InboxChange::Mail(_, inbox)) => {
+                        !may_read(&state, &member, inbox).await || send(&mut socket, &LiveEvent::InboxMail { inbox }).await
+                    }
+                    Ok(InboxChange::Access(_)) | Err(RecvError::Lagged(_)) => {
+                        inboxes.send_if_changed(&mut socket, &state, &member).await
+                    }
                     Err(RecvError::Closed) => false,
                 },
                 incoming = socket.recv() => match incoming {
@@ -86,22 +102,59 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
     presence.socket_closed(&member);
 }
 
-/// The guests waiting at the workspace's rooms as this socket last told
+/// The guests at the workspace's rooms as this socket last told
 /// its member, so only real changes are sent.
 #[derive(Default)]
-struct WaitingView {
-    last_sent: Option<Vec<WaitingRoom>>,
+struct GuestsView {
+    last_sent: Option<Vec<RoomGuests>>,
 }
 
-impl WaitingView {
-    /// Sends the member's current view of who is waiting, if it changed;
+impl GuestsView {
+    /// Sends the member's current view of the guests, if it changed;
     /// false when the socket is gone.
     async fn send_if_changed(&mut self, socket: &mut WebSocket, state: &ServerState, member: &Member) -> bool {
-        let rooms = state.app.guests.waiting(member.workspace_id, state.app.presence.room_of(member.id));
+        let rooms = state.app.guests.by_room(member.workspace_id, state.app.presence.room_of(member.id));
         if self.last_sent.as_ref() == Some(&rooms) {
             return true;
         }
         self.last_sent = Some(rooms.clone());
-        send(socket, &LiveEvent::Waiting { rooms }).await
+        send(socket, &LiveEvent::Guests { rooms }).await
+    }
+}
+
+/// The inboxes in the member's sidebar as this socket last told them.
+#[derive(Default)]
+struct InboxesView {
+    last_sent: Option<Vec<InboxSummary>>,
+}
+
+impl InboxesView {
+    /// Sends the member's inbox list, read fresh, if it changed; false when
+    /// the socket is gone.
+    async fn send_if_changed(&mut self, socket: &mut WebSocket, state: &ServerState, member: &Member) -> bool {
+        let visible = match inboxes::visible_to(&state.app.db, member.id).await {
+            Ok(visible) => visible,
+            Err(error) => {
+                tracing::error!(%error, "could not read a member's inboxes");
+                return true;
+            }
+        };
+        if self.last_sent.as_ref() == Some(&visible) {
+            return true;
+        }
+        self.last_sent = Some(visible.clone());
+        send(socket, &LiveEvent::Inboxes { inboxes: visible }).await
+    }
+}
+
+/// Whether the member may read the inbox right now.
+async fn may_read(state: &ServerState, member: &Member, inbox: InboxId) -> bool {
+    match inboxes::access(&state.app.db, member, inbox).await {
+        Ok(Some(access)) => policy::check_inbox(access, policy::InboxAction::Read).is_ok(),
+        Ok(None) => false,
+        Err(error) => {
+            tracing::error!(%error, "could not read a member's inbox access");
+            false
+        }
     }
 }

@@ -7,7 +7,7 @@ mod support;
 use anteroom_app::error::AppError;
 use anteroom_app::model::{Office, Presence};
 use anteroom_app::protocol::LiveEvent;
-use anteroom_app::protocol::guest::{GuestEvent, GuestId, WaitingRoom};
+use anteroom_app::protocol::guest::{GuestEvent, GuestId, RoomGuests};
 use anteroom_app::protocol::signal::SignalEvent;
 use anteroom_app::ssr::seed::DEMO_PASSWORD;
 use support::{Client, GuestSocket, LiveSocket, TestServer};
@@ -33,9 +33,9 @@ async fn knock(server: &TestServer, token: &str, name: &str, email: &str) -> (Gu
 }
 
 /// The next waiting list the live socket sends that `wanted` accepts.
-async fn waiting_list(socket: &mut LiveSocket, wanted: impl Fn(&[WaitingRoom]) -> bool) -> Vec<WaitingRoom> {
-    match socket.wait_for(|e| matches!(e, LiveEvent::Waiting { rooms } if wanted(rooms))).await {
-        LiveEvent::Waiting { rooms } => rooms,
+async fn waiting_list(socket: &mut LiveSocket, wanted: impl Fn(&[RoomGuests]) -> bool) -> Vec<RoomGuests> {
+    match socket.wait_for(|e| matches!(e, LiveEvent::Guests { rooms } if wanted(rooms))).await {
+        LiveEvent::Guests { rooms } => rooms,
         _ => unreachable!("wait_for only returns waiting lists"),
     }
 }
@@ -92,12 +92,12 @@ async fn a_knock_is_answered_only_from_inside_and_the_first_answer_wins() {
     assert_eq!(first, GuestEvent::Waiting);
 
     let seen_inside = waiting_list(&mut adas_page, |rooms| !rooms.is_empty()).await;
-    let lin = &seen_inside[0].guests[0];
+    let lin = &seen_inside[0].waiting[0];
     assert_eq!(seen_inside[0].room.to_string(), room_a);
     assert_eq!(lin.name, "Lin <b>Park</b>", "trimmed, kept as text (the page escapes it)");
     assert_eq!(lin.email.as_deref(), Some("lin@example.org"));
     let seen_elsewhere = waiting_list(&mut alans_page, |rooms| !rooms.is_empty()).await;
-    assert_eq!(seen_elsewhere[0].guests[0].email, None, "members elsewhere see the badge, not the email");
+    assert_eq!(seen_elsewhere[0].waiting[0].email, None, "members elsewhere see the badge, not the email");
 
     // (who, expected) for the same answer
     assert_eq!(answer(&server.client(), lin.id, true).await, Err(AppError::NotSignedIn));
@@ -107,7 +107,9 @@ async fn a_knock_is_answered_only_from_inside_and_the_first_answer_wins() {
 
     let GuestEvent::Admitted { pass, room } = guest.next_event().await else { panic!("the guest is let in") };
     assert_eq!(room.to_string(), room_a);
-    waiting_list(&mut adas_page, |rooms| rooms.is_empty()).await;
+    // Nobody waits any more; Lin shows inside the room, for the map.
+    let after = waiting_list(&mut adas_page, |rooms| rooms.iter().all(|r| r.waiting.is_empty())).await;
+    assert_eq!(after[0].inside.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(), ["Lin <b>Park</b>"]);
 
     // The pass opens room A's call, as a guest, and no other room's.
     let mut adas_call = ada.signal_socket(&room_a).await.unwrap();
@@ -133,6 +135,7 @@ async fn a_knock_is_answered_only_from_inside_and_the_first_answer_wins() {
     let ended = guests_call.wait_for(|e| matches!(e, SignalEvent::Ended { .. })).await;
     assert_eq!(ended, SignalEvent::Ended { reason: "You were removed from the room.".into() });
     adas_call.wait_for(|e| matches!(e, SignalEvent::Left { .. })).await;
+    waiting_list(&mut adas_page, |rooms| rooms.is_empty()).await;
     assert_eq!(refusal_status(guest_client.guest_signal_socket(&room_a, &pass).await), 403, "the pass is dead");
     server.stop().await;
 }
@@ -145,15 +148,15 @@ async fn closing_the_tab_withdraws_the_knock_and_a_denied_guest_is_told() {
 
     let (guest, _) = knock(&server, &token, "Sam", "sam@example.org").await;
     let rooms = waiting_list(&mut adas_page, |rooms| !rooms.is_empty()).await;
-    let sam = rooms[0].guests[0].id;
+    let sam = rooms[0].waiting[0].id;
     drop(guest);
     waiting_list(&mut adas_page, |rooms| rooms.is_empty()).await;
     assert!(matches!(answer(&ada, sam, true).await, Err(AppError::NotFound(_))), "a withdrawn knock is gone");
 
     let (mut again, _) = knock(&server, &token, "Sam", "sam@example.org").await;
     let rooms = waiting_list(&mut adas_page, |rooms| !rooms.is_empty()).await;
-    assert_ne!(rooms[0].guests[0].id, sam, "knocking again is a new knock");
-    assert_eq!(answer(&ada, rooms[0].guests[0].id, false).await, Ok(1));
+    assert_ne!(rooms[0].waiting[0].id, sam, "knocking again is a new knock");
+    assert_eq!(answer(&ada, rooms[0].waiting[0].id, false).await, Ok(1));
     assert_eq!(again.next_event().await, GuestEvent::Denied);
     assert!(again.closed().await);
     server.stop().await;
@@ -203,8 +206,8 @@ async fn a_guest_reaches_nothing_but_their_rooms_call() {
     let mut adas_page = ada.live_socket().await.unwrap();
     let (mut guest, _) = knock(&server, &token, "Lin", "lin@example.org").await;
     let rooms = waiting_list(&mut adas_page, |rooms| !rooms.is_empty()).await;
-    let lin = rooms[0].guests[0].id.to_string();
-    answer(&ada, rooms[0].guests[0].id, true).await.unwrap();
+    let lin = rooms[0].waiting[0].id.to_string();
+    answer(&ada, rooms[0].waiting[0].id, true).await.unwrap();
     let GuestEvent::Admitted { pass, .. } = guest.next_event().await else { panic!("admitted") };
 
     let plain = server.client();

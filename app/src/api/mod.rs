@@ -3,5 +3,7 @@
 
 pub mod accounts;
 pub mod guests;
+pub mod inboxes;
 pub mod invites;
 pub mod office;
+pub mod teams;

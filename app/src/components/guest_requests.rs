@@ -7,19 +7,19 @@
 use crate::api::guests::answer_guests;
 use crate::error::AppError;
 use crate::model::RoomId;
-use crate::protocol::guest::{GuestId, WaitingGuest, WaitingRoom};
+use crate::protocol::guest::{GuestId, RoomGuests, WaitingGuest};
 use leptos::prelude::*;
 use std::collections::HashMap;
 
 #[component]
 pub fn GuestRequests(
-    waiting: RwSignal<Vec<WaitingRoom>>,
+    waiting: RwSignal<Vec<RoomGuests>>,
     my_room: Memo<Option<RoomId>>,
     room_names: HashMap<RoomId, String>,
 ) -> impl IntoView {
     let here = move || {
         let room = my_room.get()?;
-        waiting.with(|rooms| rooms.iter().find(|r| r.room == room).map(|r| r.guests.clone()))
+        waiting.with(|rooms| rooms.iter().find(|r| r.room == room).map(|r| r.waiting.clone()))
     };
     let error = RwSignal::new(None::<String>);
     let answer = Action::new(move |(guests, admit): &(Vec<GuestId>, bool)| {

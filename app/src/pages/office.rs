@@ -8,8 +8,10 @@ use crate::components::guest_requests::{GuestRequests, KnockBadge};
 use crate::components::invite::InviteButton;
 use crate::components::top_bar::TopBar;
 use crate::error::AppError;
-use crate::model::{Channel, ChannelKind, MAP_HEIGHT, MAP_WIDTH, MemberId, Office, Presence, Room, RoomId};
-use crate::protocol::guest::WaitingRoom;
+use crate::model::{
+    Channel, ChannelKind, InboxSummary, MAP_HEIGHT, MAP_WIDTH, MemberId, Office, Presence, Room, RoomId,
+};
+use crate::protocol::guest::{GuestInside, RoomGuests};
 use crate::protocol::signal::ConferenceId;
 use crate::protocol::{LiveEvent, upsert};
 use leptos::prelude::*;
@@ -60,9 +62,11 @@ fn OfficeView(office: Office) -> impl IntoView {
     // While in a room the call fills the page; the map is one click away.
     let show_map = RwSignal::new(false);
     let room_names: std::collections::HashMap<RoomId, String> = rooms.iter().map(|r| (r.id, r.name.clone())).collect();
-    // Guests knocking, room by room (emails only for the room I am in).
-    let waiting = RwSignal::new(Vec::<WaitingRoom>::new());
-    listen_live(me_id, people, waiting, live);
+    // Guests knocking at and let into rooms (emails only for the room I am in).
+    let waiting = RwSignal::new(Vec::<RoomGuests>::new());
+    // The inboxes in my sidebar, kept current by the server.
+    let inboxes = RwSignal::new(Vec::<InboxSummary>::new());
+    listen_live(me_id, LiveState { people, waiting, inboxes, live });
 
     let walk = Callback::new(move |room: Option<RoomId>| {
         spawn_local(async move {
@@ -84,7 +88,7 @@ fn OfficeView(office: Office) -> impl IntoView {
     view! {
         <div class="app-shell">
             <TopBar workspace_name me />
-            <ChannelSidebar channels />
+            <ChannelSidebar channels inboxes />
             <GuestRequests waiting my_room room_names=room_names.clone() />
             <main
                 class="office"
@@ -149,12 +153,18 @@ fn room_of(people: &[Presence], member: MemberId) -> Option<RoomId> {
 
 /// Opens the live socket once the page runs in the browser and closes it when
 /// the page goes away.
-fn listen_live(
-    me: MemberId,
+/// What the live socket keeps current on the office page.
+#[derive(Clone, Copy)]
+struct LiveState {
     people: RwSignal<Vec<Presence>>,
-    waiting: RwSignal<Vec<WaitingRoom>>,
+    waiting: RwSignal<Vec<RoomGuests>>,
+    inboxes: RwSignal<Vec<InboxSummary>>,
+    /// None until the first connection; then whether it is up.
     live: RwSignal<Option<bool>>,
-) {
+}
+
+fn listen_live(me: MemberId, state: LiveState) {
+    let LiveState { people, waiting, inboxes, live } = state;
     #[cfg(feature = "hydrate")]
     {
         use crate::live::{LinkStatus, LiveConnection};
@@ -168,7 +178,8 @@ fn listen_live(
                         return;
                     }
                     match event {
-                        LiveEvent::Waiting { rooms } => waiting.set(rooms),
+                        LiveEvent::Guests { rooms } => waiting.set(rooms),
+                        LiveEvent::Inboxes { inboxes: visible } => inboxes.set(visible),
                         event => people.update(|list| event.apply_to(list)),
                     }
                 },
@@ -185,21 +196,21 @@ fn listen_live(
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (me, people, waiting, live, std::marker::PhantomData::<LiveEvent>);
+    let _ = (me, people, waiting, inboxes, live, std::marker::PhantomData::<LiveEvent>);
 }
 
 #[component]
 fn RoomCard(
     room: Room,
     people: RwSignal<Vec<Presence>>,
-    waiting: RwSignal<Vec<WaitingRoom>>,
+    waiting: RwSignal<Vec<RoomGuests>>,
     my_room: Memo<Option<RoomId>>,
     walk: Callback<Option<RoomId>>,
 ) -> impl IntoView {
     let Room { id, name, x, y, width, height } = room;
-    let knocking = Signal::derive(move || {
-        waiting.with(|rooms| rooms.iter().find(|r| r.room == id).map(|r| r.guests.clone()).unwrap_or_default())
-    });
+    let here = move || waiting.with(|rooms| rooms.iter().find(|r| r.room == id).cloned());
+    let knocking = Signal::derive(move || here().map(|r| r.waiting).unwrap_or_default());
+    let guests_inside = Signal::derive(move || here().map(|r| r.inside).unwrap_or_default());
     let title_id = format!("room-{id}-title");
     let inside = move || my_room.get() == Some(id);
     let occupants = move || people.with(|list| list.iter().filter(|p| p.room == Some(id)).cloned().collect::<Vec<_>>());
@@ -227,7 +238,7 @@ fn RoomCard(
                     </Show>
                 </div>
             </header>
-            <OccupantList label=format!("People in {name}") people=Signal::derive(occupants) />
+            <OccupantList label=format!("People in {name}") people=Signal::derive(occupants) guests=guests_inside />
             <div class="room-footer">
                 {move || {
                     if inside() {
@@ -252,15 +263,28 @@ fn RoomCard(
     }
 }
 
-/// The people in one place, as avatars with names; updates as they move.
+/// The people in one place, as avatars with names, and the guests let in
+/// there, marked as guests; updates as they move.
 #[component]
-fn OccupantList(label: String, people: Signal<Vec<Presence>>) -> impl IntoView {
+fn OccupantList(
+    label: String,
+    people: Signal<Vec<Presence>>,
+    #[prop(optional)] guests: Option<Signal<Vec<GuestInside>>>,
+) -> impl IntoView {
+    let guests = move || guests.map(|g| g.get()).unwrap_or_default();
     view! {
         <ul class="occupants" aria-label=label>
             <For each=move || people.get() key=|p| p.member.id let(person)>
                 <li class="occupant">
                     <Avatar member=person.member.clone() />
                     <span class="occupant-name">{person.member.name.clone()}</span>
+                </li>
+            </For>
+            <For each=guests key=|g| g.id let(guest)>
+                <li class="occupant">
+                    <span class="avatar guest-avatar" aria-hidden="true">"?"</span>
+                    <span class="occupant-name">{guest.name.clone()}</span>
+                    <span class="guest-tag">"Guest"</span>
                 </li>
             </For>
         </ul>
@@ -292,7 +316,7 @@ fn Lobby(
 }
 
 #[component]
-fn ChannelSidebar(channels: Vec<Channel>) -> impl IntoView {
+fn ChannelSidebar(channels: Vec<Channel>, inboxes: RwSignal<Vec<InboxSummary>>) -> impl IntoView {
     let (meetings, texts): (Vec<Channel>, Vec<Channel>) =
         channels.into_iter().partition(|channel| channel.kind == ChannelKind::Meeting);
     let list = |title: &'static str, channels: Vec<Channel>| {
@@ -322,6 +346,17 @@ fn ChannelSidebar(channels: Vec<Channel>) -> impl IntoView {
         <nav class="sidebar" aria-label="Channels">
             {list("Meeting channels", meetings)}
             {list("Text channels", texts)}
+            <Show when=move || !inboxes.with(Vec::is_empty)>
+                <h2 class="sidebar-heading">"Inboxes"</h2>
+                <ul class="channel-list" aria-label="Inboxes">
+                    <For each=move || inboxes.get() key=|inbox| inbox.id let(inbox)>
+                        <li class="channel">
+                            <span class="channel-icon" aria-hidden="true">"✉"</span>
+                            <a href=format!("/inbox/{}", inbox.id)>{inbox.name.clone()}</a>
+                        </li>
+                    </For>
+                </ul>
+            </Show>
         </nav>
     }
 }

@@ -67,11 +67,20 @@ pub struct WaitingGuest {
     pub email: Option<String>,
 }
 
-/// The guests waiting at one room, oldest knock first.
+/// A guest who was let in, as members see them on the map.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WaitingRoom {
+pub struct GuestInside {
+    pub id: GuestId,
+    pub name: String,
+}
+
+/// The guests at one room: those waiting at its door (oldest knock first)
+/// and those let in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomGuests {
     pub room: RoomId,
-    pub guests: Vec<WaitingGuest>,
+    pub waiting: Vec<WaitingGuest>,
+    pub inside: Vec<GuestInside>,
 }
 
 #[cfg(test)]

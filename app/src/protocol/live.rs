@@ -1,8 +1,8 @@
 //! Messages on the live-event socket (`/api/live`), shared by the server
 //! that sends them and the browser that applies them.
 
-use super::guest::WaitingRoom;
-use crate::model::{MemberId, Presence};
+use super::guest::RoomGuests;
+use crate::model::{InboxId, InboxSummary, MemberId, Presence};
 use serde::{Deserialize, Serialize};
 
 /// The path of the live-event websocket.
@@ -23,10 +23,15 @@ pub enum LiveEvent {
     Moved { presence: Presence },
     /// Someone closed their last tab or signed out.
     WentOffline { member: MemberId },
-    /// The guests waiting at the workspace's rooms, whenever that changes
-    /// (and when this member walks, since emails are shown only in the room
-    /// they are in).
-    Waiting { rooms: Vec<WaitingRoom> },
+    /// The guests waiting at and let into the workspace's rooms, whenever
+    /// that changes (and when this member walks, since emails are shown only
+    /// for the room they are in).
+    Guests { rooms: Vec<RoomGuests> },
+    /// The inboxes in this member's sidebar, whenever that may have changed
+    /// (added, removed, a role or a team changed).
+    Inboxes { inboxes: Vec<InboxSummary> },
+    /// An inbox this member can read has new or sent mail.
+    InboxMail { inbox: InboxId },
     /// The browser sent something the server does not accept.
     Refused { reason: String },
 }
@@ -38,7 +43,10 @@ impl LiveEvent {
             LiveEvent::Snapshot { people: everyone } => *people = everyone,
             LiveEvent::Moved { presence } => upsert(people, presence),
             LiveEvent::WentOffline { member } => people.retain(|p| p.member.id != member),
-            LiveEvent::Waiting { .. } | LiveEvent::Refused { .. } => {}
+            LiveEvent::Guests { .. }
+            | LiveEvent::Inboxes { .. }
+            | LiveEvent::InboxMail { .. }
+            | LiveEvent::Refused { .. } => {}
         }
     }
 }

@@ -10,7 +10,7 @@
 
 use super::tokens::random_token;
 use crate::model::{RoomId, WorkspaceId};
-use crate::protocol::guest::{GuestId, WaitingGuest, WaitingRoom};
+use crate::protocol::guest::{GuestId, GuestInside, RoomGuests, WaitingGuest};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, watch};
@@ -150,23 +150,30 @@ impl GuestDesk {
         self.lock().guests.get(&id).map(|guest| guest.info.clone())
     }
 
-    /// The guests waiting in `workspace`, room by room, as seen by a member
-    /// standing in `viewer_room`: emails only for the viewer's own room,
-    /// where they are the ones to decide.
-    pub fn waiting(&self, workspace: WorkspaceId, viewer_room: Option<RoomId>) -> Vec<WaitingRoom> {
+    /// The guests of `workspace`, room by room, as seen by a member standing
+    /// in `viewer_room`: who waits (with emails only for the viewer's own
+    /// room, where they are the ones to decide) and who was let in.
+    pub fn by_room(&self, workspace: WorkspaceId, viewer_room: Option<RoomId>) -> Vec<RoomGuests> {
         let desk = self.lock();
-        let mut rooms: BTreeMap<RoomId, Vec<WaitingGuest>> = BTreeMap::new();
-        for guest in desk.guests.values() {
+        let mut rooms: BTreeMap<RoomId, RoomGuests> = BTreeMap::new();
+        for guest in desk.guests.values().filter(|guest| guest.info.workspace == workspace) {
             let info = &guest.info;
-            if info.workspace == workspace && *guest.status.borrow() == GuestStatus::Waiting {
-                rooms.entry(info.room).or_default().push(WaitingGuest {
+            let entry = || RoomGuests { room: info.room, waiting: Vec::new(), inside: Vec::new() };
+            match &*guest.status.borrow() {
+                GuestStatus::Waiting => rooms.entry(info.room).or_insert_with(entry).waiting.push(WaitingGuest {
                     id: info.id,
                     name: info.name.clone(),
                     email: (viewer_room == Some(info.room)).then(|| info.email.clone()),
-                });
+                }),
+                GuestStatus::Admitted { .. } => rooms
+                    .entry(info.room)
+                    .or_insert_with(entry)
+                    .inside
+                    .push(GuestInside { id: info.id, name: info.name.clone() }),
+                GuestStatus::Denied | GuestStatus::Removed | GuestStatus::Gone => {}
             }
         }
-        rooms.into_iter().map(|(room, guests)| WaitingRoom { room, guests }).collect()
+        rooms.into_values().collect()
     }
 
     /// Lets a waiting guest in or turns them away. The first answer wins;
@@ -202,8 +209,11 @@ impl GuestDesk {
             return Err(DeskError::NotInside);
         };
         guest.status.send_replace(GuestStatus::Removed);
+        let workspace = guest.info.workspace;
         desk.passes.remove(&pass);
+        drop(desk);
         tracing::info!(guest = %id, "a guest was removed from the room");
+        self.changed(workspace);
         Ok(())
     }
 
@@ -216,22 +226,23 @@ impl GuestDesk {
 
     /// The guest's socket closed: forget them, and end whatever they had.
     fn leave(&self, id: GuestId) {
-        let (workspace, was_waiting) = {
+        let (workspace, was_listed) = {
             let mut desk = self.lock();
             let Some(guest) = desk.guests.remove(&id) else { return };
             if let GuestStatus::Admitted { pass } = &*guest.status.borrow() {
                 desk.passes.remove(pass);
             }
-            let was_waiting = *guest.status.borrow() == GuestStatus::Waiting;
-            // A removal or refusal stays the last word, so a call ending
-            // right after says why.
-            if matches!(*guest.status.borrow(), GuestStatus::Waiting | GuestStatus::Admitted { .. }) {
+            // Waiting or inside: the members' lists change. A removal or
+            // refusal stays the last word, so a call ending right after
+            // says why.
+            let was_listed = matches!(*guest.status.borrow(), GuestStatus::Waiting | GuestStatus::Admitted { .. });
+            if was_listed {
                 guest.status.send_replace(GuestStatus::Gone);
             }
-            (guest.info.workspace, was_waiting)
+            (guest.info.workspace, was_listed)
         };
-        if was_waiting {
-            tracing::info!(guest = %id, "a guest stopped waiting");
+        if was_listed {
+            tracing::info!(guest = %id, "a guest left");
             self.changed(workspace);
         }
     }
@@ -249,8 +260,8 @@ mod tests {
         desk.knock(ACME, room, name.into(), format!("{}@example.org", name.to_lowercase()))
     }
 
-    fn names(rooms: &[WaitingRoom]) -> Vec<(RoomId, Vec<&str>)> {
-        rooms.iter().map(|r| (r.room, r.guests.iter().map(|g| g.name.as_str()).collect())).collect()
+    fn names(rooms: &[RoomGuests]) -> Vec<(RoomId, Vec<&str>)> {
+        rooms.iter().map(|r| (r.room, r.waiting.iter().map(|g| g.name.as_str()).collect())).collect()
     }
 
     #[test]
@@ -259,12 +270,12 @@ mod tests {
         let _lin = knock(&desk, DESIGN, "Lin");
         let _sam = knock(&desk, DESIGN, "Sam");
         let _kai = knock(&desk, COFFEE, "Kai");
-        let seen_from_design = desk.waiting(ACME, Some(DESIGN));
+        let seen_from_design = desk.by_room(ACME, Some(DESIGN));
         assert_eq!(names(&seen_from_design), vec![(DESIGN, vec!["Lin", "Sam"]), (COFFEE, vec!["Kai"])]);
-        assert_eq!(seen_from_design[0].guests[0].email.as_deref(), Some("lin@example.org"));
-        assert_eq!(seen_from_design[1].guests[0].email, None);
-        assert!(desk.waiting(ACME, None).iter().flat_map(|r| &r.guests).all(|g| g.email.is_none()));
-        assert!(desk.waiting(WorkspaceId(2), Some(DESIGN)).is_empty());
+        assert_eq!(seen_from_design[0].waiting[0].email.as_deref(), Some("lin@example.org"));
+        assert_eq!(seen_from_design[1].waiting[0].email, None);
+        assert!(desk.by_room(ACME, None).iter().flat_map(|r| &r.waiting).all(|g| g.email.is_none()));
+        assert!(desk.by_room(WorkspaceId(2), Some(DESIGN)).is_empty());
     }
 
     #[test]
@@ -278,7 +289,9 @@ mod tests {
         let GuestStatus::Admitted { pass } = lin.status.borrow().clone() else { panic!("admitted") };
         let admitted = desk.pass(&pass).expect("the pass works");
         assert_eq!((admitted.guest.room, admitted.guest.name.as_str()), (DESIGN, "Lin"));
-        assert!(desk.waiting(ACME, Some(DESIGN)).is_empty(), "admitted guests are no longer waiting");
+        let rooms = desk.by_room(ACME, Some(DESIGN));
+        assert!(rooms[0].waiting.is_empty(), "admitted guests are no longer waiting...");
+        assert_eq!(rooms[0].inside[0].name, "Lin", "...they are inside");
         assert!(desk.pass("made-up").is_none());
     }
 
@@ -288,7 +301,7 @@ mod tests {
         let lin = knock(&desk, DESIGN, "Lin");
         let id = lin.id;
         drop(lin);
-        assert!(desk.waiting(ACME, None).is_empty());
+        assert!(desk.by_room(ACME, None).is_empty());
         assert_eq!(desk.answer(id, true), Err(DeskError::Gone));
 
         let sam = knock(&desk, DESIGN, "Sam");
@@ -297,6 +310,7 @@ mod tests {
         let in_call = desk.pass(&pass).unwrap();
         drop(sam);
         assert_eq!(*in_call.status.borrow(), GuestStatus::Gone);
+        assert!(desk.by_room(ACME, None).is_empty(), "gone from the room too");
         assert!(desk.pass(&pass).is_none(), "the pass dies with the socket");
     }
 
@@ -309,6 +323,7 @@ mod tests {
         let GuestStatus::Admitted { pass } = lin.status.borrow().clone() else { panic!("admitted") };
         desk.remove(lin.id).unwrap();
         assert_eq!(*lin.status.borrow(), GuestStatus::Removed);
+        assert!(desk.by_room(ACME, None).is_empty(), "no longer inside");
         assert!(desk.pass(&pass).is_none());
     }
 
@@ -318,6 +333,6 @@ mod tests {
         let lin = knock(&desk, DESIGN, "Lin");
         desk.answer(lin.id, false).unwrap();
         assert_eq!(*lin.status.borrow(), GuestStatus::Denied);
-        assert!(desk.waiting(ACME, Some(DESIGN)).is_empty());
+        assert!(desk.by_room(ACME, Some(DESIGN)).is_empty());
     }
 }

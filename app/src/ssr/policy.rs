@@ -4,7 +4,7 @@
 
 use super::accounts::Member;
 use crate::error::AppError;
-use crate::model::{RoomId, WorkspaceId};
+use crate::model::{InboxRole, RoomId, WorkspaceId};
 
 /// Who is asking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,12 +42,21 @@ pub enum Action {
     AnswerGuest { workspace: WorkspaceId, inside_room: bool },
     /// Send an admitted guest out of the room: only from inside it.
     RemoveGuest { workspace: WorkspaceId, inside_room: bool },
+    /// Create a shared inbox, or see every inbox from Workspace Settings.
+    OverseeInboxes(WorkspaceId),
+    /// Put members into teams and take them out.
+    ManageTeams(WorkspaceId),
 }
 
 impl Action {
     fn workspace(self) -> WorkspaceId {
         match self {
-            Action::ViewOffice(w) | Action::Walk(w) | Action::ListMembers(w) | Action::AddMember(w) => w,
+            Action::ViewOffice(w)
+            | Action::Walk(w)
+            | Action::ListMembers(w)
+            | Action::AddMember(w)
+            | Action::OverseeInboxes(w)
+            | Action::ManageTeams(w) => w,
             Action::JoinRoomCall { workspace, .. }
             | Action::InviteGuest { workspace, .. }
             | Action::AnswerGuest { workspace, .. }
@@ -63,12 +72,17 @@ impl Action {
             | Action::InviteGuest { inside_room, .. }
             | Action::AnswerGuest { inside_room, .. }
             | Action::RemoveGuest { inside_room, .. } => Some(inside_room),
-            Action::ViewOffice(_) | Action::Walk(_) | Action::ListMembers(_) | Action::AddMember(_) => None,
+            Action::ViewOffice(_)
+            | Action::Walk(_)
+            | Action::ListMembers(_)
+            | Action::AddMember(_)
+            | Action::OverseeInboxes(_)
+            | Action::ManageTeams(_) => None,
         }
     }
 
     fn needs_admin(self) -> bool {
-        matches!(self, Action::AddMember(_))
+        matches!(self, Action::AddMember(_) | Action::OverseeInboxes(_) | Action::ManageTeams(_))
     }
 }
 
@@ -95,6 +109,50 @@ pub fn check(principal: &Principal, action: Action) -> Result<(), AppError> {
         return Err(AppError::NotInRoom);
     }
     Ok(())
+}
+
+/// Where a member stands with one inbox of their own workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InboxAccess {
+    /// Their role: the highest of their own entry and their teams' entries.
+    pub role: Option<InboxRole>,
+    pub workspace_admin: bool,
+}
+
+/// What someone wants to do with one inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboxAction {
+    /// See it in the sidebar, list and read its conversations.
+    Read,
+    /// Compose or reply.
+    Send,
+    /// Add or remove participants, change their roles.
+    ManageParticipants,
+    /// Rename it, change its email addresses.
+    EditSettings,
+    Delete,
+}
+
+/// Allows the inbox action or says why not. An inbox the member may not
+/// read answers exactly like one that does not exist.
+pub fn check_inbox(access: InboxAccess, action: InboxAction) -> Result<(), AppError> {
+    let InboxAccess { role, workspace_admin } = access;
+    if role.is_none() && !workspace_admin {
+        return Err(AppError::NotFound("That inbox".into()));
+    }
+    let allowed = match action {
+        InboxAction::Read => true,
+        InboxAction::Send => role >= Some(InboxRole::Member),
+        InboxAction::ManageParticipants | InboxAction::EditSettings => {
+            workspace_admin || role == Some(InboxRole::Admin)
+        }
+        InboxAction::Delete => workspace_admin,
+    };
+    match (allowed, action) {
+        (true, _) => Ok(()),
+        (false, InboxAction::Send) => Err(AppError::CannotSend),
+        (false, _) => Err(AppError::Forbidden),
+    }
 }
 
 impl Principal {
@@ -155,6 +213,10 @@ mod tests {
             (Action::Walk(OTHER), [Err(SignIn), Err(No), Err(No), Err(No)]),
             (Action::ListMembers(OTHER), [Err(SignIn), Err(No), Err(No), Err(No)]),
             (Action::AddMember(OTHER), [Err(SignIn), Err(No), Err(No), Err(No)]),
+            (Action::OverseeInboxes(HOME), [Err(SignIn), Err(No), Err(No), Ok(())]),
+            (Action::ManageTeams(HOME), [Err(SignIn), Err(No), Err(No), Ok(())]),
+            (Action::OverseeInboxes(OTHER), [Err(SignIn), Err(No), Err(No), Err(No)]),
+            (Action::ManageTeams(OTHER), [Err(SignIn), Err(No), Err(No), Err(No)]),
         ];
         let [join, invite, answer, remove] = room_bound(HOME, true);
         table.push((join, [Err(SignIn), Ok(()), Ok(()), Ok(())]));
@@ -170,6 +232,32 @@ mod tests {
         for (action, expected) in table {
             for ((who, principal), expected) in principals.iter().zip(expected) {
                 assert_eq!(check(principal, action), expected, "{who} doing {action:?}");
+            }
+        }
+    }
+
+    /// Every inbox action for every kind of standing (the database test in
+    /// `ssr::inboxes` checks the same table against real participants).
+    #[test]
+    fn inbox_permission_table() {
+        use InboxAction::*;
+        use InboxRole::{Admin, Member, Viewer};
+        let gone = || Err(AppError::NotFound("That inbox".into()));
+        let access = |role, workspace_admin| InboxAccess { role, workspace_admin };
+        let no = || Err(AppError::Forbidden);
+        let read_only = || Err(AppError::CannotSend);
+        // (standing, [Read, Send, ManageParticipants, EditSettings, Delete])
+        let table = [
+            ("non-participant", access(None, false), [gone(), gone(), gone(), gone(), gone()]),
+            ("viewer", access(Some(Viewer), false), [Ok(()), read_only(), no(), no(), no()]),
+            ("member", access(Some(Member), false), [Ok(()), Ok(()), no(), no(), no()]),
+            ("inbox admin", access(Some(Admin), false), [Ok(()), Ok(()), Ok(()), Ok(()), no()]),
+            ("workspace admin", access(None, true), [Ok(()), read_only(), Ok(()), Ok(()), Ok(())]),
+            ("workspace admin and viewer", access(Some(Viewer), true), [Ok(()), read_only(), Ok(()), Ok(()), Ok(())]),
+        ];
+        for (who, standing, expected) in table {
+            for (action, expected) in [Read, Send, ManageParticipants, EditSettings, Delete].into_iter().zip(expected) {
+                assert_eq!(check_inbox(standing, action), expected, "{who} doing {action:?}");
             }
         }
     }

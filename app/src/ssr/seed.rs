@@ -3,9 +3,9 @@
 
 use super::accounts::{self, NewMember};
 use super::db::{Db, now};
-use super::{office, passwords};
+use super::{inboxes, office, passwords};
 use crate::error::AppError;
-use crate::model::{ChannelKind, MemberId, WorkspaceId};
+use crate::model::{ChannelKind, Grantee, InboxRole, MemberId, TeamId, WorkspaceId};
 
 pub const DEMO_WORKSPACE: &str = "Acme Studio";
 /// Every demo member signs in with this password.
@@ -36,6 +36,18 @@ const DEMO_TEAMS: &[(&str, &[&str])] = &[
     ("Engineering", &["alan@example.com", "grace@example.com", "katherine@example.com"]),
 ];
 
+/// Who takes part in a demo inbox: a member's email or a team's name.
+type DemoParticipants = &'static [(&'static str, InboxRole)];
+/// (inbox, address, participants)
+const DEMO_INBOXES: &[(&str, &str, DemoParticipants)] = &[
+    (
+        "Sales",
+        "sales@acme.example",
+        &[("grace@example.com", InboxRole::Admin), ("alan@example.com", InboxRole::Viewer)],
+    ),
+    ("Support", "support@acme.example", &[("Engineering", InboxRole::Member)]),
+];
+
 /// Seeds the demo workspace if the database has no workspace yet. Returns
 /// whether it did.
 pub async fn seed_demo_if_empty(db: &Db) -> Result<bool, AppError> {
@@ -60,15 +72,25 @@ pub async fn seed_demo_if_empty(db: &Db) -> Result<bool, AppError> {
     let workspace = workspace.expect("DEMO_MEMBERS is not empty");
     office::create_rooms(db, workspace, DEMO_ROOMS).await?;
     office::create_channels(db, workspace, DEMO_CHANNELS).await?;
+    let mut teams = Vec::new();
     for (team, emails) in DEMO_TEAMS {
         let ids: Vec<MemberId> = members.iter().filter(|m| emails.contains(&m.email.as_str())).map(|m| m.id).collect();
-        create_team(db, workspace, team, &ids).await?;
+        teams.push((*team, create_team(db, workspace, team, &ids).await?));
+    }
+    for (name, address, participants) in DEMO_INBOXES {
+        let inbox = inboxes::create(db, workspace, name, &[address.to_string()]).await?;
+        for (who, role) in *participants {
+            let member = members.iter().find(|m| m.email == *who).map(|m| Grantee::Member(m.id));
+            let team = teams.iter().find(|(team, _)| team == who).map(|(_, id)| Grantee::Team(*id));
+            let grantee = member.or(team).expect("demo participants name demo members or teams");
+            inboxes::add_participant(db, inbox, grantee, *role).await?;
+        }
     }
     Ok(true)
 }
 
-async fn create_team(db: &Db, workspace: WorkspaceId, name: &str, members: &[MemberId]) -> Result<(), sqlx::Error> {
-    let team: i64 =
+async fn create_team(db: &Db, workspace: WorkspaceId, name: &str, members: &[MemberId]) -> Result<TeamId, sqlx::Error> {
+    let team: TeamId =
         sqlx::query_scalar("INSERT INTO teams (workspace_id, name, created_at) VALUES ($1, $2, $3) RETURNING id")
             .bind(workspace)
             .bind(name)
@@ -82,7 +104,7 @@ async fn create_team(db: &Db, workspace: WorkspaceId, name: &str, members: &[Mem
             .execute(db)
             .await?;
     }
-    Ok(())
+    Ok(team)
 }
 
 #[cfg(test)]
@@ -104,5 +126,10 @@ mod tests {
         assert_eq!(office::channels(&db, ada.workspace_id).await.unwrap().len(), DEMO_CHANNELS.len());
         let team_rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM team_members").fetch_one(&db).await.unwrap();
         assert_eq!(team_rows, 5);
+        let inboxes = inboxes::all(&db, ada.workspace_id).await.unwrap();
+        assert_eq!(inboxes.len(), DEMO_INBOXES.len());
+        let participants: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM inbox_participants").fetch_one(&db).await.unwrap();
+        assert_eq!(participants, 3);
     }
 }

@@ -3,6 +3,7 @@
 
 use super::db::Db;
 use super::guests::GuestDesk;
+use super::inbox_news::InboxNews;
 use super::presence::PresenceHub;
 use crate::error::AppError;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ pub struct AppState {
     pub db: Db,
     pub presence: PresenceHub,
     pub guests: GuestDesk,
+    pub inbox_news: InboxNews,
     pub settings: Arc<Settings>,
 }
 

@@ -86,22 +86,14 @@ impl Client {
     /// Calls a server function with form-encoded arguments, as an HTML form
     /// would, and decodes its typed result or error.
     pub async fn call<T: DeserializeOwned>(&self, function: &str, args: &[(&str, &str)]) -> Result<T, AppError> {
-        let response = self
-            .http
-            .post(format!("{}/api/{function}", self.base))
-            .header("Accept", "application/json")
-            .form(args)
-            .send()
-            .await
-            .expect("server answers");
-        let status = response.status();
-        let body = response.text().await.expect("body");
-        if status.is_success() || status.is_redirection() {
-            let body = if body.is_empty() { "null" } else { &body };
-            Ok(serde_json::from_str(body).unwrap_or_else(|e| panic!("{function} returned {body:?}: {e}")))
-        } else {
-            Err(serde_json::from_str(&body).unwrap_or_else(|e| panic!("{function} failed with {status} {body:?}: {e}")))
-        }
+        let request = self.http.post(format!("{}/api/{function}", self.base)).form(args);
+        decode(function, request).await
+    }
+
+    /// Calls a server function that takes JSON arguments.
+    pub async fn call_json<T: DeserializeOwned>(&self, function: &str, args: serde_json::Value) -> Result<T, AppError> {
+        let request = self.http.post(format!("{}/api/{function}", self.base)).json(&args);
+        decode(function, request).await
     }
 
     /// Opens the live-event socket with this client's cookies.
@@ -147,6 +139,19 @@ impl Client {
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http.get(format!("{}{path}", self.base)).send().await.expect("server answers")
+    }
+}
+
+/// Sends a server function request and decodes its typed result or error.
+async fn decode<T: DeserializeOwned>(function: &str, request: reqwest::RequestBuilder) -> Result<T, AppError> {
+    let response = request.header("Accept", "application/json").send().await.expect("server answers");
+    let status = response.status();
+    let body = response.text().await.expect("body");
+    if status.is_success() || status.is_redirection() {
+        let body = if body.is_empty() { "null" } else { &body };
+        Ok(serde_json::from_str(body).unwrap_or_else(|e| panic!("{function} returned {body:?}: {e}")))
+    } else {
+        Err(serde_json::from_str(&body).unwrap_or_else(|e| panic!("{function} failed with {status} {body:?}: {e}")))
     }
 }
 

@@ -41,6 +41,9 @@ id_type!(
     RoomId
 );
 
+pub mod inbox;
+pub use inbox::*;
+
 /// What the browser may know about a member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
@@ -96,6 +99,14 @@ pub struct Channel {
     pub id: ChannelId,
     pub name: String,
     pub kind: ChannelKind,
+}
+
+/// A team and who is in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamSummary {
+    pub id: TeamId,
+    pub name: String,
+    pub members: Vec<MemberSummary>,
 }
 
 /// Where an online member is: in a room, or in the open lobby (`room: None`).

@@ -1,0 +1,131 @@
+//! Integration tests of shared inboxes: who sees and manages which inbox,
+//! through the server functions a browser calls, and live sidebars.
+
+mod support;
+
+use anteroom_app::error::AppError;
+use anteroom_app::model::{InboxDetails, InboxId, InboxRole, InboxSummary, MemberSummary, TeamSummary};
+use anteroom_app::protocol::LiveEvent;
+use anteroom_app::ssr::seed::DEMO_PASSWORD;
+use serde_json::json;
+use support::{Client, LiveSocket, TestServer};
+
+async fn details(client: &Client, inbox: InboxId) -> Result<InboxDetails, AppError> {
+    client.call("inbox_overview", &[("inbox", &inbox.to_string())]).await
+}
+
+async fn add(client: &Client, inbox: InboxId, grantee: serde_json::Value, role: InboxRole) -> Result<(), AppError> {
+    client
+        .call_json("add_inbox_participants", json!({ "inbox": inbox, "added": [{ "grantee": grantee, "role": role }] }))
+        .await
+}
+
+async fn member_id(client: &Client, email: &str) -> i64 {
+    let members: Vec<MemberSummary> = client.call("list_members", &[]).await.unwrap();
+    members.into_iter().find(|m| m.email == email).expect("a demo member").id.0
+}
+
+async fn team(client: &Client, name: &str) -> TeamSummary {
+    let teams: Vec<TeamSummary> = client.call("list_teams", &[]).await.unwrap();
+    teams.into_iter().find(|t| t.name == name).expect("a demo team")
+}
+
+/// The next sidebar list the live socket sends that `wanted` accepts.
+async fn sidebar(socket: &mut LiveSocket, wanted: impl Fn(&[InboxSummary]) -> bool) -> Vec<InboxSummary> {
+    match socket.wait_for(|e| matches!(e, LiveEvent::Inboxes { inboxes } if wanted(inboxes))).await {
+        LiveEvent::Inboxes { inboxes } => inboxes,
+        _ => unreachable!("wait_for only returns inbox lists"),
+    }
+}
+
+fn has(list: &[InboxSummary], name: &str) -> bool {
+    list.iter().any(|i| i.name == name)
+}
+
+#[tokio::test]
+async fn roles_decide_who_sees_and_manages_an_inbox() {
+    let server = TestServer::with_demo().await;
+    let [ada, grace, alan, katherine] = [
+        server.signed_in("ada@example.com", DEMO_PASSWORD).await,
+        server.signed_in("grace@example.com", DEMO_PASSWORD).await,
+        server.signed_in("alan@example.com", DEMO_PASSWORD).await,
+        server.signed_in("katherine@example.com", DEMO_PASSWORD).await,
+    ];
+    let create = [("name", "Partners"), ("addresses", "partners@acme.test, Deals@acme.test")];
+    assert_eq!(grace.call::<InboxId>("create_inbox", &create).await, Err(AppError::Forbidden), "only admins create");
+    let inbox: InboxId = ada.call("create_inbox", &create).await.unwrap();
+    let bad = ada.call::<InboxId>("create_inbox", &[("name", "Other"), ("addresses", "deals@acme.test")]).await;
+    assert_eq!(bad.unwrap_err().field(), Some("addresses"), "an address belongs to one inbox");
+
+    // Not a participant: the inbox answers exactly like one that does not exist.
+    let missing = details(&katherine, InboxId(999_999)).await;
+    assert_eq!(details(&katherine, inbox).await, missing);
+    assert_eq!(missing, Err(AppError::NotFound("That inbox".into())));
+    let workspace_admin_view = details(&ada, inbox).await.unwrap();
+    assert_eq!(workspace_admin_view.addresses, ["partners@acme.test", "deals@acme.test"]);
+    assert!(workspace_admin_view.can_manage && !workspace_admin_view.can_send, "admins oversee, members send");
+
+    let grace_id = member_id(&ada, "grace@example.com").await;
+    let alan_id = member_id(&ada, "alan@example.com").await;
+    add(&ada, inbox, json!({ "kind": "member", "id": grace_id }), InboxRole::Admin).await.unwrap();
+    add(&grace, inbox, json!({ "kind": "member", "id": alan_id }), InboxRole::Viewer).await.unwrap();
+    let alans = details(&alan, inbox).await.unwrap();
+    assert_eq!((alans.my_role, alans.can_send, alans.can_manage), (Some(InboxRole::Viewer), false, false));
+    let katherine_id = member_id(&ada, "katherine@example.com").await;
+    let as_viewer = add(&alan, inbox, json!({ "kind": "member", "id": katherine_id }), InboxRole::Viewer).await;
+    assert_eq!(as_viewer, Err(AppError::Forbidden), "viewers manage nothing");
+
+    // A team: Katherine is in Engineering, so she gets in through it.
+    let engineering = team(&ada, "Engineering").await;
+    add(&grace, inbox, json!({ "kind": "team", "id": engineering.id }), InboxRole::Member).await.unwrap();
+    let hers = details(&katherine, inbox).await.unwrap();
+    assert_eq!((hers.my_role, hers.can_send), (Some(InboxRole::Member), true));
+    let listed = details(&grace, inbox).await.unwrap().participants;
+    let alan_entry = listed.iter().find(|p| p.name == "Alan Turing").unwrap();
+    assert_eq!(alan_entry.higher_through_team, Some(("Engineering".into(), InboxRole::Member)), "the UI says why");
+
+    // Changing a role counts at the next call.
+    let id = alan_entry.id.to_string();
+    grace
+        .call::<()>("set_inbox_role", &[("inbox", &inbox.to_string()), ("participant", &id), ("role", "admin")])
+        .await
+        .unwrap();
+    assert!(details(&alan, inbox).await.unwrap().can_manage);
+    grace.call::<()>("remove_inbox_participant", &[("inbox", &inbox.to_string()), ("participant", &id)]).await.unwrap();
+    assert_eq!(details(&alan, inbox).await.unwrap().my_role, Some(InboxRole::Member), "still in through the team");
+
+    // Only workspace admins delete.
+    let delete = [("inbox", inbox.to_string())];
+    let delete: Vec<(&str, &str)> = delete.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(grace.call::<()>("delete_inbox", &delete).await, Err(AppError::Forbidden));
+    ada.call::<()>("delete_inbox", &delete).await.unwrap();
+    assert_eq!(details(&grace, inbox).await, Err(AppError::NotFound("That inbox".into())));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn sidebars_follow_participants_and_teams_live() {
+    let server = TestServer::with_demo().await;
+    let ada = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
+    let katherine = server.signed_in("katherine@example.com", DEMO_PASSWORD).await;
+    let mut her_page = katherine.live_socket().await.unwrap();
+    let first = sidebar(&mut her_page, |_| true).await;
+    assert!(!has(&first, "Partners"));
+
+    let inbox: InboxId =
+        ada.call("create_inbox", &[("name", "Partners"), ("addresses", "partners@acme.test")]).await.unwrap();
+    let engineering = team(&ada, "Engineering").await;
+    add(&ada, inbox, json!({ "kind": "team", "id": engineering.id }), InboxRole::Viewer).await.unwrap();
+    sidebar(&mut her_page, |list| has(list, "Partners")).await;
+
+    // Taking her out of the team takes the inbox out of her sidebar, and her
+    // next request is refused.
+    let katherine_id = member_id(&ada, "katherine@example.com").await.to_string();
+    let team_id = engineering.id.to_string();
+    let leave = [("team", team_id.as_str()), ("member", katherine_id.as_str()), ("join", "false")];
+    assert_eq!(katherine.call::<()>("set_team_member", &leave).await, Err(AppError::Forbidden), "admins manage teams");
+    ada.call::<()>("set_team_member", &leave).await.unwrap();
+    sidebar(&mut her_page, |list| !has(list, "Partners")).await;
+    assert_eq!(details(&katherine, inbox).await, Err(AppError::NotFound("That inbox".into())));
+    server.stop().await;
+}
