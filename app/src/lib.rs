@@ -10,6 +10,7 @@ pub mod error;
 pub mod knock;
 #[cfg(feature = "hydrate")]
 pub mod live;
+pub mod live_state;
 #[cfg(feature = "hydrate")]
 pub mod media;
 pub mod model;
@@ -61,6 +62,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("signup") view=pages::auth::SignUpPage ssr=SsrMode::Async />
                 <Route path=path!("office") view=pages::office::OfficePage ssr=SsrMode::Async />
                 <Route path=path!("guest/:token") view=pages::guest::GuestWelcomePage ssr=SsrMode::Async />
+                <Route path=path!("inbox/:id") view=pages::inbox::InboxPage ssr=SsrMode::Async />
                 <Route
                     path=path!("settings/workspace")
                     view=pages::settings::workspace::WorkspaceSettingsPage

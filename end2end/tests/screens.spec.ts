@@ -117,3 +117,18 @@ test('screens: guest welcome, waiting, the members\' notification and badge, the
     await guest.screenshot({ path: path.join(shots, `guest-call-${size.name}.png`), fullPage: true });
   }
 });
+
+test('screens: an inbox and its Channel Overview', async ({ browser, server }) => {
+  const grace = await signedInPage(browser, server, 'grace@example.com');
+  await grace.getByRole('list', { name: 'Inboxes' }).getByRole('link', { name: 'Sales' }).click();
+  await expect(grace.getByRole('heading', { name: 'Sales' })).toBeVisible();
+  await grace.getByRole('button', { name: 'Sales', exact: true }).click();
+  const overview = grace.getByRole('dialog', { name: 'Sales' });
+  await overview.getByLabel('Search members and teams by name').fill('des');
+  await overview.getByRole('checkbox', { name: /Design/ }).check();
+  await expect(overview.getByLabel('Role for Design')).toBeVisible();
+  for (const size of sizes) {
+    await grace.setViewportSize(size);
+    await grace.screenshot({ path: path.join(shots, `inbox-overview-${size.name}.png`) });
+  }
+});

@@ -5,7 +5,7 @@
 
 use crate::ServerState;
 use crate::json_socket::send;
-use anteroom_app::model::{InboxId, InboxSummary};
+use anteroom_app::model::{InboxId, MyInbox};
 use anteroom_app::protocol::guest::RoomGuests;
 use anteroom_app::protocol::{LiveEvent, MAX_CLIENT_MESSAGE_BYTES};
 use anteroom_app::ssr::accounts::Member;
@@ -125,7 +125,7 @@ impl GuestsView {
 /// The inboxes in the member's sidebar as this socket last told them.
 #[derive(Default)]
 struct InboxesView {
-    last_sent: Option<Vec<InboxSummary>>,
+    last_sent: Option<Vec<MyInbox>>,
 }
 
 impl InboxesView {

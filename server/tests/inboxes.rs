@@ -4,7 +4,7 @@
 mod support;
 
 use anteroom_app::error::AppError;
-use anteroom_app::model::{InboxDetails, InboxId, InboxRole, InboxSummary, MemberSummary, TeamSummary};
+use anteroom_app::model::{InboxDetails, InboxId, InboxRole, MemberSummary, MyInbox, TeamSummary};
 use anteroom_app::protocol::LiveEvent;
 use anteroom_app::ssr::seed::DEMO_PASSWORD;
 use serde_json::json;
@@ -31,14 +31,14 @@ async fn team(client: &Client, name: &str) -> TeamSummary {
 }
 
 /// The next sidebar list the live socket sends that `wanted` accepts.
-async fn sidebar(socket: &mut LiveSocket, wanted: impl Fn(&[InboxSummary]) -> bool) -> Vec<InboxSummary> {
+async fn sidebar(socket: &mut LiveSocket, wanted: impl Fn(&[MyInbox]) -> bool) -> Vec<MyInbox> {
     match socket.wait_for(|e| matches!(e, LiveEvent::Inboxes { inboxes } if wanted(inboxes))).await {
         LiveEvent::Inboxes { inboxes } => inboxes,
         _ => unreachable!("wait_for only returns inbox lists"),
     }
 }
 
-fn has(list: &[InboxSummary], name: &str) -> bool {
+fn has(list: &[MyInbox], name: &str) -> bool {
     list.iter().any(|i| i.name == name)
 }
 

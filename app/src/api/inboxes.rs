@@ -4,7 +4,9 @@
 //! database, so a change of role or team counts at the very next call.
 
 use crate::error::AppError;
-use crate::model::{DirectoryEntry, Grantee, InboxDetails, InboxId, InboxParticipantId, InboxRole, InboxSummary};
+use crate::model::{
+    DirectoryEntry, Grantee, InboxDetails, InboxId, InboxParticipantId, InboxRole, InboxSummary, MyInbox,
+};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
@@ -53,7 +55,7 @@ mod server {
 
 /// The inboxes in the caller's sidebar: those they take part in.
 #[server(endpoint = "my_inboxes")]
-pub async fn my_inboxes() -> Result<Vec<InboxSummary>, AppError> {
+pub async fn my_inboxes() -> Result<Vec<MyInbox>, AppError> {
     use crate::ssr::inboxes;
     let (state, _, me) = server::member().await?;
     Ok(inboxes::visible_to(&state.db, me.id).await?)

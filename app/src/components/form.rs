@@ -17,8 +17,11 @@ pub fn Field(
     /// without it the input is read by the form submission.
     #[prop(optional)]
     bind: Option<RwSignal<String>>,
+    /// The input's id, when two forms on one page share a field name.
+    #[prop(optional)]
+    id: Option<&'static str>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = id.map_or_else(|| format!("field-{name}"), str::to_string);
     let message_id = format!("{id}-message");
     let message = move || error.get().filter(|e| e.field() == Some(name)).map(|e| e.to_string());
     view! {

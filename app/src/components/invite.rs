@@ -2,6 +2,7 @@
 //! replace the link (the old one stops working at once).
 
 use crate::api::invites::{regenerate_room_invite, room_invite};
+use crate::components::dialog::Dialog;
 use crate::error::AppError;
 use crate::model::RoomId;
 use leptos::prelude::*;
@@ -46,25 +47,12 @@ fn InviteDialog(room: RoomId, room_name: String, close: Callback<()>) -> impl In
         });
     };
     load(false);
-    // Escape closes the dialog wherever the focus is.
-    let escape = window_event_listener(leptos::ev::keydown, move |event| {
-        if event.key() == "Escape" {
-            close.run(());
-        }
-    });
-    on_cleanup(move || escape.remove());
     let copy = move |_| {
         let Some(url) = link.get_untracked() else { return };
         copy_to_clipboard(url, copied, error);
     };
     view! {
-        <div class="dialog-backdrop" on:click=move |_| close.run(())></div>
-        <div
-            class="dialog"
-            role="dialog"
-            aria-modal="true"
-            aria-labelledby="invite-title"
-        >
+        <Dialog title_id="invite-title" close>
             <h2 id="invite-title">"Invite a guest to " {room_name}</h2>
             <p class="muted small">
                 "Anyone with this link can ask to join this room. Someone inside the room lets them in; they see nothing else."
@@ -110,7 +98,7 @@ fn InviteDialog(room: RoomId, room_name: String, close: Callback<()>) -> impl In
                 </Show>
                 <button class="quiet" on:click=move |_| close.run(())>"Close"</button>
             </div>
-        </div>
+        </Dialog>
     }
 }
 

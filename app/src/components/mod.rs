@@ -2,8 +2,11 @@
 
 pub mod avatar;
 pub mod conference;
+pub mod dialog;
 pub mod form;
 pub mod guest_requests;
+pub mod inbox_overview;
 pub mod invite;
 pub mod preview;
+pub mod sidebar;
 pub mod top_bar;

@@ -68,6 +68,15 @@ pub struct InboxSummary {
     pub name: String,
 }
 
+/// An inbox in a member's sidebar, with their role there (so a role change
+/// reaches their open pages too).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyInbox {
+    pub id: InboxId,
+    pub name: String,
+    pub role: InboxRole,
+}
+
 /// Who a participant entry grants access to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "id", rename_all = "lowercase")]

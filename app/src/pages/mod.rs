@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod guest;
 pub mod home;
+pub mod inbox;
 pub mod not_found;
 pub mod office;
 pub mod settings;

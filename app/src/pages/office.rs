@@ -6,14 +6,14 @@ use crate::components::avatar::Avatar;
 use crate::components::conference::Conference;
 use crate::components::guest_requests::{GuestRequests, KnockBadge};
 use crate::components::invite::InviteButton;
+use crate::components::sidebar::ChannelSidebar;
 use crate::components::top_bar::TopBar;
 use crate::error::AppError;
-use crate::model::{
-    Channel, ChannelKind, InboxSummary, MAP_HEIGHT, MAP_WIDTH, MemberId, Office, Presence, Room, RoomId,
-};
+use crate::live_state::LiveState;
+use crate::model::{MAP_HEIGHT, MAP_WIDTH, MemberId, Office, Presence, Room, RoomId};
 use crate::protocol::guest::{GuestInside, RoomGuests};
 use crate::protocol::signal::ConferenceId;
-use crate::protocol::{LiveEvent, upsert};
+use crate::protocol::upsert;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
@@ -53,20 +53,15 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
 #[component]
 fn OfficeView(office: Office) -> impl IntoView {
     let Office { workspace_name, me, rooms, channels, people } = office;
-    let people = RwSignal::new(people);
+    let live_state = LiveState::new(people);
+    let LiveState { people, waiting, inboxes, live, .. } = live_state;
     let me_id = me.id;
     let my_room = Memo::new(move |_| people.with(|list| room_of(list, me_id)));
-    // None until the first connection: nothing to warn about yet.
-    let live = RwSignal::new(None::<bool>);
     let walk_error = RwSignal::new(None::<AppError>);
     // While in a room the call fills the page; the map is one click away.
     let show_map = RwSignal::new(false);
     let room_names: std::collections::HashMap<RoomId, String> = rooms.iter().map(|r| (r.id, r.name.clone())).collect();
-    // Guests knocking at and let into rooms (emails only for the room I am in).
-    let waiting = RwSignal::new(Vec::<RoomGuests>::new());
-    // The inboxes in my sidebar, kept current by the server.
-    let inboxes = RwSignal::new(Vec::<InboxSummary>::new());
-    listen_live(me_id, LiveState { people, waiting, inboxes, live });
+    live_state.listen(me_id);
 
     let walk = Callback::new(move |room: Option<RoomId>| {
         spawn_local(async move {
@@ -149,54 +144,6 @@ fn OfficeView(office: Office) -> impl IntoView {
 
 fn room_of(people: &[Presence], member: MemberId) -> Option<RoomId> {
     people.iter().find(|p| p.member.id == member).and_then(|p| p.room)
-}
-
-/// Opens the live socket once the page runs in the browser and closes it when
-/// the page goes away.
-/// What the live socket keeps current on the office page.
-#[derive(Clone, Copy)]
-struct LiveState {
-    people: RwSignal<Vec<Presence>>,
-    waiting: RwSignal<Vec<RoomGuests>>,
-    inboxes: RwSignal<Vec<InboxSummary>>,
-    /// None until the first connection; then whether it is up.
-    live: RwSignal<Option<bool>>,
-}
-
-fn listen_live(me: MemberId, state: LiveState) {
-    let LiveState { people, waiting, inboxes, live } = state;
-    #[cfg(feature = "hydrate")]
-    {
-        use crate::live::{LinkStatus, LiveConnection};
-        let connection = StoredValue::new_local(None::<LiveConnection>);
-        Effect::new(move |_| {
-            let opened = LiveConnection::open(
-                move |event: LiveEvent| {
-                    if event == (LiveEvent::WentOffline { member: me }) {
-                        // Signed out in another tab: this page no longer has a session.
-                        let _ = window().location().set_href("/signin");
-                        return;
-                    }
-                    match event {
-                        LiveEvent::Guests { rooms } => waiting.set(rooms),
-                        LiveEvent::Inboxes { inboxes: visible } => inboxes.set(visible),
-                        event => people.update(|list| event.apply_to(list)),
-                    }
-                },
-                move |status| live.set(Some(status == LinkStatus::Connected)),
-            );
-            connection.set_value(Some(opened));
-        });
-        on_cleanup(move || {
-            connection.update_value(|connection| {
-                if let Some(connection) = connection.take() {
-                    connection.close();
-                }
-            })
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (me, people, waiting, inboxes, live, std::marker::PhantomData::<LiveEvent>);
 }
 
 #[component]
@@ -312,51 +259,5 @@ fn Lobby(
                 <p class="muted small">"Nobody is in the lobby."</p>
             </Show>
         </section>
-    }
-}
-
-#[component]
-fn ChannelSidebar(channels: Vec<Channel>, inboxes: RwSignal<Vec<InboxSummary>>) -> impl IntoView {
-    let (meetings, texts): (Vec<Channel>, Vec<Channel>) =
-        channels.into_iter().partition(|channel| channel.kind == ChannelKind::Meeting);
-    let list = |title: &'static str, channels: Vec<Channel>| {
-        view! {
-            <h2 class="sidebar-heading">{title}</h2>
-            <ul class="channel-list">
-                {channels
-                    .into_iter()
-                    .map(|channel| {
-                        let (icon, kind) = match channel.kind {
-                            ChannelKind::Meeting => ("▶", "meeting channel"),
-                            ChannelKind::Text => ("#", "text channel"),
-                        };
-                        view! {
-                            <li class="channel">
-                                <span class="channel-icon" aria-hidden="true">{icon}</span>
-                                <span>{channel.name}</span>
-                                <span class="visually-hidden">{format!(" ({kind})")}</span>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
-            </ul>
-        }
-    };
-    view! {
-        <nav class="sidebar" aria-label="Channels">
-            {list("Meeting channels", meetings)}
-            {list("Text channels", texts)}
-            <Show when=move || !inboxes.with(Vec::is_empty)>
-                <h2 class="sidebar-heading">"Inboxes"</h2>
-                <ul class="channel-list" aria-label="Inboxes">
-                    <For each=move || inboxes.get() key=|inbox| inbox.id let(inbox)>
-                        <li class="channel">
-                            <span class="channel-icon" aria-hidden="true">"✉"</span>
-                            <a href=format!("/inbox/{}", inbox.id)>{inbox.name.clone()}</a>
-                        </li>
-                    </For>
-                </ul>
-            </Show>
-        </nav>
     }
 }

@@ -2,7 +2,7 @@
 //! that sends them and the browser that applies them.
 
 use super::guest::RoomGuests;
-use crate::model::{InboxId, InboxSummary, MemberId, Presence};
+use crate::model::{InboxId, MemberId, MyInbox, Presence};
 use serde::{Deserialize, Serialize};
 
 /// The path of the live-event websocket.
@@ -27,9 +27,9 @@ pub enum LiveEvent {
     /// that changes (and when this member walks, since emails are shown only
     /// for the room they are in).
     Guests { rooms: Vec<RoomGuests> },
-    /// The inboxes in this member's sidebar, whenever that may have changed
-    /// (added, removed, a role or a team changed).
-    Inboxes { inboxes: Vec<InboxSummary> },
+    /// The inboxes in this member's sidebar with their role in each,
+    /// whenever that changed (added, removed, a role or a team changed).
+    Inboxes { inboxes: Vec<MyInbox> },
     /// An inbox this member can read has new or sent mail.
     InboxMail { inbox: InboxId },
     /// The browser sent something the server does not accept.

@@ -8,8 +8,8 @@ use super::db::{Db, now};
 use super::policy::InboxAccess;
 use crate::error::AppError;
 use crate::model::{
-    DirectoryEntry, Grantee, InboxId, InboxParticipant, InboxParticipantId, InboxRole, InboxSummary, MemberId, TeamId,
-    WorkspaceId,
+    DirectoryEntry, Grantee, InboxId, InboxParticipant, InboxParticipantId, InboxRole, InboxSummary, MemberId, MyInbox,
+    TeamId, WorkspaceId,
 };
 
 /// The inbox, if it exists in `workspace` (ids from elsewhere answer like
@@ -46,16 +46,24 @@ pub async fn access(db: &Db, member: &Member, inbox: InboxId) -> Result<Option<I
 }
 
 /// The inboxes in the member's sidebar: those they take part in, directly
-/// or through a team.
-pub async fn visible_to(db: &Db, member: MemberId) -> Result<Vec<InboxSummary>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT DISTINCT i.id, i.name FROM inboxes i JOIN inbox_participants p ON p.inbox_id = i.id
+/// or through a team, each with their highest role there.
+pub async fn visible_to(db: &Db, member: MemberId) -> Result<Vec<MyInbox>, sqlx::Error> {
+    let rows: Vec<(InboxId, String, InboxRole)> = sqlx::query_as(
+        "SELECT i.id, i.name, p.role FROM inboxes i JOIN inbox_participants p ON p.inbox_id = i.id
          WHERE p.member_id = $1 OR p.team_id IN (SELECT team_id FROM team_members WHERE member_id = $1)
-         ORDER BY i.name",
+         ORDER BY i.name, i.id",
     )
     .bind(member)
     .fetch_all(db)
-    .await
+    .await?;
+    let mut list: Vec<MyInbox> = Vec::new();
+    for (id, name, role) in rows {
+        match list.last_mut() {
+            Some(last) if last.id == id => last.role = last.role.max(role),
+            _ => list.push(MyInbox { id, name, role }),
+        }
+    }
+    Ok(list)
 }
 
 /// Every inbox of the workspace, for workspace admins.
@@ -371,7 +379,7 @@ mod tests {
         }
         // The sidebar shows it to participants only.
         assert!(visible_to(&db, outsider.id).await.unwrap().is_empty());
-        assert_eq!(visible_to(&db, via_team.id).await.unwrap().len(), 1);
+        assert_eq!(visible_to(&db, via_team.id).await.unwrap()[0].role, InboxRole::Member);
         assert!(visible_to(&db, admin.id).await.unwrap().is_empty(), "admins oversee it from settings");
     }
 

@@ -1,1 +1,3 @@
+mod inboxes;
+mod teams;
 pub mod workspace;

@@ -1,5 +1,8 @@
-//! Workspace settings: the member list, and for admins, adding members.
+//! Workspace settings: members, teams and, for admins, adding members and
+//! overseeing every inbox.
 
+use super::inboxes::InboxAdmin;
+use super::teams::Teams;
 use crate::api::accounts::{AddMember, list_members, me};
 use crate::api::office::load_office;
 use crate::components::avatar::Avatar;
@@ -30,6 +33,10 @@ pub fn WorkspaceSettingsPage() -> impl IntoView {
                                         {if is_admin { "Workspace settings" } else { "Members" }}
                                     </h1>
                                     <Members is_admin />
+                                    <Teams is_admin />
+                                    <Show when=move || is_admin>
+                                        <InboxAdmin />
+                                    </Show>
                                 </main>
                             </div>
                         }

@@ -1,0 +1,76 @@
+//! What the live socket keeps current on a member's pages (the office, an
+//! inbox): who is where, guests at the rooms, the inboxes in the sidebar,
+//! and news of mail. One connection per page.
+
+use crate::model::{InboxId, MemberId, MyInbox, Presence};
+use crate::protocol::LiveEvent;
+use crate::protocol::guest::RoomGuests;
+use leptos::prelude::*;
+
+#[derive(Clone, Copy)]
+pub struct LiveState {
+    pub people: RwSignal<Vec<Presence>>,
+    pub waiting: RwSignal<Vec<RoomGuests>>,
+    pub inboxes: RwSignal<Vec<MyInbox>>,
+    /// The latest inbox that had new or sent mail, with a counter so the
+    /// same inbox twice still counts as news.
+    pub mail: RwSignal<(Option<InboxId>, u32)>,
+    /// None until the first connection; then whether it is up.
+    pub live: RwSignal<Option<bool>>,
+}
+
+impl LiveState {
+    pub fn new(people: Vec<Presence>) -> Self {
+        LiveState {
+            people: RwSignal::new(people),
+            waiting: RwSignal::new(Vec::new()),
+            inboxes: RwSignal::new(Vec::new()),
+            mail: RwSignal::new((None, 0)),
+            live: RwSignal::new(None),
+        }
+    }
+
+    /// Opens the live socket once the page runs in the browser and closes
+    /// it when the page goes away.
+    pub fn listen(self, me: MemberId) {
+        #[cfg(feature = "hydrate")]
+        {
+            use crate::live::{LinkStatus, LiveConnection};
+            let connection = StoredValue::new_local(None::<LiveConnection>);
+            Effect::new(move |_| {
+                let opened = LiveConnection::open(
+                    move |event: LiveEvent| self.apply(me, event),
+                    move |status| self.live.set(Some(status == LinkStatus::Connected)),
+                );
+                connection.set_value(Some(opened));
+            });
+            on_cleanup(move || {
+                connection.update_value(|connection| {
+                    if let Some(connection) = connection.take() {
+                        connection.close();
+                    }
+                })
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = me;
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn apply(self, me: MemberId, event: LiveEvent) {
+        if event == (LiveEvent::WentOffline { member: me }) {
+            // Signed out in another tab: this page no longer has a session.
+            let _ = window().location().set_href("/signin");
+            return;
+        }
+        match event {
+            LiveEvent::Guests { rooms } => self.waiting.set(rooms),
+            LiveEvent::Inboxes { inboxes } => self.inboxes.set(inboxes),
+            LiveEvent::InboxMail { inbox } => self.mail.update(|(last, count)| {
+                *last = Some(inbox);
+                *count += 1;
+            }),
+            event => self.people.update(|list| event.apply_to(list)),
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import { test, expect, signedInPage } from './fixtures';
+import type { Page } from '@playwright/test';
+
+function sidebarInboxes(page: Page) {
+  return page.getByRole('list', { name: 'Inboxes' });
+}
+
+test('inbox access follows participants, roles and teams live', async ({ browser, server }) => {
+  const ada = await signedInPage(browser, server, 'ada@example.com');
+  const katherine = await signedInPage(browser, server, 'katherine@example.com');
+
+  // Ada, a workspace admin, creates an inbox in Workspace Settings > Inbox.
+  await ada.getByRole('link', { name: 'Workspace settings' }).click();
+  await ada.getByLabel('Inbox name').fill('Partners');
+  await ada.getByLabel('Email addresses').fill('partners@acme.test, nope');
+  await ada.getByRole('button', { name: 'Create inbox' }).click();
+  await expect(ada.getByText('“nope” is not a valid email address')).toBeVisible();
+  await ada.getByLabel('Email addresses').fill('partners@acme.test');
+  await ada.getByRole('button', { name: 'Create inbox' }).click();
+  await ada.getByRole('list', { name: 'All inboxes' }).getByRole('link', { name: 'Partners' }).click();
+  await expect(ada.getByRole('heading', { name: 'Partners' })).toBeVisible();
+  const inboxUrl = ada.url();
+
+  // Katherine, not a participant: no sidebar entry, and the URL answers like an unknown inbox.
+  await expect(katherine.getByRole('link', { name: 'Partners' })).toHaveCount(0);
+  const hers = await katherine.context().newPage();
+  await hers.goto(inboxUrl);
+  await expect(hers.getByRole('heading', { name: 'This inbox was not found' })).toBeVisible();
+  const unknownText = await hers.locator('main').innerText();
+  await hers.goto(`${server.url}/inbox/999999`);
+  await expect(hers.getByRole('heading', { name: 'This inbox was not found' })).toBeVisible();
+  expect(await hers.locator('main').innerText()).toBe(unknownText);
+  await hers.close();
+
+  // Ada adds her as a Viewer from the Channel Overview's Members tab.
+  await ada.getByRole('button', { name: 'Partners', exact: true }).click();
+  const overview = ada.getByRole('dialog', { name: 'Partners' });
+  await overview.getByRole('tab', { name: 'Members' }).click();
+  await overview.getByLabel('Search members and teams by name').fill('kath');
+  await overview.getByRole('checkbox', { name: /Katherine Johnson/ }).check();
+  await overview.getByLabel('Role for Katherine Johnson').selectOption('viewer');
+  await overview.getByRole('button', { name: 'Add to inbox' }).click();
+  await expect(overview.getByLabel('Role of Katherine Johnson')).toHaveValue('viewer');
+
+  // It appears in her sidebar without a reload; she can read but not reply.
+  await sidebarInboxes(katherine).getByRole('link', { name: 'Partners' }).click();
+  await expect(katherine.getByText('you can read conversations but not reply')).toBeVisible();
+  await expect(katherine.locator('.inbox-role')).toHaveAttribute('data-can-send', 'false');
+
+  // A role change reaches her open page.
+  await overview.getByLabel('Role of Katherine Johnson').selectOption('member');
+  await expect(katherine.locator('.inbox-role')).toHaveAttribute('data-can-send', 'true');
+
+  // Removed: gone from her sidebar, and her page says so.
+  await overview.getByRole('button', { name: 'Remove Katherine Johnson' }).click();
+  await expect(sidebarInboxes(katherine).getByRole('link', { name: 'Partners' })).toHaveCount(0);
+  await expect(katherine.getByRole('heading', { name: 'This inbox was not found' })).toBeVisible();
+
+  // A team: Engineering (Katherine is in it) as Viewer gives her access...
+  await overview.getByLabel('Search members and teams by name').fill('engin');
+  await overview.getByRole('checkbox', { name: /Engineering/ }).check();
+  await overview.getByRole('button', { name: 'Add to inbox' }).click();
+  await expect(overview.getByLabel('Role of Engineering')).toHaveValue('member');
+  await expect(sidebarInboxes(katherine).getByRole('link', { name: 'Partners' })).toBeVisible();
+  await ada.keyboard.press('Escape');
+
+  // ...and taking her out of the team takes it away.
+  await ada.getByRole('link', { name: 'Workspace settings' }).click();
+  await ada.getByRole('button', { name: 'Remove Katherine Johnson from Engineering' }).click();
+  await expect(ada.getByRole('list', { name: 'Members of Engineering' })).not.toContainText('Katherine Johnson');
+  await expect(sidebarInboxes(katherine)).toHaveCount(0);
+});
