@@ -14,12 +14,12 @@ test.describe('a fresh install', () => {
 
     await page.getByLabel('Workspace name').fill('Northwind');
     await page.getByLabel('Your name').fill('Nina Northwind');
-    await page.getByLabel('Email address').fill('nina@northwind');
+    await page.getByLabel('Email address', { exact: true }).fill('nina@northwind');
     await page.getByLabel('Password').fill('correct horse battery');
     await page.getByRole('button', { name: 'Create workspace' }).click();
     await expect(page.getByText('is not a valid email address')).toBeVisible();
 
-    await page.getByLabel('Email address').fill('nina@northwind.test');
+    await page.getByLabel('Email address', { exact: true }).fill('nina@northwind.test');
     await page.getByRole('button', { name: 'Create workspace' }).click();
     await expect(page).toHaveURL(/\/office$/);
     await expect(page.getByRole('banner').getByRole('link', { name: 'Northwind' })).toBeVisible();
@@ -36,7 +36,7 @@ test.describe('a fresh install', () => {
 
     await page.goto(`${server.url}/signin`);
     await hydrated(page);
-    await page.getByLabel('Email address').fill('nina@northwind.test');
+    await page.getByLabel('Email address', { exact: true }).fill('nina@northwind.test');
     await page.getByLabel('Password').fill('wrong password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByRole('alert').filter({ hasText: 'do not match' })).toBeVisible();
@@ -53,11 +53,11 @@ test('an admin adds a member who can then sign in; members cannot add anyone', a
   await expect(admin.getByRole('heading', { name: 'Add a member' })).toBeVisible();
   await hydrated(admin);
   await admin.getByLabel('Name', { exact: true }).fill('Hedy Lamarr');
-  await admin.getByLabel('Email address').fill('grace@example.com');
+  await admin.getByLabel('Email address', { exact: true }).fill('grace@example.com');
   await admin.getByLabel('First password').fill('frequency-hop');
   await admin.getByRole('button', { name: 'Add member' }).click();
   await expect(admin.getByText('A member with the email grace@example.com already exists.')).toBeVisible();
-  await admin.getByLabel('Email address').fill('hedy@example.com');
+  await admin.getByLabel('Email address', { exact: true }).fill('hedy@example.com');
   await admin.getByRole('button', { name: 'Add member' }).click();
   await expect(admin.getByText('Hedy Lamarr can now sign in as hedy@example.com.')).toBeVisible();
   await expect(admin.getByRole('cell', { name: 'hedy@example.com' })).toBeVisible();

@@ -82,7 +82,7 @@ export async function hydrated(page: Page) {
 export async function signIn(page: Page, server: RunningServer, email: string, password = DEMO_PASSWORD) {
   await page.goto(`${server.url}/signin`);
   await hydrated(page);
-  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Email address', { exact: true }).fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/office$/);

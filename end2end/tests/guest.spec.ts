@@ -1,6 +1,17 @@
 import { test, expect, signedInPage, guestPage, hydrated, inboundMedia, enter, flowing, type RunningServer } from './fixtures';
 import type { Browser, Page } from '@playwright/test';
 
+/** Waits until the microphone level meter shows sound. The fake microphone
+ * beeps briefly once a second, so the page is asked often enough not to miss it. */
+async function meterMoves(guest: Page) {
+  await expect(guest.getByRole('meter', { name: 'Microphone level' })).toBeVisible();
+  await guest.waitForFunction(
+    () => Number(document.querySelector('[role=meter]')?.getAttribute('aria-valuenow')) > 5,
+    null,
+    { polling: 40, timeout: 15_000 },
+  );
+}
+
 /** Ada walks into a room and copies its guest link from the invite dialog. */
 async function inviteLink(ada: Page, room: string): Promise<string> {
   await ada.getByRole('button', { name: `Enter ${room}` }).click();
@@ -23,8 +34,7 @@ test('the guest welcome page shows where the link leads, a live camera and a mov
   // The camera preview plays real frames.
   await expect.poll(() => guest.evaluate(() => (document.querySelector('.preview-video') as HTMLVideoElement).videoWidth)).toBeGreaterThan(0);
   // The fake microphone beeps: the meter moves above zero and back.
-  const meter = guest.getByRole('meter', { name: 'Microphone level' });
-  await expect.poll(async () => Number(await meter.getAttribute('aria-valuenow')), { timeout: 15_000 }).toBeGreaterThan(5);
+  await meterMoves(guest);
   // Toggles switch the camera and microphone.
   await guest.getByRole('button', { name: 'Turn camera off' }).click();
   await expect(guest.getByText('Camera is off')).toBeVisible();
@@ -100,8 +110,7 @@ test('a guest knocks, members inside decide, and the admitted guest sees and hea
   const guest = await guestPage(browser);
   await guest.goto(copied);
   await hydrated(guest);
-  const meter = guest.getByRole('meter', { name: 'Microphone level' });
-  await expect.poll(async () => Number(await meter.getAttribute('aria-valuenow')), { timeout: 15_000 }).toBeGreaterThan(5);
+  await meterMoves(guest);
   await guest.getByLabel('Your Name').fill('Jane Smith');
   await guest.getByLabel('Email Address').fill('jane.example.org');
   await guest.getByRole('button', { name: 'Continue to Join' }).click();

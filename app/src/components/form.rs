@@ -59,6 +59,12 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
     }
 }
 
+/// An error shown where content could not load.
+#[component]
+pub fn ErrorText(error: AppError) -> impl IntoView {
+    view! { <p class="form-error" role="alert">{error.to_string()}</p> }
+}
+
 /// The error of the last submission of `action`, if it failed.
 pub fn action_error<S, T>(action: ServerAction<S>) -> Signal<Option<AppError>>
 where

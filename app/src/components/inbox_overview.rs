@@ -7,6 +7,7 @@ use crate::api::inboxes::{
     set_inbox_role,
 };
 use crate::components::dialog::Dialog;
+use crate::components::form::ErrorText;
 use crate::error::AppError;
 use crate::model::{DirectoryEntry, InboxDetails, InboxParticipant, InboxParticipantId, InboxRole};
 use leptos::prelude::*;
@@ -242,7 +243,7 @@ fn AddParticipants(on_add: Callback<Vec<NewParticipant>>) -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <ErrorText error /> }.into_any(),
                     }
                 })}
             </Transition>

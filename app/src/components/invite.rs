@@ -2,6 +2,7 @@
 //! replace the link (the old one stops working at once).
 
 use crate::api::invites::{regenerate_room_invite, room_invite};
+use crate::components::confirm::ConfirmButton;
 use crate::components::dialog::Dialog;
 use crate::error::AppError;
 use crate::model::RoomId;
@@ -32,7 +33,6 @@ fn InviteDialog(room: RoomId, room_name: String, close: Callback<()>) -> impl In
     let link = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<AppError>);
     let copied = RwSignal::new(false);
-    let confirming = RwSignal::new(false);
     let load = move |regenerate: bool| {
         spawn_local(async move {
             let result = if regenerate { regenerate_room_invite(room).await } else { room_invite(room).await };
@@ -74,28 +74,12 @@ fn InviteDialog(room: RoomId, room_name: String, close: Callback<()>) -> impl In
                 {move || error.get().map(|problem| problem.to_string())}
             </p>
             <div class="dialog-actions">
-                <Show
-                    when=move || confirming.get()
-                    fallback=move || {
-                        view! {
-                            <button class="quiet" on:click=move |_| confirming.set(true)>
-                                "Create a new link"
-                            </button>
-                        }
-                    }
-                >
-                    <span class="small">"The current link will stop working."</span>
-                    <button
-                        class="danger"
-                        on:click=move |_| {
-                            confirming.set(false);
-                            load(true);
-                        }
-                    >
-                        "Replace the link"
-                    </button>
-                    <button class="quiet" on:click=move |_| confirming.set(false)>"Keep it"</button>
-                </Show>
+                <ConfirmButton
+                    label="Create a new link"
+                    warning="The current link will stop working."
+                    confirm="Replace the link"
+                    on_confirm=Callback::new(move |_| load(true))
+                />
                 <button class="quiet" on:click=move |_| close.run(())>"Close"</button>
             </div>
         </Dialog>

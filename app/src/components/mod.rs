@@ -2,6 +2,7 @@
 
 pub mod avatar;
 pub mod conference;
+pub mod confirm;
 pub mod dialog;
 pub mod form;
 pub mod guest_requests;

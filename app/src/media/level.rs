@@ -5,6 +5,8 @@ use std::time::Duration;
 use web_sys::{AnalyserNode, AudioContext, MediaStream};
 
 const SAMPLE_EVERY: Duration = Duration::from_millis(80);
+/// How much of the shown level remains after one sample without sound.
+const PEAK_DECAY: f64 = 0.85;
 
 /// Measures the stream's audio level into `level` until dropped.
 pub struct LevelMeter {
@@ -29,7 +31,9 @@ impl LevelMeter {
                 analyser.get_float_time_domain_data(&mut samples);
                 let power = samples.iter().map(|s| s * s).sum::<f32>() / samples.len() as f32;
                 // Speech sits around 0.05 RMS; scale so it reads mid-meter.
-                level.set((f64::from(power.sqrt()) * 5.0).min(1.0));
+                let now = (f64::from(power.sqrt()) * 5.0).min(1.0);
+                // Fall back slowly, as meters do, so a short sound is seen.
+                level.update(|shown| *shown = now.max(*shown * PEAK_DECAY));
             },
             SAMPLE_EVERY,
         )

@@ -4,6 +4,7 @@
 
 use crate::api::inboxes::inbox_overview;
 use crate::api::office::load_office;
+use crate::components::form::ErrorText;
 use crate::components::inbox_overview::InboxOverviewDialog;
 use crate::components::sidebar::ChannelSidebar;
 use crate::components::top_bar::TopBar;
@@ -64,7 +65,7 @@ fn InboxShell(office: Office, inbox: Memo<Option<InboxId>>) -> impl IntoView {
                         match details.await {
                             Ok(details) => view! { <InboxView details changed overview_open /> }.into_any(),
                             Err(AppError::NotFound(_)) => view! { <InboxNotFound /> }.into_any(),
-                            Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                            Err(error) => view! { <ErrorText error /> }.into_any(),
                         }
                     })}
                 </Transition>

@@ -8,6 +8,7 @@ pub mod guests;
 pub mod inbox_news;
 pub mod inboxes;
 pub mod invites;
+pub mod mail_store;
 pub mod office;
 pub mod passwords;
 pub mod policy;

@@ -2,8 +2,8 @@
 //! delete them, and open any of them to manage it.
 
 use crate::api::inboxes::{CreateInbox, DeleteInbox, all_inboxes};
-use crate::components::form::{Field, FormError, action_error};
-use crate::model::InboxId;
+use crate::components::confirm::ConfirmButton;
+use crate::components::form::{ErrorText, Field, FormError, action_error};
 use leptos::prelude::*;
 
 #[component]
@@ -13,7 +13,6 @@ pub fn InboxAdmin() -> impl IntoView {
     let inboxes = Resource::new(move || (create.version().get(), delete.version().get()), |_| all_inboxes());
     let error = action_error(create);
     let delete_error = action_error(delete);
-    let confirming = RwSignal::new(None::<InboxId>);
     view! {
         <section class="card" aria-labelledby="inboxes-title">
             <h2 id="inboxes-title">"Inbox"</h2>
@@ -38,29 +37,16 @@ pub fn InboxAdmin() -> impl IntoView {
                                             view! {
                                                 <li>
                                                     <a href=format!("/inbox/{id}")>{inbox.name.clone()}</a>
-                                                    <Show
-                                                        when=move || confirming.get() == Some(id)
-                                                        fallback=move || {
-                                                            let label = format!("Delete {name}");
-                                                            view! {
-                                                                <button class="quiet small" aria-label=label on:click=move |_| confirming.set(Some(id))>
-                                                                    "Delete"
-                                                                </button>
-                                                            }
-                                                        }
-                                                    >
-                                                        <span class="small">"Its conversations go too."</span>
-                                                        <button
-                                                            class="danger small"
-                                                            on:click=move |_| {
-                                                                confirming.set(None);
-                                                                delete.dispatch(DeleteInbox { inbox: id });
-                                                            }
-                                                        >
-                                                            "Delete for good"
-                                                        </button>
-                                                        <button class="quiet small" on:click=move |_| confirming.set(None)>"Keep it"</button>
-                                                    </Show>
+                                                    <ConfirmButton
+                                                        label="Delete"
+                                                        aria_label=format!("Delete {name}")
+                                                        warning="Its conversations go too."
+                                                        confirm="Delete for good"
+                                                        class="small"
+                                                        on_confirm=Callback::new(move |_| {
+                                                            delete.dispatch(DeleteInbox { inbox: id });
+                                                        })
+                                                    />
                                                 </li>
                                             }
                                         })
@@ -69,7 +55,7 @@ pub fn InboxAdmin() -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <ErrorText error /> }.into_any(),
                     }
                 })}
             </Transition>

@@ -3,7 +3,7 @@
 
 use crate::api::accounts::list_members;
 use crate::api::teams::{SetTeamMember, list_teams};
-use crate::components::form::action_error;
+use crate::components::form::{ErrorText, action_error};
 use crate::model::{MemberSummary, TeamSummary};
 use leptos::prelude::*;
 
@@ -32,7 +32,7 @@ pub fn Teams(is_admin: bool) -> impl IntoView {
                                 .collect_view()
                                 .into_any()
                         }
-                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <ErrorText error /> }.into_any(),
                     }
                 })}
             </Transition>

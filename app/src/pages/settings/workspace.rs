@@ -6,7 +6,7 @@ use super::teams::Teams;
 use crate::api::accounts::{AddMember, list_members, me};
 use crate::api::office::load_office;
 use crate::components::avatar::Avatar;
-use crate::components::form::{Field, FormError, action_error};
+use crate::components::form::{ErrorText, Field, FormError, action_error};
 use crate::components::top_bar::TopBar;
 use crate::error::AppError;
 use crate::pages::office::ErrorPanel;
@@ -96,7 +96,7 @@ fn Members(is_admin: bool) -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <ErrorText error /> }.into_any(),
                     }
                 })}
             </Transition>
