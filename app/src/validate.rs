@@ -65,6 +65,22 @@ pub fn addresses(field: &str, raw: &str) -> Result<Vec<String>, AppError> {
     Ok(list)
 }
 
+/// Longest email body accepted from the compose and reply boxes.
+pub const MAX_BODY_CHARS: usize = 100_000;
+
+/// The text of an email: not blank, at most [`MAX_BODY_CHARS`]; trailing
+/// blank space dropped.
+pub fn email_body(field: &str, raw: &str) -> Result<String, AppError> {
+    let body = raw.trim_end();
+    if body.trim().is_empty() {
+        return Err(AppError::invalid(field, "Write a message first."));
+    }
+    if body.chars().count() > MAX_BODY_CHARS {
+        return Err(AppError::invalid(field, format!("A message can be at most {MAX_BODY_CHARS} characters.")));
+    }
+    Ok(body.to_string())
+}
+
 /// A new password: long enough to resist guessing, short enough to hash quickly.
 pub fn new_password(field: &str, raw: &str) -> Result<String, AppError> {
     let count = raw.chars().count();
@@ -108,6 +124,13 @@ mod tests {
         assert!(addresses("addresses", "sales@acme.test, nope").is_err());
         let many: Vec<String> = (0..=MAX_INBOX_ADDRESSES).map(|i| format!("a{i}@acme.test")).collect();
         assert!(addresses("addresses", &many.join(",")).is_err());
+    }
+
+    #[test]
+    fn email_bodies_are_not_blank_and_bounded() {
+        assert_eq!(email_body("body", "Hi\n\n").unwrap(), "Hi");
+        assert_eq!(email_body("body", " \n ").unwrap_err().field(), Some("body"));
+        assert!(email_body("body", &"x".repeat(MAX_BODY_CHARS + 1)).is_err());
     }
 
     #[test]

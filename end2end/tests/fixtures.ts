@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** A real Anteroom server started for one test, with its own database file. */
-export type RunningServer = { url: string; databasePath: string };
+export type RunningServer = { url: string; databasePath: string; outbox: string };
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -19,6 +19,7 @@ function serverBinary(): string {
 async function startServer(demo: boolean): Promise<{ server: RunningServer; child: ChildProcess; dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'anteroom-e2e-'));
   const databasePath = path.join(dir, 'anteroom.db');
+  const outbox = path.join(dir, 'outbox');
   const child = spawn(serverBinary(), [], {
     cwd: repoRoot,
     env: {
@@ -26,6 +27,7 @@ async function startServer(demo: boolean): Promise<{ server: RunningServer; chil
       ANTEROOM_LISTEN: '127.0.0.1:0',
       DATABASE_URL: `sqlite://${databasePath}`,
       ANTEROOM_DEMO_DATA: String(demo),
+      ANTEROOM_MAIL_OUTBOX: outbox,
       LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? path.join(repoRoot, 'target', 'site'),
       RUST_LOG: process.env.ANTEROOM_E2E_LOG ?? 'warn',
     },
@@ -41,7 +43,7 @@ async function startServer(demo: boolean): Promise<{ server: RunningServer; chil
     child.on('exit', (code) => reject(new Error(`anteroom-server exited with ${code} before listening:\n${seen}`)));
     child.on('error', reject);
   });
-  return { server: { url, databasePath }, child, dir };
+  return { server: { url, databasePath, outbox }, child, dir };
 }
 
 export const DEMO_PASSWORD = 'anteroom-demo';

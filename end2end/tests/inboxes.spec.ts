@@ -1,5 +1,7 @@
 import { test, expect, signedInPage } from './fixtures';
 import type { Page } from '@playwright/test';
+import fs from 'node:fs';
+import path from 'node:path';
 
 function sidebarInboxes(page: Page) {
   return page.getByRole('list', { name: 'Inboxes' });
@@ -69,4 +71,40 @@ test('inbox access follows participants, roles and teams live', async ({ browser
   await ada.getByRole('button', { name: 'Remove Katherine Johnson from Engineering' }).click();
   await expect(ada.getByRole('list', { name: 'Members of Engineering' })).not.toContainText('Katherine Johnson');
   await expect(sidebarInboxes(katherine)).toHaveCount(0);
+});
+
+test('viewers read without a reply box; made a Member, the box appears without reload and a reply goes out', async ({ browser, server }) => {
+  const grace = await signedInPage(browser, server, 'grace@example.com');
+  const alan = await signedInPage(browser, server, 'alan@example.com');
+
+  // Alan is a Viewer of the demo Sales inbox: he reads Lin's conversation, with no reply box.
+  await sidebarInboxes(alan).getByRole('link', { name: 'Sales' }).click();
+  await alan.getByRole('button', { name: /Pricing for 40 seats/ }).click();
+  const conversation = alan.getByRole('region', { name: 'Conversation', exact: true });
+  await expect(conversation.getByText('do guests need an account?')).toBeVisible();
+  await expect(conversation.getByText('What would 40 seats cost per year?')).toBeVisible();
+  await expect(alan.getByLabel('Reply')).toHaveCount(0);
+  await expect(alan.getByText('You can read this conversation but not reply.')).toBeVisible();
+  await expect(alan.getByRole('button', { name: 'New email' })).toHaveCount(0);
+
+  // Grace, the inbox's Admin, makes him a Member.
+  await sidebarInboxes(grace).getByRole('link', { name: 'Sales' }).click();
+  await grace.getByRole('button', { name: 'Sales', exact: true }).click();
+  await grace.getByRole('dialog', { name: 'Sales' }).getByLabel('Role of Alan Turing').selectOption('member');
+
+  // His open page gets the reply box; his reply is kept in the outbox (no relay configured).
+  await alan.getByLabel('Reply').fill('Guests need no account: they open a link.');
+  await alan.getByRole('button', { name: 'Send reply' }).click();
+  await expect(alan.locator('.message.outgoing')).toContainText('Guests need no account');
+  await expect(alan.locator('.message.outgoing')).toContainText('Kept in the local outbox');
+  await expect(alan.getByLabel('Reply')).toHaveValue('');
+  const kept = fs.readdirSync(server.outbox).map((name) => fs.readFileSync(path.join(server.outbox, name), 'utf8'));
+  expect(kept).toHaveLength(1);
+  expect(kept[0]).toContain('In-Reply-To: <pricing-2@client.example>');
+  expect(kept[0]).toContain('Subject: Re: Pricing for 40 seats');
+  expect(kept[0]).toContain('Guests need no account');
+  // Grace sees the reply in the conversation too, without reloading.
+  await grace.keyboard.press('Escape');
+  await grace.getByRole('button', { name: /Pricing for 40 seats/ }).click();
+  await expect(grace.locator('.message.outgoing')).toContainText('Guests need no account');
 });

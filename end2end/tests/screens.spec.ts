@@ -118,10 +118,17 @@ test('screens: guest welcome, waiting, the members\' notification and badge, the
   }
 });
 
-test('screens: an inbox and its Channel Overview', async ({ browser, server }) => {
+test('screens: an inbox conversation and its Channel Overview', async ({ browser, server }) => {
   const grace = await signedInPage(browser, server, 'grace@example.com');
   await grace.getByRole('list', { name: 'Inboxes' }).getByRole('link', { name: 'Sales' }).click();
   await expect(grace.getByRole('heading', { name: 'Sales' })).toBeVisible();
+  await grace.getByRole('button', { name: /Pricing for 40 seats/ }).click();
+  await expect(grace.getByLabel('Reply')).toBeVisible();
+  for (const size of sizes) {
+    await grace.setViewportSize(size);
+    await grace.screenshot({ path: path.join(shots, `inbox-${size.name}.png`), fullPage: true });
+  }
+  await grace.setViewportSize(sizes[0]);
   await grace.getByRole('button', { name: 'Sales', exact: true }).click();
   const overview = grace.getByRole('dialog', { name: 'Sales' });
   await overview.getByLabel('Search members and teams by name').fill('des');

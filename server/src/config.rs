@@ -43,6 +43,21 @@ pub struct Config {
     #[arg(long, env = "ANTEROOM_ICE_SERVERS", value_delimiter = ',')]
     pub ice_servers: Vec<String>,
 
+    /// SMTP relay for outgoing mail, as a URL:
+    /// smtp://user:password@host:587?tls=required (or smtps://host:465).
+    /// Unset: sent mail is kept as .eml files in --mail-outbox.
+    #[arg(long, env = "ANTEROOM_SMTP_RELAY")]
+    pub smtp_relay: Option<String>,
+
+    /// Folder that keeps outgoing mail when no relay is configured.
+    #[arg(long, env = "ANTEROOM_MAIL_OUTBOX", default_value = "data/outbox")]
+    pub mail_outbox: std::path::PathBuf,
+
+    /// Address and port of the built-in SMTP receiver for incoming mail
+    /// (e.g. 0.0.0.0:2525). Unset: no receiver.
+    #[arg(long, env = "ANTEROOM_SMTP_LISTEN")]
+    pub smtp_listen: Option<SocketAddr>,
+
     /// Log filter, in tracing's EnvFilter syntax.
     #[arg(long, env = "RUST_LOG", default_value = "info,anteroom=debug")]
     pub log: String,
@@ -77,6 +92,9 @@ impl Config {
             media_public_ip: None,
             ice_servers: Vec::new(),
             site_root: "target/site".into(),
+            smtp_relay: None,
+            mail_outbox: std::env::temp_dir().join("anteroom-test-outbox"),
+            smtp_listen: None,
             log: "warn".into(),
         }
     }

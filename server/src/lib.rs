@@ -5,6 +5,7 @@
 
 pub mod config;
 mod guest_socket;
+mod inbox_delivery;
 mod json_socket;
 mod keepalive;
 mod knock_limits;
@@ -12,9 +13,11 @@ mod live_socket;
 mod origin;
 mod routes;
 pub mod sfu;
+pub mod smtp_receiver;
 
 pub use config::Config;
 
+use anteroom_app::ssr::mail_out::Mailer;
 use anteroom_app::ssr::{db, guests::GuestDesk, presence::PresenceHub, seed, state::AppState, state::Settings};
 use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;
@@ -35,6 +38,8 @@ pub enum StartError {
         "could not listen on {address}: {source}. Is another program using that port? Set ANTEROOM_LISTEN to choose another."
     )]
     Listen { address: SocketAddr, source: std::io::Error },
+    #[error(transparent)]
+    Relay(#[from] anteroom_app::ssr::mail_out::RelayUrlError),
 }
 
 /// Everything the routes need.
@@ -57,6 +62,9 @@ impl axum::extract::FromRef<ServerState> for LeptosOptions {
 /// A started server: listening, but not yet answering until [`Server::serve_until`].
 pub struct Server {
     pub address: SocketAddr,
+    /// Where the SMTP receiver listens, when it is on.
+    pub smtp_address: Option<SocketAddr>,
+    smtp_listener: Option<TcpListener>,
     pub public_url: String,
     pub state: ServerState,
     listener: TcpListener,
@@ -82,6 +90,14 @@ impl Server {
         let address = listener.local_addr().map_err(|source| StartError::Listen { address: config.listen, source })?;
         let public_url = config.public_url_for(address);
         let sfu = sfu::Sfu::start(&config.media()).await?;
+        let mailer = Mailer::new(config.smtp_relay.as_deref(), config.mail_outbox.clone())?;
+        let smtp_listener = match config.smtp_listen {
+            Some(address) => {
+                Some(TcpListener::bind(address).await.map_err(|source| StartError::Listen { address, source })?)
+            }
+            None => None,
+        };
+        let smtp_address = smtp_listener.as_ref().and_then(|listener| listener.local_addr().ok());
         tracing::info!(media = %sfu.media_address(), "media (UDP) ready");
         let (shutdown, shutdown_rx) = watch::channel(false);
         let state = ServerState {
@@ -90,6 +106,7 @@ impl Server {
                 presence: PresenceHub::new(),
                 guests: GuestDesk::new(),
                 inbox_news: Default::default(),
+                mailer,
                 settings: Arc::new(Settings { public_url: public_url.clone() }),
             },
             leptos: leptos_options(&config, address),
@@ -97,13 +114,20 @@ impl Server {
             knock_limits: Arc::default(),
             shutdown: shutdown_rx,
         };
-        Ok(Server { address, public_url, state, listener, shutdown })
+        Ok(Server { address, smtp_address, smtp_listener, public_url, state, listener, shutdown })
     }
 
     /// Serves requests until `signal` completes, then stops accepting, ends
     /// live sockets and waits for requests in flight.
     pub async fn serve_until(self, signal: impl std::future::Future<Output = ()> + Send + 'static) {
         let router = routes::router(self.state.clone());
+        if let Some(listener) = self.smtp_listener {
+            let delivery = inbox_delivery::InboxDelivery {
+                db: self.state.app.db.clone(),
+                news: self.state.app.inbox_news.clone(),
+            };
+            tokio::spawn(smtp_receiver::serve(listener, delivery, self.state.shutdown.clone()));
+        }
         let shutdown = self.shutdown;
         let result = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {

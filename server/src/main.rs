@@ -19,6 +19,9 @@ async fn main() -> std::process::ExitCode {
     };
     // Printed on stdout too: scripts and the browser tests read the address from it.
     println!("Anteroom is listening on {}", server.public_url);
+    if let Some(smtp) = server.smtp_address {
+        println!("Receiving mail for the inboxes over SMTP on {smtp}");
+    }
     server.serve_until(shutdown_signal()).await;
     std::process::ExitCode::SUCCESS
 }

@@ -22,7 +22,7 @@ pub struct NewParticipant {
 }
 
 #[cfg(feature = "ssr")]
-mod server {
+pub(crate) mod server {
     use super::*;
     use crate::ssr::accounts::Member;
     use crate::ssr::inbox_news::InboxChange;

@@ -5,5 +5,6 @@ pub mod accounts;
 pub mod guests;
 pub mod inboxes;
 pub mod invites;
+pub mod mail;
 pub mod office;
 pub mod teams;

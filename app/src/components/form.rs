@@ -48,6 +48,36 @@ pub fn Field(
     }
 }
 
+/// A labelled multi-line text box bound to a signal; shows the error about
+/// the `name` field under it.
+#[component]
+pub fn TextBox(
+    label: &'static str,
+    name: &'static str,
+    id: &'static str,
+    #[prop(default = 4)] rows: u32,
+    bind: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let message_id = format!("{id}-message");
+    let message = move || error.get().filter(|e| e.field() == Some(name)).map(|e| e.to_string());
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <textarea
+                id=id
+                name=name
+                rows=rows
+                aria-invalid=move || message().is_some().to_string()
+                aria-describedby=message_id.clone()
+                prop:value=move || bind.get()
+                on:input=move |e| bind.set(event_target_value(&e))
+            ></textarea>
+            <p class="field-message field-error" id=message_id>{message}</p>
+        </div>
+    }
+}
+
 /// The error of a form that is not about one field, announced when it appears.
 #[component]
 pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {

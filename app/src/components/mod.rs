@@ -3,6 +3,7 @@
 pub mod avatar;
 pub mod conference;
 pub mod confirm;
+pub mod conversations;
 pub mod dialog;
 pub mod form;
 pub mod guest_requests;

@@ -4,13 +4,14 @@
 
 use crate::api::inboxes::inbox_overview;
 use crate::api::office::load_office;
+use crate::components::conversations::Conversations;
 use crate::components::form::ErrorText;
 use crate::components::inbox_overview::InboxOverviewDialog;
 use crate::components::sidebar::ChannelSidebar;
 use crate::components::top_bar::TopBar;
 use crate::error::AppError;
 use crate::live_state::LiveState;
-use crate::model::{InboxDetails, InboxId, Office};
+use crate::model::{InboxDetails, InboxId, Office, ThreadId};
 use crate::pages::office::ErrorPanel;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -44,6 +45,8 @@ fn InboxShell(office: Office, inbox: Memo<Option<InboxId>>) -> impl IntoView {
     let changed = RwSignal::new(0u32);
     // Kept here so the overview stays open while the inbox is read again.
     let overview_open = RwSignal::new(false);
+    let mail_news = Signal::derive(move || live.mail.with(|(_, count)| *count));
+    let selected = RwSignal::new(None::<ThreadId>);
     // Read again whenever the sidebar list (with the member's role) changes,
     // so a new role shows without a reload, and a lost one hides the inbox.
     let details = Resource::new(
@@ -63,7 +66,7 @@ fn InboxShell(office: Office, inbox: Memo<Option<InboxId>>) -> impl IntoView {
                 <Transition fallback=|| view! { <p class="muted">"Loading the inbox…"</p> }>
                     {move || Suspend::new(async move {
                         match details.await {
-                            Ok(details) => view! { <InboxView details changed overview_open /> }.into_any(),
+                            Ok(details) => view! { <InboxView details changed overview_open mail_news selected /> }.into_any(),
                             Err(AppError::NotFound(_)) => view! { <InboxNotFound /> }.into_any(),
                             Err(error) => view! { <ErrorText error /> }.into_any(),
                         }
@@ -87,7 +90,13 @@ fn InboxNotFound() -> impl IntoView {
 }
 
 #[component]
-fn InboxView(details: InboxDetails, changed: RwSignal<u32>, overview_open: RwSignal<bool>) -> impl IntoView {
+fn InboxView(
+    details: InboxDetails,
+    changed: RwSignal<u32>,
+    overview_open: RwSignal<bool>,
+    mail_news: Signal<u32>,
+    selected: RwSignal<Option<ThreadId>>,
+) -> impl IntoView {
     let role_text = match details.my_role {
         Some(role) if details.can_send => format!("You are {}: you can read and reply.", role.label()),
         Some(role) => format!("You are {}: you can read conversations but not reply.", role.label()),
@@ -115,9 +124,7 @@ fn InboxView(details: InboxDetails, changed: RwSignal<u32>, overview_open: RwSig
             <p class="muted small inbox-addresses">{details.addresses.join(", ")}</p>
         </header>
         <p class="muted small inbox-role" data-can-send=details.can_send.to_string()>{role_text}</p>
-        <section class="card" aria-label="Conversations">
-            <p class="muted">"No conversations yet."</p>
-        </section>
+        <Conversations inbox=details.id can_send=details.can_send mail_news selected />
         <Show when=move || overview_open.get()>
             <InboxOverviewDialog
                 details=details.clone()

@@ -3,6 +3,7 @@
 
 use super::accounts::{self, NewMember};
 use super::db::{Db, now};
+use super::mail_store::{self, NewEmail};
 use super::{inboxes, office, passwords};
 use crate::error::AppError;
 use crate::model::{ChannelKind, Grantee, InboxRole, MemberId, TeamId, WorkspaceId};
@@ -48,6 +49,47 @@ const DEMO_INBOXES: &[(&str, &str, DemoParticipants)] = &[
     ("Support", "support@acme.example", &[("Engineering", InboxRole::Member)]),
 ];
 
+/// A conversation message already in a demo inbox.
+struct DemoMail {
+    inbox: &'static str,
+    id: &'static str,
+    answers: Option<&'static str>,
+    from_name: &'static str,
+    from_address: &'static str,
+    subject: &'static str,
+    body: &'static str,
+}
+
+const DEMO_MAIL: &[DemoMail] = &[
+    DemoMail {
+        inbox: "Sales",
+        id: "pricing-1@client.example",
+        answers: None,
+        from_name: "Lin Park",
+        from_address: "lin@client.example",
+        subject: "Pricing for 40 seats",
+        body: "Hello,\n\nWe are comparing tools for our design team. What would 40 seats cost per year?\n\nLin",
+    },
+    DemoMail {
+        inbox: "Sales",
+        id: "pricing-2@client.example",
+        answers: Some("pricing-1@client.example"),
+        from_name: "Lin Park",
+        from_address: "lin@client.example",
+        subject: "Re: Pricing for 40 seats",
+        body: "One more question: do guests need an account?\n\nLin",
+    },
+    DemoMail {
+        inbox: "Support",
+        id: "camera-1@partner.example",
+        answers: None,
+        from_name: "Sam Lee",
+        from_address: "sam@partner.example",
+        subject: "Cannot join the call",
+        body: "Hi, the camera preview stays black when I open your link. Any idea?\n\nSam",
+    },
+];
+
 /// Seeds the demo workspace if the database has no workspace yet. Returns
 /// whether it did.
 pub async fn seed_demo_if_empty(db: &Db) -> Result<bool, AppError> {
@@ -84,6 +126,20 @@ pub async fn seed_demo_if_empty(db: &Db) -> Result<bool, AppError> {
             let team = teams.iter().find(|(team, _)| team == who).map(|(_, id)| Grantee::Team(*id));
             let grantee = member.or(team).expect("demo participants name demo members or teams");
             inboxes::add_participant(db, inbox, grantee, *role).await?;
+        }
+        for mail in DEMO_MAIL.iter().filter(|mail| mail.inbox == *name) {
+            let email = NewEmail {
+                message_id: mail.id.to_string(),
+                in_reply_to: mail.answers.map(str::to_string),
+                references: mail.answers.iter().map(|a| a.to_string()).collect(),
+                from_address: mail.from_address.to_string(),
+                from_name: mail.from_name.to_string(),
+                to_addresses: address.to_string(),
+                subject: mail.subject.to_string(),
+                text_body: mail.body.to_string(),
+                ..NewEmail::default()
+            };
+            mail_store::file(db, inbox, &email).await?;
         }
     }
     Ok(true)
@@ -131,5 +187,8 @@ mod tests {
         let participants: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM inbox_participants").fetch_one(&db).await.unwrap();
         assert_eq!(participants, 3);
+        let sales = inboxes.iter().find(|i| i.name == "Sales").unwrap();
+        let threads = mail_store::threads(&db, sales.id).await.unwrap();
+        assert_eq!((threads.len(), threads[0].message_count), (1, 2), "the reply joined its thread");
     }
 }

@@ -4,6 +4,7 @@
 use super::db::Db;
 use super::guests::GuestDesk;
 use super::inbox_news::InboxNews;
+use super::mail_out::Mailer;
 use super::presence::PresenceHub;
 use crate::error::AppError;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ pub struct AppState {
     pub presence: PresenceHub,
     pub guests: GuestDesk,
     pub inbox_news: InboxNews,
+    pub mailer: Mailer,
     pub settings: Arc<Settings>,
 }
 
@@ -22,6 +24,16 @@ pub struct AppState {
 pub struct Settings {
     /// Base URL people use to reach this server, for links and cookies.
     pub public_url: String,
+}
+
+impl Settings {
+    /// The domain part of the Message-IDs of mail we send: the public
+    /// URL's host.
+    pub fn mail_domain(&self) -> &str {
+        let rest = self.public_url.split_once("://").map_or(self.public_url.as_str(), |(_, rest)| rest);
+        let host = rest.split(['/', ':']).next().unwrap_or_default();
+        if host.is_empty() { "anteroom.invalid" } else { host }
+    }
 }
 
 impl Settings {

@@ -10,10 +10,19 @@ use tokio::sync::oneshot;
 
 pub struct TestServer {
     pub url: String,
+    /// The SMTP receiver's address, when the test turned it on.
+    pub smtp_address: Option<std::net::SocketAddr>,
     pub database_url: String,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
     _dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// The folder that keeps sent mail when no relay is configured.
+    pub fn outbox(&self) -> std::path::PathBuf {
+        self._dir.path().join("outbox")
+    }
 }
 
 impl TestServer {
@@ -28,17 +37,29 @@ impl TestServer {
     }
 
     async fn start(demo_data: bool) -> Self {
+        Self::start_with(demo_data, |_| {}).await
+    }
+
+    /// A server with the demo workspace and the test's own settings.
+    pub async fn with_demo_and(configure: impl FnOnce(&mut Config)) -> Self {
+        Self::start_with(true, configure).await
+    }
+
+    async fn start_with(demo_data: bool, configure: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let database_url = format!("sqlite://{}/anteroom.db", dir.path().display());
         let mut config = Config::for_tests(database_url.clone());
         config.demo_data = demo_data;
+        config.mail_outbox = dir.path().join("outbox");
+        configure(&mut config);
         let server = Server::start(config).await.expect("server starts");
         let url = server.public_url.clone();
+        let smtp_address = server.smtp_address;
         let (stop, stopped) = oneshot::channel();
         let handle = tokio::spawn(server.serve_until(async {
             let _ = stopped.await;
         }));
-        TestServer { url, database_url, stop: Some(stop), handle: Some(handle), _dir: dir }
+        TestServer { url, smtp_address, database_url, stop: Some(stop), handle: Some(handle), _dir: dir }
     }
 
     /// A new browser-like client with its own cookie jar.

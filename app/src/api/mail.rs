@@ -1,0 +1,120 @@
+//! An inbox's conversations: list and read (any participant, and workspace
+//! admins), compose and reply (Members and Admins of the inbox). Replies
+//! carry the threading headers of the message they answer.
+
+use crate::error::AppError;
+use crate::model::{InboxId, ThreadId, ThreadSummary, ThreadView};
+use leptos::prelude::*;
+
+#[server(endpoint = "list_threads")]
+pub async fn list_threads(inbox: InboxId) -> Result<Vec<ThreadSummary>, AppError> {
+    use crate::ssr::{mail_store, policy::InboxAction};
+    let (state, _, _) = super::inboxes::server::allowed(inbox, InboxAction::Read).await?;
+    Ok(mail_store::threads(&state.db, inbox).await?)
+}
+
+#[server(endpoint = "open_thread")]
+pub async fn open_thread(inbox: InboxId, thread: ThreadId) -> Result<ThreadView, AppError> {
+    use crate::ssr::{mail_store, policy::InboxAction, sanitize};
+    let (state, _, _) = super::inboxes::server::allowed(inbox, InboxAction::Read).await?;
+    mail_store::thread(&state.db, inbox, thread, sanitize::email_html)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That conversation".into()))
+}
+
+/// Replies to the latest message of the conversation, from the inbox's
+/// first address.
+#[server(endpoint = "reply_in_thread")]
+pub async fn reply_in_thread(inbox: InboxId, thread: ThreadId, body: String) -> Result<(), AppError> {
+    use crate::ssr::{mail_store, policy::InboxAction};
+    let (state, me, _) = super::inboxes::server::allowed(inbox, InboxAction::Send).await?;
+    let body = crate::validate::email_body("body", &body)?;
+    let context = mail_store::reply_context(&state.db, inbox, thread)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That conversation".into()))?;
+    let draft = server::Draft {
+        to: context.reply_to,
+        subject: context.subject,
+        body,
+        in_reply_to: Some(context.in_reply_to),
+        references: context.references,
+    };
+    server::send(&state, &me, inbox, draft).await
+}
+
+/// Starts a new conversation from the inbox.
+#[server(endpoint = "compose_email")]
+pub async fn compose_email(inbox: InboxId, to: String, subject: String, body: String) -> Result<(), AppError> {
+    use crate::ssr::policy::InboxAction;
+    use crate::validate;
+    let (state, me, _) = super::inboxes::server::allowed(inbox, InboxAction::Send).await?;
+    let to = validate::email("to", &to)?;
+    let subject = subject.trim().to_string();
+    if subject.is_empty() {
+        return Err(AppError::invalid("subject", "Give the email a subject."));
+    }
+    let body = crate::validate::email_body("body", &body)?;
+    let draft = server::Draft { to, subject, body, in_reply_to: None, references: Vec::new() };
+    server::send(&state, &me, inbox, draft).await
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::*;
+    use crate::ssr::accounts::Member;
+    use crate::ssr::inbox_news::InboxChange;
+    use crate::ssr::mail_out::Outgoing;
+    use crate::ssr::mail_store::{self, NewEmail};
+    use crate::ssr::state::AppState;
+    use crate::ssr::{inboxes, tokens};
+
+    pub struct Draft {
+        pub to: String,
+        pub subject: String,
+        pub body: String,
+        pub in_reply_to: Option<String>,
+        pub references: Vec<String>,
+    }
+
+    /// Sends the draft from the inbox's first address, keeps it in its
+    /// conversation with how it left, and tells open pages.
+    pub async fn send(state: &AppState, me: &Member, inbox: InboxId, draft: Draft) -> Result<(), AppError> {
+        let summary = inboxes::find(&state.db, me.workspace_id, inbox)
+            .await?
+            .ok_or_else(|| AppError::NotFound("That inbox".into()))?;
+        let from_address = inboxes::addresses(&state.db, inbox).await?.into_iter().next().ok_or_else(|| {
+            AppError::invalid("addresses", "This inbox has no email address to send from. An inbox admin can add one.")
+        })?;
+        let outgoing = Outgoing {
+            from_name: summary.name.clone(),
+            from_address: from_address.clone(),
+            to: draft.to.clone(),
+            subject: draft.subject.clone(),
+            text: draft.body.clone(),
+            message_id: format!("{}@{}", tokens::random_token(), state.settings.mail_domain()),
+            in_reply_to: draft.in_reply_to.clone(),
+            references: draft.references.clone(),
+        };
+        let delivery =
+            state.mailer.send(&outgoing).await.map_err(|error| AppError::invalid("to", error.to_string()))?;
+        let email = NewEmail {
+            message_id: outgoing.message_id,
+            in_reply_to: draft.in_reply_to,
+            references: draft.references,
+            from_address,
+            from_name: summary.name,
+            to_addresses: draft.to,
+            subject: draft.subject,
+            text_body: draft.body,
+            html_body: None,
+            outgoing: true,
+            sent_by: Some(me.id),
+            delivery: Some(delivery.key().to_string()),
+            delivery_note: delivery.note(),
+        };
+        mail_store::file(&state.db, inbox, &email).await?;
+        state.inbox_news.tell(InboxChange::Mail(me.workspace_id, inbox));
+        tracing::info!(%inbox, by = %me.id, delivery = delivery.key(), "mail sent");
+        Ok(())
+    }
+}

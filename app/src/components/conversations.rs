@@ -1,0 +1,242 @@
+//! An inbox's conversations: the thread list, the open thread with its
+//! messages, a reply box and a New email form for those who may send.
+//! Viewers get neither; the server refuses their sends anyway.
+
+use crate::api::mail::{ComposeEmail, ReplyInThread, list_threads, open_thread};
+use crate::components::form::{ErrorText, Field, FormError, TextBox, action_error};
+use crate::model::{EmailView, InboxId, ThreadId, ThreadSummary};
+use leptos::prelude::*;
+
+#[component]
+pub fn Conversations(
+    inbox: InboxId,
+    can_send: bool,
+    /// Changes whenever mail arrives in or leaves any inbox of the member.
+    #[prop(into)]
+    mail_news: Signal<u32>,
+    /// The open conversation; kept by the page so it survives the inbox
+    /// being read again (after a role change, say).
+    selected: RwSignal<Option<ThreadId>>,
+) -> impl IntoView {
+    let reply = ServerAction::<ReplyInThread>::new();
+    let compose = ServerAction::<ComposeEmail>::new();
+    let version = move || (mail_news.get(), reply.version().get(), compose.version().get());
+    let threads = Resource::new(version, move |_| list_threads(inbox));
+    let composing = RwSignal::new(false);
+    view! {
+        <div class="conversations">
+            <section class="thread-list" aria-label="Conversations">
+                <Show when=move || can_send>
+                    <button class="primary small" on:click=move |_| composing.set(true)>"New email"</button>
+                </Show>
+                <Transition fallback=|| view! { <p class="muted">"Loading conversations…"</p> }>
+                    {move || Suspend::new(async move {
+                        match threads.await {
+                            Ok(list) if list.is_empty() => view! { <p class="muted">"No conversations yet."</p> }.into_any(),
+                            Ok(list) => view! { <ThreadList list selected /> }.into_any(),
+                            Err(error) => view! { <ErrorText error /> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+            <section class="thread-pane" aria-label="Conversation">
+                {move || {
+                    if composing.get() {
+                        view! { <ComposeForm inbox compose close=Callback::new(move |_| composing.set(false)) /> }
+                            .into_any()
+                    } else {
+                        match selected.get() {
+                            Some(thread) => {
+                                view! { <ThreadPane inbox thread can_send reply version=Signal::derive(version) /> }
+                                    .into_any()
+                            }
+                            None => view! { <p class="muted">"Choose a conversation."</p> }.into_any(),
+                        }
+                    }
+                }}
+            </section>
+        </div>
+    }
+}
+
+#[component]
+fn ThreadList(list: Vec<ThreadSummary>, selected: RwSignal<Option<ThreadId>>) -> impl IntoView {
+    view! {
+        <ul class="threads">
+            {list
+                .into_iter()
+                .map(|thread| {
+                    let id = thread.id;
+                    view! {
+                        <li>
+                            <button
+                                class="thread"
+                                aria-current=move || (selected.get() == Some(id)).then_some("true")
+                                on:click=move |_| selected.set(Some(id))
+                            >
+                                <span class="thread-top">
+                                    <strong>{thread.from.clone()}</strong>
+                                    <span class="muted small">{time_text(thread.last_message_at)}</span>
+                                </span>
+                                <span class="thread-subject">
+                                    {thread.subject.clone()}
+                                    {(thread.message_count > 1).then(|| format!(" ({})", thread.message_count))}
+                                </span>
+                                <span class="muted small thread-snippet">{thread.snippet.clone()}</span>
+                            </button>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+fn ThreadPane(
+    inbox: InboxId,
+    thread: ThreadId,
+    can_send: bool,
+    reply: ServerAction<ReplyInThread>,
+    version: Signal<(u32, usize, usize)>,
+) -> impl IntoView {
+    let view_of = Resource::new(move || version.get(), move |_| open_thread(inbox, thread));
+    let error = action_error(reply);
+    let body = RwSignal::new(String::new());
+    // Clear the box once a reply went out.
+    Effect::new(move |_| {
+        if matches!(reply.value().get(), Some(Ok(()))) {
+            body.set(String::new());
+        }
+    });
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match view_of.await {
+                    Ok(thread) => {
+                        view! {
+                            <h2>{thread.subject.clone()}</h2>
+                            <ol class="messages">
+                                {thread.messages.into_iter().map(|message| view! { <Message message /> }).collect_view()}
+                            </ol>
+                        }
+                            .into_any()
+                    }
+                    Err(error) => view! { <ErrorText error /> }.into_any(),
+                }
+            })}
+        </Transition>
+        {if can_send {
+            view! {
+                <form
+                    class="stack reply-box"
+                    on:submit=move |event| {
+                        event.prevent_default();
+                        reply.dispatch(ReplyInThread { inbox, thread, body: body.get_untracked() });
+                    }
+                >
+                    <FormError error />
+                    <TextBox label="Reply" name="body" id="reply-body" bind=body error />
+                    <button type="submit" class="primary" disabled=move || reply.pending().get()>"Send reply"</button>
+                </form>
+            }
+                .into_any()
+        } else {
+            view! { <p class="muted small read-only">"You can read this conversation but not reply."</p> }.into_any()
+        }}
+    }
+}
+
+#[component]
+fn Message(message: EmailView) -> impl IntoView {
+    let from = if message.from_name.is_empty() {
+        message.from_address.clone()
+    } else {
+        format!("{} <{}>", message.from_name, message.from_address)
+    };
+    let delivery = match message.delivery.as_deref() {
+        Some("outbox") => Some("Kept in the local outbox (no mail relay is configured)."),
+        Some("failed") => Some("Not delivered: the mail relay did not accept it."),
+        _ => None,
+    };
+    view! {
+        <li class="message" class:outgoing=message.outgoing>
+            <p class="message-head">
+                <strong>{from}</strong>
+                <span class="muted small">{format!(" to {} · {}", message.to, time_text(message.created_at))}</span>
+            </p>
+            {match message.html_body {
+                // Sanitised on the server before it was sent here.
+                Some(html) => view! { <div class="message-body" inner_html=html></div> }.into_any(),
+                None => view! { <div class="message-body plain">{message.text_body}</div> }.into_any(),
+            }}
+            {delivery.map(|note| view! { <p class="small muted">{note}</p> })}
+        </li>
+    }
+}
+
+#[component]
+fn ComposeForm(inbox: InboxId, compose: ServerAction<ComposeEmail>, close: Callback<()>) -> impl IntoView {
+    let error = action_error(compose);
+    let (to, subject, body) =
+        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    Effect::new(move |_| {
+        if matches!(compose.value().get(), Some(Ok(()))) {
+            close.run(());
+        }
+    });
+    view! {
+        <form
+            class="stack"
+            novalidate=true
+            on:submit=move |event| {
+                event.prevent_default();
+                compose.dispatch(ComposeEmail {
+                    inbox,
+                    to: to.get_untracked(),
+                    subject: subject.get_untracked(),
+                    body: body.get_untracked(),
+                });
+            }
+        >
+            <h2>"New email"</h2>
+            <FormError error />
+            <Field label="To" name="to" kind="email" error bind=to />
+            <Field label="Subject" name="subject" error bind=subject />
+            <TextBox label="Message" name="body" id="compose-body" rows=8 bind=body error />
+            <div class="dialog-actions">
+                <button type="button" class="quiet" on:click=move |_| close.run(())>"Cancel"</button>
+                <button type="submit" class="primary" disabled=move || compose.pending().get()>"Send"</button>
+            </div>
+        </form>
+    }
+}
+
+/// Unix seconds as "2026-11-23 17:05 UTC": the same on the server and in
+/// the browser, so hydration never disagrees.
+fn time_text(seconds: i64) -> String {
+    let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", rest / 3600, rest % 3600 / 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::time_text;
+
+    #[test]
+    fn times_read_as_utc_dates() {
+        assert_eq!(time_text(0), "1970-01-01 00:00 UTC");
+        assert_eq!(time_text(1_795_453_500), "2026-11-23 17:05 UTC");
+        assert_eq!(time_text(951_782_400), "2000-02-29 00:00 UTC");
+    }
+}

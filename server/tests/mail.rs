@@ -1,0 +1,141 @@
+//! Integration tests of inbox mail over real SMTP on 127.0.0.1: mail sent to
+//! the built-in receiver is filed and threaded; a reply goes out through a
+//! relay (an SMTP server this test starts) with the right headers; with no
+//! relay it is kept in the outbox.
+
+mod support;
+
+use anteroom_app::error::AppError;
+use anteroom_app::model::{InboxSummary, ThreadSummary, ThreadView};
+use anteroom_app::ssr::mail_in;
+use anteroom_app::ssr::seed::DEMO_PASSWORD;
+use anteroom_server::smtp_receiver::{self, MailHandler};
+use lettre::address::Envelope;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use std::time::Duration;
+use support::{Client, TestServer};
+use tokio::sync::mpsc;
+
+/// An SMTP server for the test: takes any mail and hands it to the test.
+#[derive(Clone)]
+struct Sink(mpsc::Sender<(Vec<String>, Vec<u8>)>);
+
+impl MailHandler for Sink {
+    async fn accepts(&self, _recipient: &str) -> bool {
+        true
+    }
+    async fn deliver(&self, recipients: Vec<String>, raw: Vec<u8>) -> Result<(), String> {
+        self.0.send((recipients, raw)).await.map_err(|e| e.to_string())
+    }
+    fn max_message_bytes(&self) -> usize {
+        1 << 20
+    }
+}
+
+/// Sends a raw message over SMTP to `address`, as a mail server would.
+async fn smtp_send(address: std::net::SocketAddr, from: &str, to: &str, raw: &str) -> Result<(), String> {
+    let transport =
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(address.ip().to_string()).port(address.port()).build();
+    let envelope = Envelope::new(Some(from.parse().unwrap()), vec![to.parse().unwrap()]).unwrap();
+    transport.send_raw(&envelope, raw.as_bytes()).await.map(drop).map_err(|e| e.to_string())
+}
+
+async fn sales(client: &Client) -> String {
+    let mine: Vec<InboxSummary> = client.call("my_inboxes", &[]).await.unwrap();
+    mine.into_iter().find(|i| i.name == "Sales").expect("the demo Sales inbox").id.to_string()
+}
+
+const FIRST: &str = "From: Lin Park <lin@example.org>\r\nTo: sales@acme.example\r\nSubject: Pricing\r\n\
+Message-ID: <first@example.org>\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+<p>Hello <b>team</b></p><script>alert(1)</script>\r\n..a line that starts with a dot\r\n";
+
+#[tokio::test]
+async fn mail_in_is_threaded_and_a_reply_goes_out_through_the_relay_with_threading_headers() {
+    let relay = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let relay_port = relay.local_addr().unwrap().port();
+    let (sent, mut relayed) = mpsc::channel(4);
+    let (_stop_relay, stop) = tokio::sync::watch::channel(false);
+    tokio::spawn(smtp_receiver::serve(relay, Sink(sent), stop));
+    let server = TestServer::with_demo_and(|config| {
+        config.smtp_listen = Some("127.0.0.1:0".parse().unwrap());
+        config.smtp_relay = Some(format!("smtp://127.0.0.1:{relay_port}"));
+    })
+    .await;
+    let receiver = server.smtp_address.expect("the receiver is on");
+
+    // Mail for an unknown address is refused at RCPT; mail for Sales is filed.
+    let unknown = smtp_send(receiver, "lin@example.org", "nobody@acme.example", FIRST).await;
+    assert!(unknown.unwrap_err().contains("550"), "refused by the receiver");
+    smtp_send(receiver, "lin@example.org", "sales@acme.example", FIRST).await.unwrap();
+
+    let grace = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
+    let inbox = sales(&grace).await;
+    let threads: Vec<ThreadSummary> = grace.call("list_threads", &[("inbox", &inbox)]).await.unwrap();
+    let pricing: Vec<&ThreadSummary> = threads.iter().filter(|t| t.subject == "Pricing").collect();
+    assert_eq!(pricing.len(), 1, "a new conversation next to the demo one: {threads:?}");
+    assert_eq!((pricing[0].from.as_str(), pricing[0].message_count), ("Lin Park", 1));
+    let thread = pricing[0].id.to_string();
+    let view: ThreadView = grace.call("open_thread", &[("inbox", &inbox), ("thread", &thread)]).await.unwrap();
+    let html = view.messages[0].html_body.clone().expect("the HTML part");
+    assert!(html.contains("<b>team</b>") && !html.contains("script"), "sanitised: {html}");
+    assert!(view.messages[0].text_body.contains(".a line that starts with a dot"), "dot-stuffing undone");
+
+    // A Viewer may read but not reply; a non-participant cannot even read.
+    let alan = server.signed_in("alan@example.com", DEMO_PASSWORD).await;
+    let reply = [("inbox", inbox.as_str()), ("thread", thread.as_str()), ("body", "We can do that.")];
+    assert_eq!(alan.call::<()>("reply_in_thread", &reply).await, Err(AppError::CannotSend));
+    let katherine = server.signed_in("katherine@example.com", DEMO_PASSWORD).await;
+    let hidden = katherine.call::<ThreadView>("open_thread", &[("inbox", &inbox), ("thread", &thread)]).await;
+    assert_eq!(hidden, Err(AppError::NotFound("That inbox".into())));
+
+    // Grace replies: it leaves through the relay, threaded to Lin's message.
+    grace.call::<()>("reply_in_thread", &reply).await.unwrap();
+    let (recipients, raw) = tokio::time::timeout(Duration::from_secs(10), relayed.recv()).await.unwrap().unwrap();
+    assert_eq!(recipients, ["lin@example.org"]);
+    let out = mail_in::parse(&raw).unwrap();
+    assert_eq!((out.from_address.as_str(), out.from_name.as_str()), ("sales@acme.example", "Sales"));
+    assert_eq!((out.subject.as_str(), out.to_addresses.as_str()), ("Re: Pricing", "lin@example.org"));
+    assert_eq!(out.in_reply_to.as_deref(), Some("first@example.org"));
+    assert_eq!(out.references, ["first@example.org"]);
+    assert!(out.message_id.ends_with("@127.0.0.1"), "our own id: {}", out.message_id);
+
+    // Lin answers the reply; everything stays one conversation.
+    let answer = format!(
+        "From: lin@example.org\r\nTo: sales@acme.example\r\nSubject: Re: Re: Pricing\r\nMessage-ID: <third@example.org>\r\n\
+In-Reply-To: <{}>\r\nReferences: <first@example.org> <{}>\r\n\r\nGreat, thanks.\r\n",
+        out.message_id, out.message_id
+    );
+    smtp_send(receiver, "lin@example.org", "sales@acme.example", &answer).await.unwrap();
+    let view: ThreadView = grace.call("open_thread", &[("inbox", &inbox), ("thread", &thread)]).await.unwrap();
+    let shape: Vec<(bool, Option<&str>)> = view.messages.iter().map(|m| (m.outgoing, m.delivery.as_deref())).collect();
+    assert_eq!(shape, [(false, None), (true, Some("relayed")), (false, None)]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn without_a_relay_sent_mail_is_kept_in_the_outbox() {
+    let server = TestServer::with_demo_and(|_| {}).await;
+    let grace = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
+    let inbox = sales(&grace).await;
+    let bad =
+        grace.call::<()>("compose_email", &[("inbox", &inbox), ("to", "lin@"), ("subject", "Hi"), ("body", "x")]).await;
+    assert_eq!(bad.unwrap_err().field(), Some("to"));
+    let empty = grace
+        .call::<()>("compose_email", &[("inbox", &inbox), ("to", "lin@example.org"), ("subject", "Hi"), ("body", " ")])
+        .await;
+    assert_eq!(empty.unwrap_err().field(), Some("body"));
+    grace
+        .call::<()>(
+            "compose_email",
+            &[("inbox", &inbox), ("to", "lin@example.org"), ("subject", "Hello"), ("body", "Hi Lin")],
+        )
+        .await
+        .unwrap();
+    let files: Vec<_> = std::fs::read_dir(server.outbox()).unwrap().collect::<Result<_, _>>().unwrap();
+    assert_eq!(files.len(), 1);
+    let kept = mail_in::parse(&std::fs::read(files[0].path()).unwrap()).unwrap();
+    assert_eq!((kept.subject.as_str(), kept.text_body.trim()), ("Hello", "Hi Lin"));
+    let threads: Vec<ThreadSummary> = grace.call("list_threads", &[("inbox", &inbox)]).await.unwrap();
+    assert_eq!((threads[0].subject.as_str(), threads[0].message_count), ("Hello", 1));
+    server.stop().await;
+}
