@@ -103,6 +103,15 @@ test('viewers read without a reply box; made a Member, the box appears without r
   expect(kept[0]).toContain('In-Reply-To: <pricing-2@client.example>');
   expect(kept[0]).toContain('Subject: Re: Pricing for 40 seats');
   expect(kept[0]).toContain('Guests need no account');
+  // A team with a higher role: the overview says which role counts.
+  const overview = grace.getByRole('dialog', { name: 'Sales' });
+  await overview.getByLabel('Search members and teams by name').fill('engin');
+  await overview.getByRole('checkbox', { name: /Engineering/ }).check();
+  await overview.getByLabel('Role for Engineering').selectOption('admin');
+  await overview.getByRole('button', { name: 'Add to inbox' }).click();
+  await expect(overview.getByRole('listitem').filter({ hasText: 'Alan Turing' })).toContainText(
+    'Also Admin through Engineering: the higher role counts.',
+  );
   // Grace sees the reply in the conversation too, without reloading.
   await grace.keyboard.press('Escape');
   await grace.getByRole('button', { name: /Pricing for 40 seats/ }).click();
