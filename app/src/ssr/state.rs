@@ -31,8 +31,28 @@ impl Settings {
     /// URL's host.
     pub fn mail_domain(&self) -> &str {
         let rest = self.public_url.split_once("://").map_or(self.public_url.as_str(), |(_, rest)| rest);
-        let host = rest.split(['/', ':']).next().unwrap_or_default();
+        let authority = rest.split('/').next().unwrap_or_default();
+        // An IPv6 literal keeps its brackets (a valid id domain); anything
+        // else loses its port.
+        let host = match authority.find(']') {
+            Some(end) if authority.starts_with('[') => &authority[..=end],
+            _ => authority.split(':').next().unwrap_or_default(),
+        };
         if host.is_empty() { "anteroom.invalid" } else { host }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Settings;
+
+    #[test]
+    fn mail_ids_use_the_public_host_without_port() {
+        let domain = |url: &str| Settings { public_url: url.into() }.mail_domain().to_string();
+        assert_eq!(domain("https://meet.example.com"), "meet.example.com");
+        assert_eq!(domain("http://127.0.0.1:3000"), "127.0.0.1");
+        assert_eq!(domain("http://[::1]:3000/"), "[::1]");
+        assert_eq!(domain(""), "anteroom.invalid");
     }
 }
 
