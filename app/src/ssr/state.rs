@@ -40,6 +40,19 @@ impl Settings {
         };
         if host.is_empty() { "anteroom.invalid" } else { host }
     }
+
+    /// Cookies get `Secure` when the server is reached over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+/// The state, from the context of the server function being handled.
+pub fn app_state() -> Result<AppState, AppError> {
+    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("server function called without AppState in context");
+        AppError::Internal
+    })
 }
 
 #[cfg(test)]
@@ -54,19 +67,4 @@ mod tests {
         assert_eq!(domain("http://[::1]:3000/"), "[::1]");
         assert_eq!(domain(""), "anteroom.invalid");
     }
-}
-
-impl Settings {
-    /// Cookies get `Secure` when the server is reached over HTTPS.
-    pub fn secure_cookies(&self) -> bool {
-        self.public_url.starts_with("https://")
-    }
-}
-
-/// The state, from the context of the server function being handled.
-pub fn app_state() -> Result<AppState, AppError> {
-    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
-        tracing::error!("server function called without AppState in context");
-        AppError::Internal
-    })
 }
