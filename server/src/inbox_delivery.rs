@@ -3,6 +3,7 @@
 use crate::smtp_receiver::MailHandler;
 use anteroom_app::ssr::db::Db;
 use anteroom_app::ssr::inbox_news::InboxNews;
+use anteroom_app::ssr::inboxes;
 use anteroom_app::ssr::mail_in::{self, MAX_MESSAGE_BYTES};
 
 #[derive(Clone)]
@@ -13,7 +14,9 @@ pub struct InboxDelivery {
 
 impl MailHandler for InboxDelivery {
     async fn accepts(&self, recipient: &str) -> bool {
-        match mail_in::inbox_for(&self.db, recipient).await {
+        // Checked at RCPT time, so mail for unknown addresses is refused
+        // before it is sent.
+        match inboxes::inbox_for_address(&self.db, recipient).await {
             Ok(found) => found.is_some(),
             Err(error) => {
                 tracing::error!(%error, "could not look up an inbox address");

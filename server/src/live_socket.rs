@@ -150,7 +150,7 @@ impl InboxesView {
 /// Whether the member may read the inbox right now.
 async fn may_read(state: &ServerState, member: &Member, inbox: InboxId) -> bool {
     match inboxes::access(&state.app.db, member, inbox).await {
-        Ok(Some(access)) => policy::check_inbox(access, policy::InboxAction::Read).is_ok(),
+        Ok(Some((_, access))) => policy::check_inbox(access, policy::InboxAction::Read).is_ok(),
         Ok(None) => false,
         Err(error) => {
             tracing::error!(%error, "could not read a member's inbox access");

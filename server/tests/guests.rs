@@ -10,8 +10,7 @@ use anteroom_app::protocol::LiveEvent;
 use anteroom_app::protocol::guest::{GuestEvent, GuestId, RoomGuests};
 use anteroom_app::protocol::signal::SignalEvent;
 use anteroom_app::ssr::seed::DEMO_PASSWORD;
-use support::{Client, GuestSocket, LiveSocket, TestServer};
-use tokio_tungstenite::tungstenite::Error as SocketError;
+use support::{Client, GuestSocket, LiveSocket, TestServer, refusal_status};
 
 async fn walk_in(client: &Client, room: &str) {
     let _: Presence = client.call("walk_into", &[("room", room)]).await.expect("walks in");
@@ -48,14 +47,6 @@ async fn answer(member: &Client, guest: GuestId, admit: bool) -> Result<usize, A
     let args = answer_args(guest, admit);
     let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     member.call("answer_guests", &args).await
-}
-
-fn refusal_status<T>(result: Result<T, SocketError>) -> u16 {
-    match result {
-        Err(SocketError::Http(response)) => response.status().as_u16(),
-        Err(other) => panic!("expected an HTTP refusal, got {other}"),
-        Ok(_) => panic!("expected a refusal, but the socket opened"),
-    }
 }
 
 struct Office2 {

@@ -7,7 +7,7 @@ use anteroom_app::error::AppError;
 use anteroom_app::model::{Landing, MemberSummary, Office, Presence};
 use anteroom_app::protocol::LiveEvent;
 use anteroom_app::ssr::seed::DEMO_PASSWORD;
-use support::TestServer;
+use support::{TestServer, refusal_status};
 
 #[tokio::test]
 async fn health_check_and_pages_answer() {
@@ -200,11 +200,7 @@ async fn walking_is_checked_on_the_server() {
 #[tokio::test]
 async fn the_live_socket_needs_a_session_and_refuses_messages() {
     let server = TestServer::with_demo().await;
-    let refused = server.client().live_socket().await.err();
-    let Some(tokio_tungstenite::tungstenite::Error::Http(response)) = refused else {
-        panic!("an anonymous live socket must be refused with an HTTP error, got {refused:?}");
-    };
-    assert_eq!(response.status(), 401);
+    assert_eq!(refusal_status(server.client().live_socket().await), 401, "an anonymous live socket");
 
     let ada = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
     let mut socket = ada.live_socket().await.unwrap();

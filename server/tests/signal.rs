@@ -6,8 +6,7 @@ mod support;
 use anteroom_app::model::{Office, Presence};
 use anteroom_app::protocol::signal::{MAX_SIGNAL_MESSAGE_BYTES, SignalEvent};
 use anteroom_app::ssr::seed::DEMO_PASSWORD;
-use support::{Client, SignalSocket, TestServer};
-use tokio_tungstenite::tungstenite::Error as SocketError;
+use support::{Client, SignalSocket, TestServer, refusal_status};
 
 async fn rooms(client: &Client) -> (String, String) {
     let office: Office = client.call("load_office", &[]).await.unwrap();
@@ -23,14 +22,6 @@ async fn join(client: &Client, room: &str) -> (SignalSocket, SignalEvent) {
     let mut socket = client.signal_socket(room).await.expect("joins the call");
     let welcome = socket.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
     (socket, welcome)
-}
-
-fn refusal_status(result: Result<SignalSocket, SocketError>) -> u16 {
-    match result {
-        Err(SocketError::Http(response)) => response.status().as_u16(),
-        Err(other) => panic!("expected an HTTP refusal, got {other}"),
-        Ok(_) => panic!("expected a refusal, but the socket opened"),
-    }
 }
 
 #[tokio::test]

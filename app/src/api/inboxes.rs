@@ -26,26 +26,27 @@ pub(crate) mod server {
     use super::*;
     use crate::ssr::accounts::Member;
     use crate::ssr::inbox_news::InboxChange;
-    use crate::ssr::policy::{self, InboxAccess, InboxAction, Principal};
-    use crate::ssr::state::{AppState, app_state};
+    use crate::ssr::policy::{self, InboxAccess, InboxAction};
+    use crate::ssr::state::AppState;
     use crate::ssr::{auth, inboxes};
 
-    /// The signed-in member, for functions about their own workspace.
-    pub async fn member() -> Result<(AppState, Principal, Member), AppError> {
-        let state = app_state()?;
-        let principal = auth::principal(&state).await?;
-        let member = principal.member()?.clone();
-        Ok((state, principal, member))
+    /// A call the policy allowed on one inbox: who made it, the inbox, and
+    /// their standing there.
+    pub struct Allowed {
+        pub state: AppState,
+        pub member: Member,
+        pub inbox: InboxSummary,
+        pub access: InboxAccess,
     }
 
     /// The signed-in member and their standing in `inbox`, if `action` is
     /// allowed; an inbox they may not read answers like a missing one.
-    pub async fn allowed(inbox: InboxId, action: InboxAction) -> Result<(AppState, Member, InboxAccess), AppError> {
-        let (state, _, member) = member().await?;
-        let access =
+    pub async fn allowed(inbox: InboxId, action: InboxAction) -> Result<Allowed, AppError> {
+        let (state, _, member) = auth::signed_in().await?;
+        let (inbox, access) =
             inboxes::access(&state.db, &member, inbox).await?.ok_or_else(|| AppError::NotFound("That inbox".into()))?;
         policy::check_inbox(access, action)?;
-        Ok((state, member, access))
+        Ok(Allowed { state, member, inbox, access })
     }
 
     pub fn access_changed(state: &AppState, member: &Member) {
@@ -57,7 +58,7 @@ pub(crate) mod server {
 #[server(endpoint = "my_inboxes")]
 pub async fn my_inboxes() -> Result<Vec<MyInbox>, AppError> {
     use crate::ssr::inboxes;
-    let (state, _, me) = server::member().await?;
+    let (state, _, me) = crate::ssr::auth::signed_in().await?;
     Ok(inboxes::visible_to(&state.db, me.id).await?)
 }
 
@@ -65,7 +66,7 @@ pub async fn my_inboxes() -> Result<Vec<MyInbox>, AppError> {
 #[server(endpoint = "all_inboxes")]
 pub async fn all_inboxes() -> Result<Vec<InboxSummary>, AppError> {
     use crate::ssr::{inboxes, policy};
-    let (state, principal, me) = server::member().await?;
+    let (state, principal, me) = crate::ssr::auth::signed_in().await?;
     policy::check(&principal, policy::Action::OverseeInboxes(me.workspace_id))?;
     Ok(inboxes::all(&state.db, me.workspace_id).await?)
 }
@@ -76,7 +77,7 @@ pub async fn all_inboxes() -> Result<Vec<InboxSummary>, AppError> {
 pub async fn create_inbox(name: String, addresses: String) -> Result<InboxId, AppError> {
     use crate::ssr::{inboxes, policy};
     use crate::validate;
-    let (state, principal, me) = server::member().await?;
+    let (state, principal, me) = crate::ssr::auth::signed_in().await?;
     policy::check(&principal, policy::Action::OverseeInboxes(me.workspace_id))?;
     let name = validate::name("name", "Inbox name", &name)?;
     let addresses = validate::addresses("addresses", &addresses)?;
@@ -90,7 +91,7 @@ pub async fn create_inbox(name: String, addresses: String) -> Result<InboxId, Ap
 #[server(endpoint = "delete_inbox")]
 pub async fn delete_inbox(inbox: InboxId) -> Result<(), AppError> {
     use crate::ssr::{inboxes, policy::InboxAction};
-    let (state, me, _) = server::allowed(inbox, InboxAction::Delete).await?;
+    let server::Allowed { state, member: me, .. } = server::allowed(inbox, InboxAction::Delete).await?;
     inboxes::delete(&state.db, inbox).await?;
     tracing::info!(%inbox, by = %me.id, "inbox deleted");
     server::access_changed(&state, &me);
@@ -103,10 +104,7 @@ pub async fn delete_inbox(inbox: InboxId) -> Result<(), AppError> {
 pub async fn inbox_overview(inbox: InboxId) -> Result<InboxDetails, AppError> {
     use crate::ssr::{inboxes, policy};
     use policy::InboxAction;
-    let (state, me, access) = server::allowed(inbox, InboxAction::Read).await?;
-    let summary = inboxes::find(&state.db, me.workspace_id, inbox)
-        .await?
-        .ok_or_else(|| AppError::NotFound("That inbox".into()))?;
+    let server::Allowed { state, inbox: summary, access, .. } = server::allowed(inbox, InboxAction::Read).await?;
     Ok(InboxDetails {
         id: inbox,
         name: summary.name,
@@ -123,7 +121,7 @@ pub async fn inbox_overview(inbox: InboxId) -> Result<InboxDetails, AppError> {
 #[server(endpoint = "add_inbox_participants", input = Json)]
 pub async fn add_inbox_participants(inbox: InboxId, added: Vec<NewParticipant>) -> Result<(), AppError> {
     use crate::ssr::{inboxes, policy::InboxAction};
-    let (state, me, _) = server::allowed(inbox, InboxAction::ManageParticipants).await?;
+    let server::Allowed { state, member: me, .. } = server::allowed(inbox, InboxAction::ManageParticipants).await?;
     if added.is_empty() || added.len() > MAX_NEW_PARTICIPANTS {
         return Err(AppError::invalid(
             "added",
@@ -145,7 +143,7 @@ pub async fn add_inbox_participants(inbox: InboxId, added: Vec<NewParticipant>) 
 #[server(endpoint = "remove_inbox_participant")]
 pub async fn remove_inbox_participant(inbox: InboxId, participant: InboxParticipantId) -> Result<(), AppError> {
     use crate::ssr::{inboxes, policy::InboxAction};
-    let (state, me, _) = server::allowed(inbox, InboxAction::ManageParticipants).await?;
+    let server::Allowed { state, member: me, .. } = server::allowed(inbox, InboxAction::ManageParticipants).await?;
     if !inboxes::remove_participant(&state.db, inbox, participant).await? {
         return Err(AppError::NotFound("That participant".into()));
     }
@@ -156,7 +154,7 @@ pub async fn remove_inbox_participant(inbox: InboxId, participant: InboxParticip
 #[server(endpoint = "set_inbox_role")]
 pub async fn set_inbox_role(inbox: InboxId, participant: InboxParticipantId, role: InboxRole) -> Result<(), AppError> {
     use crate::ssr::{inboxes, policy::InboxAction};
-    let (state, me, _) = server::allowed(inbox, InboxAction::ManageParticipants).await?;
+    let server::Allowed { state, member: me, .. } = server::allowed(inbox, InboxAction::ManageParticipants).await?;
     if !inboxes::set_role(&state.db, inbox, participant, role).await? {
         return Err(AppError::NotFound("That participant".into()));
     }
@@ -170,7 +168,7 @@ pub async fn set_inbox_role(inbox: InboxId, participant: InboxParticipantId, rol
 pub async fn set_inbox_addresses(inbox: InboxId, addresses: String) -> Result<Vec<String>, AppError> {
     use crate::ssr::{inboxes, policy::InboxAction};
     use crate::validate;
-    let (state, _, _) = server::allowed(inbox, InboxAction::EditSettings).await?;
+    let server::Allowed { state, .. } = server::allowed(inbox, InboxAction::EditSettings).await?;
     let addresses = validate::addresses("addresses", &addresses)?;
     inboxes::set_addresses(&state.db, inbox, &addresses).await?;
     Ok(addresses)
@@ -181,7 +179,7 @@ pub async fn set_inbox_addresses(inbox: InboxId, addresses: String) -> Result<Ve
 #[server(endpoint = "search_directory")]
 pub async fn search_directory(query: String) -> Result<Vec<DirectoryEntry>, AppError> {
     use crate::ssr::{inboxes, policy};
-    let (state, principal, me) = server::member().await?;
+    let (state, principal, me) = crate::ssr::auth::signed_in().await?;
     policy::check(&principal, policy::Action::ListMembers(me.workspace_id))?;
     Ok(inboxes::directory(&state.db, me.workspace_id, &query).await?)
 }

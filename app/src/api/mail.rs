@@ -9,14 +9,16 @@ use leptos::prelude::*;
 #[server(endpoint = "list_threads")]
 pub async fn list_threads(inbox: InboxId) -> Result<Vec<ThreadSummary>, AppError> {
     use crate::ssr::{mail_store, policy::InboxAction};
-    let (state, _, _) = super::inboxes::server::allowed(inbox, InboxAction::Read).await?;
+    let super::inboxes::server::Allowed { state, .. } =
+        super::inboxes::server::allowed(inbox, InboxAction::Read).await?;
     Ok(mail_store::threads(&state.db, inbox).await?)
 }
 
 #[server(endpoint = "open_thread")]
 pub async fn open_thread(inbox: InboxId, thread: ThreadId) -> Result<ThreadView, AppError> {
     use crate::ssr::{mail_store, policy::InboxAction, sanitize};
-    let (state, _, _) = super::inboxes::server::allowed(inbox, InboxAction::Read).await?;
+    let super::inboxes::server::Allowed { state, .. } =
+        super::inboxes::server::allowed(inbox, InboxAction::Read).await?;
     mail_store::thread(&state.db, inbox, thread, sanitize::email_html)
         .await?
         .ok_or_else(|| AppError::NotFound("That conversation".into()))
@@ -27,9 +29,9 @@ pub async fn open_thread(inbox: InboxId, thread: ThreadId) -> Result<ThreadView,
 #[server(endpoint = "reply_in_thread")]
 pub async fn reply_in_thread(inbox: InboxId, thread: ThreadId, body: String) -> Result<(), AppError> {
     use crate::ssr::{mail_store, policy::InboxAction};
-    let (state, me, _) = super::inboxes::server::allowed(inbox, InboxAction::Send).await?;
+    let allowed = super::inboxes::server::allowed(inbox, InboxAction::Send).await?;
     let body = crate::validate::email_body("body", &body)?;
-    let context = mail_store::reply_context(&state.db, inbox, thread)
+    let context = mail_store::reply_context(&allowed.state.db, inbox, thread)
         .await?
         .ok_or_else(|| AppError::NotFound("That conversation".into()))?;
     let draft = server::Draft {
@@ -39,7 +41,7 @@ pub async fn reply_in_thread(inbox: InboxId, thread: ThreadId, body: String) -> 
         in_reply_to: Some(context.in_reply_to),
         references: context.references,
     };
-    server::send(&state, &me, inbox, draft).await
+    server::send(&allowed, draft).await
 }
 
 /// Starts a new conversation from the inbox.
@@ -47,7 +49,7 @@ pub async fn reply_in_thread(inbox: InboxId, thread: ThreadId, body: String) -> 
 pub async fn compose_email(inbox: InboxId, to: String, subject: String, body: String) -> Result<(), AppError> {
     use crate::ssr::policy::InboxAction;
     use crate::validate;
-    let (state, me, _) = super::inboxes::server::allowed(inbox, InboxAction::Send).await?;
+    let allowed = super::inboxes::server::allowed(inbox, InboxAction::Send).await?;
     let to = validate::email("to", &to)?;
     let subject = subject.trim().to_string();
     if subject.is_empty() {
@@ -55,17 +57,16 @@ pub async fn compose_email(inbox: InboxId, to: String, subject: String, body: St
     }
     let body = crate::validate::email_body("body", &body)?;
     let draft = server::Draft { to, subject, body, in_reply_to: None, references: Vec::new() };
-    server::send(&state, &me, inbox, draft).await
+    server::send(&allowed, draft).await
 }
 
 #[cfg(feature = "ssr")]
 mod server {
     use super::*;
-    use crate::ssr::accounts::Member;
+    use crate::api::inboxes::server::Allowed;
     use crate::ssr::inbox_news::InboxChange;
     use crate::ssr::mail_out::Outgoing;
     use crate::ssr::mail_store::{self, NewEmail};
-    use crate::ssr::state::AppState;
     use crate::ssr::{inboxes, tokens};
 
     pub struct Draft {
@@ -78,10 +79,9 @@ mod server {
 
     /// Sends the draft from the inbox's first address, keeps it in its
     /// conversation with how it left, and tells open pages.
-    pub async fn send(state: &AppState, me: &Member, inbox: InboxId, draft: Draft) -> Result<(), AppError> {
-        let summary = inboxes::find(&state.db, me.workspace_id, inbox)
-            .await?
-            .ok_or_else(|| AppError::NotFound("That inbox".into()))?;
+    pub async fn send(allowed: &Allowed, draft: Draft) -> Result<(), AppError> {
+        let Allowed { state, member: me, inbox: summary, .. } = allowed;
+        let inbox = summary.id;
         let from_address = inboxes::addresses(&state.db, inbox).await?.into_iter().next().ok_or_else(|| {
             AppError::invalid("addresses", "This inbox has no email address to send from. An inbox admin can add one.")
         })?;
@@ -102,7 +102,7 @@ mod server {
             in_reply_to: draft.in_reply_to,
             references: draft.references,
             from_address,
-            from_name: summary.name,
+            from_name: summary.name.clone(),
             to_addresses: draft.to,
             subject: draft.subject,
             text_body: draft.body,

@@ -7,10 +7,8 @@ use leptos::prelude::*;
 
 #[server(endpoint = "list_teams")]
 pub async fn list_teams() -> Result<Vec<TeamSummary>, AppError> {
-    use crate::ssr::{auth, policy, state::app_state, teams};
-    let state = app_state()?;
-    let principal = auth::principal(&state).await?;
-    let me = principal.member()?;
+    use crate::ssr::{auth, policy, teams};
+    let (state, principal, me) = auth::signed_in().await?;
     policy::check(&principal, policy::Action::ListMembers(me.workspace_id))?;
     Ok(teams::teams(&state.db, me.workspace_id).await?)
 }
@@ -18,10 +16,8 @@ pub async fn list_teams() -> Result<Vec<TeamSummary>, AppError> {
 /// Puts the member in the team (`join`) or takes them out.
 #[server(endpoint = "set_team_member")]
 pub async fn set_team_member(team: TeamId, member: MemberId, join: bool) -> Result<(), AppError> {
-    use crate::ssr::{auth, inbox_news::InboxChange, policy, state::app_state, teams};
-    let state = app_state()?;
-    let principal = auth::principal(&state).await?;
-    let me = principal.member()?;
+    use crate::ssr::{auth, inbox_news::InboxChange, policy, teams};
+    let (state, principal, me) = auth::signed_in().await?;
     policy::check(&principal, policy::Action::ManageTeams(me.workspace_id))?;
     if !teams::both_in_workspace(&state.db, me.workspace_id, team, member).await? {
         return Err(AppError::NotFound("That team or member".into()));

@@ -77,9 +77,9 @@ impl KnockHandle {
     fn new() -> Self {
         #[cfg(feature = "hydrate")]
         {
-            let connection = StoredValue::new_local(None::<crate::knock::KnockConnection>);
-            on_cleanup(move || connection.update_value(|c| c.take().into_iter().for_each(|c| c.close())));
-            KnockHandle { connection }
+            let handle = KnockHandle { connection: StoredValue::new_local(None) };
+            on_cleanup(move || handle.close());
+            handle
         }
         #[cfg(not(feature = "hydrate"))]
         KnockHandle {}

@@ -25,6 +25,15 @@ pub async fn principal(state: &AppState) -> Result<Principal, AppError> {
     principal_from_headers(&state.db, &parts.headers).await
 }
 
+/// The signed-in member behind the server function call being handled,
+/// with the state and the principal the policy needs; refuses anyone else.
+pub async fn signed_in() -> Result<(AppState, Principal, accounts::Member), AppError> {
+    let state = super::state::app_state()?;
+    let principal = principal(&state).await?;
+    let member = principal.member()?.clone();
+    Ok((state, principal, member))
+}
+
 /// The session token of the request being handled, if any.
 pub fn request_session_token() -> Option<SessionToken> {
     leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| SessionToken::from_headers(&parts.headers))

@@ -36,13 +36,16 @@ pub async fn role_of(db: &Db, inbox: InboxId, member: MemberId) -> Result<Option
     Ok(roles.into_iter().max())
 }
 
-/// Where `member` stands with the inbox; `None` if it is not in their
-/// workspace (or does not exist).
-pub async fn access(db: &Db, member: &Member, inbox: InboxId) -> Result<Option<InboxAccess>, sqlx::Error> {
-    if find(db, member.workspace_id, inbox).await?.is_none() {
-        return Ok(None);
-    }
-    Ok(Some(InboxAccess { role: role_of(db, inbox, member.id).await?, workspace_admin: member.is_admin }))
+/// The inbox and where `member` stands with it; `None` if it is not in
+/// their workspace (or does not exist).
+pub async fn access(
+    db: &Db,
+    member: &Member,
+    inbox: InboxId,
+) -> Result<Option<(InboxSummary, InboxAccess)>, sqlx::Error> {
+    let Some(found) = find(db, member.workspace_id, inbox).await? else { return Ok(None) };
+    let access = InboxAccess { role: role_of(db, inbox, member.id).await?, workspace_admin: member.is_admin };
+    Ok(Some((found, access)))
 }
 
 /// The inboxes in the member's sidebar: those they take part in, directly
@@ -372,7 +375,7 @@ mod tests {
             (&admin, [Ok(()), cannot_send(), Ok(()), Ok(()), Ok(())]),
         ];
         for (who, expected) in table {
-            let standing = access(&db, who, inbox).await.unwrap().expect("the inbox is in their workspace");
+            let (_, standing) = access(&db, who, inbox).await.unwrap().expect("the inbox is in their workspace");
             for (action, expected) in [Read, Send, ManageParticipants, EditSettings, Delete].into_iter().zip(expected) {
                 assert_eq!(check_inbox(standing, action), expected, "{} doing {action:?}", who.name);
             }

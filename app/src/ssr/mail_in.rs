@@ -7,7 +7,6 @@ use super::db::Db;
 use super::inbox_news::{InboxChange, InboxNews};
 use super::mail_store::{self, NewEmail};
 use super::{inboxes, tokens};
-use crate::model::{InboxId, WorkspaceId};
 use mail_parser::MessageParser;
 
 /// Largest message the server accepts (the SMTP receiver says so up front).
@@ -21,12 +20,6 @@ pub enum ReceiveError {
     NoInbox,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
-}
-
-/// The inbox a recipient address belongs to, if any (checked at RCPT time,
-/// so mail for unknown addresses is refused before it is sent).
-pub async fn inbox_for(db: &Db, address: &str) -> Result<Option<(WorkspaceId, InboxId)>, sqlx::Error> {
-    inboxes::inbox_for_address(db, address).await
 }
 
 /// Reads the raw message into what the store keeps.
@@ -64,7 +57,7 @@ pub async fn receive(db: &Db, news: &InboxNews, recipients: &[String], raw: &[u8
     let email = parse(raw)?;
     let mut filed = 0;
     for recipient in recipients {
-        if let Some((workspace, inbox)) = inbox_for(db, recipient).await? {
+        if let Some((workspace, inbox)) = inboxes::inbox_for_address(db, recipient).await? {
             mail_store::file(db, inbox, &email).await?;
             news.tell(InboxChange::Mail(workspace, inbox));
             filed += 1;

@@ -163,6 +163,15 @@ impl Client {
     }
 }
 
+/// The HTTP status a socket upgrade was refused with; panics if it opened.
+pub fn refusal_status<T>(result: Result<T, tokio_tungstenite::tungstenite::Error>) -> u16 {
+    match result {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+        Err(other) => panic!("expected an HTTP refusal, got {other}"),
+        Ok(_) => panic!("expected a refusal, but the socket opened"),
+    }
+}
+
 /// Sends a server function request and decodes its typed result or error.
 async fn decode<T: DeserializeOwned>(function: &str, request: reqwest::RequestBuilder) -> Result<T, AppError> {
     let response = request.header("Accept", "application/json").send().await.expect("server answers");
