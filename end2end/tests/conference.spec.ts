@@ -95,6 +95,34 @@ test('a dropped connection comes back without reloading the page', async ({ brow
   await expect(gracesTileOnAda).toHaveAttribute('data-stream', /^p\d+-camera$/);
 });
 
+test('a media link that fails (ICE) is rebuilt without reloading the page', async ({ browser, server }) => {
+  const ada = await signedInPage(browser, server, 'ada@example.com');
+  const grace = await signedInPage(browser, server, 'grace@example.com');
+  for (const page of [ada, grace]) await enter(page, 'Focus Booth');
+  await expect.poll(async () => flowing(await inboundMedia(grace), 'video').length, { timeout: 20_000 }).toBe(1);
+  await grace.evaluate(() => ((window as any).__sameDocument = true));
+  const gracesTileOnAda = ada.locator('.tiles figure').filter({ hasText: 'Grace Hopper' });
+  const streamBefore = await gracesTileOnAda.getAttribute('data-stream');
+  const connectionsBefore = await grace.evaluate(() => (window as any).__pcs.length);
+
+  // Grace's publish link reports what Chromium reports when ICE consent
+  // checks stop getting answers: connectionState "failed".
+  await grace.evaluate(() => {
+    const publish = ((window as any).__pcs as RTCPeerConnection[]).find(
+      (pc) => pc.connectionState === 'connected' && pc.getSenders().some((s) => s.track),
+    )!;
+    Object.defineProperty(publish, 'connectionState', { get: () => 'failed' });
+    publish.dispatchEvent(new Event('connectionstatechange'));
+  });
+  // Both links are built anew and media flows both ways again.
+  await expect.poll(() => grace.evaluate(() => (window as any).__pcs.length), { timeout: 20_000 }).toBe(connectionsBefore + 2);
+  await expect(grace.locator('.conference')).toHaveAttribute('data-call-status', 'live', { timeout: 20_000 });
+  await expect.poll(async () => flowing(await inboundMedia(grace), 'video').length, { timeout: 20_000 }).toBe(1);
+  await expect.poll(async () => flowing(await inboundMedia(ada), 'video').length, { timeout: 20_000 }).toBe(1);
+  expect(await grace.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  await expect(gracesTileOnAda).not.toHaveAttribute('data-stream', streamBefore!);
+});
+
 test('a member inside a room copies its guest link, from the title bar or the call header', async ({ browser, server }) => {
   const ada = await signedInPage(browser, server, 'ada@example.com');
   await ada.context().grantPermissions(['clipboard-read', 'clipboard-write']);
