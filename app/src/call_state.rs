@@ -36,6 +36,9 @@ pub struct CallState {
     pub notice: RwSignal<Option<String>>,
     /// Bumped whenever a media stream appears or goes, so tiles re-attach.
     pub streams_version: RwSignal<u32>,
+    /// The latest arrival or departure ("Lin Park joined as a guest"), read
+    /// out by screen readers and shown in the header.
+    pub activity: RwSignal<Option<String>>,
 }
 
 impl Default for CallState {
@@ -58,6 +61,7 @@ impl CallState {
             media_problem: RwSignal::new(None),
             notice: RwSignal::new(None),
             streams_version: RwSignal::new(0),
+            activity: RwSignal::new(None),
         }
     }
 

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod call_state;
 pub mod components;
+pub mod dates;
 pub mod error;
 #[cfg(feature = "hydrate")]
 pub mod knock;
@@ -63,6 +64,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("office") view=pages::office::OfficePage ssr=SsrMode::Async />
                 <Route path=path!("guest/:token") view=pages::guest::GuestWelcomePage ssr=SsrMode::Async />
                 <Route path=path!("inbox/:id") view=pages::inbox::InboxPage ssr=SsrMode::Async />
+                <Route path=path!("channel/:id") view=pages::channel::ChannelPage ssr=SsrMode::Async />
                 <Route
                     path=path!("settings/workspace")
                     view=pages::settings::workspace::WorkspaceSettingsPage

@@ -1,15 +1,18 @@
 //! The guest socket: someone with a room's invite link knocks, waits, and
-//! hears the answer. The knock lives exactly as long as this socket, so a
-//! closed or reloaded tab (or Cancel Request) withdraws it everywhere, and an
-//! admitted guest's pass ends with it too.
+//! hears the answer; someone with a meeting channel's external link is let
+//! into its call at once (and their visit is recorded for the channel's
+//! admins). The knock lives exactly as long as this socket, so a closed or
+//! reloaded tab (or Cancel Request) withdraws it everywhere, and an admitted
+//! guest's pass ends with it too.
 
 use crate::ServerState;
 use crate::json_socket::send;
 use crate::keepalive::Keepalive;
 use anteroom_app::error::AppError;
 use anteroom_app::protocol::guest::{GuestEvent, GuestRequest, MAX_GUEST_MESSAGE_BYTES};
+use anteroom_app::protocol::signal::ConferenceId;
 use anteroom_app::ssr::guests::{GuestStatus, Knock};
-use anteroom_app::ssr::invites;
+use anteroom_app::ssr::{channels, invites};
 use anteroom_app::validate;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Query, State};
@@ -50,10 +53,22 @@ async fn serve(mut socket: WebSocket, state: ServerState, invite: String, addres
             return;
         }
     };
-    if !send(&mut socket, &GuestEvent::Waiting).await {
-        return;
+    let visit = match knock.conference {
+        ConferenceId::Channel(channel) => {
+            let email = state.app.guests.guest(knock.id).and_then(|guest| guest.email);
+            channels::visit_started(&state.app.db, channel, &name, email.as_deref())
+                .await
+                .inspect_err(|error| tracing::error!(%error, "could not record a guest visit"))
+                .ok()
+        }
+        ConferenceId::Room(_) => None,
+    };
+    let removed = follow(socket, &state, knock).await;
+    if let Some(visit) = visit
+        && let Err(error) = channels::visit_ended(&state.app.db, visit, removed).await
+    {
+        tracing::error!(%error, "could not record the end of a guest visit");
     }
-    follow(socket, &state, knock).await;
 }
 
 /// Waits for the knock: the first message, within [`KNOCK_DEADLINE`].
@@ -81,7 +96,8 @@ async fn first_knock(socket: &mut WebSocket) -> Option<(String, String)> {
 
 /// Checks the knock the way every other input is checked: the link is live,
 /// the address and the link are within their limits, the name and email
-/// are valid. Then the members inside the room are asked.
+/// are valid (the email is optional at a meeting channel). Then the members
+/// inside the room are asked, or the guest is let into the channel's call.
 async fn accept_knock(
     state: &ServerState,
     invite: &str,
@@ -93,20 +109,26 @@ async fn accept_knock(
         tracing::warn!(%address, "knocks refused: too many from one address");
         return Err(AppError::TooManyKnocks);
     }
-    let (workspace, room) = invites::room_of(&state.app.db, invite).await?.ok_or(AppError::InviteInvalid)?;
+    let invitation = invites::open(&state.app.db, invite).await?.ok_or(AppError::InviteInvalid)?;
     let name = validate::name("name", "Your name", name)?;
-    let email = validate::email("email", email)?;
-    if !state.knock_limits.allow_link(room.id) {
-        tracing::warn!(room = %room.id, "knocks refused: too many at one room");
+    let email = match invitation.conference {
+        ConferenceId::Channel(_) if email.trim().is_empty() => None,
+        _ => Some(validate::email("email", email)?),
+    };
+    if !state.knock_limits.allow_link(invitation.conference) {
+        tracing::warn!(conference = ?invitation.conference, "knocks refused: too many at one link");
         return Err(AppError::TooManyKnocks);
     }
-    Ok(state.app.guests.knock(workspace, room.id, name, email))
+    Ok(state.app.guests.knock(invitation.workspace, invitation.conference, name, email))
 }
 
-/// Tells the guest every change to their knock until it ends, they leave, or
-/// the server stops. Dropping the knock on the way out withdraws it.
-async fn follow(mut socket: WebSocket, state: &ServerState, knock: Knock) {
+/// Tells the guest where their knock stands, then every change, until it
+/// ends, they leave, or the server stops. Dropping the knock on the way out
+/// withdraws it. Returns whether a member removed them.
+async fn follow(mut socket: WebSocket, state: &ServerState, knock: Knock) -> bool {
     let mut status = knock.status.clone();
+    status.mark_changed();
+    let mut removed = false;
     let mut keepalive = Keepalive::default();
     let mut shutdown = state.shutdown.clone();
     loop {
@@ -116,10 +138,13 @@ async fn follow(mut socket: WebSocket, state: &ServerState, knock: Knock) {
                     break;
                 }
                 let event = match status.borrow_and_update().clone() {
-                    GuestStatus::Waiting => continue,
-                    GuestStatus::Admitted { pass } => GuestEvent::Admitted { pass, room: knock.room },
+                    GuestStatus::Waiting => GuestEvent::Waiting,
+                    GuestStatus::Admitted { pass } => GuestEvent::Admitted { pass, conference: knock.conference },
                     GuestStatus::Denied => GuestEvent::Denied,
-                    GuestStatus::Removed => GuestEvent::Removed,
+                    GuestStatus::Removed => {
+                        removed = true;
+                        GuestEvent::Removed
+                    }
                     GuestStatus::Gone => break,
                 };
                 let last = matches!(event, GuestEvent::Denied | GuestEvent::Removed);
@@ -145,4 +170,5 @@ async fn follow(mut socket: WebSocket, state: &ServerState, knock: Knock) {
     }
     drop(knock);
     let _ = socket.send(Message::Close(None)).await;
+    removed
 }

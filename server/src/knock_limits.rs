@@ -1,8 +1,9 @@
 //! Rate limits on knocking, so nobody can flood a room's members with join
 //! requests or try invite tokens at speed: a few knocks per client address,
-//! and a larger budget per room link shared by everyone who has it.
+//! and a larger budget per link (a room's or a meeting channel's) shared by
+//! everyone who has it.
 
-use anteroom_app::model::RoomId;
+use anteroom_app::protocol::signal::ConferenceId;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -11,7 +12,7 @@ use std::time::Duration;
 /// Knocks one client address may make at once, and how fast it earns more.
 const PER_ADDRESS_BURST: u32 = 6;
 const PER_ADDRESS_REFILL: Duration = Duration::from_secs(10);
-/// Knocks one room's link may receive at once, and how fast it earns more.
+/// Knocks one link may receive at once, and how fast it earns more.
 const PER_LINK_BURST: u32 = 30;
 const PER_LINK_REFILL: Duration = Duration::from_secs(2);
 /// Past this many remembered keys, forget the ones back to full allowance.
@@ -19,7 +20,7 @@ const MAX_REMEMBERED_KEYS: usize = 10_000;
 
 pub struct KnockLimits {
     per_address: DefaultKeyedRateLimiter<IpAddr>,
-    per_link: DefaultKeyedRateLimiter<RoomId>,
+    per_link: DefaultKeyedRateLimiter<ConferenceId>,
 }
 
 fn quota(burst: u32, refill: Duration) -> Quota {
@@ -46,18 +47,20 @@ impl KnockLimits {
         self.per_address.check_key(&address).is_ok()
     }
 
-    /// Counts a knock at `room`; false when its link is knocked on too often.
-    pub fn allow_link(&self, room: RoomId) -> bool {
+    /// Counts a knock at the link of `place`; false when it is knocked on
+    /// too often.
+    pub fn allow_link(&self, place: ConferenceId) -> bool {
         if self.per_link.len() > MAX_REMEMBERED_KEYS {
             self.per_link.retain_recent();
         }
-        self.per_link.check_key(&room).is_ok()
+        self.per_link.check_key(&place).is_ok()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use anteroom_app::model::{ChannelId, RoomId};
 
     #[test]
     fn each_address_gets_its_own_small_burst() {
@@ -72,8 +75,10 @@ mod tests {
     #[test]
     fn each_link_gets_a_shared_larger_burst() {
         let limits = KnockLimits::default();
-        let allowed = (0..PER_LINK_BURST + 3).filter(|_| limits.allow_link(RoomId(1))).count();
+        let room = ConferenceId::Room(RoomId(1));
+        let allowed = (0..PER_LINK_BURST + 3).filter(|_| limits.allow_link(room)).count();
         assert_eq!(allowed, PER_LINK_BURST as usize);
-        assert!(limits.allow_link(RoomId(2)));
+        assert!(limits.allow_link(ConferenceId::Room(RoomId(2))));
+        assert!(limits.allow_link(ConferenceId::Channel(ChannelId(1))), "a channel's link has its own budget");
     }
 }

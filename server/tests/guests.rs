@@ -96,8 +96,8 @@ async fn a_knock_is_answered_only_from_inside_and_the_first_answer_wins() {
     assert_eq!(answer(&grace, lin.id, true).await, Ok(1));
     assert_eq!(answer(&ada, lin.id, false).await, Err(AppError::AlreadyAnswered));
 
-    let GuestEvent::Admitted { pass, room } = guest.next_event().await else { panic!("the guest is let in") };
-    assert_eq!(room.to_string(), room_a);
+    let GuestEvent::Admitted { pass, conference } = guest.next_event().await else { panic!("the guest is let in") };
+    assert_eq!(conference.signal_path(), format!("/api/signal?room={room_a}"));
     // Nobody waits any more; Lin shows inside the room, for the map.
     let after = waiting_list(&mut adas_page, |rooms| rooms.iter().all(|r| r.waiting.is_empty())).await;
     assert_eq!(after[0].inside.iter().map(|g| g.name.as_str()).collect::<Vec<_>>(), ["Lin <b>Park</b>"]);

@@ -30,7 +30,7 @@ async fn members_inside_a_room_get_its_link_and_regenerating_kills_the_old_one()
 
     let guest = server.client();
     let welcome: GuestWelcome = guest.call("open_invite", &[("token", &token)]).await.unwrap();
-    assert_eq!((welcome.workspace_name.as_str(), welcome.room_name.as_str()), ("Acme Studio", name.as_str()));
+    assert_eq!((welcome.workspace_name.as_str(), welcome.place_name.as_str()), ("Acme Studio", name.as_str()));
 
     let fresh: String = grace.call("regenerate_room_invite", &[("room", &room)]).await.unwrap();
     assert_ne!(fresh, link);

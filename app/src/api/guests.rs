@@ -1,6 +1,8 @@
 //! Answering guests: members inside a room let knocking guests in or turn
-//! them away, and may send an admitted guest out again. The guest desk
-//! ([`crate::ssr::guests`]) makes sure the first answer wins.
+//! them away, and may send an admitted guest out again; in a meeting
+//! channel's call, its channel admins and workspace admins may remove a
+//! guest. The guest desk ([`crate::ssr::guests`]) makes sure the first
+//! answer wins.
 
 use crate::error::AppError;
 use crate::protocol::guest::GuestId;
@@ -9,25 +11,34 @@ use leptos::prelude::*;
 /// Longest list of guests one answer may cover (Accept all / Deny all).
 pub const MAX_GUESTS_PER_ANSWER: usize = 100;
 
-/// The guest, if the calling member may act on them with `action`: the
-/// guest must be in the member's workspace (or they do not exist as far as
-/// the member can tell) and the member inside the guest's room.
+/// The guest, if the calling member may act on them with `room_action`
+/// (for a guest at a room) or manage their meeting channel (for a guest in
+/// a channel's call): the guest must be in the member's workspace (or they
+/// do not exist as far as the member can tell).
 #[cfg(feature = "ssr")]
 async fn guest_for(
     state: &crate::ssr::state::AppState,
     guest: GuestId,
-    action: fn(crate::model::WorkspaceId, bool) -> crate::ssr::policy::Action,
+    room_action: fn(crate::model::WorkspaceId, bool) -> crate::ssr::policy::Action,
 ) -> Result<crate::ssr::guests::GuestInfo, AppError> {
-    use crate::ssr::{auth, policy};
+    use crate::protocol::signal::ConferenceId;
+    use crate::ssr::{auth, channels, policy};
     let principal = auth::principal(state).await?;
     let me = principal.member()?;
+    let workspace = me.workspace_id;
     let info = state
         .guests
         .guest(guest)
-        .filter(|info| info.workspace == me.workspace_id)
+        .filter(|info| info.workspace == workspace)
         .ok_or_else(|| AppError::NotFound("That guest".into()))?;
-    let inside_room = state.presence.room_of(me.id) == Some(info.room);
-    policy::check(&principal, action(me.workspace_id, inside_room))?;
+    let action = match info.conference {
+        ConferenceId::Room(room) => room_action(workspace, state.presence.room_of(me.id) == Some(room)),
+        ConferenceId::Channel(channel) => policy::Action::ManageChannel {
+            workspace,
+            channel_admin: channels::is_admin(&state.db, channel, me.id).await?,
+        },
+    };
+    policy::check(&principal, action)?;
     Ok(info)
 }
 
@@ -45,7 +56,12 @@ pub async fn answer_guests(guests: Vec<GuestId>, admit: bool) -> Result<usize, A
         ));
     }
     for guest in &guests {
-        guest_for(&state, *guest, |workspace, inside_room| Action::AnswerGuest { workspace, inside_room }).await?;
+        let info =
+            guest_for(&state, *guest, |workspace, inside_room| Action::AnswerGuest { workspace, inside_room }).await?;
+        if let crate::protocol::signal::ConferenceId::Channel(_) = info.conference {
+            // Channel guests come straight in: there is nothing to answer.
+            return Err(AppError::AlreadyAnswered);
+        }
     }
     let mut decided = 0;
     let mut last_error = None;
@@ -61,8 +77,8 @@ pub async fn answer_guests(guests: Vec<GuestId>, admit: bool) -> Result<usize, A
     }
 }
 
-/// Sends an admitted guest out of the room: their call ends and they see
-/// "You were removed from the room".
+/// Sends an admitted guest out of the room or the channel's call: their
+/// call ends and they are told they were removed.
 #[server(endpoint = "remove_guest")]
 pub async fn remove_guest(guest: GuestId) -> Result<(), AppError> {
     use crate::ssr::{policy::Action, state::app_state};

@@ -1,5 +1,6 @@
 //! Guest invite links of virtual-office rooms: members inside a room get
-//! (and can regenerate) its link; anyone with a live link sees where it leads.
+//! (and can regenerate) its link; anyone with a live link (a room's or a
+//! meeting channel's) sees where it leads.
 
 use crate::error::AppError;
 use crate::model::{GuestWelcome, RoomId};
@@ -12,6 +13,7 @@ pub fn guest_path(token: &str) -> String {
 
 #[cfg(feature = "ssr")]
 async fn invite_url(room: RoomId, regenerate: bool) -> Result<String, AppError> {
+    use crate::protocol::signal::ConferenceId;
     use crate::ssr::{auth, invites, office, policy, state::app_state};
     let state = app_state()?;
     let principal = auth::principal(&state).await?;
@@ -23,9 +25,9 @@ async fn invite_url(room: RoomId, regenerate: bool) -> Result<String, AppError> 
     policy::check(&principal, policy::Action::InviteGuest { workspace: me.workspace_id, inside_room })?;
     let token = if regenerate {
         tracing::info!(%room, by = %me.id, "guest invite link regenerated");
-        invites::regenerate(&state.db, room, me.id).await?
+        invites::regenerate(&state.db, ConferenceId::Room(room), me.id).await?
     } else {
-        invites::token_for(&state.db, room, me.id).await?
+        invites::token_for(&state.db, ConferenceId::Room(room), me.id).await?
     };
     Ok(format!("{}{}", state.settings.public_url, guest_path(&token)))
 }
@@ -49,8 +51,12 @@ pub async fn regenerate_room_invite(room: RoomId) -> Result<String, AppError> {
 pub async fn open_invite(token: String) -> Result<GuestWelcome, AppError> {
     use crate::ssr::{accounts, invites, state::app_state};
     let state = app_state()?;
-    let Some((workspace, room)) = invites::room_of(&state.db, &token).await? else {
+    let Some(invitation) = invites::open(&state.db, &token).await? else {
         return Err(AppError::InviteInvalid);
     };
-    Ok(GuestWelcome { workspace_name: accounts::workspace_name(&state.db, workspace).await?, room_name: room.name })
+    Ok(GuestWelcome {
+        workspace_name: accounts::workspace_name(&state.db, invitation.workspace).await?,
+        place_name: invitation.place_name,
+        conference: invitation.conference,
+    })
 }

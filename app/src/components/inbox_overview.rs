@@ -8,6 +8,7 @@ use crate::api::inboxes::{
 };
 use crate::components::dialog::Dialog;
 use crate::components::form::ErrorText;
+use crate::components::tabs::tab_button;
 use crate::error::AppError;
 use crate::model::{DirectoryEntry, InboxDetails, InboxParticipant, InboxParticipantId, InboxRole};
 use leptos::prelude::*;
@@ -40,18 +41,6 @@ pub fn InboxOverviewDialog(
             }
         });
     };
-    let tab_button = move |which: Tab, label: &'static str| {
-        view! {
-            <button
-                role="tab"
-                class="tab"
-                aria-selected=move || (tab.get() == which).to_string()
-                on:click=move |_| tab.set(which)
-            >
-                {label}
-            </button>
-        }
-    };
     let InboxDetails { id, name, addresses, participants, can_manage, .. } = details;
     let on_save =
         Callback::new(move |raw: String| run(Box::pin(async move { set_inbox_addresses(id, raw).await.map(drop) })));
@@ -65,8 +54,8 @@ pub fn InboxOverviewDialog(
         <Dialog title_id="overview-title" close class="wide">
             <h2 id="overview-title">{name}</h2>
             <div role="tablist" aria-label="Inbox overview" class="tabs">
-                {tab_button(Tab::About, "About")}
-                {tab_button(Tab::Members, "Members")}
+                {tab_button(tab, Tab::About, "About")}
+                {tab_button(tab, Tab::Members, "Members")}
             </div>
             <p class="form-error" role="alert" hidden=move || error.get().is_none()>
                 {move || error.get().map(|e| e.to_string())}

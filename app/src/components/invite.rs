@@ -3,6 +3,7 @@
 
 use crate::api::invites::{regenerate_room_invite, room_invite};
 use crate::components::confirm::ConfirmButton;
+use crate::components::copy_link::CopyLink;
 use crate::components::dialog::Dialog;
 use crate::error::AppError;
 use crate::model::RoomId;
@@ -32,7 +33,6 @@ pub fn InviteButton(room: RoomId, room_name: String, #[prop(optional)] class: &'
 fn InviteDialog(room: RoomId, room_name: String, close: Callback<()>) -> impl IntoView {
     let link = RwSignal::new(None::<String>);
     let error = RwSignal::new(None::<AppError>);
-    let copied = RwSignal::new(false);
     let load = move |regenerate: bool| {
         spawn_local(async move {
             let result = if regenerate { regenerate_room_invite(room).await } else { room_invite(room).await };
@@ -40,36 +40,19 @@ fn InviteDialog(room: RoomId, room_name: String, close: Callback<()>) -> impl In
                 Ok(url) => {
                     link.set(Some(url));
                     error.set(None);
-                    copied.set(false);
                 }
                 Err(problem) => error.set(Some(problem)),
             }
         });
     };
     load(false);
-    let copy = move |_| {
-        let Some(url) = link.get_untracked() else { return };
-        copy_to_clipboard(url, copied, error);
-    };
     view! {
         <Dialog title_id="invite-title" close>
             <h2 id="invite-title">"Invite a guest to " {room_name}</h2>
             <p class="muted small">
                 "Anyone with this link can ask to join this room. Someone inside the room lets them in; they see nothing else."
             </p>
-            <label for="invite-link" class="field-label">"Invite link"</label>
-            <div class="copy-row">
-                <input
-                    id="invite-link"
-                    type="text"
-                    readonly=true
-                    prop:value=move || link.get().unwrap_or_else(|| "Creating the link…".into())
-                />
-                <button class="primary" on:click=copy disabled=move || link.get().is_none() autofocus=true>
-                    {move || if copied.get() { "Copied" } else { "Copy link" }}
-                </button>
-            </div>
-            <p class="form-success" role="status">{move || copied.get().then_some("Link copied to the clipboard.")}</p>
+            <CopyLink id="invite-link" label="Invite link" link=link.into() autofocus=true />
             <p class="form-error" role="alert" hidden=move || error.get().is_none()>
                 {move || error.get().map(|problem| problem.to_string())}
             </p>
@@ -84,23 +67,4 @@ fn InviteDialog(room: RoomId, room_name: String, close: Callback<()>) -> impl In
             </div>
         </Dialog>
     }
-}
-
-/// Writes `text` to the clipboard and reports back through the signals.
-fn copy_to_clipboard(text: String, copied: RwSignal<bool>, error: RwSignal<Option<AppError>>) {
-    #[cfg(feature = "hydrate")]
-    {
-        let clipboard = window().navigator().clipboard();
-        spawn_local(async move {
-            match wasm_bindgen_futures::JsFuture::from(clipboard.write_text(&text)).await {
-                Ok(_) => copied.set(true),
-                Err(_) => error.set(Some(AppError::invalid(
-                    "invite-link",
-                    "The browser did not allow copying. Select the link and copy it by hand.",
-                ))),
-            }
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (text, copied, error);
 }

@@ -1,9 +1,11 @@
 //! View pieces used by more than one page.
 
 pub mod avatar;
+pub mod channel_details;
 pub mod conference;
 pub mod confirm;
 pub mod conversations;
+pub mod copy_link;
 pub mod dialog;
 pub mod form;
 pub mod guest_requests;
@@ -11,4 +13,5 @@ pub mod inbox_overview;
 pub mod invite;
 pub mod preview;
 pub mod sidebar;
+pub mod tabs;
 pub mod top_bar;

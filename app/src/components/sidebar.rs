@@ -1,7 +1,7 @@
 //! The sidebar of a member's pages: the workspace's channels and the
 //! inboxes they take part in (kept current by the live socket).
 
-use crate::model::{Channel, ChannelKind, InboxId, MyInbox};
+use crate::model::{Channel, ChannelId, ChannelKind, InboxId, MyInbox};
 use leptos::prelude::*;
 
 #[component]
@@ -11,6 +11,9 @@ pub fn ChannelSidebar(
     /// The inbox being shown, if any.
     #[prop(into, default = Signal::stored(None))]
     current: Signal<Option<InboxId>>,
+    /// The meeting channel being shown, if any.
+    #[prop(into, default = Signal::stored(None))]
+    current_channel: Signal<Option<ChannelId>>,
 ) -> impl IntoView {
     let (meetings, texts): (Vec<Channel>, Vec<Channel>) =
         channels.into_iter().partition(|channel| channel.kind == ChannelKind::Meeting);
@@ -21,15 +24,35 @@ pub fn ChannelSidebar(
                 {channels
                     .into_iter()
                     .map(|channel| {
-                        let (icon, kind) = match channel.kind {
-                            ChannelKind::Meeting => ("▶", "meeting channel"),
-                            ChannelKind::Text => ("#", "text channel"),
+                        let id = channel.id;
+                        let (icon, name) = match channel.kind {
+                            // Meeting channels open their page with the call.
+                            ChannelKind::Meeting => (
+                                "▶",
+                                view! {
+                                    <a
+                                        href=format!("/channel/{id}")
+                                        aria-current=move || (current_channel.get() == Some(id)).then_some("page")
+                                    >
+                                        {channel.name}
+                                        <span class="visually-hidden">" (meeting channel)"</span>
+                                    </a>
+                                }
+                                    .into_any(),
+                            ),
+                            ChannelKind::Text => (
+                                "#",
+                                view! {
+                                    <span>{channel.name}</span>
+                                    <span class="visually-hidden">" (text channel)"</span>
+                                }
+                                    .into_any(),
+                            ),
                         };
                         view! {
                             <li class="channel">
                                 <span class="channel-icon" aria-hidden="true">{icon}</span>
-                                <span>{channel.name}</span>
-                                <span class="visually-hidden">{format!(" ({kind})")}</span>
+                                {name}
                             </li>
                         }
                     })

@@ -9,7 +9,7 @@
 use super::devices::{self, LocalMedia};
 use super::streams;
 use crate::call_state::{CallState, CallStatus, upsert_participant};
-use crate::protocol::signal::{ConferenceId, IceCandidate, Link, SignalEvent, SignalRequest};
+use crate::protocol::signal::{ConferenceId, IceCandidate, Link, Participant, SignalEvent, SignalRequest};
 use crate::web::{Handler, socket_url, weak_handler};
 use futures::StreamExt;
 use futures::channel::mpsc;
@@ -311,15 +311,20 @@ async fn handle(inner: &Rc<Inner>, event: SignalEvent) {
                 _ => inner.pending.borrow_mut().push((link, candidate)),
             }
         }
-        SignalEvent::Joined { participant } | SignalEvent::Updated { participant } => {
-            // Our own state is shown from local truth; the list is everyone else.
-            if Some(participant.id) == state.me.get_untracked() {
-                return;
-            }
-            state.participants.update(|list| upsert_participant(list, participant));
-            state.streams_version.update(|v| *v += 1);
+        SignalEvent::Joined { participant } => {
+            let as_guest = if participant.guest.is_some() { " as a guest" } else { "" };
+            state.activity.set(Some(format!("{} joined{as_guest}", participant.name)));
+            show_participant(state, participant);
         }
+        SignalEvent::Updated { participant } => show_participant(state, participant),
         SignalEvent::Left { participant } => {
+            let gone = state.participants.with_untracked(|list| {
+                list.iter().find(|p| p.id == participant).map(|p| (p.name.clone(), p.guest.is_some()))
+            });
+            if let Some((name, guest)) = gone {
+                let guest = if guest { " (guest)" } else { "" };
+                state.activity.set(Some(format!("{name}{guest} left")));
+            }
             state.participants.update(|list| list.retain(|p| p.id != participant));
             state.streams_version.update(|v| *v += 1);
         }
@@ -330,6 +335,16 @@ async fn handle(inner: &Rc<Inner>, event: SignalEvent) {
             teardown(inner);
         }
     }
+}
+
+/// Adds or refreshes someone else in the participant list (our own state
+/// is shown from local truth).
+fn show_participant(state: CallState, participant: Participant) {
+    if Some(participant.id) == state.me.get_untracked() {
+        return;
+    }
+    state.participants.update(|list| upsert_participant(list, participant));
+    state.streams_version.update(|v| *v += 1);
 }
 
 fn link_of(inner: &Inner, link: Link) -> Option<RtcPeerConnection> {

@@ -41,7 +41,9 @@ id_type!(
     RoomId
 );
 
+pub mod channel;
 pub mod inbox;
+pub use channel::*;
 pub use inbox::*;
 
 /// What the browser may know about a member.
@@ -130,7 +132,10 @@ pub struct Office {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuestWelcome {
     pub workspace_name: String,
-    pub room_name: String,
+    /// The room's or meeting channel's name.
+    pub place_name: String,
+    /// A room (the guest knocks) or a meeting channel (they join at once).
+    pub conference: crate::protocol::signal::ConferenceId,
 }
 
 /// Where the front door sends someone.

@@ -1,13 +1,15 @@
-//! What a guest sees after opening a room's invite link: where it leads, a
-//! camera and microphone check and their name and email; then the waiting
-//! screen while they knock; then the room's call, or Access Denied.
+//! What a guest sees after opening a link: where it leads, a camera and
+//! microphone check and their name and email. A room's invite link then
+//! shows the waiting screen while they knock, and the room's call or Access
+//! Denied; a meeting channel's external link is a lobby that joins the
+//! channel's call straight away.
 
 use crate::api::invites::open_invite;
 use crate::components::conference::Conference;
 use crate::components::form::{Field, FormError};
 use crate::components::preview::{CameraPreview, PreviewState};
 use crate::error::AppError;
-use crate::model::{GuestWelcome, RoomId};
+use crate::model::GuestWelcome;
 use crate::pages::office::ErrorPanel;
 use crate::protocol::guest::GuestEvent;
 use crate::protocol::signal::ConferenceId;
@@ -59,7 +61,7 @@ enum Stage {
     },
     InCall {
         pass: String,
-        room: RoomId,
+        conference: ConferenceId,
     },
     Denied,
     /// The link died between opening the page and knocking.
@@ -121,7 +123,10 @@ impl KnockHandle {
 
 #[component]
 fn GuestVisit(welcome: GuestWelcome, token: String) -> impl IntoView {
-    let GuestWelcome { workspace_name, room_name } = welcome;
+    let GuestWelcome { workspace_name, place_name: room_name, conference } = welcome;
+    // A meeting channel's lobby joins at once; a room's welcome page knocks.
+    let at_channel = matches!(conference, ConferenceId::Channel(_));
+    let place = if at_channel { "call" } else { "room" };
     let stage = RwSignal::new(Stage::Welcome);
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
@@ -136,9 +141,9 @@ fn GuestVisit(welcome: GuestWelcome, token: String) -> impl IntoView {
     };
     let on_event = move |event: GuestEvent| match event {
         GuestEvent::Waiting => stage.set(Stage::Knocking { heard: true }),
-        GuestEvent::Admitted { pass, room } => stage.set(Stage::InCall { pass, room }),
+        GuestEvent::Admitted { pass, conference } => stage.set(Stage::InCall { pass, conference }),
         GuestEvent::Denied => stage.set(Stage::Denied),
-        GuestEvent::Removed => back_to_welcome(Some("You were removed from the room.")),
+        GuestEvent::Removed => back_to_welcome(Some(&format!("You were removed from the {place}."))),
         GuestEvent::Refused { error: AppError::InviteInvalid } => stage.set(Stage::LinkDead),
         GuestEvent::Refused { error: refused } => {
             error.set(Some(refused));
@@ -147,17 +152,24 @@ fn GuestVisit(welcome: GuestWelcome, token: String) -> impl IntoView {
     };
     let on_lost = move || {
         let why = match stage.get_untracked() {
-            Stage::InCall { .. } => "The connection was lost, so you left the room. Join again to go back in.",
-            _ => "The connection was lost, so your request was withdrawn. Try again when you are back online.",
+            Stage::InCall { .. } => {
+                format!("The connection was lost, so you left the {place}. Join again to go back in.")
+            }
+            _ => "The connection was lost before you got in. Try again when you are back online.".to_string(),
         };
-        back_to_welcome(Some(why));
+        back_to_welcome(Some(&why));
     };
     let submit = {
         let token = token.clone();
         move |event: leptos::ev::SubmitEvent| {
             event.prevent_default();
-            let checked = validate::name("name", "Your name", &name.get_untracked())
-                .and_then(|name| Ok((name, validate::email("email", &email.get_untracked())?)));
+            let typed_email = email.get_untracked();
+            let checked = validate::name("name", "Your name", &name.get_untracked()).and_then(|name| {
+                if at_channel && typed_email.trim().is_empty() {
+                    return Ok((name, String::new()));
+                }
+                Ok((name, validate::email("email", &typed_email)?))
+            });
             match checked {
                 Err(problem) => error.set(Some(problem)),
                 Ok((name, email)) => {
@@ -181,6 +193,13 @@ fn GuestVisit(welcome: GuestWelcome, token: String) -> impl IntoView {
     let panel = {
         let room_name = room_name.clone();
         move || match stage.get() {
+            Stage::Knocking { .. } if at_channel => view! {
+                <div class="waiting stack" role="status" aria-live="polite">
+                    <div class="waiting-pulse" aria-hidden="true"></div>
+                    <h2>"Joining the call…"</h2>
+                </div>
+            }
+            .into_any(),
             Stage::Knocking { heard } => {
                 view! { <WaitingCard heard room_name=room_name.clone() name email on_cancel=cancel /> }.into_any()
             }
@@ -199,7 +218,11 @@ fn GuestVisit(welcome: GuestWelcome, token: String) -> impl IntoView {
             .into_any(),
             _ => view! {
                 <p class="muted small">
-                    "Check your camera and microphone, then tell the people inside who you are."
+                    {if at_channel {
+                        "Check your camera and microphone, and tell the others your name. Then join the call."
+                    } else {
+                        "Check your camera and microphone, then tell the people inside who you are."
+                    }}
                 </p>
                 <Show when=move || notice.get().is_some()>
                     <p class="notice" role="status">{move || notice.get()}</p>
@@ -208,14 +231,24 @@ fn GuestVisit(welcome: GuestWelcome, token: String) -> impl IntoView {
                     <FormError error />
                     <Field label="Your Name" name="name" autocomplete="name" error bind=name />
                     <Field
-                        label="Email Address"
+                        label=if at_channel { "Email Address (optional)" } else { "Email Address" }
                         name="email"
                         kind="email"
                         autocomplete="email"
                         error
                         bind=email
                     />
-                    <button type="submit" class="primary">"Continue to Join"</button>
+                    {at_channel
+                        .then(|| {
+                            view! {
+                                <p class="muted small">
+                                    "Only for the meeting notes, if the hosts send them after the call."
+                                </p>
+                            }
+                        })}
+                    <button type="submit" class="primary">
+                        {if at_channel { "Join" } else { "Continue to Join" }}
+                    </button>
                 </form>
             }
             .into_any(),
@@ -224,16 +257,18 @@ fn GuestVisit(welcome: GuestWelcome, token: String) -> impl IntoView {
     view! {
         <Title text=format!("Join {room_name}") />
         {move || match stage.get() {
-            Stage::InCall { pass, room } => {
+            Stage::InCall { pass, conference } => {
                 view! {
                     <main class="guest-call">
                         <Conference
-                            conference=ConferenceId::Room(room)
+                            conference
                             title=room_title.clone()
                             guest_pass=pass
                             on_hang_up=Callback::new(move |_| {
                                 handle.close();
-                                back_to_welcome(Some("You left the room. You can join again with the same link."));
+                                back_to_welcome(
+                                    Some(&format!("You left the {place}. You can join again with the same link.")),
+                                );
                             })
                         />
                     </main>

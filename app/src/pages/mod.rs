@@ -1,6 +1,7 @@
 //! One module per screen.
 
 pub mod auth;
+pub mod channel;
 pub mod guest;
 pub mod home;
 pub mod inbox;

@@ -1,5 +1,6 @@
 //! The guest socket (`/api/guest?invite=…`): how someone without an account
-//! knocks on a room, waits, and learns the members' answer.
+//! knocks on a room, waits, and learns the members' answer; or, with a
+//! meeting channel's external link, is let into its call at once.
 //!
 //! The knock lives exactly as long as this socket: closing or reloading the
 //! tab (or pressing Cancel Request, which closes it) withdraws it everywhere
@@ -7,6 +8,7 @@
 
 use crate::error::AppError;
 use crate::model::RoomId;
+use crate::protocol::signal::ConferenceId;
 use serde::{Deserialize, Serialize};
 
 /// The path of the guest websocket; the invite token is in the query.
@@ -35,7 +37,8 @@ pub fn guest_socket_path(invite: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum GuestRequest {
-    /// Ask to be let in. Only the first knock on a socket counts.
+    /// Ask to be let in. Only the first knock on a socket counts. `email`
+    /// may be empty at a meeting channel, never at a room.
     Knock { name: String, email: String },
 }
 
@@ -45,12 +48,13 @@ pub enum GuestRequest {
 pub enum GuestEvent {
     /// The knock was heard; the members inside the room are being asked.
     Waiting,
-    /// A member let the guest in. `pass` admits them to this room's call and
-    /// nothing else, for as long as this socket stays open.
-    Admitted { pass: String, room: RoomId },
+    /// The guest is let in (by a member at a room; at once at a meeting
+    /// channel). `pass` admits them to this call and nothing else, for as
+    /// long as this socket stays open.
+    Admitted { pass: String, conference: ConferenceId },
     /// A member said no. The socket closes after this.
     Denied,
-    /// A member removed the admitted guest from the room. The socket closes
+    /// A member removed the admitted guest from the call. The socket closes
     /// after this.
     Removed,
     /// The knock was not accepted (bad name or email, dead link, too many

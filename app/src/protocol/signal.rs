@@ -8,7 +8,7 @@
 //! ever has to resolve offer glare.
 
 use super::guest::GuestId;
-use crate::model::RoomId;
+use crate::model::{ChannelId, RoomId};
 use serde::{Deserialize, Serialize};
 
 /// The path of the signalling websocket; the conference is named in the query.
@@ -27,6 +27,8 @@ pub const CHAT_HISTORY: usize = 500;
 pub enum ConferenceId {
     /// Everyone inside one virtual-office room.
     Room(RoomId),
+    /// A meeting channel's call: any member, and guests with its link.
+    Channel(ChannelId),
 }
 
 impl ConferenceId {
@@ -34,6 +36,7 @@ impl ConferenceId {
     pub fn signal_path(self) -> String {
         match self {
             ConferenceId::Room(room) => format!("{SIGNAL_PATH}?room={room}"),
+            ConferenceId::Channel(channel) => format!("{SIGNAL_PATH}?channel={channel}"),
         }
     }
 
@@ -215,5 +218,6 @@ mod tests {
     fn conference_paths_name_the_room() {
         assert_eq!(ConferenceId::Room(RoomId(3)).signal_path(), "/api/signal?room=3");
         assert_eq!(ConferenceId::Room(RoomId(3)).guest_signal_path("xyz"), "/api/signal?room=3&guest=xyz");
+        assert_eq!(ConferenceId::Channel(ChannelId(4)).guest_signal_path("xyz"), "/api/signal?channel=4&guest=xyz");
     }
 }

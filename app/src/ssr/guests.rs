@@ -1,16 +1,19 @@
 //! The guest desk: who is knocking at which room, and which guests are
-//! inside. It lives in memory, like presence: a knock is tied to one open
+//! inside a room's or a meeting channel's call. It lives in memory, like presence: a knock is tied to one open
 //! guest socket and means nothing once that socket is gone.
 //!
 //! A guest's life: [`GuestDesk::knock`] hands the guest socket a [`Knock`];
-//! members answer it ([`GuestDesk::answer`]); an admitted guest gets a pass
-//! for that room's call alone; a member may remove them later. Dropping the
+//! at a room, members answer it ([`GuestDesk::answer`]); at a meeting
+//! channel the link itself is the permission, so the guest is let in at once.
+//! An admitted guest gets a pass for that one call; a member may remove
+//! them later. Dropping the
 //! `Knock` (the socket closed) withdraws it or ends the admission, whatever
 //! stage it had reached.
 
 use super::tokens::random_token;
 use crate::model::{RoomId, WorkspaceId};
 use crate::protocol::guest::{GuestId, GuestInside, RoomGuests, WaitingGuest};
+use crate::protocol::signal::ConferenceId;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, watch};
@@ -19,7 +22,7 @@ use tokio::sync::{broadcast, watch};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GuestStatus {
     Waiting,
-    /// Let in; `pass` admits them to their room's call.
+    /// Let in; `pass` admits them to their room's or channel's call.
     Admitted {
         pass: String,
     },
@@ -56,12 +59,14 @@ impl From<DeskError> for crate::error::AppError {
 pub struct GuestInfo {
     pub id: GuestId,
     pub workspace: WorkspaceId,
-    pub room: RoomId,
+    /// The room or meeting channel whose link they came by.
+    pub conference: ConferenceId,
     pub name: String,
-    pub email: String,
+    /// Always given at a room; optional at a meeting channel.
+    pub email: Option<String>,
 }
 
-/// An admitted guest's credential for their room's call, as the signalling
+/// An admitted guest's credential for their one call, as the signalling
 /// socket sees it. `status` changes when they are removed or leave.
 pub struct GuestPass {
     pub guest: GuestInfo,
@@ -94,7 +99,7 @@ pub struct GuestDesk {
 pub struct Knock {
     desk: GuestDesk,
     pub id: GuestId,
-    pub room: RoomId,
+    pub conference: ConferenceId,
     pub status: watch::Receiver<GuestStatus>,
 }
 
@@ -129,20 +134,33 @@ impl GuestDesk {
         let _ = self.changes.send(workspace);
     }
 
-    /// Registers a knock at `room`. The caller has checked the invite link
-    /// and the guest's name and email.
-    pub fn knock(&self, workspace: WorkspaceId, room: RoomId, name: String, email: String) -> Knock {
+    /// Registers a guest who came by the link of `conference`: a knock at
+    /// a room's door (members decide), or a guest let straight into a
+    /// meeting channel's call. The caller has checked the link and the
+    /// guest's name and email.
+    pub fn knock(
+        &self,
+        workspace: WorkspaceId,
+        conference: ConferenceId,
+        name: String,
+        email: Option<String>,
+    ) -> Knock {
         let (status, watcher) = watch::channel(GuestStatus::Waiting);
         let id = {
             let mut desk = self.lock();
             desk.next_id += 1;
             let id = GuestId(desk.next_id);
-            desk.guests.insert(id, Guest { info: GuestInfo { id, workspace, room, name, email }, status });
+            if let ConferenceId::Channel(_) = conference {
+                let pass = random_token();
+                status.send_replace(GuestStatus::Admitted { pass: pass.clone() });
+                desk.passes.insert(pass, id);
+            }
+            desk.guests.insert(id, Guest { info: GuestInfo { id, workspace, conference, name, email }, status });
             id
         };
-        tracing::info!(guest = %id, %room, "a guest knocked");
+        tracing::info!(guest = %id, ?conference, "a guest arrived");
         self.changed(workspace);
-        Knock { desk: self.clone(), id, room, status: watcher }
+        Knock { desk: self.clone(), id, conference, status: watcher }
     }
 
     /// The guest, if they are still knocking or inside.
@@ -158,15 +176,16 @@ impl GuestDesk {
         let mut rooms: BTreeMap<RoomId, RoomGuests> = BTreeMap::new();
         for guest in desk.guests.values().filter(|guest| guest.info.workspace == workspace) {
             let info = &guest.info;
-            let entry = || RoomGuests { room: info.room, waiting: Vec::new(), inside: Vec::new() };
+            let ConferenceId::Room(room) = info.conference else { continue };
+            let entry = || RoomGuests { room, waiting: Vec::new(), inside: Vec::new() };
             match &*guest.status.borrow() {
-                GuestStatus::Waiting => rooms.entry(info.room).or_insert_with(entry).waiting.push(WaitingGuest {
+                GuestStatus::Waiting => rooms.entry(room).or_insert_with(entry).waiting.push(WaitingGuest {
                     id: info.id,
                     name: info.name.clone(),
-                    email: (viewer_room == Some(info.room)).then(|| info.email.clone()),
+                    email: info.email.clone().filter(|_| viewer_room == Some(room)),
                 }),
                 GuestStatus::Admitted { .. } => rooms
-                    .entry(info.room)
+                    .entry(room)
                     .or_insert_with(entry)
                     .inside
                     .push(GuestInside { id: info.id, name: info.name.clone() }),
@@ -200,7 +219,7 @@ impl GuestDesk {
         Ok(())
     }
 
-    /// Sends an admitted guest out of the room: their call ends and their
+    /// Sends an admitted guest out of the call: it ends for them and their
     /// pass stops working.
     pub fn remove(&self, id: GuestId) -> Result<(), DeskError> {
         let mut desk = self.lock();
@@ -212,7 +231,7 @@ impl GuestDesk {
         let workspace = guest.info.workspace;
         desk.passes.remove(&pass);
         drop(desk);
-        tracing::info!(guest = %id, "a guest was removed from the room");
+        tracing::info!(guest = %id, "a guest was removed from the call");
         self.changed(workspace);
         Ok(())
     }
@@ -257,7 +276,8 @@ mod tests {
     const COFFEE: RoomId = RoomId(11);
 
     fn knock(desk: &GuestDesk, room: RoomId, name: &str) -> Knock {
-        desk.knock(ACME, room, name.into(), format!("{}@example.org", name.to_lowercase()))
+        let email = format!("{}@example.org", name.to_lowercase());
+        desk.knock(ACME, ConferenceId::Room(room), name.into(), Some(email))
     }
 
     fn names(rooms: &[RoomGuests]) -> Vec<(RoomId, Vec<&str>)> {
@@ -288,7 +308,7 @@ mod tests {
         assert_eq!(desk.answer(lin.id, false), Err(DeskError::NotWaiting));
         let GuestStatus::Admitted { pass } = lin.status.borrow().clone() else { panic!("admitted") };
         let admitted = desk.pass(&pass).expect("the pass works");
-        assert_eq!((admitted.guest.room, admitted.guest.name.as_str()), (DESIGN, "Lin"));
+        assert_eq!((admitted.guest.conference, admitted.guest.name.as_str()), (ConferenceId::Room(DESIGN), "Lin"));
         let rooms = desk.by_room(ACME, Some(DESIGN));
         assert!(rooms[0].waiting.is_empty(), "admitted guests are no longer waiting...");
         assert_eq!(rooms[0].inside[0].name, "Lin", "...they are inside");
@@ -334,5 +354,18 @@ mod tests {
         desk.answer(lin.id, false).unwrap();
         assert_eq!(*lin.status.borrow(), GuestStatus::Denied);
         assert!(desk.by_room(ACME, Some(DESIGN)).is_empty());
+    }
+
+    #[test]
+    fn a_channel_link_lets_the_guest_straight_into_that_call_only() {
+        let desk = GuestDesk::new();
+        let calls = ConferenceId::Channel(crate::model::ChannelId(5));
+        let lin = desk.knock(ACME, calls, "Lin".into(), None);
+        let GuestStatus::Admitted { pass } = lin.status.borrow().clone() else { panic!("admitted at once") };
+        let admitted = desk.pass(&pass).expect("the pass works");
+        assert_eq!(admitted.guest.conference, calls);
+        assert!(desk.by_room(ACME, None).is_empty(), "channel guests are not on the office map");
+        desk.remove(lin.id).unwrap();
+        assert!(desk.pass(&pass).is_none(), "removed: the pass is dead");
     }
 }

@@ -4,7 +4,8 @@
 
 use super::accounts::Member;
 use crate::error::AppError;
-use crate::model::{InboxRole, RoomId, WorkspaceId};
+use crate::model::{ChannelId, InboxRole, WorkspaceId};
+use crate::protocol::signal::ConferenceId;
 
 /// Who is asking.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,11 +13,11 @@ pub enum Principal {
     /// No valid session.
     Anonymous,
     Member(Member),
-    /// Someone let in through a room's invite link: they hold a pass for
-    /// that room's call and nothing else.
+    /// Someone let in through a room's invite link or a meeting channel's
+    /// external link: they hold a pass for that one call and nothing else.
     Guest {
         workspace: WorkspaceId,
-        room: RoomId,
+        conference: ConferenceId,
     },
 }
 
@@ -42,6 +43,15 @@ pub enum Action {
     AnswerGuest { workspace: WorkspaceId, inside_room: bool },
     /// Send an admitted guest out of the room: only from inside it.
     RemoveGuest { workspace: WorkspaceId, inside_room: bool },
+    /// Join a meeting channel's call: any member of the workspace, and a
+    /// guest whose pass is for exactly this channel.
+    JoinChannelCall { workspace: WorkspaceId, channel: ChannelId },
+    /// Open a meeting channel's details, copy its external link, or generate
+    /// one when it has none: any member.
+    ShareChannelLink(WorkspaceId),
+    /// Replace or turn off a channel's external link, remove guests from its
+    /// call, see who came and went: the channel's admins and workspace admins.
+    ManageChannel { workspace: WorkspaceId, channel_admin: bool },
     /// Create a shared inbox, or see every inbox from Workspace Settings.
     OverseeInboxes(WorkspaceId),
     /// Put members into teams and take them out.
@@ -56,8 +66,11 @@ impl Action {
             | Action::ListMembers(w)
             | Action::AddMember(w)
             | Action::OverseeInboxes(w)
-            | Action::ManageTeams(w) => w,
+            | Action::ManageTeams(w)
+            | Action::ShareChannelLink(w) => w,
             Action::JoinRoomCall { workspace, .. }
+            | Action::JoinChannelCall { workspace, .. }
+            | Action::ManageChannel { workspace, .. }
             | Action::InviteGuest { workspace, .. }
             | Action::AnswerGuest { workspace, .. }
             | Action::RemoveGuest { workspace, .. } => workspace,
@@ -77,12 +90,21 @@ impl Action {
             | Action::ListMembers(_)
             | Action::AddMember(_)
             | Action::OverseeInboxes(_)
-            | Action::ManageTeams(_) => None,
+            | Action::ManageTeams(_)
+            | Action::JoinChannelCall { .. }
+            | Action::ShareChannelLink(_)
+            | Action::ManageChannel { .. } => None,
         }
     }
 
+    /// Whether only a workspace admin may do it (`ManageChannel`: unless
+    /// they administer the channel).
     fn needs_admin(self) -> bool {
-        matches!(self, Action::AddMember(_) | Action::OverseeInboxes(_) | Action::ManageTeams(_))
+        match self {
+            Action::AddMember(_) | Action::OverseeInboxes(_) | Action::ManageTeams(_) => true,
+            Action::ManageChannel { channel_admin, .. } => !channel_admin,
+            _ => false,
+        }
     }
 }
 
@@ -90,12 +112,19 @@ impl Action {
 pub fn check(principal: &Principal, action: Action) -> Result<(), AppError> {
     let member = match principal {
         Principal::Anonymous => return Err(AppError::NotSignedIn),
-        Principal::Guest { workspace, .. } => {
-            // A guest's pass opens their own room's call, and nothing else.
-            return match action {
-                Action::JoinRoomCall { workspace: w, inside_room: true } if w == *workspace => Ok(()),
-                _ => Err(AppError::Forbidden),
+        Principal::Guest { workspace, conference } => {
+            // A guest's pass opens their own room's or channel's call, and
+            // nothing else.
+            let allowed = match (action, conference) {
+                (Action::JoinRoomCall { workspace: w, inside_room }, ConferenceId::Room(_)) => {
+                    inside_room && w == *workspace
+                }
+                (Action::JoinChannelCall { workspace: w, channel }, ConferenceId::Channel(own)) => {
+                    channel == *own && w == *workspace
+                }
+                _ => false,
             };
+            return if allowed { Ok(()) } else { Err(AppError::Forbidden) };
         }
         Principal::Member(member) => member,
     };
@@ -169,10 +198,11 @@ impl Principal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::MemberId;
+    use crate::model::{MemberId, RoomId};
 
     const HOME: WorkspaceId = WorkspaceId(1);
     const OTHER: WorkspaceId = WorkspaceId(2);
+    const CALLS: ChannelId = ChannelId(5);
 
     fn member(is_admin: bool) -> Principal {
         Principal::Member(Member {
@@ -191,7 +221,8 @@ mod tests {
         use AppError::{Forbidden as No, NotInRoom as Outside, NotSignedIn as SignIn};
         let principals = [
             ("anonymous", Principal::Anonymous),
-            ("guest", Principal::Guest { workspace: HOME, room: RoomId(3) }),
+            ("room guest", Principal::Guest { workspace: HOME, conference: ConferenceId::Room(RoomId(3)) }),
+            ("channel guest", Principal::Guest { workspace: HOME, conference: ConferenceId::Channel(CALLS) }),
             ("member", member(false)),
             ("workspace admin", member(true)),
         ];
@@ -203,31 +234,62 @@ mod tests {
                 Action::RemoveGuest { workspace: w, inside_room },
             ]
         };
-        let mut table: Vec<(Action, [Result<(), AppError>; 4])> = vec![
-            //                          anonymous     guest      member       admin
-            (Action::ViewOffice(HOME), [Err(SignIn), Err(No), Ok(()), Ok(())]),
-            (Action::Walk(HOME), [Err(SignIn), Err(No), Ok(()), Ok(())]),
-            (Action::ListMembers(HOME), [Err(SignIn), Err(No), Ok(()), Ok(())]),
-            (Action::AddMember(HOME), [Err(SignIn), Err(No), Err(No), Ok(())]),
-            (Action::ViewOffice(OTHER), [Err(SignIn), Err(No), Err(No), Err(No)]),
-            (Action::Walk(OTHER), [Err(SignIn), Err(No), Err(No), Err(No)]),
-            (Action::ListMembers(OTHER), [Err(SignIn), Err(No), Err(No), Err(No)]),
-            (Action::AddMember(OTHER), [Err(SignIn), Err(No), Err(No), Err(No)]),
-            (Action::OverseeInboxes(HOME), [Err(SignIn), Err(No), Err(No), Ok(())]),
-            (Action::ManageTeams(HOME), [Err(SignIn), Err(No), Err(No), Ok(())]),
-            (Action::OverseeInboxes(OTHER), [Err(SignIn), Err(No), Err(No), Err(No)]),
-            (Action::ManageTeams(OTHER), [Err(SignIn), Err(No), Err(No), Err(No)]),
+        let mut table: Vec<(Action, [Result<(), AppError>; 5])> = vec![
+            //                     anonymous  room guest channel guest member  admin
+            (Action::ViewOffice(HOME), [Err(SignIn), Err(No), Err(No), Ok(()), Ok(())]),
+            (Action::Walk(HOME), [Err(SignIn), Err(No), Err(No), Ok(()), Ok(())]),
+            (Action::ListMembers(HOME), [Err(SignIn), Err(No), Err(No), Ok(()), Ok(())]),
+            (Action::AddMember(HOME), [Err(SignIn), Err(No), Err(No), Err(No), Ok(())]),
+            (Action::ViewOffice(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
+            (Action::Walk(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
+            (Action::ListMembers(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
+            (Action::AddMember(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
+            (Action::OverseeInboxes(HOME), [Err(SignIn), Err(No), Err(No), Err(No), Ok(())]),
+            (Action::ManageTeams(HOME), [Err(SignIn), Err(No), Err(No), Err(No), Ok(())]),
+            (Action::OverseeInboxes(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
+            (Action::ManageTeams(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
         ];
         let [join, invite, answer, remove] = room_bound(HOME, true);
-        table.push((join, [Err(SignIn), Ok(()), Ok(()), Ok(())]));
+        table.push((join, [Err(SignIn), Ok(()), Err(No), Ok(()), Ok(())]));
         for action in [invite, answer, remove] {
-            table.push((action, [Err(SignIn), Err(No), Ok(()), Ok(())]));
+            table.push((action, [Err(SignIn), Err(No), Err(No), Ok(()), Ok(())]));
         }
+        let other_channel = ChannelId(6);
+        table.extend([
+            (
+                Action::JoinChannelCall { workspace: HOME, channel: CALLS },
+                [Err(SignIn), Err(No), Ok(()), Ok(()), Ok(())],
+            ),
+            (
+                Action::JoinChannelCall { workspace: HOME, channel: other_channel },
+                [Err(SignIn), Err(No), Err(No), Ok(()), Ok(())],
+            ),
+            (
+                Action::JoinChannelCall { workspace: OTHER, channel: CALLS },
+                [Err(SignIn), Err(No), Err(No), Err(No), Err(No)],
+            ),
+            (Action::ShareChannelLink(HOME), [Err(SignIn), Err(No), Err(No), Ok(()), Ok(())]),
+            (Action::ShareChannelLink(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
+            // A channel admin's standing is in the action: the member column
+            // then reads as "a member who administers this channel".
+            (
+                Action::ManageChannel { workspace: HOME, channel_admin: true },
+                [Err(SignIn), Err(No), Err(No), Ok(()), Ok(())],
+            ),
+            (
+                Action::ManageChannel { workspace: HOME, channel_admin: false },
+                [Err(SignIn), Err(No), Err(No), Err(No), Ok(())],
+            ),
+            (
+                Action::ManageChannel { workspace: OTHER, channel_admin: true },
+                [Err(SignIn), Err(No), Err(No), Err(No), Err(No)],
+            ),
+        ]);
         for action in room_bound(HOME, false) {
-            table.push((action, [Err(SignIn), Err(No), Err(Outside), Err(Outside)]));
+            table.push((action, [Err(SignIn), Err(No), Err(No), Err(Outside), Err(Outside)]));
         }
         for action in room_bound(OTHER, true).into_iter().chain(room_bound(OTHER, false)) {
-            table.push((action, [Err(SignIn), Err(No), Err(No), Err(No)]));
+            table.push((action, [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]));
         }
         for (action, expected) in table {
             for ((who, principal), expected) in principals.iter().zip(expected) {

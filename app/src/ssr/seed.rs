@@ -4,7 +4,7 @@
 use super::accounts::{self, NewMember};
 use super::db::{Db, now};
 use super::mail_store::{self, NewEmail};
-use super::{inboxes, office, passwords};
+use super::{channels, inboxes, office, passwords};
 use crate::error::AppError;
 use crate::model::{ChannelKind, Grantee, InboxRole, MemberId, TeamId, WorkspaceId};
 
@@ -25,6 +25,9 @@ const DEMO_ROOMS: &[office::RoomPlan<'static>] = &[
     ("Focus Booth", 360, 330, 260, 230),
     ("Boardroom", 660, 330, 300, 230),
 ];
+/// Channel, admin: Grace runs the client calls (Ada, a workspace admin,
+/// manages every channel anyway).
+const DEMO_CHANNEL_ADMINS: &[(&str, &str)] = &[("client-calls", "grace@example.com")];
 const DEMO_CHANNELS: &[(&str, ChannelKind)] = &[
     ("client-calls", ChannelKind::Meeting),
     ("interviews", ChannelKind::Meeting),
@@ -114,6 +117,12 @@ pub async fn seed_demo_if_empty(db: &Db) -> Result<bool, AppError> {
     let workspace = workspace.expect("DEMO_MEMBERS is not empty");
     office::create_rooms(db, workspace, DEMO_ROOMS).await?;
     office::create_channels(db, workspace, DEMO_CHANNELS).await?;
+    for channel in office::channels(db, workspace).await? {
+        for (_, email) in DEMO_CHANNEL_ADMINS.iter().filter(|(name, _)| *name == channel.name) {
+            let admin = members.iter().find(|m| m.email == *email).expect("demo channel admins are demo members");
+            channels::add_admin(db, channel.id, admin.id).await?;
+        }
+    }
     let mut teams = Vec::new();
     for (team, emails) in DEMO_TEAMS {
         let ids: Vec<MemberId> = members.iter().filter(|m| emails.contains(&m.email.as_str())).map(|m| m.id).collect();

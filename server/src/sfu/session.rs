@@ -9,14 +9,14 @@ use crate::ServerState;
 use crate::json_socket::send;
 use crate::keepalive::Keepalive;
 use anteroom_app::error::AppError;
-use anteroom_app::model::RoomId;
+use anteroom_app::model::{ChannelId, ChannelKind, RoomId};
 use anteroom_app::protocol::LiveEvent;
 use anteroom_app::protocol::signal::{
     ConferenceId, MAX_CHAT_CHARS, MAX_SIGNAL_MESSAGE_BYTES, Participant, SignalEvent, SignalRequest,
 };
 use anteroom_app::ssr::accounts::Member;
 use anteroom_app::ssr::guests::{GuestPass, GuestStatus};
-use anteroom_app::ssr::{auth, office, policy};
+use anteroom_app::ssr::{auth, channels, office, policy};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -28,11 +28,24 @@ use tokio::sync::mpsc;
 /// this, the sender gets an error and the call goes on.
 const HARD_MESSAGE_LIMIT: usize = 1024 * 1024;
 
+/// Names the conference: a room's (`room=`) or a meeting channel's
+/// (`channel=`), exactly one of them.
 #[derive(serde::Deserialize)]
 pub struct SignalQuery {
-    room: RoomId,
+    room: Option<RoomId>,
+    channel: Option<ChannelId>,
     /// A guest's admission pass; members are known by their session cookie.
     guest: Option<String>,
+}
+
+impl SignalQuery {
+    fn conference(&self) -> Result<ConferenceId, AppError> {
+        match (self.room, self.channel) {
+            (Some(room), None) => Ok(ConferenceId::Room(room)),
+            (None, Some(channel)) => Ok(ConferenceId::Channel(channel)),
+            _ => Err(AppError::invalid("conference", "Name one room or one channel to join its call.")),
+        }
+    }
 }
 
 /// Who the participant is, as admitted.
@@ -72,6 +85,7 @@ pub async fn upgrade(
             let status = match error {
                 AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
                 AppError::NotFound(_) => StatusCode::NOT_FOUND,
+                AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
                 AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
                 _ => StatusCode::FORBIDDEN,
             };
@@ -80,25 +94,44 @@ pub async fn upgrade(
     }
 }
 
-/// Decides whether this request may join the room's conference: a member
-/// inside the room, or a guest whose pass is for exactly this room.
+/// Decides whether this request may join the conference: for a room's, a
+/// member inside the room; for a meeting channel's, any member of its
+/// workspace; for either, a guest whose pass is for exactly that call.
 async fn admit(state: &ServerState, headers: &HeaderMap, query: SignalQuery) -> Result<Admission, AppError> {
-    let room = query.room;
-    let conference = ConferenceId::Room(room);
+    let conference = query.conference()?;
     if let Some(pass) = query.guest {
         let pass = state.app.guests.pass(&pass).ok_or(AppError::Forbidden)?;
-        let principal = policy::Principal::Guest { workspace: pass.guest.workspace, room: pass.guest.room };
-        let inside_room = pass.guest.room == room;
-        policy::check(&principal, policy::Action::JoinRoomCall { workspace: pass.guest.workspace, inside_room })?;
+        let workspace = pass.guest.workspace;
+        let principal = policy::Principal::Guest { workspace, conference: pass.guest.conference };
+        let action = match conference {
+            ConferenceId::Room(_) => {
+                policy::Action::JoinRoomCall { workspace, inside_room: pass.guest.conference == conference }
+            }
+            ConferenceId::Channel(channel) => policy::Action::JoinChannelCall { workspace, channel },
+        };
+        policy::check(&principal, action)?;
         return Ok(Admission { attendee: Attendee::Guest(pass), conference });
     }
     let principal = auth::principal_from_headers(&state.app.db, headers).await?;
     let member = principal.member()?.clone();
-    if office::room(&state.app.db, member.workspace_id, room).await?.is_none() {
-        return Err(AppError::NotFound("That room".into()));
-    }
-    let inside_room = state.app.presence.room_of(member.id) == Some(room);
-    policy::check(&principal, policy::Action::JoinRoomCall { workspace: member.workspace_id, inside_room })?;
+    let workspace = member.workspace_id;
+    let action = match conference {
+        ConferenceId::Room(room) => {
+            if office::room(&state.app.db, workspace, room).await?.is_none() {
+                return Err(AppError::NotFound("That room".into()));
+            }
+            let inside_room = state.app.presence.room_of(member.id) == Some(room);
+            policy::Action::JoinRoomCall { workspace, inside_room }
+        }
+        ConferenceId::Channel(channel) => {
+            let found = channels::channel(&state.app.db, workspace, channel).await?;
+            if found.is_none_or(|channel| channel.kind != ChannelKind::Meeting) {
+                return Err(AppError::NotFound("That meeting channel".into()));
+            }
+            policy::Action::JoinChannelCall { workspace, channel }
+        }
+    };
+    policy::check(&principal, action)?;
     Ok(Admission { attendee: Attendee::Member(member), conference })
 }
 
@@ -195,15 +228,26 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
 }
 
 /// Whether the participant may still be in the call; the reason if not.
+/// A member stays in a room's call while inside the room, and in a
+/// channel's call until they hang up; a guest until removed or gone.
 fn still_allowed(state: &ServerState, admission: &Admission) -> Result<(), String> {
-    let ConferenceId::Room(room) = admission.conference;
-    match &admission.attendee {
-        Attendee::Member(member) if state.app.presence.room_of(member.id) == Some(room) => Ok(()),
-        Attendee::Member(_) => Err("You left the room, so you left its call.".into()),
-        Attendee::Guest(pass) => match &*pass.status.borrow() {
+    let place = match admission.conference {
+        ConferenceId::Room(_) => "room",
+        ConferenceId::Channel(_) => "call",
+    };
+    match (&admission.attendee, admission.conference) {
+        (Attendee::Member(member), ConferenceId::Room(room)) => {
+            if state.app.presence.room_of(member.id) == Some(room) {
+                Ok(())
+            } else {
+                Err("You left the room, so you left its call.".into())
+            }
+        }
+        (Attendee::Member(_), ConferenceId::Channel(_)) => Ok(()),
+        (Attendee::Guest(pass), _) => match &*pass.status.borrow() {
             GuestStatus::Admitted { .. } => Ok(()),
-            GuestStatus::Removed => Err("You were removed from the room.".into()),
-            _ => Err("You left the room.".into()),
+            GuestStatus::Removed => Err(format!("You were removed from the {place}.")),
+            _ => Err(format!("You left the {place}.")),
         },
     }
 }

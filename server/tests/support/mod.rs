@@ -136,6 +136,12 @@ impl Client {
         self.socket(&format!("{}?room={room}&guest={pass}", anteroom_app::protocol::signal::SIGNAL_PATH)).await
     }
 
+    /// Opens the signalling socket at `path` (a conference's
+    /// `signal_path()` or `guest_signal_path(pass)`) with this client's cookies.
+    pub async fn signal_socket_at(&self, path: &str) -> Result<SignalSocket, tokio_tungstenite::tungstenite::Error> {
+        self.socket(path).await
+    }
+
     /// Opens the guest socket of an invite token (no knock sent yet).
     pub async fn guest_socket(&self, invite: &str) -> Result<GuestSocket, tokio_tungstenite::tungstenite::Error> {
         self.socket(&anteroom_app::protocol::guest::guest_socket_path(invite)).await

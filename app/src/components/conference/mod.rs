@@ -34,12 +34,16 @@ pub fn Conference(
     /// A guest's admission pass; members join with their session.
     #[prop(optional)]
     guest_pass: Option<String>,
+    /// Whether to offer Remove next to guests (the server decides anyway):
+    /// by default every member may, as in a room.
+    #[prop(optional)]
+    may_remove_guests: Option<bool>,
     /// Extra buttons for the header (the member's invite button).
     #[prop(optional)]
     children: Option<Children>,
 ) -> impl IntoView {
     let state = CallState::new();
-    let as_member = guest_pass.is_none();
+    let may_remove_guests = may_remove_guests.unwrap_or(guest_pass.is_none());
     let client = ClientHandle::start(conference, guest_pass, state);
     let panel = RwSignal::new(Panel::None);
 
@@ -69,6 +73,9 @@ pub fn Conference(
                     {count}
                 </span>
                 <p class="conference-status" role="status">{status_text}</p>
+                <p class="conference-activity muted small" role="status" aria-live="polite">
+                    {move || state.activity.get()}
+                </p>
                 <div class="conference-actions">{children.map(|children| children())}</div>
             </header>
             <Show when=move || state.media_problem.get().is_some()>
@@ -123,7 +130,7 @@ pub fn Conference(
                     <chat::ChatPanel state client />
                 </Show>
                 <Show when=move || panel.get() == Panel::People>
-                    <participants::ParticipantsPanel state can_remove_guests=as_member />
+                    <participants::ParticipantsPanel state can_remove_guests=may_remove_guests />
                 </Show>
             </div>
             <Show when=move || state.notice.get().is_some()>

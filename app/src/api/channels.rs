@@ -1,0 +1,112 @@
+//! Meeting channels: their details, the external link guests join with
+//! (any member copies it or generates the first one; channel admins and
+//! workspace admins replace or turn it off), and who came and went.
+
+use crate::error::AppError;
+use crate::model::{ChannelDetails, ChannelId, GuestVisit};
+use leptos::prelude::*;
+
+/// A member asking about one meeting channel of their workspace.
+#[cfg(feature = "ssr")]
+struct ChannelCaller {
+    state: crate::ssr::state::AppState,
+    me: crate::ssr::accounts::Member,
+    channel: crate::model::Channel,
+    /// Whether the policy lets them manage the channel.
+    can_manage: bool,
+}
+
+/// The meeting channel `channel` of the caller's workspace, after checking
+/// `action`. Channels of other workspaces, and text channels, answer as if
+/// they did not exist.
+#[cfg(feature = "ssr")]
+async fn meeting_channel(
+    channel: ChannelId,
+    action: fn(crate::model::WorkspaceId, bool) -> crate::ssr::policy::Action,
+) -> Result<ChannelCaller, AppError> {
+    use crate::model::ChannelKind;
+    use crate::ssr::{auth, channels, policy};
+    let (state, principal, me) = auth::signed_in().await?;
+    let found = channels::channel(&state.db, me.workspace_id, channel)
+        .await?
+        .filter(|channel| channel.kind == ChannelKind::Meeting)
+        .ok_or_else(|| AppError::NotFound("That meeting channel".into()))?;
+    let channel_admin = channels::is_admin(&state.db, channel, me.id).await?;
+    policy::check(&principal, action(me.workspace_id, channel_admin))?;
+    let can_manage = policy::check(&principal, manage(me.workspace_id, channel_admin)).is_ok();
+    Ok(ChannelCaller { state, me, channel: found, can_manage })
+}
+
+#[cfg(feature = "ssr")]
+fn share(workspace: crate::model::WorkspaceId, _channel_admin: bool) -> crate::ssr::policy::Action {
+    crate::ssr::policy::Action::ShareChannelLink(workspace)
+}
+
+#[cfg(feature = "ssr")]
+fn manage(workspace: crate::model::WorkspaceId, channel_admin: bool) -> crate::ssr::policy::Action {
+    crate::ssr::policy::Action::ManageChannel { workspace, channel_admin }
+}
+
+#[cfg(feature = "ssr")]
+fn link_url(state: &crate::ssr::state::AppState, token: &str) -> String {
+    format!("{}{}", state.settings.public_url, crate::api::invites::guest_path(token))
+}
+
+/// What the Channel Details dialog shows: name, admins, the external link
+/// if one is on, and whether the caller may manage the channel.
+#[server(endpoint = "open_channel")]
+pub async fn open_channel(channel: ChannelId) -> Result<ChannelDetails, AppError> {
+    use crate::protocol::signal::ConferenceId;
+    use crate::ssr::{channels, invites};
+    let ChannelCaller { state, channel: found, can_manage, .. } = meeting_channel(channel, share).await?;
+    let token = invites::token(&state.db, ConferenceId::Channel(channel)).await?;
+    Ok(ChannelDetails {
+        id: found.id,
+        name: found.name,
+        kind: found.kind,
+        external_link: token.map(|token| link_url(&state, &token)),
+        can_manage,
+        admins: channels::admins(&state.db, channel).await?,
+    })
+}
+
+/// The channel's external link, generated if it has none yet.
+#[server(endpoint = "external_link")]
+pub async fn external_link(channel: ChannelId) -> Result<String, AppError> {
+    use crate::protocol::signal::ConferenceId;
+    use crate::ssr::invites;
+    let ChannelCaller { state, me, .. } = meeting_channel(channel, share).await?;
+    let token = invites::token_for(&state.db, ConferenceId::Channel(channel), me.id).await?;
+    Ok(link_url(&state, &token))
+}
+
+/// A new external link; the old one stops working at once.
+#[server(endpoint = "regenerate_external_link")]
+pub async fn regenerate_external_link(channel: ChannelId) -> Result<String, AppError> {
+    use crate::protocol::signal::ConferenceId;
+    use crate::ssr::invites;
+    let ChannelCaller { state, me, .. } = meeting_channel(channel, manage).await?;
+    let token = invites::regenerate(&state.db, ConferenceId::Channel(channel), me.id).await?;
+    tracing::info!(%channel, by = %me.id, "external link regenerated");
+    Ok(link_url(&state, &token))
+}
+
+/// Turns the external link off: nobody new can join with it. Guests
+/// already in the call stay until removed.
+#[server(endpoint = "disable_external_link")]
+pub async fn disable_external_link(channel: ChannelId) -> Result<(), AppError> {
+    use crate::protocol::signal::ConferenceId;
+    use crate::ssr::invites;
+    let ChannelCaller { state, me, .. } = meeting_channel(channel, manage).await?;
+    invites::disable(&state.db, ConferenceId::Channel(channel)).await?;
+    tracing::info!(%channel, by = %me.id, "external link turned off");
+    Ok(())
+}
+
+/// The latest guests who joined the channel's call, newest first.
+#[server(endpoint = "guest_activity")]
+pub async fn guest_activity(channel: ChannelId) -> Result<Vec<GuestVisit>, AppError> {
+    use crate::ssr::channels;
+    let ChannelCaller { state, .. } = meeting_channel(channel, manage).await?;
+    Ok(channels::recent_visits(&state.db, channel).await?)
+}

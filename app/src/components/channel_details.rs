@@ -1,0 +1,197 @@
+//! The Channel Details dialog of a meeting channel: About (who administers
+//! it), External Link (copy it, generate it; channel admins and workspace
+//! admins replace or turn it off) and, for those admins, Guest Activity
+//! (who came in through the link, and when they left). The server checks
+//! every change.
+
+use crate::api::channels::{disable_external_link, external_link, guest_activity, regenerate_external_link};
+use crate::components::confirm::ConfirmButton;
+use crate::components::copy_link::CopyLink;
+use crate::components::dialog::Dialog;
+use crate::components::tabs::tab_button;
+use crate::dates::time_text;
+use crate::error::AppError;
+use crate::model::{ChannelDetails, ChannelId, GuestVisit};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailsTab {
+    About,
+    ExternalLink,
+    GuestActivity,
+}
+
+#[component]
+pub fn ChannelDetailsDialog(
+    details: ChannelDetails,
+    tab: RwSignal<DetailsTab>,
+    close: Callback<()>,
+    /// Runs after a change was saved, so the page reads the channel again.
+    changed: Callback<()>,
+) -> impl IntoView {
+    let ChannelDetails { id, name, external_link: link, can_manage, admins, .. } = details;
+    let admin_names = if admins.is_empty() {
+        "No channel admins: workspace admins manage this channel.".to_string()
+    } else {
+        let names: Vec<String> = admins.into_iter().map(|admin| admin.name).collect();
+        format!("{} (and every workspace admin)", names.join(", "))
+    };
+    view! {
+        <Dialog title_id="channel-details-title" close class="wide">
+            <h2 id="channel-details-title">{format!("{name} details")}</h2>
+            <div role="tablist" aria-label="Channel details" class="tabs">
+                {tab_button(tab, DetailsTab::About, "About")}
+                {tab_button(tab, DetailsTab::ExternalLink, "External Link")}
+                {can_manage.then(|| tab_button(tab, DetailsTab::GuestActivity, "Guest Activity"))}
+            </div>
+            <Show when=move || tab.get() == DetailsTab::About>
+                <div class="stack" role="tabpanel">
+                    <p>"A meeting channel: its call is open to every member, and to guests who have its external link."</p>
+                    <h3>"Channel admins"</h3>
+                    <p>{admin_names.clone()}</p>
+                </div>
+            </Show>
+            <Show when=move || tab.get() == DetailsTab::ExternalLink>
+                <ExternalLink channel=id link=link.clone() can_manage changed />
+            </Show>
+            <Show when=move || can_manage && tab.get() == DetailsTab::GuestActivity>
+                <GuestActivity channel=id />
+            </Show>
+            <div class="dialog-actions">
+                <button class="quiet" on:click=move |_| close.run(())>"Close"</button>
+            </div>
+        </Dialog>
+    }
+}
+
+/// The External Link tab: the link and what the asker may do with it.
+#[component]
+fn ExternalLink(channel: ChannelId, link: Option<String>, can_manage: bool, changed: Callback<()>) -> impl IntoView {
+    let link = RwSignal::new(link);
+    let error = RwSignal::new(None::<AppError>);
+    let busy = RwSignal::new(false);
+    let run = move |change: std::pin::Pin<Box<dyn std::future::Future<Output = Result<Option<String>, AppError>>>>| {
+        busy.set(true);
+        spawn_local(async move {
+            match change.await {
+                Ok(new_link) => {
+                    link.set(new_link);
+                    error.set(None);
+                    changed.run(());
+                }
+                Err(problem) => error.set(Some(problem)),
+            }
+            busy.set(false);
+        });
+    };
+    let generate = move |_| run(Box::pin(async move { external_link(channel).await.map(Some) }));
+    let regenerate =
+        Callback::new(move |_| run(Box::pin(async move { regenerate_external_link(channel).await.map(Some) })));
+    let disable =
+        Callback::new(move |_| run(Box::pin(async move { disable_external_link(channel).await.map(|_| None) })));
+    let shown = Signal::derive(move || link.get());
+    view! {
+        <div class="stack" role="tabpanel">
+            <p class="muted small">
+                "Anyone with this link can join this channel's call from a lobby, without an account, and sees nothing else of the workspace. Treat it like a password."
+            </p>
+            <Show
+                when=move || link.with(Option::is_some)
+                fallback=move || {
+                    view! {
+                        <p>"This channel has no external link, so guests cannot join its call."</p>
+                        <div>
+                            <button class="primary" on:click=generate disabled=move || busy.get()>
+                                "Generate Link"
+                            </button>
+                        </div>
+                    }
+                }
+            >
+                <CopyLink id="external-link" label="External link" link=shown />
+                <p class="muted small">"The link stays the same for every call until it is replaced."</p>
+                <Show
+                    when=move || can_manage
+                    fallback=|| view! { <p class="muted small">"Channel admins can replace or turn off the link."</p> }
+                >
+                    <div class="button-row">
+                        <ConfirmButton
+                            label="Generate a new link"
+                            warning="The current link will stop working."
+                            confirm="Replace the link"
+                            on_confirm=regenerate
+                        />
+                        <ConfirmButton
+                            label="Turn off the link"
+                            warning="Guests will not be able to join with it."
+                            confirm="Turn it off"
+                            on_confirm=disable
+                        />
+                    </div>
+                </Show>
+            </Show>
+            <p class="form-error" role="alert" hidden=move || error.get().is_none()>
+                {move || error.get().map(|problem| problem.to_string())}
+            </p>
+        </div>
+    }
+}
+
+/// The Guest Activity tab: the latest guests who joined, newest first.
+#[component]
+fn GuestActivity(channel: ChannelId) -> impl IntoView {
+    let visits = Resource::new(|| (), move |_| guest_activity(channel));
+    view! {
+        <div class="stack" role="tabpanel">
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match visits.await {
+                        Ok(list) if list.is_empty() => {
+                            view! { <p class="muted">"No guest has joined this channel's call yet."</p> }.into_any()
+                        }
+                        Ok(list) => view! { <VisitTable visits=list /> }.into_any(),
+                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn VisitTable(visits: Vec<GuestVisit>) -> impl IntoView {
+    view! {
+        <table class="visits">
+            <caption class="visually-hidden">"Guests who joined the call"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Guest"</th>
+                    <th scope="col">"Email"</th>
+                    <th scope="col">"Joined"</th>
+                    <th scope="col">"Left"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {visits
+                    .into_iter()
+                    .map(|visit| {
+                        let left = match (visit.left_at, visit.removed) {
+                            (None, _) => "Still in the call".to_string(),
+                            (Some(at), true) => format!("{} (removed)", time_text(at)),
+                            (Some(at), false) => time_text(at),
+                        };
+                        view! {
+                            <tr>
+                                <td>{visit.name}</td>
+                                <td>{visit.email.unwrap_or_else(|| "—".into())}</td>
+                                <td>{time_text(visit.joined_at)}</td>
+                                <td>{left}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}

@@ -1,0 +1,183 @@
+//! A meeting channel's page (`/channel/:id`): its header with the Channel
+//! Details dialog, and its call, which any member joins with one click and
+//! guests join through the external link.
+
+use crate::api::channels::open_channel;
+use crate::api::office::load_office;
+use crate::components::channel_details::{ChannelDetailsDialog, DetailsTab};
+use crate::components::conference::Conference;
+use crate::components::form::ErrorText;
+use crate::components::sidebar::ChannelSidebar;
+use crate::components::top_bar::TopBar;
+use crate::error::AppError;
+use crate::live_state::LiveState;
+use crate::model::{ChannelDetails, ChannelId, Office};
+use crate::pages::office::ErrorPanel;
+use crate::protocol::signal::ConferenceId;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn ChannelPage() -> impl IntoView {
+    let params = use_params_map();
+    let channel = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()).map(ChannelId));
+    let shell = Resource::new(|| (), |_| load_office());
+    view! {
+        <Suspense fallback=|| view! { <div class="page-loading" aria-busy="true"></div> }>
+            {move || Suspend::new(async move {
+                match shell.await {
+                    Ok(office) => view! { <ChannelShell office channel /> }.into_any(),
+                    Err(AppError::NotSignedIn) => view! { <Redirect path="/signin" /> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// What survives reading the channel again: whether the member is in the
+/// call, and the details dialog with its tab.
+#[derive(Clone, Copy)]
+struct PageState {
+    in_call: RwSignal<bool>,
+    details_open: RwSignal<bool>,
+    tab: RwSignal<DetailsTab>,
+    changed: RwSignal<u32>,
+}
+
+#[component]
+fn ChannelShell(office: Office, channel: Memo<Option<ChannelId>>) -> impl IntoView {
+    let Office { workspace_name, me, channels, people, .. } = office;
+    let live = LiveState::new(people);
+    live.listen(me.id);
+    let page = PageState {
+        in_call: RwSignal::new(false),
+        details_open: RwSignal::new(false),
+        tab: RwSignal::new(DetailsTab::About),
+        changed: RwSignal::new(0),
+    };
+    // Another channel: out of this call, dialog closed.
+    Effect::new(move |_| {
+        channel.track();
+        page.in_call.set(false);
+        page.details_open.set(false);
+    });
+    let details = Resource::new(
+        move || (channel.get(), page.changed.get()),
+        |(channel, _)| async move {
+            match channel {
+                Some(channel) => open_channel(channel).await,
+                None => Err(AppError::NotFound("That meeting channel".into())),
+            }
+        },
+    );
+    view! {
+        <div class="app-shell">
+            <TopBar workspace_name me />
+            <ChannelSidebar channels inboxes=live.inboxes current_channel=channel />
+            <main class="channel-page">
+                <Transition fallback=|| view! { <p class="muted">"Loading the channel…"</p> }>
+                    {move || Suspend::new(async move {
+                        match details.await {
+                            Ok(details) => view! { <ChannelView details page /> }.into_any(),
+                            Err(AppError::NotFound(_)) => view! { <ChannelNotFound /> }.into_any(),
+                            Err(error) => view! { <ErrorText error /> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </main>
+        </div>
+    }
+}
+
+#[component]
+fn ChannelNotFound() -> impl IntoView {
+    view! {
+        <Title text="Not found" />
+        <section class="card narrow" role="alert">
+            <h1>"This meeting channel was not found"</h1>
+            <p>{AppError::NotFound("That meeting channel".into()).to_string()}</p>
+            <a class="button" href="/office">"Back to the office"</a>
+        </section>
+    }
+}
+
+#[component]
+fn ChannelView(details: ChannelDetails, page: PageState) -> impl IntoView {
+    let name = details.name.clone();
+    let id = details.id;
+    let open_details = move |tab: DetailsTab| {
+        page.tab.set(tab);
+        page.details_open.set(true);
+    };
+    let settings_label = format!("Details of {name}");
+    let link_text = if details.external_link.is_some() {
+        "Guests can join with the external link."
+    } else {
+        "No external link: only members can join."
+    };
+    let call_name = name.clone();
+    view! {
+        <Title text=name.clone() />
+        <header class="channel-header">
+            <h1>
+                <span class="channel-icon" aria-hidden="true">"▶"</span>
+                <button
+                    class="inbox-title"
+                    aria-haspopup="dialog"
+                    on:click=move |_| open_details(DetailsTab::About)
+                >
+                    {name.clone()}
+                </button>
+            </h1>
+            <button
+                class="icon-button"
+                aria-label=settings_label.clone()
+                title=settings_label
+                aria-haspopup="dialog"
+                on:click=move |_| open_details(DetailsTab::About)
+            >
+                "⚙"
+            </button>
+        </header>
+        <Show
+            when=move || page.in_call.get()
+            fallback=move || {
+                view! {
+                    <section class="card channel-lobby" aria-label="The channel's call">
+                        <h2>"Meeting"</h2>
+                        <p>"Join the call with your camera and microphone. Everyone in the workspace can join."</p>
+                        <p class="muted small">
+                            {link_text} " "
+                            <button class="link-button" on:click=move |_| open_details(DetailsTab::ExternalLink)>
+                                "External link settings"
+                            </button>
+                        </p>
+                        <button class="primary" on:click=move |_| page.in_call.set(true)>"Join call"</button>
+                    </section>
+                }
+            }
+        >
+            <Conference
+                conference=ConferenceId::Channel(id)
+                title=call_name.clone()
+                may_remove_guests=details.can_manage
+                on_hang_up=Callback::new(move |_| page.in_call.set(false))
+            >
+                <button class="icon-button" on:click=move |_| open_details(DetailsTab::ExternalLink)>
+                    "Invite guests"
+                </button>
+            </Conference>
+        </Show>
+        <Show when=move || page.details_open.get()>
+            <ChannelDetailsDialog
+                details=details.clone()
+                tab=page.tab
+                close=Callback::new(move |_| page.details_open.set(false))
+                changed=Callback::new(move |_| page.changed.update(|n| *n += 1))
+            />
+        </Show>
+    }
+}

@@ -1,0 +1,192 @@
+//! Integration tests of meeting channels' external links: who may copy,
+//! generate, replace and turn off a link; a guest with the link going
+//! straight into that channel's call and nowhere else; channel admins
+//! removing guests; and the record of guest visits.
+
+mod support;
+
+use anteroom_app::error::AppError;
+use anteroom_app::model::{ChannelDetails, ChannelKind, GuestVisit, GuestWelcome, Office};
+use anteroom_app::protocol::guest::{GuestEvent, GuestId};
+use anteroom_app::protocol::signal::{ConferenceId, SignalEvent};
+use anteroom_app::ssr::seed::DEMO_PASSWORD;
+use support::{Client, GuestSocket, TestServer, refusal_status};
+
+/// The demo workspace with Ada (workspace admin), Grace (admin of
+/// client-calls) and Alan (member) signed in.
+struct Workspace {
+    server: TestServer,
+    ada: Client,
+    grace: Client,
+    alan: Client,
+    /// Ids of client-calls, interviews (meeting channels) and general (text).
+    calls: String,
+    interviews: String,
+    general: String,
+    room: String,
+}
+
+async fn workspace() -> Workspace {
+    let server = TestServer::with_demo().await;
+    let ada = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
+    let grace = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
+    let alan = server.signed_in("alan@example.com", DEMO_PASSWORD).await;
+    let office: Office = ada.call("load_office", &[]).await.unwrap();
+    let id_of = |name: &str| office.channels.iter().find(|c| c.name == name).expect("a demo channel").id.to_string();
+    assert_eq!(office.channels.iter().find(|c| c.name == "general").unwrap().kind, ChannelKind::Text);
+    Workspace {
+        calls: id_of("client-calls"),
+        interviews: id_of("interviews"),
+        general: id_of("general"),
+        room: office.rooms[0].id.to_string(),
+        server,
+        ada,
+        grace,
+        alan,
+    }
+}
+
+fn token_of(link: &str) -> String {
+    link.rsplit('/').next().expect("a token at the end").to_string()
+}
+
+/// Opens a guest socket with `token` and sends the lobby's form.
+async fn arrive(server: &TestServer, token: &str, name: &str, email: &str) -> (GuestSocket, GuestEvent) {
+    let mut socket = server.client().guest_socket(token).await.expect("the guest socket opens");
+    let knock = serde_json::json!({ "type": "knock", "name": name, "email": email });
+    socket.send_text(&knock.to_string()).await;
+    let first = socket.next_event().await;
+    (socket, first)
+}
+
+fn signal_path(channel: &str) -> String {
+    ConferenceId::Channel(anteroom_app::model::ChannelId(channel.parse().unwrap())).signal_path()
+}
+
+/// The channel's guest visits, once `done` accepts them (the end of a visit
+/// is written when the guest's socket has closed, just after they hear so).
+async fn visits_once(admin: &Client, channel: &str, done: impl Fn(&[GuestVisit]) -> bool) -> Vec<GuestVisit> {
+    let wait = async {
+        loop {
+            let visits: Vec<GuestVisit> = admin.call("guest_activity", &[("channel", channel)]).await.unwrap();
+            if done(&visits) {
+                return visits;
+            }
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), wait).await.expect("the visits are recorded")
+}
+
+#[tokio::test]
+async fn members_share_the_link_and_only_channel_or_workspace_admins_replace_or_turn_it_off() {
+    let Workspace { ada, grace, alan, calls, general, server, .. } = workspace().await;
+    let channel = [("channel", calls.as_str())];
+
+    let seen_by_alan: ChannelDetails = alan.call("open_channel", &channel).await.unwrap();
+    assert_eq!((seen_by_alan.external_link.as_deref(), seen_by_alan.can_manage), (None, false));
+    assert_eq!(seen_by_alan.admins.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["Grace Hopper"]);
+    let seen_by_grace: ChannelDetails = grace.call("open_channel", &channel).await.unwrap();
+    let seen_by_ada: ChannelDetails = ada.call("open_channel", &channel).await.unwrap();
+    assert!(seen_by_grace.can_manage && seen_by_ada.can_manage, "channel admin and workspace admin manage");
+
+    // Any member generates the first link and copies the same one later.
+    let link: String = alan.call("external_link", &channel).await.unwrap();
+    assert!(link.starts_with(&format!("{}/guest/", server.url)), "{link}");
+    assert_eq!(grace.call::<String>("external_link", &channel).await.unwrap(), link, "persistent");
+    let shown: ChannelDetails = alan.call("open_channel", &channel).await.unwrap();
+    assert_eq!(shown.external_link.as_deref(), Some(link.as_str()));
+
+    // (who, action) -> expected
+    let forbidden = Err::<(), _>(AppError::Forbidden);
+    assert_eq!(alan.call::<String>("regenerate_external_link", &channel).await.map(drop), forbidden);
+    assert_eq!(alan.call::<()>("disable_external_link", &channel).await, forbidden);
+    assert_eq!(alan.call::<Vec<GuestVisit>>("guest_activity", &channel).await.map(drop), forbidden);
+    assert_eq!(server.client().call::<String>("external_link", &channel).await, Err(AppError::NotSignedIn));
+    let welcome: GuestWelcome = server.client().call("open_invite", &[("token", &token_of(&link))]).await.unwrap();
+    assert_eq!(welcome.place_name, "client-calls");
+
+    let replaced: String = grace.call("regenerate_external_link", &channel).await.unwrap();
+    assert_ne!(replaced, link);
+    let dead = server.client().call::<GuestWelcome>("open_invite", &[("token", &token_of(&link))]).await;
+    assert_eq!(dead, Err(AppError::InviteInvalid), "the replaced link is dead");
+    let (_, refused) = arrive(&server, &token_of(&link), "Lin", "").await;
+    assert_eq!(refused, GuestEvent::Refused { error: AppError::InviteInvalid });
+
+    ada.call::<()>("disable_external_link", &channel).await.unwrap();
+    let off = server.client().call::<GuestWelcome>("open_invite", &[("token", &token_of(&replaced))]).await;
+    assert_eq!(off, Err(AppError::InviteInvalid), "a turned-off link is dead");
+    let details: ChannelDetails = grace.call("open_channel", &channel).await.unwrap();
+    assert_eq!(details.external_link, None);
+
+    // A text channel has no call and no link.
+    let text = [("channel", general.as_str())];
+    let not_found = Err(AppError::NotFound("That meeting channel".into()));
+    assert_eq!(alan.call::<ChannelDetails>("open_channel", &text).await, not_found);
+    assert_eq!(alan.call::<String>("external_link", &text).await.map(drop), not_found.map(drop));
+    assert_eq!(refusal_status(alan.signal_socket_at(&signal_path(&general)).await), 404);
+}
+
+#[tokio::test]
+async fn a_guest_with_the_link_joins_that_call_only_and_a_channel_admin_can_remove_them() {
+    let Workspace { grace, alan, calls, interviews, room, server, .. } = workspace().await;
+    let link: String = alan.call("external_link", &[("channel", calls.as_str())]).await.unwrap();
+    let token = token_of(&link);
+
+    // Bad lobby input is refused with the field to fix.
+    let (_, no_name) = arrive(&server, &token, "  ", "").await;
+    assert!(matches!(no_name, GuestEvent::Refused { error: AppError::Invalid { ref field, .. } } if field == "name"));
+    let (_, bad_email) = arrive(&server, &token, "Lin", "lin@").await;
+    assert!(
+        matches!(bad_email, GuestEvent::Refused { error: AppError::Invalid { ref field, .. } } if field == "email")
+    );
+
+    // The email is optional; nobody has to let the guest in.
+    let (mut lobby, admitted) = arrive(&server, &token, "Lin Park", "").await;
+    let GuestEvent::Admitted { pass, conference } = admitted else { panic!("let in at once, got {admitted:?}") };
+    assert_eq!(conference.signal_path(), signal_path(&calls));
+
+    let guest = server.client();
+    let mut guests_call = guest.signal_socket_at(&conference.guest_signal_path(&pass)).await.unwrap();
+    assert!(matches!(guests_call.next_event().await, SignalEvent::Welcome { .. }));
+    // The pass opens nothing else: another channel, a room, or the member side.
+    let elsewhere = ConferenceId::Channel(anteroom_app::model::ChannelId(interviews.parse().unwrap()));
+    assert_eq!(refusal_status(guest.signal_socket_at(&elsewhere.guest_signal_path(&pass)).await), 403);
+    let a_room = ConferenceId::Room(anteroom_app::model::RoomId(room.parse().unwrap()));
+    assert_eq!(refusal_status(guest.signal_socket_at(&a_room.guest_signal_path(&pass)).await), 403);
+    assert_eq!(refusal_status(guest.signal_socket_at(&conference.signal_path()).await), 401);
+    assert_eq!(guest.call::<Office>("load_office", &[]).await, Err(AppError::NotSignedIn));
+
+    // A member joins the channel's call from anywhere and sees the guest marked.
+    let mut alans_call = alan.signal_socket_at(&signal_path(&calls)).await.unwrap();
+    let SignalEvent::Welcome { participants, .. } = alans_call.next_event().await else { panic!("welcome first") };
+    let lin = participants.iter().find(|p| p.name == "Lin Park").expect("the guest is in the call");
+    let lin_id: GuestId = lin.guest.expect("marked as a guest");
+    let mut graces_call = grace.signal_socket_at(&signal_path(&calls)).await.unwrap();
+    graces_call.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
+    guests_call
+        .wait_for(|e| matches!(e, SignalEvent::Joined { participant } if participant.name == "Grace Hopper"))
+        .await;
+
+    let visits = visits_once(&grace, &calls, |v| !v.is_empty()).await;
+    assert_eq!((visits[0].name.as_str(), visits[0].email.as_deref(), visits[0].left_at), ("Lin Park", None, None));
+
+    // Plain members may not remove guests from a channel's call; its admin may.
+    let guest_arg = [("guest", lin_id.to_string())];
+    let guest_arg: Vec<(&str, &str)> = guest_arg.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(alan.call::<()>("remove_guest", &guest_arg).await, Err(AppError::Forbidden));
+    grace.call::<()>("remove_guest", &guest_arg).await.unwrap();
+    assert_eq!(lobby.next_event().await, GuestEvent::Removed);
+    let ended = guests_call.wait_for(|e| matches!(e, SignalEvent::Ended { .. })).await;
+    assert_eq!(ended, SignalEvent::Ended { reason: "You were removed from the call.".into() });
+    alans_call.wait_for(|e| matches!(e, SignalEvent::Left { .. })).await;
+
+    let visits = visits_once(&grace, &calls, |v| v.first().is_some_and(|v| v.left_at.is_some())).await;
+    assert!(visits[0].removed, "the record says a channel admin removed them");
+
+    // With an email, the visit keeps it (for the meeting notes).
+    let (_sam, admitted) = arrive(&server, &token, "Sam", "SAM@example.org").await;
+    assert!(matches!(admitted, GuestEvent::Admitted { .. }));
+    let visits = visits_once(&grace, &calls, |v| v.len() == 2).await;
+    assert_eq!((visits[0].name.as_str(), visits[0].email.as_deref()), ("Sam", Some("sam@example.org")));
+}
