@@ -216,7 +216,7 @@ test('hang up returns the guest to the welcome page, they knock again, and a mem
   await toast(ada, 'Lin Park').getByRole('button', { name: 'Accept' }).click();
   await expect(guest.locator('.conference')).toHaveAttribute('data-call-status', 'live');
   await ada.getByRole('button', { name: 'Participants' }).click();
-  await ada.getByRole('button', { name: 'Remove Lin Park from the room' }).click();
+  await ada.getByRole('button', { name: 'Remove Lin Park from the call' }).click();
   await expect(guest.getByText('You were removed from the room.')).toBeVisible();
   await ada.getByRole('button', { name: 'Show the office map' }).click();
   await expect(ada.getByRole('list', { name: 'People in Boardroom' }).getByText('Lin Park')).toHaveCount(0);

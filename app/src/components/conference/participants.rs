@@ -41,7 +41,7 @@ pub fn ParticipantsPanel(
                                 view! {
                                     <button
                                         class="quiet small danger-text"
-                                        aria-label=format!("Remove {} from the room", participant.name)
+                                        aria-label=format!("Remove {} from the call", participant.name)
                                         on:click=move |_| {
                                             remove.dispatch(guest);
                                         }

@@ -1,0 +1,122 @@
+import { test, expect, signedInPage, guestPage, hydrated, inboundMedia, flowing } from './fixtures';
+import type { Page } from '@playwright/test';
+
+/** Opens a meeting channel from the sidebar. */
+async function openChannel(page: Page, name: string) {
+  await page.getByRole('navigation', { name: 'Channels' }).getByRole('link', { name: new RegExp(`^${name}`) }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(name);
+  await hydrated(page);
+}
+
+/** Opens the channel's details on the External Link tab. */
+async function externalLinkTab(page: Page) {
+  await page.getByRole('button', { name: 'External link settings' }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByRole('tab', { name: 'External Link' })).toHaveAttribute('aria-selected', 'true');
+  return dialog;
+}
+
+async function joinCall(page: Page) {
+  await page.getByRole('button', { name: 'Join call' }).click();
+  await expect(page.locator('.conference')).toHaveAttribute('data-call-status', 'live', { timeout: 20_000 });
+}
+
+test('a member shares the external link; a guest joins from the lobby; the channel admin removes them', async ({ browser, server }) => {
+  test.setTimeout(120_000);
+  const alan = await signedInPage(browser, server, 'alan@example.com');
+  await alan.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await openChannel(alan, 'client-calls');
+
+  // Alan, a member, generates the link and copies it.
+  const details = await externalLinkTab(alan);
+  await expect(details).toContainText('no external link');
+  await details.getByRole('button', { name: 'Generate Link' }).click();
+  const field = details.getByLabel('External link');
+  await expect(field).toHaveValue(new RegExp(`^${server.url}/guest/`));
+  await details.getByRole('button', { name: 'Copy link' }).click();
+  await expect(details.getByText('Link copied to the clipboard.')).toBeVisible();
+  const link = await alan.evaluate(() => navigator.clipboard.readText());
+  expect(link).toBe(await field.inputValue());
+  // Only channel admins replace or turn it off.
+  await expect(details.getByRole('button', { name: 'Generate a new link' })).toHaveCount(0);
+  await expect(details.getByRole('tab', { name: 'Guest Activity' })).toHaveCount(0);
+  await alan.keyboard.press('Escape');
+  await joinCall(alan);
+
+  // The guest's lobby: where the link leads, a camera preview, mic and
+  // camera toggles; the email is optional. Join goes straight in.
+  const guest = await guestPage(browser);
+  await guest.goto(link);
+  await hydrated(guest);
+  await expect(guest.getByRole('heading', { level: 1 })).toHaveText('client-calls');
+  await expect(guest.getByText('Acme Studio')).toBeVisible();
+  await expect(guest.getByRole('meter', { name: 'Microphone level' })).toBeVisible();
+  await guest.getByLabel('Email Address (optional)').fill('lin@');
+  await guest.getByLabel('Your Name').fill('Lin Park');
+  await guest.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(guest.getByText('is not a valid email address')).toBeVisible();
+  await guest.getByLabel('Email Address (optional)').fill('');
+  await guest.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(guest.locator('.conference')).toHaveAttribute('data-call-status', 'live', { timeout: 20_000 });
+
+  // Both ways: the guest sees and hears Alan, Alan sees and hears the guest.
+  for (const page of [guest, alan]) {
+    await expect.poll(async () => flowing(await inboundMedia(page), 'video').length, { timeout: 20_000 }).toBe(1);
+    await expect.poll(async () => flowing(await inboundMedia(page), 'audio').length, { timeout: 20_000 }).toBe(1);
+  }
+  await expect(alan.locator('.conference-activity')).toHaveText('Lin Park joined as a guest');
+  await expect(alan.locator('.tiles figure').filter({ hasText: 'Lin Park' }).locator('.guest-tag')).toHaveText('Guest');
+  // Alan may not remove guests here; the guest sees nothing of the workspace.
+  await alan.getByRole('button', { name: 'Participants' }).click();
+  await expect(alan.getByRole('button', { name: 'Remove Lin Park from the call' })).toHaveCount(0);
+  await expect(guest.getByRole('navigation')).toHaveCount(0);
+  await expect(guest.getByText('interviews')).toHaveCount(0);
+
+  // Grace, the channel's admin, joins and removes the guest.
+  const grace = await signedInPage(browser, server, 'grace@example.com');
+  await openChannel(grace, 'client-calls');
+  await joinCall(grace);
+  await grace.getByRole('button', { name: 'Participants' }).click();
+  await grace.getByRole('button', { name: 'Remove Lin Park from the call' }).click();
+  await expect(guest.getByText('You were removed from the call.')).toBeVisible();
+  await expect(guest.getByRole('button', { name: 'Join', exact: true })).toBeVisible();
+  await expect(alan.locator('.conference-activity')).toHaveText('Lin Park (guest) left');
+  await expect(alan.locator('.tiles figure').filter({ hasText: 'Lin Park' })).toHaveCount(0);
+
+  // The visit is on record for the channel's admins.
+  await grace.getByRole('button', { name: 'Details of client-calls' }).click();
+  await grace.getByRole('dialog').getByRole('tab', { name: 'Guest Activity' }).click();
+  const row = grace.getByRole('dialog').getByRole('row').filter({ hasText: 'Lin Park' });
+  await expect(row).toContainText('(removed)');
+});
+
+test('replacing or turning off the link locks guests out at once', async ({ browser, server }) => {
+  const ada = await signedInPage(browser, server, 'ada@example.com');
+  await openChannel(ada, 'interviews');
+  const details = await externalLinkTab(ada);
+  await details.getByRole('button', { name: 'Generate Link' }).click();
+  const field = details.getByLabel('External link');
+  await expect(field).toHaveValue(/\/guest\//);
+  const first = await field.inputValue();
+
+  // Ada, a workspace admin, replaces it: the old link is dead.
+  await details.getByRole('button', { name: 'Generate a new link' }).click();
+  await expect(details.getByText('The current link will stop working.')).toBeVisible();
+  await details.getByRole('button', { name: 'Replace the link' }).click();
+  await expect(field).not.toHaveValue(first);
+  const second = await field.inputValue();
+  const guest = await guestPage(browser);
+  await guest.goto(first);
+  await expect(guest.getByRole('heading', { name: 'This link is no longer valid' })).toBeVisible();
+  await guest.goto(second);
+  await expect(guest.getByRole('heading', { level: 1 })).toHaveText('interviews');
+
+  // Turned off: the page says so, and the link is dead too.
+  await details.getByRole('button', { name: 'Turn off the link' }).click();
+  await details.getByRole('button', { name: 'Turn it off' }).click();
+  await expect(details).toContainText('This channel has no external link');
+  await guest.reload();
+  await expect(guest.getByRole('heading', { name: 'This link is no longer valid' })).toBeVisible();
+  await ada.keyboard.press('Escape');
+  await expect(ada.getByText('No external link: only members can join.')).toBeVisible();
+});
