@@ -1,4 +1,4 @@
-import { test, expect, signedInPage, hydrated, guestPage } from './fixtures';
+import { test, expect, signedInPage, hydrated, guestPage, inboundMedia, flowing } from './fixtures';
 import path from 'node:path';
 
 /** Screenshots of each screen at desktop and phone width, for looking at
@@ -137,5 +137,48 @@ test('screens: an inbox conversation and its Channel Overview', async ({ browser
   for (const size of sizes) {
     await grace.setViewportSize(size);
     await grace.screenshot({ path: path.join(shots, `inbox-overview-${size.name}.png`) });
+  }
+});
+
+test('screens: a meeting channel, its details, the guest lobby and the call', async ({ browser, server }) => {
+  const grace = await signedInPage(browser, server, 'grace@example.com');
+  await grace.getByRole('navigation', { name: 'Channels' }).getByRole('link', { name: /^client-calls/ }).click();
+  await expect(grace.getByRole('button', { name: 'Join call' })).toBeVisible();
+  await hydrated(grace);
+  for (const size of sizes) {
+    await grace.setViewportSize(size);
+    await grace.screenshot({ path: path.join(shots, `channel-${size.name}.png`), fullPage: true });
+  }
+  await grace.setViewportSize(sizes[0]);
+  await grace.getByRole('button', { name: 'External link settings' }).click();
+  await grace.getByRole('dialog').getByRole('button', { name: 'Generate Link' }).click();
+  const field = grace.getByRole('dialog').getByLabel('External link');
+  await expect(field).toHaveValue(/\/guest\//);
+  const link = await field.inputValue();
+  for (const size of sizes) {
+    await grace.setViewportSize(size);
+    await grace.screenshot({ path: path.join(shots, `channel-link-${size.name}.png`) });
+  }
+  await grace.setViewportSize(sizes[0]);
+  await grace.keyboard.press('Escape');
+
+  const guest = await guestPage(browser);
+  await guest.goto(link);
+  await hydrated(guest);
+  await expect(guest.getByRole('heading', { level: 1 })).toHaveText('client-calls');
+  await guest.getByLabel('Your Name').fill('Lin Park');
+  for (const size of sizes) {
+    await guest.setViewportSize(size);
+    await guest.screenshot({ path: path.join(shots, `channel-lobby-${size.name}.png`), fullPage: true });
+  }
+  await guest.setViewportSize(sizes[0]);
+  await grace.getByRole('button', { name: 'Join call' }).click();
+  await guest.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(grace.locator('.conference-activity')).toHaveText('Lin Park joined as a guest');
+  await expect.poll(async () => flowing(await inboundMedia(grace), 'video').length, { timeout: 20_000 }).toBe(1);
+  await grace.getByRole('button', { name: 'Participants' }).click();
+  for (const size of sizes) {
+    await grace.setViewportSize(size);
+    await grace.screenshot({ path: path.join(shots, `channel-call-${size.name}.png`), fullPage: true });
   }
 });

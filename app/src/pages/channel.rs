@@ -166,7 +166,7 @@ fn ChannelView(details: ChannelDetails, page: PageState) -> impl IntoView {
                 may_remove_guests=details.can_manage
                 on_hang_up=Callback::new(move |_| page.in_call.set(false))
             >
-                <button class="icon-button on-dark" on:click=move |_| open_details(DetailsTab::ExternalLink)>
+                <button class="call-header-button" on:click=move |_| open_details(DetailsTab::ExternalLink)>
                     "Invite guests"
                 </button>
             </Conference>
