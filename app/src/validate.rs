@@ -49,6 +49,17 @@ pub const MAX_INBOX_ADDRESSES: usize = 10;
 /// each one valid, duplicates dropped, at least one, at most
 /// [`MAX_INBOX_ADDRESSES`].
 pub fn addresses(field: &str, raw: &str) -> Result<Vec<String>, AppError> {
+    let list = email_list(field, raw, MAX_INBOX_ADDRESSES, "An inbox")?;
+    if list.is_empty() {
+        return Err(AppError::invalid(field, "Give the inbox at least one email address."));
+    }
+    Ok(list)
+}
+
+/// Email addresses separated by commas, semicolons, spaces or new lines:
+/// each one valid (lower-cased), duplicates dropped, at most `max`; `owner`
+/// names what holds them in the message ("A call schedule").
+pub fn email_list(field: &str, raw: &str, max: usize, owner: &str) -> Result<Vec<String>, AppError> {
     let mut list: Vec<String> = Vec::new();
     for part in raw.split(|c: char| c == ',' || c == ';' || c.is_whitespace()).filter(|p| !p.is_empty()) {
         let address = email(field, part)?;
@@ -56,13 +67,27 @@ pub fn addresses(field: &str, raw: &str) -> Result<Vec<String>, AppError> {
             list.push(address);
         }
     }
-    if list.is_empty() {
-        return Err(AppError::invalid(field, "Give the inbox at least one email address."));
-    }
-    if list.len() > MAX_INBOX_ADDRESSES {
-        return Err(AppError::invalid(field, format!("An inbox can have at most {MAX_INBOX_ADDRESSES} addresses.")));
+    if list.len() > max {
+        return Err(AppError::invalid(field, format!("{owner} can have at most {max} addresses.")));
     }
     Ok(list)
+}
+
+/// Most external participants one call schedule may invite.
+pub const MAX_SCHEDULE_PARTICIPANTS: usize = 50;
+/// Longest call schedule title.
+pub const MAX_TITLE_CHARS: usize = 120;
+
+/// A call's title: trimmed, not blank, at most [`MAX_TITLE_CHARS`].
+pub fn title(field: &str, raw: &str) -> Result<String, AppError> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Err(AppError::invalid(field, "Give the call a title."));
+    }
+    if value.chars().count() > MAX_TITLE_CHARS {
+        return Err(AppError::invalid(field, format!("A title can be at most {MAX_TITLE_CHARS} characters.")));
+    }
+    Ok(value.to_string())
 }
 
 /// Longest email body accepted from the compose and reply boxes.

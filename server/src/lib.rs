@@ -3,6 +3,7 @@
 // Leptos view types nest deeply; the default limit is too low for them.
 #![recursion_limit = "512"]
 
+mod call_invitations;
 pub mod config;
 mod guest_socket;
 mod inbox_delivery;
@@ -106,6 +107,7 @@ impl Server {
                 presence: PresenceHub::new(),
                 guests: GuestDesk::new(),
                 inbox_news: Default::default(),
+                schedule_changes: Arc::default(),
                 mailer,
                 settings: Arc::new(Settings { public_url: public_url.clone() }),
             },
@@ -128,6 +130,7 @@ impl Server {
             };
             tokio::spawn(smtp_receiver::serve(listener, delivery, self.state.shutdown.clone()));
         }
+        tokio::spawn(call_invitations::run(self.state.app.clone(), self.state.shutdown.clone()));
         let shutdown = self.shutdown;
         let result = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {

@@ -8,19 +8,19 @@ use leptos::prelude::*;
 
 /// A member asking about one meeting channel of their workspace.
 #[cfg(feature = "ssr")]
-struct ChannelCaller {
-    state: crate::ssr::state::AppState,
-    me: crate::ssr::accounts::Member,
-    channel: crate::model::Channel,
+pub(crate) struct ChannelCaller {
+    pub state: crate::ssr::state::AppState,
+    pub me: crate::ssr::accounts::Member,
+    pub channel: crate::model::Channel,
     /// Whether the policy lets them manage the channel.
-    can_manage: bool,
+    pub can_manage: bool,
 }
 
 /// The meeting channel `channel` of the caller's workspace, after checking
 /// `action`. Channels of other workspaces, and text channels, answer as if
 /// they did not exist.
 #[cfg(feature = "ssr")]
-async fn meeting_channel(
+pub(crate) async fn meeting_channel(
     channel: ChannelId,
     action: fn(crate::model::WorkspaceId, bool) -> crate::ssr::policy::Action,
 ) -> Result<ChannelCaller, AppError> {
@@ -38,17 +38,17 @@ async fn meeting_channel(
 }
 
 #[cfg(feature = "ssr")]
-fn share(workspace: crate::model::WorkspaceId, _channel_admin: bool) -> crate::ssr::policy::Action {
+pub(crate) fn share(workspace: crate::model::WorkspaceId, _channel_admin: bool) -> crate::ssr::policy::Action {
     crate::ssr::policy::Action::ShareChannelLink(workspace)
 }
 
 #[cfg(feature = "ssr")]
-fn manage(workspace: crate::model::WorkspaceId, channel_admin: bool) -> crate::ssr::policy::Action {
+pub(crate) fn manage(workspace: crate::model::WorkspaceId, channel_admin: bool) -> crate::ssr::policy::Action {
     crate::ssr::policy::Action::ManageChannel { workspace, channel_admin }
 }
 
 #[cfg(feature = "ssr")]
-fn link_url(state: &crate::ssr::state::AppState, token: &str) -> String {
+pub(crate) fn link_url(state: &crate::ssr::state::AppState, token: &str) -> String {
     format!("{}{}", state.settings.public_url, crate::api::invites::guest_path(token))
 }
 

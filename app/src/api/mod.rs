@@ -8,4 +8,5 @@ pub mod inboxes;
 pub mod invites;
 pub mod mail;
 pub mod office;
+pub mod schedules;
 pub mod teams;

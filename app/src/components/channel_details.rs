@@ -1,10 +1,11 @@
 //! The Channel Details dialog of a meeting channel: About (who administers
 //! it), External Link (copy it, generate it; channel admins and workspace
-//! admins replace or turn it off) and, for those admins, Guest Activity
+//! admins replace or turn it off), Call Schedule and, for those admins, Guest Activity
 //! (who came in through the link, and when they left). The server checks
 //! every change.
 
 use crate::api::channels::{disable_external_link, external_link, guest_activity, regenerate_external_link};
+use crate::components::call_schedule::CallScheduleTab;
 use crate::components::confirm::ConfirmButton;
 use crate::components::copy_link::CopyLink;
 use crate::components::dialog::Dialog;
@@ -19,6 +20,7 @@ use leptos::task::spawn_local;
 pub enum DetailsTab {
     About,
     ExternalLink,
+    CallSchedule,
     GuestActivity,
 }
 
@@ -31,6 +33,7 @@ pub fn ChannelDetailsDialog(
     changed: Callback<()>,
 ) -> impl IntoView {
     let ChannelDetails { id, name, external_link: link, can_manage, admins, .. } = details;
+    let link_on = link.is_some();
     let admin_names = if admins.is_empty() {
         "No channel admins: workspace admins manage this channel.".to_string()
     } else {
@@ -43,6 +46,7 @@ pub fn ChannelDetailsDialog(
             <div role="tablist" aria-label="Channel details" class="tabs">
                 {tab_button(tab, DetailsTab::About, "About")}
                 {tab_button(tab, DetailsTab::ExternalLink, "External Link")}
+                {tab_button(tab, DetailsTab::CallSchedule, "Call Schedule")}
                 {can_manage.then(|| tab_button(tab, DetailsTab::GuestActivity, "Guest Activity"))}
             </div>
             <Show when=move || tab.get() == DetailsTab::About>
@@ -54,6 +58,9 @@ pub fn ChannelDetailsDialog(
             </Show>
             <Show when=move || tab.get() == DetailsTab::ExternalLink>
                 <ExternalLink channel=id link=link.clone() can_manage changed />
+            </Show>
+            <Show when=move || tab.get() == DetailsTab::CallSchedule>
+                <CallScheduleTab channel=id can_manage link_on=link_on />
             </Show>
             <Show when=move || can_manage && tab.get() == DetailsTab::GuestActivity>
                 <GuestActivity channel=id />

@@ -30,3 +30,77 @@ pub struct GuestVisit {
     /// A channel admin sent them out.
     pub removed: bool,
 }
+
+id_type!(
+    /// A meeting channel's call schedule.
+    ScheduleId
+);
+
+/// How a scheduled call repeats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(type_name = "TEXT", rename_all = "lowercase"))]
+pub enum Recurrence {
+    Once,
+    Daily,
+    /// Monday to Friday.
+    Weekdays,
+    Weekly,
+    Monthly,
+}
+
+impl Recurrence {
+    pub const ALL: [Recurrence; 5] =
+        [Recurrence::Once, Recurrence::Daily, Recurrence::Weekdays, Recurrence::Weekly, Recurrence::Monthly];
+
+    /// The form value.
+    pub fn key(self) -> &'static str {
+        match self {
+            Recurrence::Once => "once",
+            Recurrence::Daily => "daily",
+            Recurrence::Weekdays => "weekdays",
+            Recurrence::Weekly => "weekly",
+            Recurrence::Monthly => "monthly",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Recurrence::ALL.into_iter().find(|r| r.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Recurrence::Once => "Does not repeat",
+            Recurrence::Daily => "Every day",
+            Recurrence::Weekdays => "Every weekday (Monday to Friday)",
+            Recurrence::Weekly => "Every week",
+            Recurrence::Monthly => "Every month",
+        }
+    }
+}
+
+/// A call schedule as the Call Schedule tab lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallSchedule {
+    pub id: ScheduleId,
+    pub title: String,
+    pub recurrence: Recurrence,
+    pub time_zone: String,
+    /// The next call in the schedule's time zone ("Tue 24 Nov 2026, 10:00"),
+    /// or `None` once a one-off call has started.
+    pub next_call: Option<String>,
+    pub external_participants: Vec<String>,
+}
+
+/// What the schedule form sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewSchedule {
+    pub title: String,
+    /// The first call as the browser's date-time field gives it:
+    /// "2026-11-24T10:00", wall-clock time in `time_zone`.
+    pub starts_local: String,
+    /// The browser's IANA time zone, e.g. "Europe/Berlin".
+    pub time_zone: String,
+    pub recurrence: Recurrence,
+    /// Email addresses separated by commas, spaces or new lines.
+    pub external_participants: String,
+}

@@ -17,6 +17,17 @@ pub async fn channel(db: &Db, workspace: WorkspaceId, id: ChannelId) -> Result<O
         .await
 }
 
+/// The channel and its workspace, for work done outside any request (the
+/// invitation task).
+pub async fn by_id(db: &Db, id: ChannelId) -> Result<Option<(WorkspaceId, Channel)>, sqlx::Error> {
+    let row: Option<(WorkspaceId, ChannelId, String, crate::model::ChannelKind)> =
+        sqlx::query_as("SELECT workspace_id, id, name, kind FROM channels WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db)
+            .await?;
+    Ok(row.map(|(workspace, id, name, kind)| (workspace, Channel { id, name, kind })))
+}
+
 pub async fn is_admin(db: &Db, channel: ChannelId, member: MemberId) -> Result<bool, sqlx::Error> {
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM channel_admins WHERE channel_id = $1 AND member_id = $2")
         .bind(channel)

@@ -17,6 +17,7 @@ pub mod passwords;
 pub mod policy;
 pub mod presence;
 pub mod sanitize;
+pub mod schedules;
 pub mod seed;
 pub mod sessions;
 pub mod state;

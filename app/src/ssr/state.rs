@@ -17,6 +17,9 @@ pub struct AppState {
     pub inbox_news: InboxNews,
     pub mailer: Mailer,
     pub settings: Arc<Settings>,
+    /// Woken when a call schedule is added or deleted, so the invitation
+    /// task looks again at when the next call is.
+    pub schedule_changes: Arc<tokio::sync::Notify>,
 }
 
 /// Settings that server functions need from the configuration.
