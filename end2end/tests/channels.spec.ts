@@ -1,5 +1,7 @@
 import { test, expect, signedInPage, guestPage, hydrated, inboundMedia, flowing } from './fixtures';
 import type { Page } from '@playwright/test';
+import fs from 'node:fs';
+import path from 'node:path';
 
 /** Opens a meeting channel from the sidebar. */
 async function openChannel(page: Page, name: string) {
@@ -119,4 +121,76 @@ test('replacing or turning off the link locks guests out at once', async ({ brow
   await expect(guest.getByRole('heading', { name: 'This link is no longer valid' })).toBeVisible();
   await ada.keyboard.press('Escape');
   await expect(ada.getByText('No external link: only members can join.')).toBeVisible();
+});
+
+/** The text of every .eml file the server kept in its outbox, decoded from
+ * quoted-printable (long lines and non-ASCII characters are encoded). */
+function outboxMails(outbox: string): string[] {
+  if (!fs.existsSync(outbox)) return [];
+  return fs.readdirSync(outbox).map((name) =>
+    fs
+      .readFileSync(path.join(outbox, name), 'utf8')
+      .replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))),
+  );
+}
+
+test('a channel admin schedules a call; when it starts the external participants get the link', async ({ browser, server }) => {
+  const grace = await signedInPage(browser, server, 'grace@example.com');
+  await openChannel(grace, 'client-calls');
+  const details = await externalLinkTab(grace);
+  await details.getByRole('button', { name: 'Generate Link' }).click();
+  const field = details.getByLabel('External link');
+  await expect(field).toHaveValue(/\/guest\//);
+  const link = await field.inputValue();
+
+  await details.getByRole('tab', { name: 'Call Schedule' }).click();
+  await expect(details.getByText('No calls are scheduled in this channel.')).toBeVisible();
+  // Mistakes are named next to their field, and nothing is saved.
+  await details.getByRole('button', { name: 'Save schedule' }).click();
+  await expect(details.getByText('Give the call a title.')).toBeVisible();
+  // The first call this very minute, in the browser's own time zone.
+  const thisMinute = await grace.evaluate(() => {
+    const d = new Date();
+    const pad = (n: number) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  });
+  await details.getByLabel('Title').fill('Kick-off with Lin');
+  await details.getByLabel('First call').fill(thisMinute);
+  await details.getByLabel('Repeats').selectOption('weekly');
+  await details.getByLabel('External participants').fill('lin@example.org, lin@');
+  await details.getByRole('button', { name: 'Save schedule' }).click();
+  await expect(details.getByText('is not a valid email address')).toBeVisible();
+  await details.getByLabel('External participants').fill('lin@example.org\nsam@example.org');
+  await details.getByRole('button', { name: 'Save schedule' }).click();
+  await expect(details.getByText('Schedule saved.')).toBeVisible();
+  const listed = details.getByRole('list', { name: 'Scheduled calls' }).getByRole('listitem');
+  await expect(listed).toContainText('Kick-off with Lin');
+  await expect(listed).toContainText('Every week');
+  await expect(listed).toContainText('lin@example.org, sam@example.org');
+
+  // The call starts now: both get an invitation with the channel's link.
+  await expect.poll(() => outboxMails(server.outbox).length, { timeout: 10_000 }).toBe(2);
+  const mails = outboxMails(server.outbox);
+  for (const to of ['lin@example.org', 'sam@example.org']) {
+    const mail = mails.find((m) => m.includes(`To: ${to}`));
+    expect(mail, `an invitation to ${to}`).toBeDefined();
+    expect(mail).toContain('Subject: Kick-off with Lin is starting now');
+    expect(mail).toContain(link);
+  }
+
+  // Alan, a member, sees the schedule (now on to next week) but cannot change it.
+  const alan = await signedInPage(browser, server, 'alan@example.com');
+  await openChannel(alan, 'client-calls');
+  await alan.getByRole('button', { name: 'Details of client-calls' }).click();
+  await alan.getByRole('dialog').getByRole('tab', { name: 'Call Schedule' }).click();
+  const seen = alan.getByRole('dialog').getByRole('list', { name: 'Scheduled calls' }).getByRole('listitem');
+  await expect(seen).toContainText('Next call:');
+  await expect(alan.getByRole('dialog').getByRole('button', { name: 'Save schedule' })).toHaveCount(0);
+  await expect(alan.getByRole('dialog').getByRole('button', { name: 'Delete Kick-off with Lin' })).toHaveCount(0);
+
+  // Grace deletes it.
+  await details.getByRole('button', { name: 'Delete Kick-off with Lin' }).click();
+  await details.getByRole('button', { name: 'Delete the schedule' }).click();
+  await expect(details.getByText('No calls are scheduled in this channel.')).toBeVisible();
 });

@@ -160,6 +160,18 @@ test('screens: a meeting channel, its details, the guest lobby and the call', as
     await grace.screenshot({ path: path.join(shots, `channel-link-${size.name}.png`) });
   }
   await grace.setViewportSize(sizes[0]);
+  await grace.getByRole('dialog').getByRole('tab', { name: 'Call Schedule' }).click();
+  await grace.getByRole('dialog').getByLabel('Title').fill('Weekly client sync');
+  await grace.getByRole('dialog').getByLabel('First call').fill('2030-01-07T10:00');
+  await grace.getByRole('dialog').getByLabel('Repeats').selectOption('weekly');
+  await grace.getByRole('dialog').getByLabel('External participants').fill('lin@client.example');
+  await grace.getByRole('dialog').getByRole('button', { name: 'Save schedule' }).click();
+  await expect(grace.getByRole('dialog').getByText('Next call: Mon 7 Jan 2030, 10:00')).toBeVisible();
+  for (const size of sizes) {
+    await grace.setViewportSize(size);
+    await grace.screenshot({ path: path.join(shots, `channel-schedule-${size.name}.png`) });
+  }
+  await grace.setViewportSize(sizes[0]);
   await grace.keyboard.press('Escape');
 
   const guest = await guestPage(browser);

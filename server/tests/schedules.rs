@@ -46,7 +46,12 @@ fn schedule(title: &str, starts_local: &str, recurrence: Recurrence, participant
 }
 
 async fn create(member: &Client, channel: &str, new: serde_json::Value) -> Result<ScheduleId, AppError> {
-    member.call_json("create_schedule", serde_json::json!({ "channel": channel.parse::<i64>().unwrap(), "schedule": new })).await
+    member
+        .call_json(
+            "create_schedule",
+            serde_json::json!({ "channel": channel.parse::<i64>().unwrap(), "schedule": new }),
+        )
+        .await
 }
 
 #[tokio::test]
@@ -56,7 +61,8 @@ async fn when_a_scheduled_call_starts_its_external_participants_get_the_link_onc
     let (sent, mut relayed) = mpsc::channel(8);
     let (_stop_relay, stop) = tokio::sync::watch::channel(false);
     tokio::spawn(smtp_receiver::serve(relay, Sink(sent), stop));
-    let server = TestServer::with_demo_and(|config| config.smtp_relay = Some(format!("smtp://127.0.0.1:{relay_port}"))).await;
+    let server =
+        TestServer::with_demo_and(|config| config.smtp_relay = Some(format!("smtp://127.0.0.1:{relay_port}"))).await;
     let grace = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
     let alan = server.signed_in("alan@example.com", DEMO_PASSWORD).await;
     let office: Office = grace.call("load_office", &[]).await.unwrap();
@@ -78,7 +84,8 @@ async fn when_a_scheduled_call_starts_its_external_participants_get_the_link_onc
     create(&grace, &calls, weekly).await.unwrap();
     let mut recipients = Vec::new();
     for _ in 0..2 {
-        let (to, raw) = tokio::time::timeout(Duration::from_secs(10), relayed.recv()).await.expect("an invitation").unwrap();
+        let (to, raw) =
+            tokio::time::timeout(Duration::from_secs(10), relayed.recv()).await.expect("an invitation").unwrap();
         let mail = mail_in::parse(&raw).unwrap();
         assert_eq!(mail.subject, "Weekly sync is starting now");
         assert!(mail.text_body.contains(&link), "the channel's link: {}", mail.text_body);

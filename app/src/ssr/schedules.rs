@@ -29,7 +29,10 @@ impl Timing {
     /// Reads the form's "2026-11-24T10:00" in the IANA zone `time_zone`.
     pub fn parse(starts_local: &str, time_zone: &str, recurrence: Recurrence) -> Result<Self, AppError> {
         let zone = TimeZone::get(time_zone).map_err(|_| {
-            AppError::invalid("starts_local", format!("\u{201c}{time_zone}\u{201d} is not a time zone this server knows."))
+            AppError::invalid(
+                "starts_local",
+                format!("\u{201c}{time_zone}\u{201d} is not a time zone this server knows."),
+            )
         })?;
         let local: DateTime = starts_local
             .trim()
@@ -103,7 +106,8 @@ impl DueCall {
 type ScheduleRow = (ScheduleId, ChannelId, String, String, String, Recurrence, Option<i64>);
 
 fn timing_of(row: &ScheduleRow) -> Result<Timing, AppError> {
-    Timing::parse(&row.3, &row.4, row.5).inspect_err(|_| tracing::error!(schedule = %row.0, "unreadable stored schedule"))
+    Timing::parse(&row.3, &row.4, row.5)
+        .inspect_err(|_| tracing::error!(schedule = %row.0, "unreadable stored schedule"))
 }
 
 /// A schedule from the form, checked: title, first call, time zone,
@@ -187,15 +191,16 @@ macro_rules! select_schedules {
 pub async fn list(db: &Db, channel: ChannelId) -> Result<Vec<CallSchedule>, AppError> {
     let rows: Vec<ScheduleRow> =
         sqlx::query_as(concat!(select_schedules!(), " WHERE channel_id = $1 ORDER BY next_at IS NULL, next_at, id"))
-    .bind(channel)
-    .fetch_all(db)
-    .await?;
+            .bind(channel)
+            .fetch_all(db)
+            .await?;
     let mut list = Vec::with_capacity(rows.len());
     for row in rows {
         let timing = timing_of(&row)?;
-        let next_call = row.6.and_then(|at| Timestamp::from_second(at).ok()).map(|at| {
-            call_text(&at.to_zoned(timing.first.time_zone().clone()))
-        });
+        let next_call = row
+            .6
+            .and_then(|at| Timestamp::from_second(at).ok())
+            .map(|at| call_text(&at.to_zoned(timing.first.time_zone().clone())));
         list.push(CallSchedule {
             id: row.0,
             title: row.2.clone(),
@@ -327,7 +332,11 @@ mod tests {
             (Recurrence::Monthly, "2027-05-01T00:00", Some("Thu 27 May 2027, 09:30")),
         ];
         for (recurrence, after, expected) in cases {
-            assert_eq!(next_text(&timing(first, recurrence), after).as_deref(), expected, "{recurrence:?} after {after}");
+            assert_eq!(
+                next_text(&timing(first, recurrence), after).as_deref(),
+                expected,
+                "{recurrence:?} after {after}"
+            );
         }
     }
 
@@ -341,8 +350,14 @@ mod tests {
     #[test]
     fn bad_times_and_zones_are_refused_by_field() {
         let field = |result: Result<Timing, AppError>| result.unwrap_err().field().map(str::to_string);
-        assert_eq!(field(Timing::parse("tomorrow", "Europe/Berlin", Recurrence::Once)).as_deref(), Some("starts_local"));
-        assert_eq!(field(Timing::parse("2026-11-24T10:00", "Mars/Olympus", Recurrence::Once)).as_deref(), Some("starts_local"));
+        assert_eq!(
+            field(Timing::parse("tomorrow", "Europe/Berlin", Recurrence::Once)).as_deref(),
+            Some("starts_local")
+        );
+        assert_eq!(
+            field(Timing::parse("2026-11-24T10:00", "Mars/Olympus", Recurrence::Once)).as_deref(),
+            Some("starts_local")
+        );
     }
 
     #[tokio::test]
@@ -364,7 +379,8 @@ mod tests {
         let past = ValidSchedule::check(form("2020-01-01T10:00", Recurrence::Once)).unwrap();
         let refused = create(&db, channel, ada.id, &past).await;
         assert_eq!(refused.unwrap_err().field(), Some("starts_local"));
-        let bad_email = NewSchedule { external_participants: "lin@".into(), ..form("2030-01-01T10:00", Recurrence::Once) };
+        let bad_email =
+            NewSchedule { external_participants: "lin@".into(), ..form("2030-01-01T10:00", Recurrence::Once) };
         assert_eq!(ValidSchedule::check(bad_email).unwrap_err().field(), Some("external_participants"));
 
         let soon = Zoned::now().with_time_zone(TimeZone::get("Europe/Berlin").unwrap());
