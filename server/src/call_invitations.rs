@@ -11,7 +11,7 @@ use anteroom_app::ssr::db::now;
 use anteroom_app::ssr::mail_out::Outgoing;
 use anteroom_app::ssr::schedules::{self, DueCall, LATE_GRACE_SECONDS};
 use anteroom_app::ssr::state::AppState;
-use anteroom_app::ssr::{accounts, channels, invites, tokens};
+use anteroom_app::ssr::{accounts, channels, invites};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -66,16 +66,13 @@ async fn invite(app: &AppState, call: &DueCall) -> Result<(), AppError> {
         if schedules::invited(&app.db, call.id, call.call_at, email).await? {
             continue;
         }
-        let outgoing = Outgoing {
-            from_name: workspace_name.clone(),
-            from_address: format!("calls@{domain}"),
-            to: email.clone(),
-            subject: format!("{} is starting now", call.title),
-            text: invitation_text(&workspace_name, &channel.name, &call.title, &link),
-            message_id: format!("{}@{domain}", tokens::random_token()),
-            in_reply_to: None,
-            references: Vec::new(),
-        };
+        let outgoing = Outgoing::about_calls(
+            &workspace_name,
+            domain,
+            email,
+            format!("{} is starting now", call.title),
+            invitation_text(&workspace_name, &channel.name, &call.title, &link),
+        );
         match app.mailer.send(&outgoing).await {
             Ok(delivery) => {
                 schedules::record_invitation(&app.db, call.id, call.call_at, email, delivery.key()).await?;

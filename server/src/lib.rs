@@ -4,6 +4,7 @@
 #![recursion_limit = "512"]
 
 mod call_invitations;
+mod call_notes;
 pub mod config;
 mod guest_socket;
 mod inbox_delivery;
@@ -131,6 +132,8 @@ impl Server {
             tokio::spawn(smtp_receiver::serve(listener, delivery, self.state.shutdown.clone()));
         }
         tokio::spawn(call_invitations::run(self.state.app.clone(), self.state.shutdown.clone()));
+        let ended_calls = self.state.sfu.report_ended_calls();
+        tokio::spawn(call_notes::run(self.state.app.clone(), ended_calls, self.state.shutdown.clone()));
         let shutdown = self.shutdown;
         let result = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {

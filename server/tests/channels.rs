@@ -190,3 +190,70 @@ async fn a_guest_with_the_link_joins_that_call_only_and_a_channel_admin_can_remo
     let visits = visits_once(&grace, &calls, |v| v.len() == 2).await;
     assert_eq!((visits[0].name.as_str(), visits[0].email.as_deref()), ("Sam", Some("sam@example.org")));
 }
+
+#[tokio::test]
+async fn when_the_call_ends_guests_who_gave_an_email_get_the_notes_if_the_channel_says_so() {
+    let mut relay = support::Relay::start().await;
+    let server = TestServer::with_demo_and(|config| config.smtp_relay = Some(relay.url.clone())).await;
+    let grace = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
+    let alan = server.signed_in("alan@example.com", DEMO_PASSWORD).await;
+    let office: Office = grace.call("load_office", &[]).await.unwrap();
+    let calls = office.channels.iter().find(|c| c.name == "client-calls").unwrap().id.to_string();
+    let channel = [("channel", calls.as_str())];
+    let link: String = grace.call("external_link", &channel).await.unwrap();
+    let token = token_of(&link);
+
+    // Only the channel's admins change the setting.
+    let on = [("channel", calls.as_str()), ("on", "true")];
+    assert_eq!(alan.call::<()>("set_guest_notes", &on).await, Err(AppError::Forbidden));
+    grace.call::<()>("set_guest_notes", &on).await.unwrap();
+    let details: ChannelDetails = alan.call("open_channel", &channel).await.unwrap();
+    assert!(details.email_guest_notes);
+
+    // Grace and two guests (one with an email) meet; Grace writes in the chat.
+    let mut graces_call = grace.signal_socket_at(&signal_path(&calls)).await.unwrap();
+    graces_call.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
+    let mut guest_calls = Vec::new();
+    let mut lobbies = Vec::new();
+    for (name, email) in [("Lin Park", "lin@example.org"), ("Sam", "")] {
+        let (lobby, admitted) = arrive(&server, &token, name, email).await;
+        let GuestEvent::Admitted { pass, conference } = admitted else { panic!("admitted") };
+        let mut call = server.client().signal_socket_at(&conference.guest_signal_path(&pass)).await.unwrap();
+        call.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
+        guest_calls.push(call);
+        lobbies.push(lobby);
+    }
+    graces_call.send_text(r#"{"type":"chat","text":"Thanks for coming, the deck is on its way"}"#).await;
+    for call in &mut guest_calls {
+        call.wait_for(|e| matches!(e, SignalEvent::Chat { .. })).await;
+    }
+
+    // Everyone leaves: the call ends and Lin, who gave an email, gets the notes.
+    drop(graces_call);
+    drop(guest_calls);
+    let (to, raw) = relay.next().await;
+    assert_eq!(to, ["lin@example.org"]);
+    let mail = anteroom_app::ssr::mail_in::parse(&raw).unwrap();
+    assert_eq!(mail.subject, "Notes from your call in client-calls");
+    for expected in [
+        "3 took part: Grace Hopper, Lin Park (guest), Sam (guest)",
+        "Grace Hopper: Thanks for coming, the deck is on its way",
+    ] {
+        assert!(mail.text_body.contains(expected), "{expected:?} in {}", mail.text_body);
+    }
+    // The sending is put on record just after the relay took it.
+    let recorded = async {
+        while sqlx_count(&server, "SELECT COUNT(*) FROM call_notes_sent WHERE email = 'lin@example.org'").await != 1 {
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), recorded).await.expect("the sending is on record");
+}
+
+/// A count read straight from the server's database file.
+async fn sqlx_count(server: &TestServer, query: &'static str) -> i64 {
+    let db = sqlx::SqlitePool::connect(&server.database_url).await.unwrap();
+    let count = sqlx::query_scalar(query).fetch_one(&db).await.unwrap();
+    db.close().await;
+    count
+}

@@ -9,28 +9,9 @@ use anteroom_app::error::AppError;
 use anteroom_app::model::{InboxSummary, ThreadSummary, ThreadView};
 use anteroom_app::ssr::mail_in;
 use anteroom_app::ssr::seed::DEMO_PASSWORD;
-use anteroom_server::smtp_receiver::{self, MailHandler};
 use lettre::address::Envelope;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
-use std::time::Duration;
-use support::{Client, TestServer};
-use tokio::sync::mpsc;
-
-/// An SMTP server for the test: takes any mail and hands it to the test.
-#[derive(Clone)]
-struct Sink(mpsc::Sender<(Vec<String>, Vec<u8>)>);
-
-impl MailHandler for Sink {
-    async fn accepts(&self, _recipient: &str) -> bool {
-        true
-    }
-    async fn deliver(&self, recipients: Vec<String>, raw: Vec<u8>) -> Result<(), String> {
-        self.0.send((recipients, raw)).await.map_err(|e| e.to_string())
-    }
-    fn max_message_bytes(&self) -> usize {
-        1 << 20
-    }
-}
+use support::{Client, Relay, TestServer};
 
 /// Sends a raw message over SMTP to `address`, as a mail server would.
 async fn smtp_send(address: std::net::SocketAddr, from: &str, to: &str, raw: &str) -> Result<(), String> {
@@ -51,14 +32,10 @@ Message-ID: <first@example.org>\r\nContent-Type: text/html; charset=utf-8\r\n\r\
 
 #[tokio::test]
 async fn mail_in_is_threaded_and_a_reply_goes_out_through_the_relay_with_threading_headers() {
-    let relay = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let relay_port = relay.local_addr().unwrap().port();
-    let (sent, mut relayed) = mpsc::channel(4);
-    let (_stop_relay, stop) = tokio::sync::watch::channel(false);
-    tokio::spawn(smtp_receiver::serve(relay, Sink(sent), stop));
+    let mut relay = Relay::start().await;
     let server = TestServer::with_demo_and(|config| {
         config.smtp_listen = Some("127.0.0.1:0".parse().unwrap());
-        config.smtp_relay = Some(format!("smtp://127.0.0.1:{relay_port}"));
+        config.smtp_relay = Some(relay.url.clone());
     })
     .await;
     let receiver = server.smtp_address.expect("the receiver is on");
@@ -90,7 +67,7 @@ async fn mail_in_is_threaded_and_a_reply_goes_out_through_the_relay_with_threadi
 
     // Grace replies: it leaves through the relay, threaded to Lin's message.
     grace.call::<()>("reply_in_thread", &reply).await.unwrap();
-    let (recipients, raw) = tokio::time::timeout(Duration::from_secs(10), relayed.recv()).await.unwrap().unwrap();
+    let (recipients, raw) = relay.next().await;
     assert_eq!(recipients, ["lin@example.org"]);
     let out = mail_in::parse(&raw).unwrap();
     assert_eq!((out.from_address.as_str(), out.from_name.as_str()), ("sales@acme.example", "Sales"));

@@ -8,26 +8,8 @@ mod support;
 use anteroom_app::error::AppError;
 use anteroom_app::model::{CallSchedule, Office, Recurrence, ScheduleId};
 use anteroom_app::ssr::{mail_in, seed::DEMO_PASSWORD};
-use anteroom_server::smtp_receiver::{self, MailHandler};
 use std::time::Duration;
-use support::{Client, TestServer};
-use tokio::sync::mpsc;
-
-/// An SMTP server for the test: takes any mail and hands it to the test.
-#[derive(Clone)]
-struct Sink(mpsc::Sender<(Vec<String>, Vec<u8>)>);
-
-impl MailHandler for Sink {
-    async fn accepts(&self, _recipient: &str) -> bool {
-        true
-    }
-    async fn deliver(&self, recipients: Vec<String>, raw: Vec<u8>) -> Result<(), String> {
-        self.0.send((recipients, raw)).await.map_err(|e| e.to_string())
-    }
-    fn max_message_bytes(&self) -> usize {
-        1 << 20
-    }
-}
+use support::{Client, Relay, TestServer};
 
 /// This minute in UTC as a date-time field gives it: "2026-11-23T17:05".
 fn this_minute_utc() -> String {
@@ -56,13 +38,8 @@ async fn create(member: &Client, channel: &str, new: serde_json::Value) -> Resul
 
 #[tokio::test]
 async fn when_a_scheduled_call_starts_its_external_participants_get_the_link_once() {
-    let relay = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let relay_port = relay.local_addr().unwrap().port();
-    let (sent, mut relayed) = mpsc::channel(8);
-    let (_stop_relay, stop) = tokio::sync::watch::channel(false);
-    tokio::spawn(smtp_receiver::serve(relay, Sink(sent), stop));
-    let server =
-        TestServer::with_demo_and(|config| config.smtp_relay = Some(format!("smtp://127.0.0.1:{relay_port}"))).await;
+    let mut relay = Relay::start().await;
+    let server = TestServer::with_demo_and(|config| config.smtp_relay = Some(relay.url.clone())).await;
     let grace = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
     let alan = server.signed_in("alan@example.com", DEMO_PASSWORD).await;
     let office: Office = grace.call("load_office", &[]).await.unwrap();
@@ -84,8 +61,7 @@ async fn when_a_scheduled_call_starts_its_external_participants_get_the_link_onc
     create(&grace, &calls, weekly).await.unwrap();
     let mut recipients = Vec::new();
     for _ in 0..2 {
-        let (to, raw) =
-            tokio::time::timeout(Duration::from_secs(10), relayed.recv()).await.expect("an invitation").unwrap();
+        let (to, raw) = relay.next().await;
         let mail = mail_in::parse(&raw).unwrap();
         assert_eq!(mail.subject, "Weekly sync is starting now");
         assert!(mail.text_body.contains(&link), "the channel's link: {}", mail.text_body);
@@ -102,7 +78,7 @@ async fn when_a_scheduled_call_starts_its_external_participants_get_the_link_onc
     let next = listed[0].next_call.clone().expect("a weekly call has a next one");
     assert!(!next.is_empty());
     // Nobody is invited twice to the same call.
-    assert!(tokio::time::timeout(Duration::from_millis(300), relayed.recv()).await.is_err());
+    assert!(tokio::time::timeout(Duration::from_millis(300), relay.received.recv()).await.is_err());
 
     // Alan may not delete it; Grace may.
     let id = listed[0].id.to_string();

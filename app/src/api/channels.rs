@@ -57,7 +57,7 @@ pub(crate) fn link_url(state: &crate::ssr::state::AppState, token: &str) -> Stri
 #[server(endpoint = "open_channel")]
 pub async fn open_channel(channel: ChannelId) -> Result<ChannelDetails, AppError> {
     use crate::protocol::signal::ConferenceId;
-    use crate::ssr::{channels, invites};
+    use crate::ssr::{call_notes, channels, invites};
     let ChannelCaller { state, channel: found, can_manage, .. } = meeting_channel(channel, share).await?;
     let token = invites::token(&state.db, ConferenceId::Channel(channel)).await?;
     Ok(ChannelDetails {
@@ -67,7 +67,19 @@ pub async fn open_channel(channel: ChannelId) -> Result<ChannelDetails, AppError
         external_link: token.map(|token| link_url(&state, &token)),
         can_manage,
         admins: channels::admins(&state.db, channel).await?,
+        email_guest_notes: call_notes::emails_guests(&state.db, channel).await?,
     })
+}
+
+/// Turns "External users receive email summary" on or off: whether guests
+/// who gave an email get the meeting notes after each call.
+#[server(endpoint = "set_guest_notes")]
+pub async fn set_guest_notes(channel: ChannelId, on: bool) -> Result<(), AppError> {
+    use crate::ssr::call_notes;
+    let ChannelCaller { state, me, .. } = meeting_channel(channel, manage).await?;
+    call_notes::set_emails_guests(&state.db, channel, on).await?;
+    tracing::info!(%channel, on, by = %me.id, "guest notes setting changed");
+    Ok(())
 }
 
 /// The channel's external link, generated if it has none yet.

@@ -4,7 +4,9 @@
 //! (who came in through the link, and when they left). The server checks
 //! every change.
 
-use crate::api::channels::{disable_external_link, external_link, guest_activity, regenerate_external_link};
+use crate::api::channels::{
+    disable_external_link, external_link, guest_activity, regenerate_external_link, set_guest_notes,
+};
 use crate::components::call_schedule::CallScheduleTab;
 use crate::components::confirm::ConfirmButton;
 use crate::components::copy_link::CopyLink;
@@ -21,6 +23,7 @@ pub enum DetailsTab {
     About,
     ExternalLink,
     CallSchedule,
+    Transcription,
     GuestActivity,
 }
 
@@ -32,7 +35,7 @@ pub fn ChannelDetailsDialog(
     /// Runs after a change was saved, so the page reads the channel again.
     changed: Callback<()>,
 ) -> impl IntoView {
-    let ChannelDetails { id, name, external_link: link, can_manage, admins, .. } = details;
+    let ChannelDetails { id, name, external_link: link, can_manage, admins, email_guest_notes, .. } = details;
     let link_on = link.is_some();
     let admin_names = if admins.is_empty() {
         "No channel admins: workspace admins manage this channel.".to_string()
@@ -47,6 +50,7 @@ pub fn ChannelDetailsDialog(
                 {tab_button(tab, DetailsTab::About, "About")}
                 {tab_button(tab, DetailsTab::ExternalLink, "External Link")}
                 {tab_button(tab, DetailsTab::CallSchedule, "Call Schedule")}
+                {tab_button(tab, DetailsTab::Transcription, "Transcription")}
                 {can_manage.then(|| tab_button(tab, DetailsTab::GuestActivity, "Guest Activity"))}
             </div>
             <Show when=move || tab.get() == DetailsTab::About>
@@ -61,6 +65,9 @@ pub fn ChannelDetailsDialog(
             </Show>
             <Show when=move || tab.get() == DetailsTab::CallSchedule>
                 <CallScheduleTab channel=id can_manage link_on=link_on />
+            </Show>
+            <Show when=move || tab.get() == DetailsTab::Transcription>
+                <NotesSetting channel=id on=email_guest_notes can_manage changed />
             </Show>
             <Show when=move || can_manage && tab.get() == DetailsTab::GuestActivity>
                 <GuestActivity channel=id />
@@ -138,6 +145,41 @@ fn ExternalLink(channel: ChannelId, link: Option<String>, can_manage: bool, chan
                     </div>
                 </Show>
             </Show>
+            <p class="form-error" role="alert" hidden=move || error.get().is_none()>
+                {move || error.get().map(|problem| problem.to_string())}
+            </p>
+        </div>
+    }
+}
+
+/// The Transcription tab: whether guests get the meeting notes by email.
+#[component]
+fn NotesSetting(channel: ChannelId, on: bool, can_manage: bool, changed: Callback<()>) -> impl IntoView {
+    let on = RwSignal::new(on);
+    let error = RwSignal::new(None::<AppError>);
+    let toggle = move |event: leptos::ev::Event| {
+        let wanted = event_target_checked(&event);
+        spawn_local(async move {
+            match set_guest_notes(channel, wanted).await {
+                Ok(()) => {
+                    on.set(wanted);
+                    error.set(None);
+                    changed.run(());
+                }
+                Err(problem) => error.set(Some(problem)),
+            }
+        });
+    };
+    view! {
+        <div class="stack" role="tabpanel">
+            <label class="checkbox-row">
+                <input type="checkbox" prop:checked=move || on.get() disabled=!can_manage on:change=toggle />
+                "External users receive email summary"
+            </label>
+            <p class="muted small">
+                "When a call ends, every guest who gave an email address in the lobby gets the meeting notes: a summary (when, how long, who took part), who joined and left when, and the in-call chat. Spoken words are not transcribed on this server."
+            </p>
+            {(!can_manage).then(|| view! { <p class="muted small">"Channel admins can change this."</p> })}
             <p class="form-error" role="alert" hidden=move || error.get().is_none()>
                 {move || error.get().map(|problem| problem.to_string())}
             </p>

@@ -15,6 +15,9 @@ pub struct ChannelDetails {
     /// and see guest activity (a channel admin or a workspace admin).
     pub can_manage: bool,
     pub admins: Vec<MemberSummary>,
+    /// "External users receive email summary": guests who gave an email get
+    /// the meeting notes after each call.
+    pub email_guest_notes: bool,
 }
 
 /// One guest's stay in a channel's call, for channel and workspace admins.

@@ -29,6 +29,23 @@ pub struct Outgoing {
     pub references: Vec<String>,
 }
 
+impl Outgoing {
+    /// A new message (not a reply) about calls, from the workspace's
+    /// `calls@` address on the server's mail domain.
+    pub fn about_calls(workspace_name: &str, mail_domain: &str, to: &str, subject: String, text: String) -> Self {
+        Outgoing {
+            from_name: workspace_name.to_string(),
+            from_address: format!("calls@{mail_domain}"),
+            to: to.to_string(),
+            subject,
+            text,
+            message_id: format!("{}@{mail_domain}", super::tokens::random_token()),
+            in_reply_to: None,
+            references: Vec::new(),
+        }
+    }
+}
+
 /// How a message left.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod call_notes;
 pub mod channels;
 pub mod db;
 pub mod guests;

@@ -5,9 +5,12 @@
 use super::Sfu;
 use super::forward;
 use super::peer::Peer;
+use anteroom_app::model::ChannelId;
 use anteroom_app::protocol::signal::{
     CHAT_HISTORY, ChatMessage, ConferenceId, Participant, ParticipantId, PublishedStream, SignalEvent, Source,
 };
+use anteroom_app::ssr::call_notes::{Attendance, CallRecord};
+use anteroom_app::ssr::db::now;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -33,6 +36,8 @@ pub struct Conference {
     sfu: Weak<Sfu>,
     state: Mutex<State>,
     next_track: AtomicU64,
+    /// Unix seconds.
+    started_at: i64,
 }
 
 #[derive(Default)]
@@ -40,6 +45,9 @@ struct State {
     members: HashMap<ParticipantId, Member>,
     tracks: Vec<Arc<PublishedTrack>>,
     chat: VecDeque<ChatMessage>,
+    /// Everyone who joined, in order of arrival, for the meeting notes
+    /// (`left_at` is filled in when they leave).
+    attendance: Vec<(ParticipantId, Attendance)>,
 }
 
 struct Member {
@@ -47,11 +55,15 @@ struct Member {
     participant: Participant,
     /// The browser's local stream id of a shared screen, if any.
     screen_stream: Option<String>,
+    /// A guest's lobby email, for the meeting notes.
+    guest_email: Option<String>,
+    /// Unix seconds.
+    joined_at: i64,
 }
 
 impl Conference {
     pub fn new(id: ConferenceId, sfu: Weak<Sfu>) -> Arc<Self> {
-        Arc::new(Conference { id, sfu, state: Mutex::default(), next_track: AtomicU64::new(1) })
+        Arc::new(Conference { id, sfu, state: Mutex::default(), next_track: AtomicU64::new(1), started_at: now() })
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -69,15 +81,36 @@ impl Conference {
     /// Adds a participant: they are welcomed with who is here and what was
     /// said, everyone else hears they joined, and they start receiving every
     /// track already published.
-    pub async fn join(self: &Arc<Self>, peer: Arc<Peer>, participant: Participant, ice_servers: Vec<String>) {
+    pub async fn join(
+        self: &Arc<Self>,
+        peer: Arc<Peer>,
+        participant: Participant,
+        guest_email: Option<String>,
+        ice_servers: Vec<String>,
+    ) {
         let (others, tracks, chat) = {
             let mut state = self.state();
             let others: Vec<Participant> = state.members.values().map(|m| m.participant.clone()).collect();
             let tracks = state.tracks.clone();
             let chat = state.chat.iter().cloned().collect();
-            state
-                .members
-                .insert(peer.id, Member { peer: peer.clone(), participant: participant.clone(), screen_stream: None });
+            let member = Member {
+                peer: peer.clone(),
+                participant: participant.clone(),
+                screen_stream: None,
+                guest_email,
+                joined_at: now(),
+            };
+            state.attendance.push((
+                peer.id,
+                Attendance {
+                    name: participant.name.clone(),
+                    guest_email: member.guest_email.clone(),
+                    guest: participant.guest.is_some(),
+                    joined_at: member.joined_at,
+                    left_at: member.joined_at,
+                },
+            ));
+            state.members.insert(peer.id, member);
             (others, tracks, chat)
         };
         peer.send(SignalEvent::Welcome { me: peer.id, participants: others, chat, ice_servers });
@@ -232,12 +265,31 @@ impl Conference {
     /// Removes a participant: their tracks leave everyone, their connections
     /// close, and the others hear they left.
     pub async fn leave(self: &Arc<Self>, participant: ParticipantId) {
-        let Some(member) = self.state().members.remove(&participant) else { return };
+        let member = {
+            let mut state = self.state();
+            let Some(member) = state.members.remove(&participant) else { return };
+            if let Some((_, stay)) = state.attendance.iter_mut().find(|(id, _)| *id == participant) {
+                stay.left_at = now();
+            }
+            member
+        };
         self.unpublish(|t| t.owner == participant).await;
         member.peer.close().await;
         self.broadcast(SignalEvent::Left { participant });
         if let Some(sfu) = self.sfu.upgrade() {
             sfu.end_if_empty(self);
+        }
+    }
+
+    /// What happened in the call, for its notes (once everyone has left).
+    pub fn record(&self, channel: ChannelId) -> CallRecord {
+        let state = self.state();
+        CallRecord {
+            channel,
+            started_at: self.started_at,
+            ended_at: now(),
+            attendance: state.attendance.iter().map(|(_, stay)| stay.clone()).collect(),
+            chat: state.chat.iter().cloned().collect(),
         }
     }
 

@@ -19,16 +19,20 @@ pub mod session;
 pub use engine::{MediaConfig, MediaError};
 
 use anteroom_app::protocol::signal::{ConferenceId, ParticipantId};
+use anteroom_app::ssr::call_notes::CallRecord;
 use conference::Conference;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
 
 pub struct Sfu {
     engine: engine::Engine,
     conferences: Mutex<HashMap<ConferenceId, Arc<Conference>>>,
     next_participant: AtomicU64,
+    /// Where ended meeting-channel calls are reported, if anyone listens.
+    ended_calls: Mutex<Option<mpsc::UnboundedSender<CallRecord>>>,
 }
 
 impl Sfu {
@@ -38,7 +42,16 @@ impl Sfu {
             engine: engine::Engine::start(config).await?,
             conferences: Mutex::default(),
             next_participant: AtomicU64::new(1),
+            ended_calls: Mutex::default(),
         }))
+    }
+
+    /// From now on, every meeting channel's call that ends (its last
+    /// participant left) is reported here, for its notes.
+    pub fn report_ended_calls(&self) -> mpsc::UnboundedReceiver<CallRecord> {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        *self.ended_calls.lock().expect("ended calls lock") = Some(sender);
+        receiver
     }
 
     /// The UDP address all media flows through.
@@ -61,11 +74,17 @@ impl Sfu {
         conferences.entry(id).or_insert_with(|| Conference::new(id, Arc::downgrade(self))).clone()
     }
 
-    /// Forgets a conference that has nobody left in it (its chat goes too).
+    /// Forgets a conference that has nobody left in it (its chat goes too),
+    /// reporting a meeting channel's call for its notes first.
     fn end_if_empty(&self, conference: &Arc<Conference>) {
         let mut conferences = self.conferences.lock().expect("conferences lock");
         if conference.is_empty() && conferences.get(&conference.id).is_some_and(|c| Arc::ptr_eq(c, conference)) {
             conferences.remove(&conference.id);
+            if let ConferenceId::Channel(channel) = conference.id
+                && let Some(report) = self.ended_calls.lock().expect("ended calls lock").as_ref()
+            {
+                let _ = report.send(conference.record(channel));
+            }
         }
     }
 

@@ -164,7 +164,11 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
     let mut presence = state.app.presence.subscribe();
     let mut shutdown = state.shutdown.clone();
     tracing::info!(conference = ?admission.conference, participant = %id, guest = participant.guest.is_some(), "joined call");
-    conference.join(peer.clone(), participant, sfu.ice_servers()).await;
+    let guest_email = match &admission.attendee {
+        Attendee::Guest(pass) => pass.guest.email.clone(),
+        Attendee::Member(_) => None,
+    };
+    conference.join(peer.clone(), participant, guest_email, sfu.ice_servers()).await;
     // Re-check after subscribing, so a walk-out that raced the join is not missed.
     let mut ended = still_allowed(&state, &admission).err();
     let mut keepalive = Keepalive::default();

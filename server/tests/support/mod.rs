@@ -248,3 +248,45 @@ impl<T: DeserializeOwned> JsonSocket<T> {
         self.0.send(tokio_tungstenite::tungstenite::Message::Text(text.into())).await.expect("send");
     }
 }
+
+/// An SMTP relay for a test, on 127.0.0.1: takes any mail and hands each
+/// message (recipients, raw bytes) to the test. Stops when dropped.
+pub struct Relay {
+    pub url: String,
+    pub received: tokio::sync::mpsc::Receiver<(Vec<String>, Vec<u8>)>,
+    _stop: tokio::sync::watch::Sender<bool>,
+}
+
+#[derive(Clone)]
+struct Sink(tokio::sync::mpsc::Sender<(Vec<String>, Vec<u8>)>);
+
+impl anteroom_server::smtp_receiver::MailHandler for Sink {
+    async fn accepts(&self, _recipient: &str) -> bool {
+        true
+    }
+    async fn deliver(&self, recipients: Vec<String>, raw: Vec<u8>) -> Result<(), String> {
+        self.0.send((recipients, raw)).await.map_err(|e| e.to_string())
+    }
+    fn max_message_bytes(&self) -> usize {
+        1 << 20
+    }
+}
+
+impl Relay {
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+        let url = format!("smtp://127.0.0.1:{}", listener.local_addr().expect("bound").port());
+        let (sent, received) = tokio::sync::mpsc::channel(16);
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(anteroom_server::smtp_receiver::serve(listener, Sink(sent), stopped));
+        Relay { url, received, _stop: stop }
+    }
+
+    /// The next message the relay took, within ten seconds.
+    pub async fn next(&mut self) -> (Vec<String>, Vec<u8>) {
+        tokio::time::timeout(std::time::Duration::from_secs(10), self.received.recv())
+            .await
+            .expect("mail within 10 s")
+            .expect("the relay is running")
+    }
+}

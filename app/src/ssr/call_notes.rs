@@ -1,0 +1,200 @@
+//! Meeting notes of a meeting channel's call: who took part and when, and
+//! the in-call chat, written up when the call ends. A channel whose
+//! "External users receive email summary" setting is on emails them to the
+//! guests who gave an email address in the lobby.
+//!
+//! The notes hold what the server knows for certain. Spoken words are not
+//! transcribed: that needs a speech-recognition model, and none can be
+//! installed from the package registries this project builds from.
+
+use super::db::{Db, now};
+use crate::dates::time_text;
+use crate::model::ChannelId;
+use crate::protocol::signal::ChatMessage;
+
+/// One stay in the call: a member's or a guest's tab, from joining to leaving.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attendance {
+    pub name: String,
+    /// The guest's lobby email; `None` for members and guests who gave none.
+    pub guest_email: Option<String>,
+    pub guest: bool,
+    /// Unix seconds.
+    pub joined_at: i64,
+    pub left_at: i64,
+}
+
+/// A channel's call that has just ended (everyone left).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallRecord {
+    pub channel: ChannelId,
+    /// Unix seconds.
+    pub started_at: i64,
+    pub ended_at: i64,
+    pub attendance: Vec<Attendance>,
+    /// The chat as kept for the call (the newest messages, if it was long).
+    pub chat: Vec<ChatMessage>,
+}
+
+impl CallRecord {
+    /// The guests to email the notes to: each address once.
+    pub fn guest_emails(&self) -> Vec<String> {
+        let mut emails: Vec<String> = self.attendance.iter().filter_map(|a| a.guest_email.clone()).collect();
+        emails.sort();
+        emails.dedup();
+        emails
+    }
+
+    /// The people who took part, each once, in order of first arrival.
+    fn people(&self) -> Vec<String> {
+        let mut people: Vec<String> = Vec::new();
+        for stay in &self.attendance {
+            let name = if stay.guest { format!("{} (guest)", stay.name) } else { stay.name.clone() };
+            if !people.contains(&name) {
+                people.push(name);
+            }
+        }
+        people
+    }
+
+    /// The notes email's text: a short summary, who took part, the chat.
+    pub fn notes_text(&self, workspace: &str, channel: &str) -> String {
+        let minutes = ((self.ended_at - self.started_at + 59) / 60).max(1);
+        let people = self.people();
+        let clock = |seconds: i64| time_text(seconds).split(' ').nth(1).unwrap_or_default().to_string();
+        let mut text = format!(
+            "Notes from the call in {channel} ({workspace}).\n\n\
+             Summary\n\
+             - {} to {} UTC, about {minutes} minute{}\n\
+             - {} took part: {}\n\
+             - {} chat message{}\n\n\
+             Who took part\n",
+            time_text(self.started_at).trim_end_matches(" UTC"),
+            clock(self.ended_at),
+            if minutes == 1 { "" } else { "s" },
+            people.len(),
+            people.join(", "),
+            self.chat.len(),
+            if self.chat.len() == 1 { "" } else { "s" },
+        );
+        for stay in &self.attendance {
+            let guest = if stay.guest { " (guest)" } else { "" };
+            text.push_str(&format!("- {}{guest}: {} to {}\n", stay.name, clock(stay.joined_at), clock(stay.left_at)));
+        }
+        text.push_str("\nChat\n");
+        if self.chat.is_empty() {
+            text.push_str("Nobody wrote in the chat.\n");
+        }
+        for message in &self.chat {
+            text.push_str(&format!("[{}] {}: {}\n", clock(message.sent_at / 1000), message.name, message.text));
+        }
+        text
+    }
+}
+
+/// Whether the channel emails its guests the notes after each call.
+pub async fn emails_guests(db: &Db, channel: ChannelId) -> Result<bool, sqlx::Error> {
+    let on: Option<bool> = sqlx::query_scalar("SELECT email_guest_notes FROM channel_settings WHERE channel_id = $1")
+        .bind(channel)
+        .fetch_optional(db)
+        .await?;
+    Ok(on.unwrap_or(false))
+}
+
+pub async fn set_emails_guests(db: &Db, channel: ChannelId, on: bool) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO channel_settings (channel_id, email_guest_notes) VALUES ($1, $2)
+         ON CONFLICT (channel_id) DO UPDATE SET email_guest_notes = excluded.email_guest_notes",
+    )
+    .bind(channel)
+    .bind(on)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Notes that the notes of the call that started at `started_at` went to `email`.
+pub async fn record_sent(
+    db: &Db,
+    channel: ChannelId,
+    started_at: i64,
+    email: &str,
+    delivery: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO call_notes_sent (channel_id, call_started_at, email, delivery, sent_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(channel)
+    .bind(started_at)
+    .bind(email)
+    .bind(delivery)
+    .bind(now())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::signal::ParticipantId;
+
+    fn record() -> CallRecord {
+        // 2026-11-23 17:00 UTC
+        let start = 1_795_453_200;
+        let stay = |name: &str, email: Option<&str>, guest, from: i64, to: i64| Attendance {
+            name: name.into(),
+            guest_email: email.map(str::to_string),
+            guest,
+            joined_at: start + from,
+            left_at: start + to,
+        };
+        CallRecord {
+            channel: ChannelId(1),
+            started_at: start,
+            ended_at: start + 1500,
+            attendance: vec![
+                stay("Ada Lovelace", None, false, 0, 1500),
+                stay("Lin Park", Some("lin@example.org"), true, 120, 600),
+                stay("Lin Park", Some("lin@example.org"), true, 660, 1400),
+                stay("Sam", None, true, 300, 900),
+            ],
+            chat: vec![ChatMessage {
+                from: ParticipantId(1),
+                name: "Ada Lovelace".into(),
+                text: "Slides: https://example.com/deck".into(),
+                sent_at: (start + 180) * 1000,
+            }],
+        }
+    }
+
+    #[test]
+    fn notes_summarise_who_came_and_what_was_written() {
+        let notes = record().notes_text("Acme Studio", "client-calls");
+        assert!(notes.starts_with("Notes from the call in client-calls (Acme Studio)."), "{notes}");
+        assert!(notes.contains("- 2026-11-23 17:00 to 17:25 UTC, about 25 minutes"), "{notes}");
+        assert!(notes.contains("- 3 took part: Ada Lovelace, Lin Park (guest), Sam (guest)"), "{notes}");
+        assert!(notes.contains("- Lin Park (guest): 17:11 to 17:23"), "a rejoin is its own line: {notes}");
+        assert!(notes.contains("[17:03] Ada Lovelace: Slides: https://example.com/deck"), "{notes}");
+    }
+
+    #[test]
+    fn only_guests_who_gave_an_email_get_the_notes_once() {
+        assert_eq!(record().guest_emails(), ["lin@example.org"]);
+    }
+
+    #[tokio::test]
+    async fn the_setting_is_off_until_turned_on() {
+        use crate::model::ChannelKind;
+        use crate::ssr::{accounts, db::open_for_test, office};
+        let (db, _dir) = open_for_test().await;
+        let ada = accounts::tests::admin(&db).await;
+        office::create_channels(&db, ada.workspace_id, &[("client-calls", ChannelKind::Meeting)]).await.unwrap();
+        let channel = office::channels(&db, ada.workspace_id).await.unwrap().remove(0).id;
+        assert!(!emails_guests(&db, channel).await.unwrap());
+        set_emails_guests(&db, channel, true).await.unwrap();
+        assert!(emails_guests(&db, channel).await.unwrap());
+        set_emails_guests(&db, channel, false).await.unwrap();
+        assert!(!emails_guests(&db, channel).await.unwrap());
+    }
+}
