@@ -194,3 +194,46 @@ test('a channel admin schedules a call; when it starts the external participants
   await details.getByRole('button', { name: 'Delete the schedule' }).click();
   await expect(details.getByText('No calls are scheduled in this channel.')).toBeVisible();
 });
+
+test('with the email summary on, a guest gets the meeting notes when the call ends', async ({ browser, server }) => {
+  test.setTimeout(90_000);
+  const grace = await signedInPage(browser, server, 'grace@example.com');
+  await openChannel(grace, 'client-calls');
+  const details = await externalLinkTab(grace);
+  await details.getByRole('button', { name: 'Generate Link' }).click();
+  const field = details.getByLabel('External link');
+  await expect(field).toHaveValue(/\/guest\//);
+  const link = await field.inputValue();
+  await details.getByRole('tab', { name: 'Transcription' }).click();
+  const setting = details.getByRole('checkbox', { name: 'External users receive email summary' });
+  await expect(setting).not.toBeChecked();
+  await setting.check();
+  await expect(setting).toBeChecked();
+  await grace.keyboard.press('Escape');
+  await joinCall(grace);
+
+  const guest = await guestPage(browser);
+  await guest.goto(link);
+  await hydrated(guest);
+  await guest.getByLabel('Your Name').fill('Lin Park');
+  await guest.getByLabel('Email Address (optional)').fill('lin@example.org');
+  await guest.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(guest.locator('.conference')).toHaveAttribute('data-call-status', 'live', { timeout: 20_000 });
+  await expect(grace.locator('.conference-activity')).toHaveText('Lin Park joined as a guest');
+
+  // The guest writes in the chat; both hang up, and the call ends.
+  await guest.getByRole('button', { name: 'Chat' }).click();
+  await guest.getByLabel('Message').fill('Thanks, talk next week');
+  await guest.getByRole('button', { name: 'Send' }).click();
+  await expect(grace.getByRole('button', { name: 'Chat, 1 unread' })).toBeVisible();
+  await guest.getByRole('button', { name: 'Hang up' }).click();
+  await grace.getByRole('button', { name: 'Hang up' }).click();
+  await expect(grace.getByRole('button', { name: 'Join call' })).toBeVisible();
+
+  await expect.poll(() => outboxMails(server.outbox).length, { timeout: 10_000 }).toBe(1);
+  const [notes] = outboxMails(server.outbox);
+  expect(notes).toContain('To: lin@example.org');
+  expect(notes).toContain('Subject: Notes from your call in client-calls');
+  expect(notes).toContain('2 took part: Grace Hopper, Lin Park (guest)');
+  expect(notes).toContain('Lin Park: Thanks, talk next week');
+});
