@@ -18,6 +18,17 @@ async function externalLinkTab(page: Page) {
   return dialog;
 }
 
+/** Opens the channel (as `page`'s member) and generates its external link
+ * in the details dialog; returns the dialog, still open, and the link. */
+async function generateLink(page: Page, channel: string) {
+  await openChannel(page, channel);
+  const details = await externalLinkTab(page);
+  await details.getByRole('button', { name: 'Generate Link' }).click();
+  const field = details.getByLabel('External link');
+  await expect(field).toHaveValue(/\/guest\//);
+  return { details, field, link: await field.inputValue() };
+}
+
 async function joinCall(page: Page) {
   await page.getByRole('button', { name: 'Join call' }).click();
   await expect(page.locator('.conference')).toHaveAttribute('data-call-status', 'live', { timeout: 20_000 });
@@ -94,12 +105,7 @@ test('a member shares the external link; a guest joins from the lobby; the chann
 
 test('replacing or turning off the link locks guests out at once', async ({ browser, server }) => {
   const ada = await signedInPage(browser, server, 'ada@example.com');
-  await openChannel(ada, 'interviews');
-  const details = await externalLinkTab(ada);
-  await details.getByRole('button', { name: 'Generate Link' }).click();
-  const field = details.getByLabel('External link');
-  await expect(field).toHaveValue(/\/guest\//);
-  const first = await field.inputValue();
+  const { details, field, link: first } = await generateLink(ada, 'interviews');
 
   // Ada, a workspace admin, replaces it: the old link is dead.
   await details.getByRole('button', { name: 'Generate a new link' }).click();
@@ -137,12 +143,7 @@ function outboxMails(outbox: string): string[] {
 
 test('a channel admin schedules a call; when it starts the external participants get the link', async ({ browser, server }) => {
   const grace = await signedInPage(browser, server, 'grace@example.com');
-  await openChannel(grace, 'client-calls');
-  const details = await externalLinkTab(grace);
-  await details.getByRole('button', { name: 'Generate Link' }).click();
-  const field = details.getByLabel('External link');
-  await expect(field).toHaveValue(/\/guest\//);
-  const link = await field.inputValue();
+  const { details, link } = await generateLink(grace, 'client-calls');
 
   await details.getByRole('tab', { name: 'Call Schedule' }).click();
   await expect(details.getByText('No calls are scheduled in this channel.')).toBeVisible();
@@ -198,12 +199,7 @@ test('a channel admin schedules a call; when it starts the external participants
 test('with the email summary on, a guest gets the meeting notes when the call ends', async ({ browser, server }) => {
   test.setTimeout(90_000);
   const grace = await signedInPage(browser, server, 'grace@example.com');
-  await openChannel(grace, 'client-calls');
-  const details = await externalLinkTab(grace);
-  await details.getByRole('button', { name: 'Generate Link' }).click();
-  const field = details.getByLabel('External link');
-  await expect(field).toHaveValue(/\/guest\//);
-  const link = await field.inputValue();
+  const { details, link } = await generateLink(grace, 'client-calls');
   await details.getByRole('tab', { name: 'Transcription' }).click();
   const setting = details.getByRole('checkbox', { name: 'External users receive email summary' });
   await expect(setting).not.toBeChecked();

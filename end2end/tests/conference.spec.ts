@@ -1,5 +1,5 @@
-import { test, expect, signedInPage, inboundMedia, enter, flowing } from './fixtures';
-import type { Page } from '@playwright/test';
+import { test, expect, signedInPage, inboundMedia, enter, flowing, type RunningServer } from './fixtures';
+import type { Browser, Page } from '@playwright/test';
 
 test('three members in a room see and hear each other; a fourth elsewhere gets nothing', async ({ browser, server }) => {
   const names = ['ada', 'grace', 'alan'];
@@ -71,7 +71,9 @@ test('screen share, chat and hang-up reach everyone in the call', async ({ brows
   await expect(alan.getByRole('list', { name: 'People in the open lobby' }).getByText('Alan Turing')).toBeVisible();
 });
 
-test('a dropped connection comes back without reloading the page', async ({ browser, server }) => {
+/** Ada and Grace in one room's call with media flowing; Grace's page is
+ * marked so a test can tell it was never reloaded. */
+async function twoInACall(browser: Browser, server: RunningServer) {
   const ada = await signedInPage(browser, server, 'ada@example.com');
   const grace = await signedInPage(browser, server, 'grace@example.com');
   for (const page of [ada, grace]) await enter(page, 'Focus Booth');
@@ -79,6 +81,18 @@ test('a dropped connection comes back without reloading the page', async ({ brow
   await grace.evaluate(() => ((window as any).__sameDocument = true));
   const gracesTileOnAda = ada.locator('.tiles figure').filter({ hasText: 'Grace Hopper' });
   const streamBefore = await gracesTileOnAda.getAttribute('data-stream');
+  return { ada, grace, gracesTileOnAda, streamBefore };
+}
+
+/** Video flows both ways again, and Grace's page was never reloaded. */
+async function mediaFlowsAgain(ada: Page, grace: Page) {
+  await expect.poll(async () => flowing(await inboundMedia(grace), 'video').length, { timeout: 20_000 }).toBe(1);
+  await expect.poll(async () => flowing(await inboundMedia(ada), 'video').length, { timeout: 20_000 }).toBe(1);
+  expect(await grace.evaluate(() => (window as any).__sameDocument)).toBe(true);
+}
+
+test('a dropped connection comes back without reloading the page', async ({ browser, server }) => {
+  const { ada, grace, gracesTileOnAda, streamBefore } = await twoInACall(browser, server);
 
   // Grace's signalling connection drops; her client notices and rejoins.
   await grace.evaluate(() => {
@@ -87,22 +101,14 @@ test('a dropped connection comes back without reloading the page', async ({ brow
     }
   });
   await expect(grace.locator('.conference')).toHaveAttribute('data-call-status', 'live', { timeout: 20_000 });
-  await expect.poll(async () => flowing(await inboundMedia(grace), 'video').length, { timeout: 20_000 }).toBe(1);
-  await expect.poll(async () => flowing(await inboundMedia(ada), 'video').length, { timeout: 20_000 }).toBe(1);
-  expect(await grace.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  await mediaFlowsAgain(ada, grace);
   // She rejoined as a new participant (the server saw the old one leave).
   await expect(gracesTileOnAda).not.toHaveAttribute('data-stream', streamBefore!);
   await expect(gracesTileOnAda).toHaveAttribute('data-stream', /^p\d+-camera$/);
 });
 
 test('a media link that fails (ICE) is rebuilt without reloading the page', async ({ browser, server }) => {
-  const ada = await signedInPage(browser, server, 'ada@example.com');
-  const grace = await signedInPage(browser, server, 'grace@example.com');
-  for (const page of [ada, grace]) await enter(page, 'Focus Booth');
-  await expect.poll(async () => flowing(await inboundMedia(grace), 'video').length, { timeout: 20_000 }).toBe(1);
-  await grace.evaluate(() => ((window as any).__sameDocument = true));
-  const gracesTileOnAda = ada.locator('.tiles figure').filter({ hasText: 'Grace Hopper' });
-  const streamBefore = await gracesTileOnAda.getAttribute('data-stream');
+  const { ada, grace, gracesTileOnAda, streamBefore } = await twoInACall(browser, server);
   const connectionsBefore = await grace.evaluate(() => (window as any).__pcs.length);
 
   // Grace's publish link reports what Chromium reports when ICE consent
@@ -117,9 +123,7 @@ test('a media link that fails (ICE) is rebuilt without reloading the page', asyn
   // Both links are built anew and media flows both ways again.
   await expect.poll(() => grace.evaluate(() => (window as any).__pcs.length), { timeout: 20_000 }).toBe(connectionsBefore + 2);
   await expect(grace.locator('.conference')).toHaveAttribute('data-call-status', 'live', { timeout: 20_000 });
-  await expect.poll(async () => flowing(await inboundMedia(grace), 'video').length, { timeout: 20_000 }).toBe(1);
-  await expect.poll(async () => flowing(await inboundMedia(ada), 'video').length, { timeout: 20_000 }).toBe(1);
-  expect(await grace.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  await mediaFlowsAgain(ada, grace);
   await expect(gracesTileOnAda).not.toHaveAttribute('data-stream', streamBefore!);
 });
 

@@ -185,12 +185,8 @@ mod tests {
 
     #[tokio::test]
     async fn the_setting_is_off_until_turned_on() {
-        use crate::model::ChannelKind;
-        use crate::ssr::{accounts, db::open_for_test, office};
-        let (db, _dir) = open_for_test().await;
-        let ada = accounts::tests::admin(&db).await;
-        office::create_channels(&db, ada.workspace_id, &[("client-calls", ChannelKind::Meeting)]).await.unwrap();
-        let channel = office::channels(&db, ada.workspace_id).await.unwrap().remove(0).id;
+        let (db, _dir, _, channel) = crate::ssr::channels::tests::with_meeting_channel().await;
+        let channel = channel.id;
         assert!(!emails_guests(&db, channel).await.unwrap());
         set_emails_guests(&db, channel, true).await.unwrap();
         assert!(emails_guests(&db, channel).await.unwrap());

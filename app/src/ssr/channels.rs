@@ -103,17 +103,25 @@ pub async fn recent_visits(db: &Db, channel: ChannelId) -> Result<Vec<GuestVisit
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::ChannelKind;
+    use crate::ssr::accounts::Member;
     use crate::ssr::{accounts, db::open_for_test, office};
+
+    /// A fresh database with a workspace, its admin Ada and one meeting
+    /// channel, client-calls (for tests of what hangs off a channel).
+    pub(crate) async fn with_meeting_channel() -> (Db, crate::ssr::db::TestDir, Member, Channel) {
+        let (db, dir) = open_for_test().await;
+        let ada = accounts::tests::admin(&db).await;
+        office::create_channels(&db, ada.workspace_id, &[("client-calls", ChannelKind::Meeting)]).await.unwrap();
+        let channel = office::channels(&db, ada.workspace_id).await.unwrap().remove(0);
+        (db, dir, ada, channel)
+    }
 
     #[tokio::test]
     async fn channels_are_found_only_in_their_workspace_and_keep_their_admins() {
-        let (db, _dir) = open_for_test().await;
-        let ada = accounts::tests::admin(&db).await;
-        office::create_channels(&db, ada.workspace_id, &[("client-calls", ChannelKind::Meeting)]).await.unwrap();
-        let calls = office::channels(&db, ada.workspace_id).await.unwrap().remove(0);
+        let (db, _dir, ada, calls) = with_meeting_channel().await;
         assert_eq!(channel(&db, ada.workspace_id, calls.id).await.unwrap(), Some(calls.clone()));
         assert_eq!(channel(&db, WorkspaceId(ada.workspace_id.0 + 1), calls.id).await.unwrap(), None);
 
@@ -126,10 +134,7 @@ mod tests {
 
     #[tokio::test]
     async fn guest_visits_are_recorded_from_joining_to_leaving() {
-        let (db, _dir) = open_for_test().await;
-        let ada = accounts::tests::admin(&db).await;
-        office::create_channels(&db, ada.workspace_id, &[("client-calls", ChannelKind::Meeting)]).await.unwrap();
-        let calls = office::channels(&db, ada.workspace_id).await.unwrap().remove(0);
+        let (db, _dir, _, calls) = with_meeting_channel().await;
 
         let lin = visit_started(&db, calls.id, "Lin", Some("lin@example.org")).await.unwrap();
         let sam = visit_started(&db, calls.id, "Sam", None).await.unwrap();

@@ -112,7 +112,6 @@ pub async fn open(db: &Db, token: &str) -> Result<Option<Invitation>, sqlx::Erro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::ChannelKind;
     use crate::ssr::{accounts, db::open_for_test, office};
 
     #[tokio::test]
@@ -137,10 +136,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_channel_link_is_made_replaced_and_turned_off() {
-        let (db, _dir) = open_for_test().await;
-        let ada = accounts::tests::admin(&db).await;
-        office::create_channels(&db, ada.workspace_id, &[("client-calls", ChannelKind::Meeting)]).await.unwrap();
-        let channel = office::channels(&db, ada.workspace_id).await.unwrap().remove(0);
+        let (db, _dir, ada, channel) = crate::ssr::channels::tests::with_meeting_channel().await;
         let place = ConferenceId::Channel(channel.id);
 
         assert_eq!(token(&db, place).await.unwrap(), None, "no link until someone generates one");

@@ -362,12 +362,8 @@ mod tests {
 
     #[tokio::test]
     async fn schedules_are_saved_listed_due_and_moved_on() {
-        use crate::model::ChannelKind;
-        use crate::ssr::{accounts, db::open_for_test, office};
-        let (db, _dir) = open_for_test().await;
-        let ada = accounts::tests::admin(&db).await;
-        office::create_channels(&db, ada.workspace_id, &[("client-calls", ChannelKind::Meeting)]).await.unwrap();
-        let channel = office::channels(&db, ada.workspace_id).await.unwrap().remove(0).id;
+        let (db, _dir, ada, channel) = crate::ssr::channels::tests::with_meeting_channel().await;
+        let channel = channel.id;
 
         let form = |starts_local: &str, recurrence| NewSchedule {
             title: " Stand-up ".into(),
