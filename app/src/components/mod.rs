@@ -12,6 +12,7 @@ pub mod form;
 pub mod guest_requests;
 pub mod inbox_overview;
 pub mod invite;
+pub mod member_page;
 pub mod preview;
 pub mod sidebar;
 pub mod tabs;

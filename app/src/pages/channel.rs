@@ -3,38 +3,25 @@
 //! guests join through the external link.
 
 use crate::api::channels::open_channel;
-use crate::api::office::load_office;
 use crate::components::channel_details::{ChannelDetailsDialog, DetailsTab};
 use crate::components::conference::Conference;
 use crate::components::form::ErrorText;
+use crate::components::member_page::{NotFoundCard, WithOffice};
 use crate::components::sidebar::ChannelSidebar;
 use crate::components::top_bar::TopBar;
 use crate::error::AppError;
 use crate::live_state::LiveState;
 use crate::model::{ChannelDetails, ChannelId, Office};
-use crate::pages::office::ErrorPanel;
 use crate::protocol::signal::ConferenceId;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn ChannelPage() -> impl IntoView {
     let params = use_params_map();
     let channel = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()).map(ChannelId));
-    let shell = Resource::new(|| (), |_| load_office());
-    view! {
-        <Suspense fallback=|| view! { <div class="page-loading" aria-busy="true"></div> }>
-            {move || Suspend::new(async move {
-                match shell.await {
-                    Ok(office) => view! { <ChannelShell office channel /> }.into_any(),
-                    Err(AppError::NotSignedIn) => view! { <Redirect path="/signin" /> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    view! { <WithOffice page=move |office| view! { <ChannelShell office channel /> }.into_any() /> }
 }
 
 /// What survives reading the channel again: whether the member is in the
@@ -82,25 +69,13 @@ fn ChannelShell(office: Office, channel: Memo<Option<ChannelId>>) -> impl IntoVi
                     {move || Suspend::new(async move {
                         match details.await {
                             Ok(details) => view! { <ChannelView details page /> }.into_any(),
-                            Err(AppError::NotFound(_)) => view! { <ChannelNotFound /> }.into_any(),
+                            Err(AppError::NotFound(_)) => view! { <NotFoundCard heading="This meeting channel was not found" what="That meeting channel" /> }.into_any(),
                             Err(error) => view! { <ErrorText error /> }.into_any(),
                         }
                     })}
                 </Transition>
             </main>
         </div>
-    }
-}
-
-#[component]
-fn ChannelNotFound() -> impl IntoView {
-    view! {
-        <Title text="Not found" />
-        <section class="card narrow" role="alert">
-            <h1>"This meeting channel was not found"</h1>
-            <p>{AppError::NotFound("That meeting channel".into()).to_string()}</p>
-            <a class="button" href="/office">"Back to the office"</a>
-        </section>
     }
 }
 

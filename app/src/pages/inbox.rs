@@ -3,37 +3,24 @@
 //! exactly what an inbox that does not exist shows.
 
 use crate::api::inboxes::inbox_overview;
-use crate::api::office::load_office;
 use crate::components::conversations::Conversations;
 use crate::components::form::ErrorText;
 use crate::components::inbox_overview::InboxOverviewDialog;
+use crate::components::member_page::{NotFoundCard, WithOffice};
 use crate::components::sidebar::ChannelSidebar;
 use crate::components::top_bar::TopBar;
 use crate::error::AppError;
 use crate::live_state::LiveState;
 use crate::model::{InboxDetails, InboxId, Office, ThreadId};
-use crate::pages::office::ErrorPanel;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn InboxPage() -> impl IntoView {
     let params = use_params_map();
     let inbox = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()).map(InboxId));
-    let shell = Resource::new(|| (), |_| load_office());
-    view! {
-        <Suspense fallback=|| view! { <div class="page-loading" aria-busy="true"></div> }>
-            {move || Suspend::new(async move {
-                match shell.await {
-                    Ok(office) => view! { <InboxShell office inbox /> }.into_any(),
-                    Err(AppError::NotSignedIn) => view! { <Redirect path="/signin" /> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    view! { <WithOffice page=move |office| view! { <InboxShell office inbox /> }.into_any() /> }
 }
 
 #[component]
@@ -67,25 +54,13 @@ fn InboxShell(office: Office, inbox: Memo<Option<InboxId>>) -> impl IntoView {
                     {move || Suspend::new(async move {
                         match details.await {
                             Ok(details) => view! { <InboxView details changed overview_open mail_news selected /> }.into_any(),
-                            Err(AppError::NotFound(_)) => view! { <InboxNotFound /> }.into_any(),
+                            Err(AppError::NotFound(_)) => view! { <NotFoundCard heading="This inbox was not found" what="That inbox" /> }.into_any(),
                             Err(error) => view! { <ErrorText error /> }.into_any(),
                         }
                     })}
                 </Transition>
             </main>
         </div>
-    }
-}
-
-#[component]
-fn InboxNotFound() -> impl IntoView {
-    view! {
-        <Title text="Not found" />
-        <section class="card narrow" role="alert">
-            <h1>"This inbox was not found"</h1>
-            <p>{AppError::NotFound("That inbox".into()).to_string()}</p>
-            <a class="button" href="/office">"Back to the office"</a>
-        </section>
     }
 }
 
