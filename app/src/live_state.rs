@@ -1,10 +1,11 @@
 //! What the live socket keeps current on a member's pages (the office, an
-//! inbox): who is where, guests at the rooms, the inboxes in the sidebar,
-//! and news of mail. One connection per page.
+//! inbox, a channel): who is where, guests at the rooms, the inboxes in the
+//! sidebar, news of mail, and who is in which channel's call. One connection per page.
 
 use crate::model::{InboxId, MemberId, MyInbox, Presence};
 use crate::protocol::LiveEvent;
 use crate::protocol::guest::RoomGuests;
+use crate::protocol::live::ChannelCall;
 use leptos::prelude::*;
 
 #[derive(Clone, Copy)]
@@ -15,6 +16,8 @@ pub struct LiveState {
     /// The latest inbox that had new or sent mail, with a counter so the
     /// same inbox twice still counts as news.
     pub mail: RwSignal<(Option<InboxId>, u32)>,
+    /// The workspace's meeting-channel calls going on, with who is in them.
+    pub calls: RwSignal<Vec<ChannelCall>>,
     /// None until the first connection; then whether it is up.
     pub live: RwSignal<Option<bool>>,
 }
@@ -26,6 +29,7 @@ impl LiveState {
             waiting: RwSignal::new(Vec::new()),
             inboxes: RwSignal::new(Vec::new()),
             mail: RwSignal::new((None, 0)),
+            calls: RwSignal::new(Vec::new()),
             live: RwSignal::new(None),
         }
     }
@@ -66,6 +70,7 @@ impl LiveState {
         match event {
             LiveEvent::Guests { rooms } => self.waiting.set(rooms),
             LiveEvent::Inboxes { inboxes } => self.inboxes.set(inboxes),
+            LiveEvent::Calls { calls } => self.calls.set(calls),
             LiveEvent::InboxMail { inbox } => self.mail.update(|(last, count)| {
                 *last = Some(inbox);
                 *count += 1;

@@ -86,8 +86,11 @@ test('a member shares the external link; a guest joins from the lobby; the chann
   await expect(guest.getByText('interviews')).toHaveCount(0);
 
   // Grace, the channel's admin, joins and removes the guest.
+  // Before joining, Grace sees who is in the call, on the page and in the sidebar.
   const grace = await signedInPage(browser, server, 'grace@example.com');
   await openChannel(grace, 'client-calls');
+  await expect(grace.getByText('In the call: Alan Turing, Lin Park (guest)')).toBeVisible();
+  await expect(grace.getByRole('navigation', { name: 'Channels' }).getByText('2 in the call')).toBeAttached();
   await joinCall(grace);
   await grace.getByRole('button', { name: 'Participants' }).click();
   await grace.getByRole('button', { name: 'Remove Lin Park from the call' }).click();

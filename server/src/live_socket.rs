@@ -1,16 +1,17 @@
 //! The live-event websocket: tells an open page who is where, which guests
-//! are waiting at or inside which room, and which inboxes the member may
-//! see, as it changes. It only sends; it accepts no requests from the
+//! are waiting at or inside which room, which inboxes the member may see,
+//! and who is in which meeting channel's call, as it changes. It only sends; it accepts no requests from the
 //! browser (answers to guests go through server functions).
 
 use crate::ServerState;
 use crate::json_socket::send;
-use anteroom_app::model::{InboxId, MyInbox};
+use anteroom_app::model::{ChannelId, ChannelKind, InboxId, MyInbox};
 use anteroom_app::protocol::guest::RoomGuests;
+use anteroom_app::protocol::live::ChannelCall;
 use anteroom_app::protocol::{LiveEvent, MAX_CLIENT_MESSAGE_BYTES};
 use anteroom_app::ssr::accounts::Member;
 use anteroom_app::ssr::inbox_news::InboxChange;
-use anteroom_app::ssr::{auth, inboxes, policy};
+use anteroom_app::ssr::{auth, inboxes, office, policy};
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode};
@@ -41,14 +42,30 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
     let mut events = presence.subscribe();
     let mut guest_changes = state.app.guests.subscribe();
     let mut inbox_changes = state.app.inbox_news.subscribe();
+    let mut call_changes = state.sfu.subscribe_calls();
+    let channels: Vec<ChannelId> = match office::channels(&state.app.db, member.workspace_id).await {
+        Ok(channels) => channels.into_iter().filter(|c| c.kind == ChannelKind::Meeting).map(|c| c.id).collect(),
+        Err(error) => {
+            tracing::error!(%error, "could not read the workspace's channels");
+            Vec::new()
+        }
+    };
     let snapshot = presence.socket_opened(&member);
     let mut shutdown = state.shutdown.clone();
-    let mut guests = GuestsView::default();
-    let mut inboxes = InboxesView::default();
-    if send(&mut socket, &LiveEvent::Snapshot { people: snapshot }).await
-        && guests.send_if_changed(&mut socket, &state, &member).await
-        && inboxes.send_if_changed(&mut socket, &state, &member).await
-    {
+    let mut guests = LastSent::default();
+    let mut inboxes = LastSent::default();
+    let mut calls = LastSent::default();
+    let rooms = |rooms| LiveEvent::Guests { rooms };
+    let sidebar = |inboxes| LiveEvent::Inboxes { inboxes };
+    let in_calls = |calls| LiveEvent::Calls { calls };
+    let opened = send(&mut socket, &LiveEvent::Snapshot { people: snapshot }).await
+        && guests.send_if_changed(&mut socket, guests_now(&state, &member), rooms).await
+        && match inboxes_now(&state, &member).await {
+            Some(now) => inboxes.send_if_changed(&mut socket, now, sidebar).await,
+            None => true,
+        }
+        && calls.send_if_changed(&mut socket, calls_now(&state, &channels), in_calls).await;
+    if opened {
         loop {
             let keep_going = tokio::select! {
                 event = events.recv() => match event {
@@ -60,7 +77,7 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
                         let walked = matches!(&event.event, LiveEvent::Moved { presence } if presence.member.id == member.id);
                         send(&mut socket, &event.event).await
                             && !signed_out
-                            && (!walked || guests.send_if_changed(&mut socket, &state, &member).await)
+                            && (!walked || guests.send_if_changed(&mut socket, guests_now(&state, &member), rooms).await)
                     }
                     Ok(_) => true,
                     Err(RecvError::Lagged(_)) => {
@@ -71,7 +88,9 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
                 },
                 change = guest_changes.recv() => match change {
                     Ok(workspace) if workspace != member.workspace_id => true,
-                    Ok(_) | Err(RecvError::Lagged(_)) => guests.send_if_changed(&mut socket, &state, &member).await,
+                    Ok(_) | Err(RecvError::Lagged(_)) => {
+                        guests.send_if_changed(&mut socket, guests_now(&state, &member), rooms).await
+                    }
                     Err(RecvError::Closed) => false,
                 },
                 change = inbox_changes.recv() => match change {
@@ -79,8 +98,15 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
                     Ok(InboxChange::Mail(_, inbox)) => {
                         !may_read(&state, &member, inbox).await || send(&mut socket, &LiveEvent::InboxMail { inbox }).await
                     }
-                    Ok(InboxChange::Access(_)) | Err(RecvError::Lagged(_)) => {
-                        inboxes.send_if_changed(&mut socket, &state, &member).await
+                    Ok(InboxChange::Access(_)) | Err(RecvError::Lagged(_)) => match inboxes_now(&state, &member).await {
+                        Some(now) => inboxes.send_if_changed(&mut socket, now, sidebar).await,
+                        None => true,
+                    },
+                    Err(RecvError::Closed) => false,
+                },
+                change = call_changes.recv() => match change {
+                    Ok(()) | Err(RecvError::Lagged(_)) => {
+                        calls.send_if_changed(&mut socket, calls_now(&state, &channels), in_calls).await
                     }
                     Err(RecvError::Closed) => false,
                 },
@@ -102,49 +128,46 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
     presence.socket_closed(&member);
 }
 
-/// The guests at the workspace's rooms as this socket last told
-/// its member, so only real changes are sent.
-#[derive(Default)]
-struct GuestsView {
-    last_sent: Option<Vec<RoomGuests>>,
-}
+/// What this socket last sent of one kind of list, so only real changes
+/// go out.
+struct LastSent<T>(Option<T>);
 
-impl GuestsView {
-    /// Sends the member's current view of the guests, if it changed;
-    /// false when the socket is gone.
-    async fn send_if_changed(&mut self, socket: &mut WebSocket, state: &ServerState, member: &Member) -> bool {
-        let rooms = state.app.guests.by_room(member.workspace_id, state.app.presence.room_of(member.id));
-        if self.last_sent.as_ref() == Some(&rooms) {
-            return true;
-        }
-        self.last_sent = Some(rooms.clone());
-        send(socket, &LiveEvent::Guests { rooms }).await
+impl<T> Default for LastSent<T> {
+    fn default() -> Self {
+        LastSent(None)
     }
 }
 
-/// The inboxes in the member's sidebar as this socket last told them.
-#[derive(Default)]
-struct InboxesView {
-    last_sent: Option<Vec<MyInbox>>,
-}
-
-impl InboxesView {
-    /// Sends the member's inbox list, read fresh, if it changed; false when
+impl<T: PartialEq + Clone> LastSent<T> {
+    /// Sends `event(now)` if `now` differs from what went last; false when
     /// the socket is gone.
-    async fn send_if_changed(&mut self, socket: &mut WebSocket, state: &ServerState, member: &Member) -> bool {
-        let visible = match inboxes::visible_to(&state.app.db, member.id).await {
-            Ok(visible) => visible,
-            Err(error) => {
-                tracing::error!(%error, "could not read a member's inboxes");
-                return true;
-            }
-        };
-        if self.last_sent.as_ref() == Some(&visible) {
+    async fn send_if_changed(&mut self, socket: &mut WebSocket, now: T, event: impl FnOnce(T) -> LiveEvent) -> bool {
+        if self.0.as_ref() == Some(&now) {
             return true;
         }
-        self.last_sent = Some(visible.clone());
-        send(socket, &LiveEvent::Inboxes { inboxes: visible }).await
+        self.0 = Some(now.clone());
+        send(socket, &event(now)).await
     }
+}
+
+/// The guests at the workspace's rooms as the member sees them (emails only
+/// for the room they are in).
+fn guests_now(state: &ServerState, member: &Member) -> Vec<RoomGuests> {
+    state.app.guests.by_room(member.workspace_id, state.app.presence.room_of(member.id))
+}
+
+/// The inboxes in the member's sidebar, read fresh; `None` if the database
+/// could not say (nothing is sent then).
+async fn inboxes_now(state: &ServerState, member: &Member) -> Option<Vec<MyInbox>> {
+    inboxes::visible_to(&state.app.db, member.id)
+        .await
+        .inspect_err(|error| tracing::error!(%error, "could not read a member's inboxes"))
+        .ok()
+}
+
+/// The calls going on in the workspace's meeting channels.
+fn calls_now(state: &ServerState, channels: &[ChannelId]) -> Vec<ChannelCall> {
+    state.sfu.channel_calls().into_iter().filter(|call| channels.contains(&call.channel)).collect()
 }
 
 /// Whether the member may read the inbox right now.

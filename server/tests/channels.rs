@@ -7,7 +7,9 @@ mod support;
 
 use anteroom_app::error::AppError;
 use anteroom_app::model::{ChannelDetails, ChannelKind, GuestVisit, GuestWelcome, Office};
+use anteroom_app::protocol::LiveEvent;
 use anteroom_app::protocol::guest::{GuestEvent, GuestId};
+use anteroom_app::protocol::live::InCall;
 use anteroom_app::protocol::signal::{ConferenceId, SignalEvent};
 use anteroom_app::ssr::seed::DEMO_PASSWORD;
 use support::{Client, GuestSocket, TestServer, refusal_status};
@@ -156,6 +158,12 @@ async fn a_guest_with_the_link_joins_that_call_only_and_a_channel_admin_can_remo
     assert_eq!(refusal_status(guest.signal_socket_at(&a_room.guest_signal_path(&pass)).await), 403);
     assert_eq!(refusal_status(guest.signal_socket_at(&conference.signal_path()).await), 401);
     assert_eq!(guest.call::<Office>("load_office", &[]).await, Err(AppError::NotSignedIn));
+
+    // Members' pages learn who is in the call before they join.
+    let mut graces_page = grace.live_socket().await.unwrap();
+    let calls_seen = graces_page.wait_for(|e| matches!(e, LiveEvent::Calls { calls } if !calls.is_empty())).await;
+    let LiveEvent::Calls { calls: seen } = calls_seen else { unreachable!() };
+    assert_eq!(seen[0].people, [InCall { name: "Lin Park".into(), guest: true }]);
 
     // A member joins the channel's call from anywhere and sees the guest marked.
     let mut alans_call = alan.signal_socket_at(&signal_path(&calls)).await.unwrap();

@@ -2,6 +2,7 @@
 //! inboxes they take part in (kept current by the live socket).
 
 use crate::model::{Channel, ChannelId, ChannelKind, InboxId, MyInbox};
+use crate::protocol::live::ChannelCall;
 use leptos::prelude::*;
 
 #[component]
@@ -14,6 +15,9 @@ pub fn ChannelSidebar(
     /// The meeting channel being shown, if any.
     #[prop(into, default = Signal::stored(None))]
     current_channel: Signal<Option<ChannelId>>,
+    /// Meeting channels' calls going on, to mark them live.
+    #[prop(optional)]
+    calls: Option<RwSignal<Vec<ChannelCall>>>,
 ) -> impl IntoView {
     let (meetings, texts): (Vec<Channel>, Vec<Channel>) =
         channels.into_iter().partition(|channel| channel.kind == ChannelKind::Meeting);
@@ -37,6 +41,24 @@ pub fn ChannelSidebar(
                                         {channel.name}
                                         <span class="visually-hidden">" (meeting channel)"</span>
                                     </a>
+                                    {move || {
+                                        let count = calls
+                                            .map(|calls| {
+                                                calls.with(|list| {
+                                                    list.iter().find(|c| c.channel == id).map_or(0, |c| c.people.len())
+                                                })
+                                            })
+                                            .unwrap_or(0);
+                                        (count > 0)
+                                            .then(|| {
+                                                view! {
+                                                    <span class="call-live" title=format!("{count} in the call")>
+                                                        <span class="visually-hidden">{format!("{count} in the call")}</span>
+                                                        <span aria-hidden="true">{count}</span>
+                                                    </span>
+                                                }
+                                            })
+                                    }}
                                 }
                                     .into_any(),
                             ),

@@ -12,6 +12,7 @@ use crate::components::top_bar::TopBar;
 use crate::error::AppError;
 use crate::live_state::LiveState;
 use crate::model::{ChannelDetails, ChannelId, Office};
+use crate::protocol::live::InCall;
 use crate::protocol::signal::ConferenceId;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -51,6 +52,12 @@ fn ChannelShell(office: Office, channel: Memo<Option<ChannelId>>) -> impl IntoVi
         page.in_call.set(false);
         page.details_open.set(false);
     });
+    // Who is in this channel's call right now (kept current by the live socket).
+    let in_call = Signal::derive(move || {
+        let here = channel.get();
+        live.calls
+            .with(|calls| calls.iter().find(|c| Some(c.channel) == here).map(|c| c.people.clone()).unwrap_or_default())
+    });
     let details = Resource::new(
         move || (channel.get(), page.changed.get()),
         |(channel, _)| async move {
@@ -63,12 +70,12 @@ fn ChannelShell(office: Office, channel: Memo<Option<ChannelId>>) -> impl IntoVi
     view! {
         <div class="app-shell">
             <TopBar workspace_name me />
-            <ChannelSidebar channels inboxes=live.inboxes current_channel=channel />
+            <ChannelSidebar channels inboxes=live.inboxes current_channel=channel calls=live.calls />
             <main class="channel-page">
                 <Transition fallback=|| view! { <p class="muted">"Loading the channel…"</p> }>
                     {move || Suspend::new(async move {
                         match details.await {
-                            Ok(details) => view! { <ChannelView details page /> }.into_any(),
+                            Ok(details) => view! { <ChannelView details page in_call /> }.into_any(),
                             Err(AppError::NotFound(_)) => view! { <NotFoundCard heading="This meeting channel was not found" what="That meeting channel" /> }.into_any(),
                             Err(error) => view! { <ErrorText error /> }.into_any(),
                         }
@@ -80,7 +87,7 @@ fn ChannelShell(office: Office, channel: Memo<Option<ChannelId>>) -> impl IntoVi
 }
 
 #[component]
-fn ChannelView(details: ChannelDetails, page: PageState) -> impl IntoView {
+fn ChannelView(details: ChannelDetails, page: PageState, in_call: Signal<Vec<InCall>>) -> impl IntoView {
     let name = details.name.clone();
     let id = details.id;
     let open_details = move |tab: DetailsTab| {
@@ -124,6 +131,7 @@ fn ChannelView(details: ChannelDetails, page: PageState) -> impl IntoView {
                     <section class="card channel-lobby" aria-label="The channel's call">
                         <h2>"Meeting"</h2>
                         <p>"Join the call with your camera and microphone. Everyone in the workspace can join."</p>
+                        <p class="in-call" role="status" aria-live="polite">{move || in_call_text(&in_call.get())}</p>
                         <p class="muted small">
                             {link_text} " "
                             <button class="link-button" on:click=move |_| open_details(DetailsTab::ExternalLink)>
@@ -155,4 +163,14 @@ fn ChannelView(details: ChannelDetails, page: PageState) -> impl IntoView {
             />
         </Show>
     }
+}
+
+/// "In the call: Ada Lovelace, Lin Park (guest)", or that nobody is.
+fn in_call_text(people: &[InCall]) -> String {
+    if people.is_empty() {
+        return "Nobody is in the call right now.".to_string();
+    }
+    let names: Vec<String> =
+        people.iter().map(|p| if p.guest { format!("{} (guest)", p.name) } else { p.name.clone() }).collect();
+    format!("In the call: {}", names.join(", "))
 }

@@ -48,7 +48,7 @@ fn InboxShell(office: Office, inbox: Memo<Option<InboxId>>) -> impl IntoView {
     view! {
         <div class="app-shell">
             <TopBar workspace_name me />
-            <ChannelSidebar channels inboxes=live.inboxes current=inbox />
+            <ChannelSidebar channels inboxes=live.inboxes current=inbox calls=live.calls />
             <main class="inbox-page">
                 <Transition fallback=|| view! { <p class="muted">"Loading the inbox…"</p> }>
                     {move || Suspend::new(async move {

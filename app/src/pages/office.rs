@@ -54,7 +54,7 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
 fn OfficeView(office: Office) -> impl IntoView {
     let Office { workspace_name, me, rooms, channels, people } = office;
     let live_state = LiveState::new(people);
-    let LiveState { people, waiting, inboxes, live, .. } = live_state;
+    let LiveState { people, waiting, inboxes, live, calls, .. } = live_state;
     let me_id = me.id;
     let my_room = Memo::new(move |_| people.with(|list| room_of(list, me_id)));
     let walk_error = RwSignal::new(None::<AppError>);
@@ -83,7 +83,7 @@ fn OfficeView(office: Office) -> impl IntoView {
     view! {
         <div class="app-shell">
             <TopBar workspace_name me />
-            <ChannelSidebar channels inboxes />
+            <ChannelSidebar channels inboxes calls />
             <GuestRequests waiting my_room room_names=room_names.clone() />
             <main
                 class="office"

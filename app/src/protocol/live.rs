@@ -2,7 +2,7 @@
 //! that sends them and the browser that applies them.
 
 use super::guest::RoomGuests;
-use crate::model::{InboxId, MemberId, MyInbox, Presence};
+use crate::model::{ChannelId, InboxId, MemberId, MyInbox, Presence};
 use serde::{Deserialize, Serialize};
 
 /// The path of the live-event websocket.
@@ -32,6 +32,9 @@ pub enum LiveEvent {
     Inboxes { inboxes: Vec<MyInbox> },
     /// An inbox this member can read has new or sent mail.
     InboxMail { inbox: InboxId },
+    /// Who is in each of the workspace's meeting-channel calls that is
+    /// going on, whenever someone joins or leaves one.
+    Calls { calls: Vec<ChannelCall> },
     /// The browser sent something the server does not accept.
     Refused { reason: String },
 }
@@ -46,9 +49,25 @@ impl LiveEvent {
             LiveEvent::Guests { .. }
             | LiveEvent::Inboxes { .. }
             | LiveEvent::InboxMail { .. }
+            | LiveEvent::Calls { .. }
             | LiveEvent::Refused { .. } => {}
         }
     }
+}
+
+/// A meeting channel's call that is going on, and who is in it (by order
+/// of arrival).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelCall {
+    pub channel: ChannelId,
+    pub people: Vec<InCall>,
+}
+
+/// Someone in a channel's call, as members see them before joining.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InCall {
+    pub name: String,
+    pub guest: bool,
 }
 
 /// Replaces a member's presence or adds it, keeping the list sorted by name.

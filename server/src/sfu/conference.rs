@@ -6,6 +6,7 @@ use super::Sfu;
 use super::forward;
 use super::peer::Peer;
 use anteroom_app::model::ChannelId;
+use anteroom_app::protocol::live::InCall;
 use anteroom_app::protocol::signal::{
     CHAT_HISTORY, ChatMessage, ConferenceId, Participant, ParticipantId, PublishedStream, SignalEvent, Source,
 };
@@ -114,6 +115,7 @@ impl Conference {
             (others, tracks, chat)
         };
         peer.send(SignalEvent::Welcome { me: peer.id, participants: others, chat, ice_servers });
+        self.tell_sfu_calls_changed();
         self.broadcast_except(peer.id, SignalEvent::Joined { participant });
         self.watch_published_tracks(&peer);
         for track in tracks {
@@ -278,6 +280,25 @@ impl Conference {
         self.broadcast(SignalEvent::Left { participant });
         if let Some(sfu) = self.sfu.upgrade() {
             sfu.end_if_empty(self);
+        }
+        self.tell_sfu_calls_changed();
+    }
+
+    /// Who is in the call, by order of arrival.
+    pub fn people(&self) -> Vec<InCall> {
+        let state = self.state();
+        state
+            .attendance
+            .iter()
+            .filter(|(id, _)| state.members.contains_key(id))
+            .map(|(_, stay)| InCall { name: stay.name.clone(), guest: stay.guest })
+            .collect()
+    }
+
+    /// Meeting channels' calls are shown to members before they join.
+    fn tell_sfu_calls_changed(&self) {
+        if let (ConferenceId::Channel(_), Some(sfu)) = (self.id, self.sfu.upgrade()) {
+            sfu.calls_changed();
         }
     }
 

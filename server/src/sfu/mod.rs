@@ -18,6 +18,7 @@ pub mod session;
 
 pub use engine::{MediaConfig, MediaError};
 
+use anteroom_app::protocol::live::ChannelCall;
 use anteroom_app::protocol::signal::{ConferenceId, ParticipantId};
 use anteroom_app::ssr::call_notes::CallRecord;
 use conference::Conference;
@@ -25,7 +26,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 
 pub struct Sfu {
     engine: engine::Engine,
@@ -33,6 +34,8 @@ pub struct Sfu {
     next_participant: AtomicU64,
     /// Where ended meeting-channel calls are reported, if anyone listens.
     ended_calls: Mutex<Option<mpsc::UnboundedSender<CallRecord>>>,
+    /// Rings when someone joins or leaves a meeting channel's call.
+    calls_changed: broadcast::Sender<()>,
 }
 
 impl Sfu {
@@ -43,6 +46,7 @@ impl Sfu {
             conferences: Mutex::default(),
             next_participant: AtomicU64::new(1),
             ended_calls: Mutex::default(),
+            calls_changed: broadcast::channel(16).0,
         }))
     }
 
@@ -86,6 +90,31 @@ impl Sfu {
                 let _ = report.send(conference.record(channel));
             }
         }
+    }
+
+    /// Hears about every join and leave in meeting channels' calls.
+    pub fn subscribe_calls(&self) -> broadcast::Receiver<()> {
+        self.calls_changed.subscribe()
+    }
+
+    fn calls_changed(&self) {
+        // Nobody listening is fine: no member has a page open.
+        let _ = self.calls_changed.send(());
+    }
+
+    /// The meeting channels' calls going on, with who is in each.
+    pub fn channel_calls(&self) -> Vec<ChannelCall> {
+        let conferences = self.conferences.lock().expect("conferences lock");
+        let mut calls: Vec<ChannelCall> = conferences
+            .iter()
+            .filter_map(|(id, conference)| match id {
+                ConferenceId::Channel(channel) => Some(ChannelCall { channel: *channel, people: conference.people() }),
+                ConferenceId::Room(_) => None,
+            })
+            .filter(|call| !call.people.is_empty())
+            .collect();
+        calls.sort_by_key(|call| call.channel);
+        calls
     }
 
     /// How many participants are in each running conference (for tests and stats).
