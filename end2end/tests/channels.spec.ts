@@ -106,7 +106,7 @@ test('a member shares the external link; a guest joins from the lobby; the chann
   await expect(row).toContainText('(removed)');
 });
 
-test('replacing or turning off the link locks guests out at once', async ({ browser, server }) => {
+test('replacing or turning off the link locks guests out at once; a workspace admin names a channel admin', async ({ browser, server }) => {
   const ada = await signedInPage(browser, server, 'ada@example.com');
   const { details, field, link: first } = await generateLink(ada, 'interviews');
 
@@ -128,6 +128,12 @@ test('replacing or turning off the link locks guests out at once', async ({ brow
   await expect(details).toContainText('This channel has no external link');
   await guest.reload();
   await expect(guest.getByRole('heading', { name: 'This link is no longer valid' })).toBeVisible();
+  // Ada makes Alan an admin of the channel.
+  await details.getByRole('tab', { name: 'About' }).click();
+  await expect(details.getByText('No channel admins yet.')).toBeVisible();
+  await details.getByLabel('Add a channel admin').selectOption({ label: 'Alan Turing' });
+  await details.getByRole('button', { name: 'Add', exact: true }).click();
+  await expect(details.getByRole('list', { name: 'Channel admins' })).toContainText('Alan Turing');
   await ada.keyboard.press('Escape');
   await expect(ada.getByText('No external link: only members can join.')).toBeVisible();
 });

@@ -121,6 +121,17 @@ async fn members_share_the_link_and_only_channel_or_workspace_admins_replace_or_
     let details: ChannelDetails = grace.call("open_channel", &channel).await.unwrap();
     assert_eq!(details.external_link, None);
 
+    // Channel admins are chosen by workspace admins and channel admins.
+    let members: Vec<anteroom_app::model::MemberSummary> = ada.call("list_members", &[]).await.unwrap();
+    let alan_id = members.iter().find(|m| m.name == "Alan Turing").unwrap().id.to_string();
+    let make_alan = [("channel", calls.as_str()), ("member", alan_id.as_str()), ("admin", "true")];
+    assert_eq!(alan.call::<()>("set_channel_admin", &make_alan).await, Err(AppError::Forbidden));
+    grace.call::<()>("set_channel_admin", &make_alan).await.unwrap();
+    let now_admin: ChannelDetails = alan.call("open_channel", &channel).await.unwrap();
+    assert!(now_admin.can_manage, "Alan now manages the channel");
+    let stranger = [("channel", calls.as_str()), ("member", "999999"), ("admin", "true")];
+    assert_eq!(ada.call::<()>("set_channel_admin", &stranger).await, Err(AppError::NotFound("That member".into())));
+
     // A text channel has no call and no link.
     let text = [("channel", general.as_str())];
     let not_found = Err(AppError::NotFound("That meeting channel".into()));

@@ -3,7 +3,7 @@
 //! workspace admins replace or turn it off), and who came and went.
 
 use crate::error::AppError;
-use crate::model::{ChannelDetails, ChannelId, GuestVisit};
+use crate::model::{ChannelDetails, ChannelId, GuestVisit, MemberId};
 use leptos::prelude::*;
 
 /// A member asking about one meeting channel of their workspace.
@@ -121,4 +121,22 @@ pub async fn guest_activity(channel: ChannelId) -> Result<Vec<GuestVisit>, AppEr
     use crate::ssr::channels;
     let ChannelCaller { state, .. } = meeting_channel(channel, manage).await?;
     Ok(channels::recent_visits(&state.db, channel).await?)
+}
+
+/// Makes a member of the workspace an admin of the channel, or no longer one.
+#[server(endpoint = "set_channel_admin")]
+pub async fn set_channel_admin(channel: ChannelId, member: MemberId, admin: bool) -> Result<(), AppError> {
+    use crate::ssr::{accounts, channels};
+    let ChannelCaller { state, me, .. } = meeting_channel(channel, manage).await?;
+    let found = accounts::member(&state.db, member).await?.filter(|m| m.workspace_id == me.workspace_id);
+    if found.is_none() {
+        return Err(AppError::NotFound("That member".into()));
+    }
+    if admin {
+        channels::add_admin(&state.db, channel, member).await?;
+    } else {
+        channels::remove_admin(&state.db, channel, member).await?;
+    }
+    tracing::info!(%channel, %member, admin, by = %me.id, "channel admins changed");
+    Ok(())
 }

@@ -4,8 +4,9 @@
 //! (who came in through the link, and when they left). The server checks
 //! every change.
 
+use crate::api::accounts::list_members;
 use crate::api::channels::{
-    disable_external_link, external_link, guest_activity, regenerate_external_link, set_guest_notes,
+    disable_external_link, external_link, guest_activity, regenerate_external_link, set_channel_admin, set_guest_notes,
 };
 use crate::components::call_schedule::CallScheduleTab;
 use crate::components::confirm::ConfirmButton;
@@ -14,7 +15,7 @@ use crate::components::dialog::Dialog;
 use crate::components::tabs::tab_button;
 use crate::dates::time_text;
 use crate::error::AppError;
-use crate::model::{ChannelDetails, ChannelId, GuestVisit};
+use crate::model::{ChannelDetails, ChannelId, GuestVisit, MemberId, MemberSummary};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -37,12 +38,6 @@ pub fn ChannelDetailsDialog(
 ) -> impl IntoView {
     let ChannelDetails { id, name, external_link: link, can_manage, admins, email_guest_notes, .. } = details;
     let link_on = link.is_some();
-    let admin_names = if admins.is_empty() {
-        "No channel admins: workspace admins manage this channel.".to_string()
-    } else {
-        let names: Vec<String> = admins.into_iter().map(|admin| admin.name).collect();
-        format!("{} (and every workspace admin)", names.join(", "))
-    };
     view! {
         <Dialog title_id="channel-details-title" close class="wide">
             <h2 id="channel-details-title">{format!("{name} details")}</h2>
@@ -54,11 +49,7 @@ pub fn ChannelDetailsDialog(
                 {can_manage.then(|| tab_button(tab, DetailsTab::GuestActivity, "Guest Activity"))}
             </div>
             <Show when=move || tab.get() == DetailsTab::About>
-                <div class="stack" role="tabpanel">
-                    <p>"A meeting channel: its call is open to every member, and to guests who have its external link."</p>
-                    <h3>"Channel admins"</h3>
-                    <p>{admin_names.clone()}</p>
-                </div>
+                <About channel=id admins=admins.clone() can_manage changed />
             </Show>
             <Show when=move || tab.get() == DetailsTab::ExternalLink>
                 <ExternalLink channel=id link=link.clone() can_manage changed />
@@ -76,6 +67,101 @@ pub fn ChannelDetailsDialog(
                 <button class="quiet" on:click=move |_| close.run(())>"Close"</button>
             </div>
         </Dialog>
+    }
+}
+
+/// The About tab: what the channel is, and its admins (workspace admins
+/// and channel admins add and remove them).
+#[component]
+fn About(channel: ChannelId, admins: Vec<MemberSummary>, can_manage: bool, changed: Callback<()>) -> impl IntoView {
+    let error = RwSignal::new(None::<AppError>);
+    let set = move |member: MemberId, admin: bool| {
+        spawn_local(async move {
+            match set_channel_admin(channel, member, admin).await {
+                Ok(()) => {
+                    error.set(None);
+                    changed.run(());
+                }
+                Err(problem) => error.set(Some(problem)),
+            }
+        });
+    };
+    let admin_ids: Vec<MemberId> = admins.iter().map(|a| a.id).collect();
+    let candidates = Resource::new(|| (), |_| list_members());
+    let picked = RwSignal::new(String::new());
+    view! {
+        <div class="stack" role="tabpanel">
+            <p>"A meeting channel: its call is open to every member, and to guests who have its external link."</p>
+            <h3>"Channel admins"</h3>
+            <p class="muted small">
+                "They replace or turn off the external link, schedule calls, remove guests and see guest activity. Workspace admins can always do all of that."
+            </p>
+            {admins.is_empty().then(|| view! { <p>"No channel admins yet."</p> })}
+            <ul class="participant-rows" aria-label="Channel admins">
+                {admins
+                    .into_iter()
+                    .map(|admin| {
+                        let id = admin.id;
+                        let label = format!("Remove {} as channel admin", admin.name);
+                        view! {
+                            <li class="participant-row">
+                                <span class="participant-name">
+                                    <strong>{admin.name.clone()}</strong>
+                                    <span class="muted small">{admin.email.clone()}</span>
+                                </span>
+                                {can_manage
+                                    .then(|| {
+                                        view! {
+                                            <button class="quiet small" aria-label=label on:click=move |_| set(id, false)>
+                                                "Remove"
+                                            </button>
+                                        }
+                                    })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            {can_manage.then(|| view! {
+                <div class="inline-form">
+                    <label for="new-channel-admin">"Add a channel admin"</label>
+                    <select id="new-channel-admin" on:change=move |e| picked.set(event_target_value(&e))>
+                        <option value="">"Choose a member…"</option>
+                        <Transition fallback=|| ()>
+                            {
+                                let admin_ids = admin_ids.clone();
+                                move || {
+                                    let admin_ids = admin_ids.clone();
+                                    Suspend::new(async move {
+                                        candidates
+                                            .await
+                                            .unwrap_or_default()
+                                            .into_iter()
+                                            .filter(|m| !admin_ids.contains(&m.id))
+                                            .map(|m| view! { <option value=m.id.to_string()>{m.name}</option> })
+                                            .collect_view()
+                                    })
+                                }
+                            }
+                        </Transition>
+                    </select>
+                    <button
+                        class="primary"
+                        on:click=move |_| {
+                            match picked.get_untracked().parse::<i64>() {
+                                Ok(id) => set(MemberId(id), true),
+                                Err(_) => error.set(Some(AppError::invalid("member", "Choose a member to add."))),
+                            }
+                        }
+                    >
+                        "Add"
+                    </button>
+                </div>
+            })}
+            <p class="form-error" role="alert" hidden=move || error.get().is_none()>
+                {move || error.get().map(|problem| problem.to_string())}
+            </p>
+        </div>
     }
 }
 

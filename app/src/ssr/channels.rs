@@ -56,6 +56,15 @@ pub async fn add_admin(db: &Db, channel: ChannelId, member: MemberId) -> Result<
     Ok(())
 }
 
+pub async fn remove_admin(db: &Db, channel: ChannelId, member: MemberId) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM channel_admins WHERE channel_id = $1 AND member_id = $2")
+        .bind(channel)
+        .bind(member)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// One guest visit, from joining the call to leaving it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VisitId(i64);
@@ -130,6 +139,8 @@ pub(crate) mod tests {
         add_admin(&db, calls.id, ada.id).await.unwrap();
         assert!(is_admin(&db, calls.id, ada.id).await.unwrap());
         assert_eq!(admins(&db, calls.id).await.unwrap().iter().map(|m| m.id).collect::<Vec<_>>(), vec![ada.id]);
+        remove_admin(&db, calls.id, ada.id).await.unwrap();
+        assert!(!is_admin(&db, calls.id, ada.id).await.unwrap());
     }
 
     #[tokio::test]
