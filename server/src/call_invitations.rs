@@ -61,14 +61,13 @@ async fn invite(app: &AppState, call: &DueCall) -> Result<(), AppError> {
     };
     let link = format!("{}{}", app.settings.public_url, guest_path(&token));
     let workspace_name = accounts::workspace_name(&app.db, workspace).await?;
-    let domain = app.settings.mail_domain();
     for email in &call.participants {
         if schedules::invited(&app.db, call.id, call.call_at, email).await? {
             continue;
         }
         let outgoing = Outgoing::about_calls(
+            &app.settings,
             &workspace_name,
-            domain,
             email,
             format!("{} is starting now", call.title),
             invitation_text(&workspace_name, &channel.name, &call.title, &link),

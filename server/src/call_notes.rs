@@ -36,11 +36,10 @@ async fn send_notes(app: &AppState, call: &CallRecord) -> Result<(), AppError> {
     let Some((workspace, channel)) = channels::by_id(&app.db, call.channel).await? else { return Ok(()) };
     let workspace_name = accounts::workspace_name(&app.db, workspace).await?;
     let text = call.notes_text(&workspace_name, &channel.name);
-    let domain = app.settings.mail_domain();
     for email in guests {
         let outgoing = Outgoing::about_calls(
+            &app.settings,
             &workspace_name,
-            domain,
             &email,
             format!("Notes from your call in {}", channel.name),
             text.clone(),

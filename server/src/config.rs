@@ -53,6 +53,11 @@ pub struct Config {
     #[arg(long, env = "ANTEROOM_MAIL_OUTBOX", default_value = "data/outbox")]
     pub mail_outbox: std::path::PathBuf,
 
+    /// Sender address of call invitations and meeting notes (e.g.
+    /// calls@example.com). Unset: calls@ the --public-url host.
+    #[arg(long, env = "ANTEROOM_CALLS_FROM")]
+    pub calls_from: Option<String>,
+
     /// Address and port of the built-in SMTP receiver for incoming mail
     /// (e.g. 0.0.0.0:2525). Unset: no receiver.
     #[arg(long, env = "ANTEROOM_SMTP_LISTEN")]
@@ -95,6 +100,7 @@ impl Config {
             smtp_relay: None,
             mail_outbox: std::env::temp_dir().join("anteroom-test-outbox"),
             smtp_listen: None,
+            calls_from: None,
             log: "warn".into(),
         }
     }

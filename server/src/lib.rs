@@ -42,6 +42,8 @@ pub enum StartError {
     Listen { address: SocketAddr, source: std::io::Error },
     #[error(transparent)]
     Relay(#[from] anteroom_app::ssr::mail_out::RelayUrlError),
+    #[error("ANTEROOM_CALLS_FROM: {0}")]
+    CallsFrom(anteroom_app::error::AppError),
 }
 
 /// Everything the routes need.
@@ -91,6 +93,10 @@ impl Server {
             .map_err(|source| StartError::Listen { address: config.listen, source })?;
         let address = listener.local_addr().map_err(|source| StartError::Listen { address: config.listen, source })?;
         let public_url = config.public_url_for(address);
+        let calls_from = match &config.calls_from {
+            Some(address) => Some(anteroom_app::validate::email("calls_from", address).map_err(StartError::CallsFrom)?),
+            None => None,
+        };
         let sfu = sfu::Sfu::start(&config.media()).await?;
         let mailer = Mailer::new(config.smtp_relay.as_deref(), config.mail_outbox.clone())?;
         let smtp_listener = match config.smtp_listen {
@@ -110,7 +116,7 @@ impl Server {
                 inbox_news: Default::default(),
                 schedule_changes: Arc::default(),
                 mailer,
-                settings: Arc::new(Settings { public_url: public_url.clone() }),
+                settings: Arc::new(Settings { public_url: public_url.clone(), calls_from }),
             },
             leptos: leptos_options(&config, address),
             sfu,

@@ -39,7 +39,11 @@ async fn create(member: &Client, channel: &str, new: serde_json::Value) -> Resul
 #[tokio::test]
 async fn when_a_scheduled_call_starts_its_external_participants_get_the_link_once() {
     let mut relay = Relay::start().await;
-    let server = TestServer::with_demo_and(|config| config.smtp_relay = Some(relay.url.clone())).await;
+    let server = TestServer::with_demo_and(|config| {
+        config.smtp_relay = Some(relay.url.clone());
+        config.calls_from = Some("Meetings@Acme.example".into());
+    })
+    .await;
     let grace = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
     let alan = server.signed_in("alan@example.com", DEMO_PASSWORD).await;
     let office: Office = grace.call("load_office", &[]).await.unwrap();
@@ -65,7 +69,7 @@ async fn when_a_scheduled_call_starts_its_external_participants_get_the_link_onc
         let mail = mail_in::parse(&raw).unwrap();
         assert_eq!(mail.subject, "Weekly sync is starting now");
         assert!(mail.text_body.contains(&link), "the channel's link: {}", mail.text_body);
-        assert_eq!(mail.from_name, "Acme Studio");
+        assert_eq!((mail.from_name.as_str(), mail.from_address.as_str()), ("Acme Studio", "meetings@acme.example"));
         recipients.extend(to);
     }
     recipients.sort();

@@ -30,16 +30,22 @@ pub struct Outgoing {
 }
 
 impl Outgoing {
-    /// A new message (not a reply) about calls, from the workspace's
-    /// `calls@` address on the server's mail domain.
-    pub fn about_calls(workspace_name: &str, mail_domain: &str, to: &str, subject: String, text: String) -> Self {
+    /// A new message (not a reply) about calls, from the workspace's name
+    /// and the server's calls address.
+    pub fn about_calls(
+        settings: &super::state::Settings,
+        workspace_name: &str,
+        to: &str,
+        subject: String,
+        text: String,
+    ) -> Self {
         Outgoing {
             from_name: workspace_name.to_string(),
-            from_address: format!("calls@{mail_domain}"),
+            from_address: settings.calls_from(),
             to: to.to_string(),
             subject,
             text,
-            message_id: format!("{}@{mail_domain}", super::tokens::random_token()),
+            message_id: format!("{}@{}", super::tokens::random_token(), settings.mail_domain()),
             in_reply_to: None,
             references: Vec::new(),
         }

@@ -27,6 +27,9 @@ pub struct AppState {
 pub struct Settings {
     /// Base URL people use to reach this server, for links and cookies.
     pub public_url: String,
+    /// The sender of call invitations and meeting notes; `None`:
+    /// `calls@<public host>`.
+    pub calls_from: Option<String>,
 }
 
 impl Settings {
@@ -42,6 +45,11 @@ impl Settings {
             _ => authority.split(':').next().unwrap_or_default(),
         };
         if host.is_empty() { "anteroom.invalid" } else { host }
+    }
+
+    /// The address call invitations and meeting notes come from.
+    pub fn calls_from(&self) -> String {
+        self.calls_from.clone().unwrap_or_else(|| format!("calls@{}", self.mail_domain()))
     }
 
     /// Cookies get `Secure` when the server is reached over HTTPS.
@@ -64,7 +72,11 @@ mod tests {
 
     #[test]
     fn mail_ids_use_the_public_host_without_port() {
-        let domain = |url: &str| Settings { public_url: url.into() }.mail_domain().to_string();
+        let domain = |url: &str| Settings { public_url: url.into(), calls_from: None }.mail_domain().to_string();
+        assert_eq!(
+            Settings { public_url: "https://meet.example.com".into(), calls_from: None }.calls_from(),
+            "calls@meet.example.com"
+        );
         assert_eq!(domain("https://meet.example.com"), "meet.example.com");
         assert_eq!(domain("http://127.0.0.1:3000"), "127.0.0.1");
         assert_eq!(domain("http://[::1]:3000/"), "[::1]");
