@@ -73,6 +73,35 @@ pub fn email_list(field: &str, raw: &str, max: usize, owner: &str) -> Result<Vec
     Ok(list)
 }
 
+/// Longest channel name.
+pub const MAX_CHANNEL_NAME_CHARS: usize = 60;
+
+/// A channel name as people type it, made into the usual form: lower case,
+/// words joined by hyphens ("Client Calls" -> "client-calls"); letters,
+/// digits, hyphens and underscores only.
+pub fn channel_name(field: &str, raw: &str) -> Result<String, AppError> {
+    let words: Vec<String> = raw.split_whitespace().map(str::to_lowercase).collect();
+    let name = words.join("-");
+    if name.is_empty() {
+        return Err(AppError::invalid(field, "Give the channel a name."));
+    }
+    if name.chars().count() > MAX_CHANNEL_NAME_CHARS {
+        return Err(AppError::invalid(
+            field,
+            format!("A channel name can be at most {MAX_CHANNEL_NAME_CHARS} characters."),
+        ));
+    }
+    if let Some(bad) = name.chars().find(|c| !(c.is_alphanumeric() || *c == '-' || *c == '_')) {
+        return Err(AppError::invalid(
+            field,
+            format!(
+                "Channel names use letters, digits, hyphens and underscores; \u{201c}{bad}\u{201d} is not allowed."
+            ),
+        ));
+    }
+    Ok(name)
+}
+
 /// Most external participants one call schedule may invite.
 pub const MAX_SCHEDULE_PARTICIPANTS: usize = 50;
 /// Longest call schedule title.
@@ -129,6 +158,15 @@ mod tests {
         let long = "x".repeat(MAX_NAME_CHARS + 1);
         assert!(name("name", "Name", &long).is_err());
         assert!(name("name", "Name", &long[1..]).is_ok());
+    }
+
+    #[test]
+    fn channel_names_take_the_usual_form() {
+        assert_eq!(channel_name("name", "  Client   Calls ").unwrap(), "client-calls");
+        assert_eq!(channel_name("name", "design_review-2").unwrap(), "design_review-2");
+        assert_eq!(channel_name("name", "   ").unwrap_err().field(), Some("name"));
+        assert!(channel_name("name", "q&a").is_err());
+        assert!(channel_name("name", &"x".repeat(MAX_CHANNEL_NAME_CHARS + 1)).is_err());
     }
 
     #[test]

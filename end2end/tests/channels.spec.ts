@@ -242,3 +242,27 @@ test('with the email summary on, a guest gets the meeting notes when the call en
   expect(notes).toContain('2 took part: Grace Hopper, Lin Park (guest)');
   expect(notes).toContain('Lin Park: Thanks, talk next week');
 });
+
+test('a workspace admin creates a meeting channel in Workspace Settings, calls in it, and deletes it', async ({ browser, server }) => {
+  const ada = await signedInPage(browser, server, 'ada@example.com');
+  await ada.getByRole('link', { name: 'Workspace settings' }).click();
+  const section = ada.getByRole('region', { name: 'Channels' });
+  await section.getByLabel('Channel name').fill('Partner Sync');
+  await section.getByRole('button', { name: 'Create channel' }).click();
+  await expect(section.getByText('partner-sync was created.')).toBeVisible();
+  await section.getByRole('button', { name: 'Create channel' }).click();
+  await expect(section.getByText('A channel named “partner-sync” already exists.')).toBeVisible();
+
+  await section.getByRole('link', { name: 'partner-sync' }).click();
+  await expect(ada.getByRole('heading', { level: 1 })).toContainText('partner-sync');
+  await hydrated(ada);
+  await expect(ada.getByRole('navigation', { name: 'Channels' }).getByRole('link', { name: /^partner-sync/ })).toBeVisible();
+  await joinCall(ada);
+  await ada.getByRole('button', { name: 'Hang up' }).click();
+
+  await ada.getByRole('link', { name: 'Workspace settings' }).click();
+  await section.getByRole('button', { name: 'Delete partner-sync' }).click();
+  await section.getByRole('button', { name: 'Delete for good' }).click();
+  await expect(section.getByRole('link', { name: 'partner-sync' })).toHaveCount(0);
+  await expect(section.getByRole('link', { name: 'client-calls' })).toBeVisible();
+});

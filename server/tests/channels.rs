@@ -6,7 +6,7 @@
 mod support;
 
 use anteroom_app::error::AppError;
-use anteroom_app::model::{ChannelDetails, ChannelKind, GuestVisit, GuestWelcome, Office};
+use anteroom_app::model::{Channel, ChannelDetails, ChannelKind, GuestVisit, GuestWelcome, Office};
 use anteroom_app::protocol::LiveEvent;
 use anteroom_app::protocol::guest::{GuestEvent, GuestId};
 use anteroom_app::protocol::live::InCall;
@@ -275,4 +275,27 @@ async fn sqlx_count(server: &TestServer, query: &'static str) -> i64 {
     let count = sqlx::query_scalar(query).fetch_one(&db).await.unwrap();
     db.close().await;
     count
+}
+
+#[tokio::test]
+async fn workspace_admins_create_and_delete_channels() {
+    let Workspace { ada, alan, server, .. } = workspace().await;
+    let args = [("name", "  Partner Sync "), ("kind", "Meeting")];
+    assert_eq!(alan.call::<Channel>("create_channel", &args).await, Err(AppError::Forbidden));
+    let made: Channel = ada.call("create_channel", &args).await.unwrap();
+    assert_eq!((made.name.as_str(), made.kind), ("partner-sync", ChannelKind::Meeting));
+    let again = ada.call::<Channel>("create_channel", &args).await.unwrap_err();
+    assert_eq!(again.field(), Some("name"), "the name is taken");
+    let bad = ada.call::<Channel>("create_channel", &[("name", "q&a"), ("kind", "Text")]).await.unwrap_err();
+    assert_eq!(bad.field(), Some("name"));
+
+    // The new meeting channel has a call and a link like any other.
+    let link: String = alan.call("external_link", &[("channel", &made.id.to_string())]).await.unwrap();
+    let id = made.id.to_string();
+    assert_eq!(alan.call::<()>("delete_channel", &[("channel", &id)]).await, Err(AppError::Forbidden));
+    ada.call::<()>("delete_channel", &[("channel", &id)]).await.unwrap();
+    let dead = server.client().call::<GuestWelcome>("open_invite", &[("token", &token_of(&link))]).await;
+    assert_eq!(dead, Err(AppError::InviteInvalid), "its link died with it");
+    let listed: Vec<Channel> = alan.call("list_channels", &[]).await.unwrap();
+    assert!(listed.iter().all(|c| c.name != "partner-sync"));
 }

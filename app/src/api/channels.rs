@@ -3,7 +3,7 @@
 //! workspace admins replace or turn it off), and who came and went.
 
 use crate::error::AppError;
-use crate::model::{ChannelDetails, ChannelId, GuestVisit, MemberId};
+use crate::model::{Channel, ChannelDetails, ChannelId, ChannelKind, GuestVisit, MemberId};
 use leptos::prelude::*;
 
 /// A member asking about one meeting channel of their workspace.
@@ -139,4 +139,39 @@ pub async fn set_channel_admin(channel: ChannelId, member: MemberId, admin: bool
     }
     tracing::info!(%channel, %member, admin, by = %me.id, "channel admins changed");
     Ok(())
+}
+
+/// Creates a channel (workspace admins). The name is put in the usual form
+/// ("Client Calls" becomes "client-calls").
+#[server(endpoint = "create_channel")]
+pub async fn create_channel(name: String, kind: ChannelKind) -> Result<Channel, AppError> {
+    use crate::ssr::{auth, office, policy};
+    let (state, principal, me) = auth::signed_in().await?;
+    policy::check(&principal, policy::Action::ManageChannels(me.workspace_id))?;
+    let name = crate::validate::channel_name("name", &name)?;
+    let channel = office::create_channel(&state.db, me.workspace_id, &name, kind).await?;
+    tracing::info!(channel = %channel.id, by = %me.id, "channel created");
+    Ok(channel)
+}
+
+/// Deletes a channel with its link, schedules and history (workspace admins).
+#[server(endpoint = "delete_channel")]
+pub async fn delete_channel(channel: ChannelId) -> Result<(), AppError> {
+    use crate::ssr::{auth, office, policy};
+    let (state, principal, me) = auth::signed_in().await?;
+    policy::check(&principal, policy::Action::ManageChannels(me.workspace_id))?;
+    if !office::delete_channel(&state.db, me.workspace_id, channel).await? {
+        return Err(AppError::NotFound("That channel".into()));
+    }
+    tracing::info!(%channel, by = %me.id, "channel deleted");
+    Ok(())
+}
+
+/// The workspace's channels, for Workspace Settings.
+#[server(endpoint = "list_channels")]
+pub async fn list_channels() -> Result<Vec<Channel>, AppError> {
+    use crate::ssr::{auth, office, policy};
+    let (state, principal, me) = auth::signed_in().await?;
+    policy::check(&principal, policy::Action::ViewOffice(me.workspace_id))?;
+    Ok(office::channels(&state.db, me.workspace_id).await?)
 }

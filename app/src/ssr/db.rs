@@ -54,6 +54,12 @@ pub async fn open(url: &str) -> Result<Db, OpenError> {
 }
 
 /// Current time in unix seconds, the unit every timestamp column uses.
+/// Whether the database refused a write because a unique column already
+/// holds the value (a name or address taken).
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
 pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -4,7 +4,7 @@
 //! once).
 
 use super::accounts::Member;
-use super::db::{Db, now};
+use super::db::{Db, is_unique_violation, now};
 use super::policy::InboxAccess;
 use crate::error::AppError;
 use crate::model::{
@@ -100,10 +100,6 @@ pub async fn create(db: &Db, workspace: WorkspaceId, name: &str, addresses: &[St
 
 pub async fn delete(db: &Db, inbox: InboxId) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM inboxes WHERE id = $1").bind(inbox).execute(db).await.map(drop)
-}
-
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
 async fn insert_addresses(

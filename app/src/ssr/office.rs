@@ -1,7 +1,8 @@
 //! Rooms of the virtual office and the workspace's channels.
 
-use super::db::{Db, now};
-use crate::model::{Channel, ChannelKind, Room, RoomId, WorkspaceId};
+use super::db::{Db, is_unique_violation, now};
+use crate::error::AppError;
+use crate::model::{Channel, ChannelId, ChannelKind, Room, RoomId, WorkspaceId};
 
 /// A room to place on the map: name, x, y, width, height (map units).
 pub type RoomPlan<'a> = (&'a str, i64, i64, i64, i64);
@@ -56,17 +57,48 @@ pub async fn create_channels(
     db: &Db,
     workspace: WorkspaceId,
     channels: &[(&str, ChannelKind)],
-) -> Result<(), sqlx::Error> {
+) -> Result<(), AppError> {
     for (name, kind) in channels {
-        sqlx::query("INSERT INTO channels (workspace_id, name, kind, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(workspace)
-            .bind(name)
-            .bind(kind)
-            .bind(now())
-            .execute(db)
-            .await?;
+        create_channel(db, workspace, name, *kind).await?;
     }
     Ok(())
+}
+
+/// Creates one channel (its name already checked); a name the workspace
+/// already uses is refused by field.
+pub async fn create_channel(
+    db: &Db,
+    workspace: WorkspaceId,
+    name: &str,
+    kind: ChannelKind,
+) -> Result<Channel, AppError> {
+    let created = sqlx::query_scalar(
+        "INSERT INTO channels (workspace_id, name, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(workspace)
+    .bind(name)
+    .bind(kind)
+    .bind(now())
+    .fetch_one(db)
+    .await;
+    match created {
+        Ok(id) => Ok(Channel { id, name: name.to_string(), kind }),
+        Err(error) if is_unique_violation(&error) => {
+            Err(AppError::invalid("name", format!("A channel named \u{201c}{name}\u{201d} already exists.")))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Deletes the workspace's channel (its link, schedules and history go
+/// with it); false if the workspace has no such channel.
+pub async fn delete_channel(db: &Db, workspace: WorkspaceId, channel: ChannelId) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM channels WHERE id = $1 AND workspace_id = $2")
+        .bind(channel)
+        .bind(workspace)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 #[cfg(test)]
@@ -93,5 +125,12 @@ mod tests {
         let kinds: Vec<(String, ChannelKind)> =
             channels(&db, ada.workspace_id).await.unwrap().into_iter().map(|c| (c.name, c.kind)).collect();
         assert_eq!(kinds, [("meetings".to_string(), ChannelKind::Meeting), ("general".to_string(), ChannelKind::Text)]);
+
+        let taken = create_channel(&db, ada.workspace_id, "general", ChannelKind::Meeting).await;
+        assert_eq!(taken.unwrap_err().field(), Some("name"), "names are unique in a workspace");
+        let made = create_channel(&db, ada.workspace_id, "partner-sync", ChannelKind::Meeting).await.unwrap();
+        assert!(!delete_channel(&db, elsewhere, made.id).await.unwrap(), "not from another workspace");
+        assert!(delete_channel(&db, ada.workspace_id, made.id).await.unwrap());
+        assert_eq!(channels(&db, ada.workspace_id).await.unwrap().len(), 2);
     }
 }

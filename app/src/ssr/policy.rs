@@ -56,6 +56,8 @@ pub enum Action {
     OverseeInboxes(WorkspaceId),
     /// Put members into teams and take them out.
     ManageTeams(WorkspaceId),
+    /// Create and delete the workspace's channels.
+    ManageChannels(WorkspaceId),
 }
 
 impl Action {
@@ -67,6 +69,7 @@ impl Action {
             | Action::AddMember(w)
             | Action::OverseeInboxes(w)
             | Action::ManageTeams(w)
+            | Action::ManageChannels(w)
             | Action::ShareChannelLink(w) => w,
             Action::JoinRoomCall { workspace, .. }
             | Action::JoinChannelCall { workspace, .. }
@@ -91,6 +94,7 @@ impl Action {
             | Action::AddMember(_)
             | Action::OverseeInboxes(_)
             | Action::ManageTeams(_)
+            | Action::ManageChannels(_)
             | Action::JoinChannelCall { .. }
             | Action::ShareChannelLink(_)
             | Action::ManageChannel { .. } => None,
@@ -101,7 +105,9 @@ impl Action {
     /// they administer the channel).
     fn needs_admin(self) -> bool {
         match self {
-            Action::AddMember(_) | Action::OverseeInboxes(_) | Action::ManageTeams(_) => true,
+            Action::AddMember(_) | Action::OverseeInboxes(_) | Action::ManageTeams(_) | Action::ManageChannels(_) => {
+                true
+            }
             Action::ManageChannel { channel_admin, .. } => !channel_admin,
             _ => false,
         }
@@ -248,6 +254,8 @@ mod tests {
             (Action::ManageTeams(HOME), [Err(SignIn), Err(No), Err(No), Err(No), Ok(())]),
             (Action::OverseeInboxes(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
             (Action::ManageTeams(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
+            (Action::ManageChannels(HOME), [Err(SignIn), Err(No), Err(No), Err(No), Ok(())]),
+            (Action::ManageChannels(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
         ];
         let [join, invite, answer, remove] = room_bound(HOME, true);
         table.push((join, [Err(SignIn), Ok(()), Err(No), Ok(()), Ok(())]));

@@ -1,3 +1,4 @@
+mod channels;
 mod inboxes;
 mod teams;
 pub mod workspace;

@@ -1,6 +1,7 @@
 //! Workspace settings: members, teams and, for admins, adding members and
 //! overseeing every inbox.
 
+use super::channels::ChannelAdmin;
 use super::inboxes::InboxAdmin;
 use super::teams::Teams;
 use crate::api::accounts::{AddMember, list_members, me};
@@ -35,6 +36,7 @@ pub fn WorkspaceSettingsPage() -> impl IntoView {
                                     <Members is_admin />
                                     <Teams is_admin />
                                     <Show when=move || is_admin>
+                                        <ChannelAdmin />
                                         <InboxAdmin />
                                     </Show>
                                 </main>

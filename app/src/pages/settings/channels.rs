@@ -1,0 +1,98 @@
+//! Workspace Settings > Channels: workspace admins see every channel,
+//! create meeting and text channels, and delete them.
+
+use crate::api::channels::{CreateChannel, DeleteChannel, list_channels};
+use crate::components::confirm::ConfirmButton;
+use crate::components::form::{ErrorText, Field, FormError, action_error};
+use crate::model::ChannelKind;
+use leptos::prelude::*;
+
+#[component]
+pub fn ChannelAdmin() -> impl IntoView {
+    let create = ServerAction::<CreateChannel>::new();
+    let delete = ServerAction::<DeleteChannel>::new();
+    let channels = Resource::new(move || (create.version().get(), delete.version().get()), |_| list_channels());
+    let error = action_error(create);
+    let delete_error = action_error(delete);
+    let created = move || create.value().get().and_then(Result::ok);
+    view! {
+        <section class="card" aria-labelledby="channels-title">
+            <h2 id="channels-title">"Channels"</h2>
+            <p class="muted small">
+                "Meeting channels have a call that members join from anywhere and guests join through the channel's external link."
+            </p>
+            <p class="form-error" role="alert" hidden=move || delete_error.get().is_none()>
+                {move || delete_error.get().map(|e| e.to_string())}
+            </p>
+            <Transition fallback=|| view! { <p class="muted">"Loading channels…"</p> }>
+                {move || Suspend::new(async move {
+                    match channels.await {
+                        Ok(list) => {
+                            view! {
+                                <ul class="inbox-admin-list" aria-label="All channels">
+                                    {list
+                                        .into_iter()
+                                        .map(|channel| {
+                                            let id = channel.id;
+                                            let name = channel.name.clone();
+                                            let kind = match channel.kind {
+                                                ChannelKind::Meeting => "meeting channel",
+                                                ChannelKind::Text => "text channel",
+                                            };
+                                            let title = match channel.kind {
+                                                ChannelKind::Meeting => {
+                                                    view! { <a href=format!("/channel/{id}")>{name.clone()}</a> }.into_any()
+                                                }
+                                                ChannelKind::Text => view! { <span>{name.clone()}</span> }.into_any(),
+                                            };
+                                            view! {
+                                                <li>
+                                                    {title}
+                                                    <span class="muted small">{kind}</span>
+                                                    <ConfirmButton
+                                                        label="Delete"
+                                                        aria_label=format!("Delete {name}")
+                                                        warning="Its link, schedules and history go too."
+                                                        confirm="Delete for good"
+                                                        class="small"
+                                                        on_confirm=Callback::new(move |_| {
+                                                            delete.dispatch(DeleteChannel { channel: id });
+                                                        })
+                                                    />
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <ErrorText error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <h3>"Create a channel"</h3>
+            <ActionForm action=create attr:novalidate=true attr:class="stack">
+                <FormError error />
+                <Field
+                    label="Channel name"
+                    name="name"
+                    id="new-channel-name"
+                    hint="Lower case, words joined by hyphens: \"Client Calls\" becomes client-calls."
+                    error
+                />
+                <div class="field">
+                    <label for="new-channel-kind">"Kind"</label>
+                    <select id="new-channel-kind" name="kind">
+                        <option value="Meeting" selected=true>"Meeting channel (a call guests can join)"</option>
+                        <option value="Text">"Text channel (members only)"</option>
+                    </select>
+                </div>
+                <button type="submit" class="primary" disabled=move || create.pending().get()>"Create channel"</button>
+                <p class="form-success" role="status">
+                    {move || created().map(|channel| format!("{} was created.", channel.name))}
+                </p>
+            </ActionForm>
+        </section>
+    }
+}
