@@ -2,7 +2,7 @@
 //! inbox, a channel): who is where, guests at the rooms, the inboxes in the
 //! sidebar, news of mail, and who is in which channel's call. One connection per page.
 
-use crate::model::{InboxId, MemberId, MyInbox, Presence};
+use crate::model::{Channel, InboxId, MemberId, MyInbox, Presence};
 use crate::protocol::LiveEvent;
 use crate::protocol::guest::RoomGuests;
 use crate::protocol::live::ChannelCall;
@@ -13,6 +13,8 @@ pub struct LiveState {
     pub people: RwSignal<Vec<Presence>>,
     pub waiting: RwSignal<Vec<RoomGuests>>,
     pub inboxes: RwSignal<Vec<MyInbox>>,
+    /// The workspace's channels, for the sidebar.
+    pub channels: RwSignal<Vec<Channel>>,
     /// The latest inbox that had new or sent mail, with a counter so the
     /// same inbox twice still counts as news.
     pub mail: RwSignal<(Option<InboxId>, u32)>,
@@ -23,11 +25,12 @@ pub struct LiveState {
 }
 
 impl LiveState {
-    pub fn new(people: Vec<Presence>) -> Self {
+    pub fn new(people: Vec<Presence>, channels: Vec<Channel>) -> Self {
         LiveState {
             people: RwSignal::new(people),
             waiting: RwSignal::new(Vec::new()),
             inboxes: RwSignal::new(Vec::new()),
+            channels: RwSignal::new(channels),
             mail: RwSignal::new((None, 0)),
             calls: RwSignal::new(Vec::new()),
             live: RwSignal::new(None),
@@ -71,6 +74,7 @@ impl LiveState {
             LiveEvent::Guests { rooms } => self.waiting.set(rooms),
             LiveEvent::Inboxes { inboxes } => self.inboxes.set(inboxes),
             LiveEvent::Calls { calls } => self.calls.set(calls),
+            LiveEvent::Channels { channels } => self.channels.set(channels),
             LiveEvent::InboxMail { inbox } => self.mail.update(|(last, count)| {
                 *last = Some(inbox);
                 *count += 1;

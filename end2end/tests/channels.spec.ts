@@ -244,12 +244,16 @@ test('with the email summary on, a guest gets the meeting notes when the call en
 });
 
 test('a workspace admin creates a meeting channel in Workspace Settings, calls in it, and deletes it', async ({ browser, server }) => {
+  const grace = await signedInPage(browser, server, 'grace@example.com');
+  const gracesSidebar = grace.getByRole('navigation', { name: 'Channels' });
   const ada = await signedInPage(browser, server, 'ada@example.com');
   await ada.getByRole('link', { name: 'Workspace settings' }).click();
   const section = ada.getByRole('region', { name: 'Channels' });
   await section.getByLabel('Channel name').fill('Partner Sync');
   await section.getByRole('button', { name: 'Create channel' }).click();
   await expect(section.getByText('partner-sync was created.')).toBeVisible();
+  // Grace's open office shows it without a reload.
+  await expect(gracesSidebar.getByRole('link', { name: /^partner-sync/ })).toBeVisible();
   await section.getByRole('button', { name: 'Create channel' }).click();
   await expect(section.getByText('A channel named “partner-sync” already exists.')).toBeVisible();
 
@@ -265,4 +269,5 @@ test('a workspace admin creates a meeting channel in Workspace Settings, calls i
   await section.getByRole('button', { name: 'Delete for good' }).click();
   await expect(section.getByRole('link', { name: 'partner-sync' })).toHaveCount(0);
   await expect(section.getByRole('link', { name: 'client-calls' })).toBeVisible();
+  await expect(gracesSidebar.getByRole('link', { name: /^partner-sync/ })).toHaveCount(0);
 });

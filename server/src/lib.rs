@@ -115,6 +115,7 @@ impl Server {
                 guests: GuestDesk::new(),
                 inbox_news: Default::default(),
                 schedule_changes: Arc::default(),
+                channel_news: tokio::sync::broadcast::channel(16).0,
                 mailer,
                 settings: Arc::new(Settings { public_url: public_url.clone(), calls_from }),
             },

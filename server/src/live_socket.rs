@@ -5,7 +5,7 @@
 
 use crate::ServerState;
 use crate::json_socket::send;
-use anteroom_app::model::{ChannelId, ChannelKind, InboxId, MyInbox};
+use anteroom_app::model::{Channel, ChannelId, ChannelKind, InboxId, MyInbox};
 use anteroom_app::protocol::guest::RoomGuests;
 use anteroom_app::protocol::live::ChannelCall;
 use anteroom_app::protocol::{LiveEvent, MAX_CLIENT_MESSAGE_BYTES};
@@ -43,13 +43,9 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
     let mut guest_changes = state.app.guests.subscribe();
     let mut inbox_changes = state.app.inbox_news.subscribe();
     let mut call_changes = state.sfu.subscribe_calls();
-    let channels: Vec<ChannelId> = match office::channels(&state.app.db, member.workspace_id).await {
-        Ok(channels) => channels.into_iter().filter(|c| c.kind == ChannelKind::Meeting).map(|c| c.id).collect(),
-        Err(error) => {
-            tracing::error!(%error, "could not read the workspace's channels");
-            Vec::new()
-        }
-    };
+    let mut channel_changes = state.app.channel_news.subscribe();
+    let mut channel_list = LastSent::default();
+    let mut channels = meeting_channels(channel_list.0.as_ref());
     let snapshot = presence.socket_opened(&member);
     let mut shutdown = state.shutdown.clone();
     let mut guests = LastSent::default();
@@ -58,10 +54,19 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
     let rooms = |rooms| LiveEvent::Guests { rooms };
     let sidebar = |inboxes| LiveEvent::Inboxes { inboxes };
     let in_calls = |calls| LiveEvent::Calls { calls };
+    let listed = |channels| LiveEvent::Channels { channels };
     let opened = send(&mut socket, &LiveEvent::Snapshot { people: snapshot }).await
         && guests.send_if_changed(&mut socket, guests_now(&state, &member), rooms).await
         && match inboxes_now(&state, &member).await {
             Some(now) => inboxes.send_if_changed(&mut socket, now, sidebar).await,
+            None => true,
+        }
+        && match channels_now(&state, &member).await {
+            Some(now) => {
+                let sent = channel_list.send_if_changed(&mut socket, now, listed).await;
+                channels = meeting_channels(channel_list.0.as_ref());
+                sent
+            }
             None => true,
         }
         && calls.send_if_changed(&mut socket, calls_now(&state, &channels), in_calls).await;
@@ -100,6 +105,18 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
                     }
                     Ok(InboxChange::Access(_)) | Err(RecvError::Lagged(_)) => match inboxes_now(&state, &member).await {
                         Some(now) => inboxes.send_if_changed(&mut socket, now, sidebar).await,
+                        None => true,
+                    },
+                    Err(RecvError::Closed) => false,
+                },
+                change = channel_changes.recv() => match change {
+                    Ok(workspace) if workspace != member.workspace_id => true,
+                    Ok(_) | Err(RecvError::Lagged(_)) => match channels_now(&state, &member).await {
+                        Some(now) => {
+                            let sent = channel_list.send_if_changed(&mut socket, now, listed).await;
+                            channels = meeting_channels(channel_list.0.as_ref());
+                            sent && calls.send_if_changed(&mut socket, calls_now(&state, &channels), in_calls).await
+                        }
                         None => true,
                     },
                     Err(RecvError::Closed) => false,
@@ -163,6 +180,20 @@ async fn inboxes_now(state: &ServerState, member: &Member) -> Option<Vec<MyInbox
         .await
         .inspect_err(|error| tracing::error!(%error, "could not read a member's inboxes"))
         .ok()
+}
+
+/// The workspace's channels, read fresh; `None` if the database could not
+/// say (nothing is sent then).
+async fn channels_now(state: &ServerState, member: &Member) -> Option<Vec<Channel>> {
+    office::channels(&state.app.db, member.workspace_id)
+        .await
+        .inspect_err(|error| tracing::error!(%error, "could not read the workspace's channels"))
+        .ok()
+}
+
+/// The ids of the meeting channels among `channels`.
+fn meeting_channels(channels: Option<&Vec<Channel>>) -> Vec<ChannelId> {
+    channels.into_iter().flatten().filter(|c| c.kind == ChannelKind::Meeting).map(|c| c.id).collect()
 }
 
 /// The calls going on in the workspace's meeting channels.

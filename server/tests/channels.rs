@@ -292,8 +292,16 @@ async fn workspace_admins_create_and_delete_channels() {
     // The new meeting channel has a call and a link like any other.
     let link: String = alan.call("external_link", &[("channel", &made.id.to_string())]).await.unwrap();
     let id = made.id.to_string();
+    let mut alans_call = alan.signal_socket_at(&signal_path(&id)).await.unwrap();
+    alans_call.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
+    let mut alans_page = alan.live_socket().await.unwrap();
+    alans_page.wait_for(|e| matches!(e, LiveEvent::Channels { channels } if channels.contains(&made))).await;
     assert_eq!(alan.call::<()>("delete_channel", &[("channel", &id)]).await, Err(AppError::Forbidden));
     ada.call::<()>("delete_channel", &[("channel", &id)]).await.unwrap();
+    // Its call ends, and open pages drop it from the sidebar.
+    let ended = alans_call.wait_for(|e| matches!(e, SignalEvent::Ended { .. })).await;
+    assert_eq!(ended, SignalEvent::Ended { reason: "This channel was deleted, so its call ended.".into() });
+    alans_page.wait_for(|e| matches!(e, LiveEvent::Channels { channels } if !channels.contains(&made))).await;
     let dead = server.client().call::<GuestWelcome>("open_invite", &[("token", &token_of(&link))]).await;
     assert_eq!(dead, Err(AppError::InviteInvalid), "its link died with it");
     let listed: Vec<Channel> = alan.call("list_channels", &[]).await.unwrap();

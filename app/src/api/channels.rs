@@ -151,6 +151,8 @@ pub async fn create_channel(name: String, kind: ChannelKind) -> Result<Channel, 
     let name = crate::validate::channel_name("name", &name)?;
     let channel = office::create_channel(&state.db, me.workspace_id, &name, kind).await?;
     tracing::info!(channel = %channel.id, by = %me.id, "channel created");
+    // Nobody listening is fine: no page is open.
+    let _ = state.channel_news.send(me.workspace_id);
     Ok(channel)
 }
 
@@ -164,6 +166,7 @@ pub async fn delete_channel(channel: ChannelId) -> Result<(), AppError> {
         return Err(AppError::NotFound("That channel".into()));
     }
     tracing::info!(%channel, by = %me.id, "channel deleted");
+    let _ = state.channel_news.send(me.workspace_id);
     Ok(())
 }
 

@@ -7,7 +7,8 @@ use leptos::prelude::*;
 
 #[component]
 pub fn ChannelSidebar(
-    channels: Vec<Channel>,
+    /// The workspace's channels (kept current by the live socket).
+    channels: RwSignal<Vec<Channel>>,
     inboxes: RwSignal<Vec<MyInbox>>,
     /// The inbox being shown, if any.
     #[prop(into, default = Signal::stored(None))]
@@ -19,9 +20,7 @@ pub fn ChannelSidebar(
     #[prop(optional)]
     calls: Option<RwSignal<Vec<ChannelCall>>>,
 ) -> impl IntoView {
-    let (meetings, texts): (Vec<Channel>, Vec<Channel>) =
-        channels.into_iter().partition(|channel| channel.kind == ChannelKind::Meeting);
-    let list = |title: &'static str, channels: Vec<Channel>| {
+    let list = move |title: &'static str, channels: Vec<Channel>| {
         view! {
             <h2 class="sidebar-heading">{title}</h2>
             <ul class="channel-list">
@@ -84,8 +83,14 @@ pub fn ChannelSidebar(
     };
     view! {
         <nav class="sidebar" aria-label="Channels">
-            {list("Meeting channels", meetings)}
-            {list("Text channels", texts)}
+            {move || {
+                let (meetings, texts): (Vec<Channel>, Vec<Channel>) =
+                    channels.get().into_iter().partition(|channel| channel.kind == ChannelKind::Meeting);
+                view! {
+                    {list("Meeting channels", meetings)}
+                    {list("Text channels", texts)}
+                }
+            }}
             <Show when=move || !inboxes.with(Vec::is_empty)>
                 <h2 class="sidebar-heading">"Inboxes"</h2>
                 <ul class="channel-list" aria-label="Inboxes">

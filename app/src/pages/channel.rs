@@ -38,7 +38,7 @@ struct PageState {
 #[component]
 fn ChannelShell(office: Office, channel: Memo<Option<ChannelId>>) -> impl IntoView {
     let Office { workspace_name, me, channels, people, .. } = office;
-    let live = LiveState::new(people);
+    let live = LiveState::new(people, channels);
     live.listen(me.id);
     let page = PageState {
         in_call: RwSignal::new(false),
@@ -70,7 +70,7 @@ fn ChannelShell(office: Office, channel: Memo<Option<ChannelId>>) -> impl IntoVi
     view! {
         <div class="app-shell">
             <TopBar workspace_name me />
-            <ChannelSidebar channels inboxes=live.inboxes current_channel=channel calls=live.calls />
+            <ChannelSidebar channels=live.channels inboxes=live.inboxes current_channel=channel calls=live.calls />
             <main class="channel-page">
                 <Transition fallback=|| view! { <p class="muted">"Loading the channel…"</p> }>
                     {move || Suspend::new(async move {

@@ -26,7 +26,7 @@ pub fn InboxPage() -> impl IntoView {
 #[component]
 fn InboxShell(office: Office, inbox: Memo<Option<InboxId>>) -> impl IntoView {
     let Office { workspace_name, me, channels, people, .. } = office;
-    let live = LiveState::new(people);
+    let live = LiveState::new(people, channels);
     live.listen(me.id);
     // Bumped after the member changes something in the overview.
     let changed = RwSignal::new(0u32);
@@ -48,7 +48,7 @@ fn InboxShell(office: Office, inbox: Memo<Option<InboxId>>) -> impl IntoView {
     view! {
         <div class="app-shell">
             <TopBar workspace_name me />
-            <ChannelSidebar channels inboxes=live.inboxes current=inbox calls=live.calls />
+            <ChannelSidebar channels=live.channels inboxes=live.inboxes current=inbox calls=live.calls />
             <main class="inbox-page">
                 <Transition fallback=|| view! { <p class="muted">"Loading the inbox…"</p> }>
                     {move || Suspend::new(async move {

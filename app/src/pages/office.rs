@@ -53,8 +53,8 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
 #[component]
 fn OfficeView(office: Office) -> impl IntoView {
     let Office { workspace_name, me, rooms, channels, people } = office;
-    let live_state = LiveState::new(people);
-    let LiveState { people, waiting, inboxes, live, calls, .. } = live_state;
+    let live_state = LiveState::new(people, channels);
+    let LiveState { people, waiting, inboxes, live, calls, channels, .. } = live_state;
     let me_id = me.id;
     let my_room = Memo::new(move |_| people.with(|list| room_of(list, me_id)));
     let walk_error = RwSignal::new(None::<AppError>);

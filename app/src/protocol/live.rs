@@ -2,7 +2,7 @@
 //! that sends them and the browser that applies them.
 
 use super::guest::RoomGuests;
-use crate::model::{ChannelId, InboxId, MemberId, MyInbox, Presence};
+use crate::model::{Channel, ChannelId, InboxId, MemberId, MyInbox, Presence};
 use serde::{Deserialize, Serialize};
 
 /// The path of the live-event websocket.
@@ -32,6 +32,8 @@ pub enum LiveEvent {
     Inboxes { inboxes: Vec<MyInbox> },
     /// An inbox this member can read has new or sent mail.
     InboxMail { inbox: InboxId },
+    /// The workspace's channels, whenever one is created or deleted.
+    Channels { channels: Vec<Channel> },
     /// Who is in each of the workspace's meeting-channel calls that is
     /// going on, whenever someone joins or leaves one.
     Calls { calls: Vec<ChannelCall> },
@@ -50,6 +52,7 @@ impl LiveEvent {
             | LiveEvent::Inboxes { .. }
             | LiveEvent::InboxMail { .. }
             | LiveEvent::Calls { .. }
+            | LiveEvent::Channels { .. }
             | LiveEvent::Refused { .. } => {}
         }
     }

@@ -20,6 +20,9 @@ pub struct AppState {
     /// Woken when a call schedule is added or deleted, so the invitation
     /// task looks again at when the next call is.
     pub schedule_changes: Arc<tokio::sync::Notify>,
+    /// Tells live sockets and calls that a workspace's channels changed
+    /// (one was created or deleted).
+    pub channel_news: tokio::sync::broadcast::Sender<crate::model::WorkspaceId>,
 }
 
 /// Settings that server functions need from the configuration.

@@ -60,6 +60,13 @@ enum Attendee {
 }
 
 impl Admission {
+    fn workspace(&self) -> anteroom_app::model::WorkspaceId {
+        match &self.attendee {
+            Attendee::Member(member) => member.workspace_id,
+            Attendee::Guest(pass) => pass.guest.workspace,
+        }
+    }
+
     fn name(&self) -> String {
         match &self.attendee {
             Attendee::Member(member) => member.name.clone(),
@@ -162,6 +169,7 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
         streams: Vec::new(),
     };
     let mut presence = state.app.presence.subscribe();
+    let mut channel_changes = state.app.channel_news.subscribe();
     let mut shutdown = state.shutdown.clone();
     tracing::info!(conference = ?admission.conference, participant = %id, guest = participant.guest.is_some(), "joined call");
     let guest_email = match &admission.attendee {
@@ -214,6 +222,18 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
                 };
                 if relevant {
                     ended = still_allowed(&state, &admission).err();
+                }
+            }
+            change = channel_changes.recv() => {
+                let ConferenceId::Channel(channel) = admission.conference else { continue };
+                let here = admission.workspace();
+                let relevant = match change {
+                    Ok(workspace) => workspace == here,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => false,
+                };
+                if relevant && matches!(channels::channel(&state.app.db, here, channel).await, Ok(None)) {
+                    ended = Some("This channel was deleted, so its call ended.".to_string());
                 }
             }
             _ = shutdown.changed() => {
