@@ -243,7 +243,7 @@ test('with the email summary on, a guest gets the meeting notes when the call en
   expect(notes).toContain('Lin Park: Thanks, talk next week');
 });
 
-test('a workspace admin creates a meeting channel in Workspace Settings, calls in it, and deletes it', async ({ browser, server }) => {
+test('a workspace admin creates a meeting channel in Workspace Settings, renames it, calls in it, and deletes it', async ({ browser, server }) => {
   const grace = await signedInPage(browser, server, 'grace@example.com');
   const gracesSidebar = grace.getByRole('navigation', { name: 'Channels' });
   const ada = await signedInPage(browser, server, 'ada@example.com');
@@ -256,6 +256,19 @@ test('a workspace admin creates a meeting channel in Workspace Settings, calls i
   await expect(gracesSidebar.getByRole('link', { name: /^partner-sync/ })).toBeVisible();
   await section.getByRole('button', { name: 'Create channel' }).click();
   await expect(section.getByText('A channel named “partner-sync” already exists.')).toBeVisible();
+
+  // A name is fixed in place; the sidebar follows.
+  await section.getByRole('button', { name: 'Rename partner-sync' }).click();
+  await section.getByLabel('New name for partner-sync').fill('general');
+  await section.getByRole('button', { name: 'Save' }).click();
+  await expect(section.getByText('A channel named “general” already exists.')).toBeVisible();
+  await section.getByLabel('New name for partner-sync').fill('Partners');
+  await section.getByRole('button', { name: 'Save' }).click();
+  await expect(gracesSidebar.getByRole('link', { name: /^partners/ })).toBeVisible();
+  await section.getByRole('button', { name: 'Rename partners' }).click();
+  await section.getByLabel('New name for partners').fill('Partner Sync');
+  await section.getByRole('button', { name: 'Save' }).click();
+  await expect(gracesSidebar.getByRole('link', { name: /^partner-sync/ })).toBeVisible();
 
   await section.getByRole('link', { name: 'partner-sync' }).click();
   await expect(ada.getByRole('heading', { level: 1 })).toContainText('partner-sync');

@@ -278,7 +278,7 @@ async fn sqlx_count(server: &TestServer, query: &'static str) -> i64 {
 }
 
 #[tokio::test]
-async fn workspace_admins_create_and_delete_channels() {
+async fn workspace_admins_create_rename_and_delete_channels() {
     let Workspace { ada, alan, server, .. } = workspace().await;
     let args = [("name", "  Partner Sync "), ("kind", "Meeting")];
     assert_eq!(alan.call::<Channel>("create_channel", &args).await, Err(AppError::Forbidden));
@@ -288,6 +288,14 @@ async fn workspace_admins_create_and_delete_channels() {
     assert_eq!(again.field(), Some("name"), "the name is taken");
     let bad = ada.call::<Channel>("create_channel", &[("name", "q&a"), ("kind", "Text")]).await.unwrap_err();
     assert_eq!(bad.field(), Some("name"));
+
+    let rename = [("channel", made.id.to_string()), ("name", "Partners".to_string())];
+    let rename: Vec<(&str, &str)> = rename.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(alan.call::<()>("rename_channel", &rename).await, Err(AppError::Forbidden));
+    ada.call::<()>("rename_channel", &rename).await.unwrap();
+    let made = Channel { name: "partners".into(), ..made };
+    let listed: Vec<Channel> = alan.call("list_channels", &[]).await.unwrap();
+    assert!(listed.contains(&made), "renamed in the usual form: {listed:?}");
 
     // The new meeting channel has a call and a link like any other.
     let link: String = alan.call("external_link", &[("channel", &made.id.to_string())]).await.unwrap();

@@ -156,6 +156,19 @@ pub async fn create_channel(name: String, kind: ChannelKind) -> Result<Channel, 
     Ok(channel)
 }
 
+/// Renames a channel (workspace admins); the name takes the usual form.
+#[server(endpoint = "rename_channel")]
+pub async fn rename_channel(channel: ChannelId, name: String) -> Result<(), AppError> {
+    use crate::ssr::{auth, office, policy};
+    let (state, principal, me) = auth::signed_in().await?;
+    policy::check(&principal, policy::Action::ManageChannels(me.workspace_id))?;
+    let name = crate::validate::channel_name("name", &name)?;
+    office::rename_channel(&state.db, me.workspace_id, channel, &name).await?;
+    tracing::info!(%channel, by = %me.id, "channel renamed");
+    let _ = state.channel_news.send(me.workspace_id);
+    Ok(())
+}
+
 /// Deletes a channel with its link, schedules and history (workspace admins).
 #[server(endpoint = "delete_channel")]
 pub async fn delete_channel(channel: ChannelId) -> Result<(), AppError> {

@@ -90,6 +90,26 @@ pub async fn create_channel(
     }
 }
 
+/// Renames the workspace's channel (the new name already checked); a name
+/// the workspace already uses is refused by field, an unknown channel is
+/// not found.
+pub async fn rename_channel(db: &Db, workspace: WorkspaceId, channel: ChannelId, name: &str) -> Result<(), AppError> {
+    let renamed = sqlx::query("UPDATE channels SET name = $1 WHERE id = $2 AND workspace_id = $3")
+        .bind(name)
+        .bind(channel)
+        .bind(workspace)
+        .execute(db)
+        .await;
+    match renamed {
+        Ok(done) if done.rows_affected() == 0 => Err(AppError::NotFound("That channel".into())),
+        Ok(_) => Ok(()),
+        Err(error) if is_unique_violation(&error) => {
+            Err(AppError::invalid("name", format!("A channel named \u{201c}{name}\u{201d} already exists.")))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// Deletes the workspace's channel (its link, schedules and history go
 /// with it); false if the workspace has no such channel.
 pub async fn delete_channel(db: &Db, workspace: WorkspaceId, channel: ChannelId) -> Result<bool, sqlx::Error> {
@@ -129,6 +149,12 @@ mod tests {
         let taken = create_channel(&db, ada.workspace_id, "general", ChannelKind::Meeting).await;
         assert_eq!(taken.unwrap_err().field(), Some("name"), "names are unique in a workspace");
         let made = create_channel(&db, ada.workspace_id, "partner-sync", ChannelKind::Meeting).await.unwrap();
+        rename_channel(&db, ada.workspace_id, made.id, "partners").await.unwrap();
+        let taken = rename_channel(&db, ada.workspace_id, made.id, "general").await;
+        assert_eq!(taken.unwrap_err().field(), Some("name"));
+        let elsewhere_rename = rename_channel(&db, elsewhere, made.id, "x").await;
+        assert_eq!(elsewhere_rename, Err(AppError::NotFound("That channel".into())));
+        assert!(channels(&db, ada.workspace_id).await.unwrap().iter().any(|c| c.name == "partners"));
         assert!(!delete_channel(&db, elsewhere, made.id).await.unwrap(), "not from another workspace");
         assert!(delete_channel(&db, ada.workspace_id, made.id).await.unwrap());
         assert_eq!(channels(&db, ada.workspace_id).await.unwrap().len(), 2);

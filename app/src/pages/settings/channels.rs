@@ -1,17 +1,21 @@
 //! Workspace Settings > Channels: workspace admins see every channel,
-//! create meeting and text channels, and delete them.
+//! create meeting and text channels, rename and delete them.
 
-use crate::api::channels::{CreateChannel, DeleteChannel, list_channels};
+use crate::api::channels::{CreateChannel, DeleteChannel, list_channels, rename_channel};
 use crate::components::confirm::ConfirmButton;
 use crate::components::form::{ErrorText, Field, FormError, action_error};
-use crate::model::ChannelKind;
+use crate::error::AppError;
+use crate::model::{Channel, ChannelKind};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 #[component]
 pub fn ChannelAdmin() -> impl IntoView {
     let create = ServerAction::<CreateChannel>::new();
     let delete = ServerAction::<DeleteChannel>::new();
-    let channels = Resource::new(move || (create.version().get(), delete.version().get()), |_| list_channels());
+    let renamed = RwSignal::new(0u32);
+    let channels =
+        Resource::new(move || (create.version().get(), delete.version().get(), renamed.get()), |_| list_channels());
     let error = action_error(create);
     let delete_error = action_error(delete);
     let created = move || create.value().get().and_then(Result::ok);
@@ -32,36 +36,7 @@ pub fn ChannelAdmin() -> impl IntoView {
                                 <ul class="inbox-admin-list" aria-label="All channels">
                                     {list
                                         .into_iter()
-                                        .map(|channel| {
-                                            let id = channel.id;
-                                            let name = channel.name.clone();
-                                            let kind = match channel.kind {
-                                                ChannelKind::Meeting => "meeting channel",
-                                                ChannelKind::Text => "text channel",
-                                            };
-                                            let title = match channel.kind {
-                                                ChannelKind::Meeting => {
-                                                    view! { <a href=format!("/channel/{id}")>{name.clone()}</a> }.into_any()
-                                                }
-                                                ChannelKind::Text => view! { <span>{name.clone()}</span> }.into_any(),
-                                            };
-                                            view! {
-                                                <li>
-                                                    {title}
-                                                    <span class="muted small">{kind}</span>
-                                                    <ConfirmButton
-                                                        label="Delete"
-                                                        aria_label=format!("Delete {name}")
-                                                        warning="Its link, schedules and history go too."
-                                                        confirm="Delete for good"
-                                                        class="small"
-                                                        on_confirm=Callback::new(move |_| {
-                                                            delete.dispatch(DeleteChannel { channel: id });
-                                                        })
-                                                    />
-                                                </li>
-                                            }
-                                        })
+                                        .map(|channel| view! { <ChannelRow channel delete renamed /> })
                                         .collect_view()}
                                 </ul>
                             }
@@ -94,5 +69,79 @@ pub fn ChannelAdmin() -> impl IntoView {
                 </p>
             </ActionForm>
         </section>
+    }
+}
+
+/// One channel in the list: its name (a link for meeting channels), its
+/// kind, Rename (an inline form) and Delete.
+#[component]
+fn ChannelRow(channel: Channel, delete: ServerAction<DeleteChannel>, renamed: RwSignal<u32>) -> impl IntoView {
+    let Channel { id, name, kind } = channel;
+    let editing = RwSignal::new(false);
+    let draft = RwSignal::new(name.clone());
+    let error = RwSignal::new(None::<AppError>);
+    let save = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let new_name = draft.get_untracked();
+        spawn_local(async move {
+            match rename_channel(id, new_name).await {
+                Ok(()) => {
+                    error.set(None);
+                    editing.set(false);
+                    renamed.update(|n| *n += 1);
+                }
+                Err(problem) => error.set(Some(problem)),
+            }
+        });
+    };
+    let kind_text = match kind {
+        ChannelKind::Meeting => "meeting channel",
+        ChannelKind::Text => "text channel",
+    };
+    let title = match kind {
+        ChannelKind::Meeting => view! { <a href=format!("/channel/{id}")>{name.clone()}</a> }.into_any(),
+        ChannelKind::Text => view! { <span>{name.clone()}</span> }.into_any(),
+    };
+    let rename_label = format!("Rename {name}");
+    let field_label = format!("New name for {name}");
+    view! {
+        <li>
+            {title}
+            <span class="muted small">{kind_text}</span>
+            <Show
+                when=move || editing.get()
+                fallback=move || {
+                    view! {
+                        <button class="quiet small" aria-label=rename_label.clone() on:click=move |_| editing.set(true)>
+                            "Rename"
+                        </button>
+                    }
+                }
+            >
+                <form class="inline-form" on:submit=save>
+                    <input
+                        type="text"
+                        aria-label=field_label.clone()
+                        prop:value=move || draft.get()
+                        on:input=move |e| draft.set(event_target_value(&e))
+                    />
+                    <button type="submit" class="primary small">"Save"</button>
+                    <button type="button" class="quiet small" on:click=move |_| editing.set(false)>"Cancel"</button>
+                </form>
+            </Show>
+            <ConfirmButton
+                label="Delete"
+                aria_label=format!("Delete {name}")
+                warning="Its link, schedules and history go too."
+                confirm="Delete for good"
+                class="small"
+                on_confirm=Callback::new(move |_| {
+                    delete.dispatch(DeleteChannel { channel: id });
+                })
+            />
+            <p class="form-error" role="alert" hidden=move || error.get().is_none()>
+                {move || error.get().map(|problem| problem.to_string())}
+            </p>
+        </li>
     }
 }
