@@ -53,15 +53,15 @@ async fn serve(mut socket: WebSocket, state: ServerState, invite: String, addres
             return;
         }
     };
-    let visit = match knock.conference {
-        ConferenceId::Channel(channel) => {
-            let email = state.app.guests.guest(knock.id).and_then(|guest| guest.email);
-            channels::visit_started(&state.app.db, channel, &name, email.as_deref())
+    // A channel's guest is on record with the name and email as checked.
+    let visit = match (knock.conference, state.app.guests.guest(knock.id)) {
+        (ConferenceId::Channel(channel), Some(guest)) => {
+            channels::visit_started(&state.app.db, channel, &guest.name, guest.email.as_deref())
                 .await
                 .inspect_err(|error| tracing::error!(%error, "could not record a guest visit"))
                 .ok()
         }
-        ConferenceId::Room(_) => None,
+        _ => None,
     };
     let removed = follow(socket, &state, knock).await;
     if let Some(visit) = visit

@@ -155,7 +155,7 @@ async fn a_guest_with_the_link_joins_that_call_only_and_a_channel_admin_can_remo
     );
 
     // The email is optional; nobody has to let the guest in.
-    let (mut lobby, admitted) = arrive(&server, &token, "Lin Park", "").await;
+    let (mut lobby, admitted) = arrive(&server, &token, "  Lin Park ", "").await;
     let GuestEvent::Admitted { pass, conference } = admitted else { panic!("let in at once, got {admitted:?}") };
     assert_eq!(conference.signal_path(), signal_path(&calls));
 
