@@ -141,13 +141,22 @@ pub async fn set_channel_admin(channel: ChannelId, member: MemberId, admin: bool
     Ok(())
 }
 
+/// The caller, if they may create, rename and delete the workspace's
+/// channels (workspace admins).
+#[cfg(feature = "ssr")]
+async fn channel_organiser() -> Result<(crate::ssr::state::AppState, crate::ssr::accounts::Member), AppError> {
+    use crate::ssr::{auth, policy};
+    let (state, principal, me) = auth::signed_in().await?;
+    policy::check(&principal, policy::Action::ManageChannels(me.workspace_id))?;
+    Ok((state, me))
+}
+
 /// Creates a channel (workspace admins). The name is put in the usual form
 /// ("Client Calls" becomes "client-calls").
 #[server(endpoint = "create_channel")]
 pub async fn create_channel(name: String, kind: ChannelKind) -> Result<Channel, AppError> {
-    use crate::ssr::{auth, office, policy};
-    let (state, principal, me) = auth::signed_in().await?;
-    policy::check(&principal, policy::Action::ManageChannels(me.workspace_id))?;
+    use crate::ssr::office;
+    let (state, me) = channel_organiser().await?;
     let name = crate::validate::channel_name("name", &name)?;
     let channel = office::create_channel(&state.db, me.workspace_id, &name, kind).await?;
     tracing::info!(channel = %channel.id, by = %me.id, "channel created");
@@ -159,9 +168,8 @@ pub async fn create_channel(name: String, kind: ChannelKind) -> Result<Channel, 
 /// Renames a channel (workspace admins); the name takes the usual form.
 #[server(endpoint = "rename_channel")]
 pub async fn rename_channel(channel: ChannelId, name: String) -> Result<(), AppError> {
-    use crate::ssr::{auth, office, policy};
-    let (state, principal, me) = auth::signed_in().await?;
-    policy::check(&principal, policy::Action::ManageChannels(me.workspace_id))?;
+    use crate::ssr::office;
+    let (state, me) = channel_organiser().await?;
     let name = crate::validate::channel_name("name", &name)?;
     office::rename_channel(&state.db, me.workspace_id, channel, &name).await?;
     tracing::info!(%channel, by = %me.id, "channel renamed");
@@ -172,9 +180,8 @@ pub async fn rename_channel(channel: ChannelId, name: String) -> Result<(), AppE
 /// Deletes a channel with its link, schedules and history (workspace admins).
 #[server(endpoint = "delete_channel")]
 pub async fn delete_channel(channel: ChannelId) -> Result<(), AppError> {
-    use crate::ssr::{auth, office, policy};
-    let (state, principal, me) = auth::signed_in().await?;
-    policy::check(&principal, policy::Action::ManageChannels(me.workspace_id))?;
+    use crate::ssr::office;
+    let (state, me) = channel_organiser().await?;
     if !office::delete_channel(&state.db, me.workspace_id, channel).await? {
         return Err(AppError::NotFound("That channel".into()));
     }

@@ -6,7 +6,7 @@
 
 use crate::api::schedules::{create_schedule, delete_schedule, list_schedules};
 use crate::components::confirm::ConfirmButton;
-use crate::components::form::{Field, FormError, TextBox};
+use crate::components::form::{ErrorLine, ErrorText, Field, FormError, TextBox};
 use crate::error::AppError;
 use crate::model::{CallSchedule, ChannelId, NewSchedule, Recurrence};
 use leptos::prelude::*;
@@ -52,13 +52,11 @@ pub fn CallScheduleTab(channel: ChannelId, can_manage: bool, link_on: bool) -> i
                             }
                                 .into_any()
                         }
-                        Err(problem) => view! { <p class="form-error" role="alert">{problem.to_string()}</p> }.into_any(),
+                        Err(problem) => view! { <ErrorText error=problem /> }.into_any(),
                     }
                 })}
             </Transition>
-            <p class="form-error" role="alert" hidden=move || error.get().is_none()>
-                {move || error.get().map(|problem| problem.to_string())}
-            </p>
+            <ErrorLine error=error />
             {can_manage.then(|| view! { <NewScheduleForm channel saved=Callback::new(move |_| version.update(|v| *v += 1)) /> })}
         </div>
     }

@@ -12,6 +12,7 @@ use crate::components::call_schedule::CallScheduleTab;
 use crate::components::confirm::ConfirmButton;
 use crate::components::copy_link::CopyLink;
 use crate::components::dialog::Dialog;
+use crate::components::form::{ErrorLine, ErrorText};
 use crate::components::tabs::tab_button;
 use crate::dates::time_text;
 use crate::error::AppError;
@@ -158,9 +159,7 @@ fn About(channel: ChannelId, admins: Vec<MemberSummary>, can_manage: bool, chang
                     </button>
                 </div>
             })}
-            <p class="form-error" role="alert" hidden=move || error.get().is_none()>
-                {move || error.get().map(|problem| problem.to_string())}
-            </p>
+            <ErrorLine error=error />
         </div>
     }
 }
@@ -231,9 +230,7 @@ fn ExternalLink(channel: ChannelId, link: Option<String>, can_manage: bool, chan
                     </div>
                 </Show>
             </Show>
-            <p class="form-error" role="alert" hidden=move || error.get().is_none()>
-                {move || error.get().map(|problem| problem.to_string())}
-            </p>
+            <ErrorLine error=error />
         </div>
     }
 }
@@ -266,9 +263,7 @@ fn NotesSetting(channel: ChannelId, on: bool, can_manage: bool, changed: Callbac
                 "When a call ends, every guest who gave an email address in the lobby gets the meeting notes: a summary (when, how long, who took part), who joined and left when, and the in-call chat. Spoken words are not transcribed on this server."
             </p>
             {(!can_manage).then(|| view! { <p class="muted small">"Channel admins can change this."</p> })}
-            <p class="form-error" role="alert" hidden=move || error.get().is_none()>
-                {move || error.get().map(|problem| problem.to_string())}
-            </p>
+            <ErrorLine error=error />
         </div>
     }
 }
@@ -286,7 +281,7 @@ fn GuestActivity(channel: ChannelId) -> impl IntoView {
                             view! { <p class="muted">"No guest has joined this channel's call yet."</p> }.into_any()
                         }
                         Ok(list) => view! { <VisitTable visits=list /> }.into_any(),
-                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <ErrorText error /> }.into_any(),
                     }
                 })}
             </Transition>

@@ -1,6 +1,7 @@
 //! A link to hand on: a read-only field with the link, a Copy link button,
 //! and what happened when it was pressed.
 
+use crate::components::form::ErrorLine;
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -38,9 +39,7 @@ pub fn CopyLink(
             </button>
         </div>
         <p class="form-success" role="status">{move || copied.get().then_some("Link copied to the clipboard.")}</p>
-        <p class="form-error" role="alert" hidden=move || error.get().is_none()>
-            {move || error.get().map(|problem| problem.to_string())}
-        </p>
+        <ErrorLine error=error />
     }
 }
 

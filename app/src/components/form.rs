@@ -89,6 +89,17 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
     }
 }
 
+/// The latest error of an action that is not a form submission (a button,
+/// a toggle), announced when it appears and hidden while there is none.
+#[component]
+pub fn ErrorLine(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
+    view! {
+        <p class="form-error" role="alert" hidden=move || error.with(Option::is_none)>
+            {move || error.get().map(|problem| problem.to_string())}
+        </p>
+    }
+}
+
 /// An error shown where content could not load.
 #[component]
 pub fn ErrorText(error: AppError) -> impl IntoView {

@@ -7,7 +7,7 @@ use crate::api::inboxes::{
     set_inbox_role,
 };
 use crate::components::dialog::Dialog;
-use crate::components::form::ErrorText;
+use crate::components::form::{ErrorLine, ErrorText};
 use crate::components::tabs::tab_button;
 use crate::error::AppError;
 use crate::model::{DirectoryEntry, InboxDetails, InboxParticipant, InboxParticipantId, InboxRole};
@@ -57,9 +57,7 @@ pub fn InboxOverviewDialog(
                 {tab_button(tab, Tab::About, "About")}
                 {tab_button(tab, Tab::Members, "Members")}
             </div>
-            <p class="form-error" role="alert" hidden=move || error.get().is_none()>
-                {move || error.get().map(|e| e.to_string())}
-            </p>
+            <ErrorLine error=error />
             <Show when=move || tab.get() == Tab::About>
                 <About addresses=addresses.clone() can_manage on_save />
             </Show>

@@ -5,6 +5,7 @@ use crate::api::invites::{regenerate_room_invite, room_invite};
 use crate::components::confirm::ConfirmButton;
 use crate::components::copy_link::CopyLink;
 use crate::components::dialog::Dialog;
+use crate::components::form::ErrorLine;
 use crate::error::AppError;
 use crate::model::RoomId;
 use leptos::prelude::*;
@@ -53,9 +54,7 @@ fn InviteDialog(room: RoomId, room_name: String, close: Callback<()>) -> impl In
                 "Anyone with this link can ask to join this room. Someone inside the room lets them in; they see nothing else."
             </p>
             <CopyLink id="invite-link" label="Invite link" link=link.into() autofocus=true />
-            <p class="form-error" role="alert" hidden=move || error.get().is_none()>
-                {move || error.get().map(|problem| problem.to_string())}
-            </p>
+            <ErrorLine error=error />
             <div class="dialog-actions">
                 <ConfirmButton
                     label="Create a new link"

@@ -4,6 +4,7 @@
 use crate::api::office::{load_office, walk_into, walk_out};
 use crate::components::avatar::Avatar;
 use crate::components::conference::Conference;
+use crate::components::form::ErrorLine;
 use crate::components::guest_requests::{GuestRequests, KnockBadge};
 use crate::components::invite::InviteButton;
 use crate::components::sidebar::ChannelSidebar;
@@ -102,9 +103,7 @@ fn OfficeView(office: Office) -> impl IntoView {
                         }}
                     </p>
                 </div>
-                <p class="form-error" role="alert" hidden=move || walk_error.get().is_none()>
-                    {move || walk_error.get().map(|e| e.to_string())}
-                </p>
+                <ErrorLine error=walk_error />
                 {move || {
                     my_room
                         .get()

@@ -3,7 +3,7 @@
 
 use crate::api::channels::{CreateChannel, DeleteChannel, list_channels, rename_channel};
 use crate::components::confirm::ConfirmButton;
-use crate::components::form::{ErrorText, Field, FormError, action_error};
+use crate::components::form::{ErrorLine, ErrorText, Field, FormError, action_error};
 use crate::error::AppError;
 use crate::model::{Channel, ChannelKind};
 use leptos::prelude::*;
@@ -25,9 +25,7 @@ pub fn ChannelAdmin() -> impl IntoView {
             <p class="muted small">
                 "Meeting channels have a call that members join from anywhere and guests join through the channel's external link."
             </p>
-            <p class="form-error" role="alert" hidden=move || delete_error.get().is_none()>
-                {move || delete_error.get().map(|e| e.to_string())}
-            </p>
+            <ErrorLine error=delete_error />
             <Transition fallback=|| view! { <p class="muted">"Loading channels…"</p> }>
                 {move || Suspend::new(async move {
                     match channels.await {
@@ -139,9 +137,7 @@ fn ChannelRow(channel: Channel, delete: ServerAction<DeleteChannel>, renamed: Rw
                     delete.dispatch(DeleteChannel { channel: id });
                 })
             />
-            <p class="form-error" role="alert" hidden=move || error.get().is_none()>
-                {move || error.get().map(|problem| problem.to_string())}
-            </p>
+            <ErrorLine error=error />
         </li>
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::api::inboxes::{CreateInbox, DeleteInbox, all_inboxes};
 use crate::components::confirm::ConfirmButton;
-use crate::components::form::{ErrorText, Field, FormError, action_error};
+use crate::components::form::{ErrorLine, ErrorText, Field, FormError, action_error};
 use leptos::prelude::*;
 
 #[component]
@@ -19,9 +19,7 @@ pub fn InboxAdmin() -> impl IntoView {
             <p class="muted small">
                 "Every shared inbox of the workspace. Only their participants see them in the sidebar; as a workspace admin you can open and manage each one."
             </p>
-            <p class="form-error" role="alert" hidden=move || delete_error.get().is_none()>
-                {move || delete_error.get().map(|e| e.to_string())}
-            </p>
+            <ErrorLine error=delete_error />
             <Transition fallback=|| view! { <p class="muted">"Loading inboxes…"</p> }>
                 {move || Suspend::new(async move {
                     match inboxes.await {

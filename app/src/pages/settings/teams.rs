@@ -3,7 +3,7 @@
 
 use crate::api::accounts::list_members;
 use crate::api::teams::{SetTeamMember, list_teams};
-use crate::components::form::{ErrorText, action_error};
+use crate::components::form::{ErrorLine, ErrorText, action_error};
 use crate::model::{MemberSummary, TeamSummary};
 use leptos::prelude::*;
 
@@ -19,9 +19,7 @@ pub fn Teams(is_admin: bool) -> impl IntoView {
         <section class="card" aria-labelledby="teams-title">
             <h2 id="teams-title">"Teams"</h2>
             <p class="muted small">"Adding a team to an inbox gives everyone in the team access, now and later."</p>
-            <p class="form-error" role="alert" hidden=move || error.get().is_none()>
-                {move || error.get().map(|e| e.to_string())}
-            </p>
+            <ErrorLine error=error />
             <Transition fallback=|| view! { <p class="muted">"Loading teams…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
