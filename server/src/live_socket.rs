@@ -5,7 +5,7 @@
 
 use crate::ServerState;
 use crate::json_socket::send;
-use anteroom_app::model::{Channel, ChannelId, ChannelKind, InboxId, MyInbox};
+use anteroom_app::model::{Channel, ChannelKind, InboxId, MyInbox};
 use anteroom_app::protocol::guest::RoomGuests;
 use anteroom_app::protocol::live::ChannelCall;
 use anteroom_app::protocol::{LiveEvent, MAX_CLIENT_MESSAGE_BYTES};
@@ -45,7 +45,6 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
     let mut call_changes = state.sfu.subscribe_calls();
     let mut channel_changes = state.app.channel_news.subscribe();
     let mut channel_list = LastSent::default();
-    let mut channels = meeting_channels(channel_list.0.as_ref());
     let snapshot = presence.socket_opened(&member);
     let mut shutdown = state.shutdown.clone();
     let mut guests = LastSent::default();
@@ -62,14 +61,10 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
             None => true,
         }
         && match channels_now(&state, &member).await {
-            Some(now) => {
-                let sent = channel_list.send_if_changed(&mut socket, now, listed).await;
-                channels = meeting_channels(channel_list.0.as_ref());
-                sent
-            }
+            Some(now) => channel_list.send_if_changed(&mut socket, now, listed).await,
             None => true,
         }
-        && calls.send_if_changed(&mut socket, calls_now(&state, &channels), in_calls).await;
+        && calls.send_if_changed(&mut socket, calls_now(&state, &channel_list), in_calls).await;
     if opened {
         loop {
             let keep_going = tokio::select! {
@@ -113,9 +108,8 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
                     Ok(workspace) if workspace != member.workspace_id => true,
                     Ok(_) | Err(RecvError::Lagged(_)) => match channels_now(&state, &member).await {
                         Some(now) => {
-                            let sent = channel_list.send_if_changed(&mut socket, now, listed).await;
-                            channels = meeting_channels(channel_list.0.as_ref());
-                            sent && calls.send_if_changed(&mut socket, calls_now(&state, &channels), in_calls).await
+                            channel_list.send_if_changed(&mut socket, now, listed).await
+                                && calls.send_if_changed(&mut socket, calls_now(&state, &channel_list), in_calls).await
                         }
                         None => true,
                     },
@@ -123,7 +117,7 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
                 },
                 change = call_changes.recv() => match change {
                     Ok(()) | Err(RecvError::Lagged(_)) => {
-                        calls.send_if_changed(&mut socket, calls_now(&state, &channels), in_calls).await
+                        calls.send_if_changed(&mut socket, calls_now(&state, &channel_list), in_calls).await
                     }
                     Err(RecvError::Closed) => false,
                 },
@@ -191,14 +185,11 @@ async fn channels_now(state: &ServerState, member: &Member) -> Option<Vec<Channe
         .ok()
 }
 
-/// The ids of the meeting channels among `channels`.
-fn meeting_channels(channels: Option<&Vec<Channel>>) -> Vec<ChannelId> {
-    channels.into_iter().flatten().filter(|c| c.kind == ChannelKind::Meeting).map(|c| c.id).collect()
-}
-
-/// The calls going on in the workspace's meeting channels.
-fn calls_now(state: &ServerState, channels: &[ChannelId]) -> Vec<ChannelCall> {
-    state.sfu.channel_calls().into_iter().filter(|call| channels.contains(&call.channel)).collect()
+/// The calls going on in the meeting channels this socket last listed.
+fn calls_now(state: &ServerState, listed: &LastSent<Vec<Channel>>) -> Vec<ChannelCall> {
+    let ours =
+        |call: &ChannelCall| listed.0.iter().flatten().any(|c| c.id == call.channel && c.kind == ChannelKind::Meeting);
+    state.sfu.channel_calls().into_iter().filter(ours).collect()
 }
 
 /// Whether the member may read the inbox right now.
