@@ -56,10 +56,6 @@ struct Member {
     participant: Participant,
     /// The browser's local stream id of a shared screen, if any.
     screen_stream: Option<String>,
-    /// A guest's lobby email, for the meeting notes.
-    guest_email: Option<String>,
-    /// Unix seconds.
-    joined_at: i64,
 }
 
 impl Conference {
@@ -94,23 +90,16 @@ impl Conference {
             let others: Vec<Participant> = state.members.values().map(|m| m.participant.clone()).collect();
             let tracks = state.tracks.clone();
             let chat = state.chat.iter().cloned().collect();
-            let member = Member {
-                peer: peer.clone(),
-                participant: participant.clone(),
-                screen_stream: None,
+            let joined_at = now();
+            let stay = Attendance {
+                name: participant.name.clone(),
                 guest_email,
-                joined_at: now(),
+                guest: participant.guest.is_some(),
+                joined_at,
+                left_at: joined_at,
             };
-            state.attendance.push((
-                peer.id,
-                Attendance {
-                    name: participant.name.clone(),
-                    guest_email: member.guest_email.clone(),
-                    guest: participant.guest.is_some(),
-                    joined_at: member.joined_at,
-                    left_at: member.joined_at,
-                },
-            ));
+            state.attendance.push((peer.id, stay));
+            let member = Member { peer: peer.clone(), participant: participant.clone(), screen_stream: None };
             state.members.insert(peer.id, member);
             (others, tracks, chat)
         };
