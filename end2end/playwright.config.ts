@@ -19,6 +19,20 @@ export const chromiumArgs = [
   '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
 ];
 
+/** Firefox preferences that give headless Firefox fake camera and microphone
+ * and let it reach 127.0.0.1 over WebRTC (all are needed; see
+ * ../shared/TOOLCHAIN.md, Firefox section). */
+export const firefoxPrefs = {
+  'media.navigator.streams.fake': true,
+  'media.navigator.permission.disabled': true,
+  // Without these two Firefox gathers no 127.0.0.1 candidate.
+  'permissions.default.camera': 1,
+  'permissions.default.microphone': 1,
+  'media.peerconnection.ice.loopback': true,
+  'media.peerconnection.ice.obfuscate_host_addresses': false,
+  'media.autoplay.default': 0,
+};
+
 export default defineConfig({
   testDir: './tests',
   timeout: 60_000,

@@ -1,4 +1,6 @@
 //! The WebAssembly entry point: hydrates the page the server rendered.
+//!
+//! The limit matches `anteroom_app`'s; its crate docs say why it is enough.
 #![recursion_limit = "256"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]

@@ -1,5 +1,13 @@
 //! Anteroom's shared crate: the pages, components and server functions that
 //! the server renders and the browser hydrates.
+//!
+//! Every component returns `.into_any()`: that erases its view's type at
+//! the component's edge, so a page's type is no deeper than its deepest
+//! single component. Without it the release WebAssembly build (which lays
+//! out the whole page's hydration future) overflowed even a limit of 256.
+//! The deepest component now needs about 130 levels; 256 leaves room, and
+//! `scripts/test` builds the release bundle, so a view that outgrows it
+//! fails the tests rather than `scripts/run`.
 #![recursion_limit = "256"]
 
 pub mod api;
@@ -73,4 +81,5 @@ pub fn App() -> impl IntoView {
             </Routes>
         </Router>
     }
+    .into_any()
 }

@@ -1,38 +1,7 @@
 import { test, expect, signedInPage, guestPage, hydrated, inboundMedia, flowing } from './fixtures';
-import type { Page } from '@playwright/test';
+import { openChannel, externalLinkTab, generateLink, joinCall } from './steps';
 import fs from 'node:fs';
 import path from 'node:path';
-
-/** Opens a meeting channel from the sidebar. */
-async function openChannel(page: Page, name: string) {
-  await page.getByRole('navigation', { name: 'Channels' }).getByRole('link', { name: new RegExp(`^${name}`) }).click();
-  await expect(page.getByRole('heading', { level: 1 })).toContainText(name);
-  await hydrated(page);
-}
-
-/** Opens the channel's details on the External Link tab. */
-async function externalLinkTab(page: Page) {
-  await page.getByRole('button', { name: 'External link settings' }).click();
-  const dialog = page.getByRole('dialog');
-  await expect(dialog.getByRole('tab', { name: 'External Link' })).toHaveAttribute('aria-selected', 'true');
-  return dialog;
-}
-
-/** Opens the channel (as `page`'s member) and generates its external link
- * in the details dialog; returns the dialog, still open, and the link. */
-async function generateLink(page: Page, channel: string) {
-  await openChannel(page, channel);
-  const details = await externalLinkTab(page);
-  await details.getByRole('button', { name: 'Generate Link' }).click();
-  const field = details.getByLabel('External link');
-  await expect(field).toHaveValue(/\/guest\//);
-  return { details, field, link: await field.inputValue() };
-}
-
-async function joinCall(page: Page) {
-  await page.getByRole('button', { name: 'Join call' }).click();
-  await expect(page.locator('.conference')).toHaveAttribute('data-call-status', 'live', { timeout: 20_000 });
-}
 
 test('a member shares the external link; a guest joins from the lobby; the channel admin removes them', async ({ browser, server }) => {
   test.setTimeout(120_000);

@@ -1,4 +1,5 @@
-import { test as base, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { test as base, expect, firefox as firefoxEngine, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { firefoxPrefs } from '../playwright.config';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,11 +10,12 @@ export type RunningServer = { url: string; databasePath: string; outbox: string 
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
+/** The release build that scripts/run serves, unless ANTEROOM_SERVER_BIN names another. */
 function serverBinary(): string {
   const fromEnv = process.env.ANTEROOM_SERVER_BIN;
   if (fromEnv) return fromEnv;
   const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(repoRoot, 'target');
-  return path.join(targetDir, 'debug', 'anteroom-server');
+  return path.join(targetDir, 'release', 'anteroom-server');
 }
 
 async function startServer(demo: boolean): Promise<{ server: RunningServer; child: ChildProcess; dir: string }> {
@@ -46,12 +48,64 @@ async function startServer(demo: boolean): Promise<{ server: RunningServer; chil
   return { server: { url, databasePath, outbox }, child, dir };
 }
 
+/** A PulseAudio server with one null sink, for Firefox. Firefox runs Web
+ * Audio (the microphone level meter) only while it has a sound output; a
+ * machine with speakers has one, a headless test machine does not, and its
+ * AudioContext would stay suspended for good. Mozilla's own CI does the same. */
+async function startSoundServer(): Promise<{ address: string; stop: () => Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'anteroom-sound-'));
+  const socket = path.join(dir, 'native');
+  const child = spawn(
+    'pulseaudio',
+    [
+      '--daemonize=no', '--exit-idle-time=-1', '--use-pid-file=no', '--disable-shm', '-n',
+      '--load=module-null-sink sink_name=anteroom_null',
+      `--load=module-native-protocol-unix socket=${socket} auth-anonymous=1`,
+    ],
+    { env: { ...process.env, HOME: dir, PULSE_RUNTIME_PATH: dir }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // The socket appears once the server accepts clients.
+  await expect
+    .poll(() => fs.existsSync(socket) || child.exitCode !== null, { timeout: 10_000, intervals: [50] })
+    .toBe(true);
+  if (child.exitCode !== null) throw new Error(`pulseaudio exited with ${child.exitCode}:\n${log}`);
+  return {
+    address: `unix:${socket}`,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 export const DEMO_PASSWORD = 'anteroom-demo';
 
 /** Browser contexts the helpers below opened for the running test. */
 const openContexts = new Set<BrowserContext>();
 
-export const test = base.extend<{ demo: boolean; server: RunningServer; closeContexts: void }>({
+export const test = base.extend<{ demo: boolean; server: RunningServer; closeContexts: void }, { firefox: Browser }>({
+  // Debian's Firefox ESR, driven over WebDriver BiDi: guests arrive with
+  // whatever browser they have, so their stories run in a second engine too.
+  // Started once per worker, and only by the tests that ask for it.
+  firefox: [
+    async ({}, use) => {
+      const sound = await startSoundServer();
+      const browser = await firefoxEngine.launch({
+        channel: 'moz-firefox',
+        executablePath: process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr',
+        firefoxUserPrefs: firefoxPrefs,
+        env: { ...process.env, PULSE_SERVER: sound.address },
+      });
+      await use(browser);
+      await browser.close();
+      await sound.stop();
+    },
+    { scope: 'worker' },
+  ],
   demo: [true, { option: true }],
   // Contexts opened by hand outlive a test unless closed; left open, their
   // cameras and sockets would load the machine for every later test.

@@ -1,25 +1,6 @@
 import { test, expect, signedInPage, guestPage, hydrated, inboundMedia, enter, flowing, type RunningServer } from './fixtures';
-import type { Browser, Page } from '@playwright/test';
-
-/** Waits until the microphone level meter shows sound. The fake microphone
- * beeps briefly once a second, so the page is asked often enough not to miss it. */
-async function meterMoves(guest: Page) {
-  await expect(guest.getByRole('meter', { name: 'Microphone level' })).toBeVisible();
-  await guest.waitForFunction(
-    () => Number(document.querySelector('[role=meter]')?.getAttribute('aria-valuenow')) > 5,
-    null,
-    { polling: 40, timeout: 15_000 },
-  );
-}
-
-/** Ada walks into a room and copies its guest link from the invite dialog. */
-async function inviteLink(ada: Page, room: string): Promise<string> {
-  await ada.getByRole('button', { name: `Enter ${room}` }).click();
-  await ada.locator('.conference').getByRole('button', { name: `Invite a guest to ${room}` }).click();
-  const link = ada.getByRole('dialog').getByLabel('Invite link');
-  await expect(link).toHaveValue(/\/guest\//);
-  return link.inputValue();
-}
+import type { Browser } from '@playwright/test';
+import { meterMoves, inviteLink, knock, toast } from './steps';
 
 test('the guest welcome page shows where the link leads, a live camera and a moving level meter', async ({ browser, server }) => {
   const ada = await signedInPage(browser, server, 'ada@example.com');
@@ -65,21 +46,6 @@ test('a replaced invite link shows a clear "no longer valid" page', async ({ bro
   await guest.goto(`${server.url}/guest/not-a-real-token`);
   await expect(guest.getByRole('heading', { name: 'This link is no longer valid' })).toBeVisible();
 });
-
-/** Opens the link, fills in the form and knocks; waits for the waiting screen. */
-async function knock(guest: Page, link: string, name: string, email: string) {
-  await guest.goto(link);
-  await hydrated(guest);
-  await guest.getByLabel('Your Name').fill(name);
-  await guest.getByLabel('Email Address').fill(email);
-  await guest.getByRole('button', { name: 'Continue to Join' }).click();
-  await expect(guest.getByRole('heading', { name: 'Waiting for approval' })).toBeVisible();
-}
-
-/** The notification a member gets about `name` knocking. */
-function toast(member: Page, name: string) {
-  return member.getByRole('alertdialog', { name: `${name} asks to join` });
-}
 
 /** Ada inside `room` with its invite link, and a guest's fresh browser. */
 async function adaAndGuest(browser: Browser, server: RunningServer, room: string) {

@@ -11,4 +11,5 @@ pub fn Avatar(member: MemberSummary) -> impl IntoView {
             {member.initials()}
         </span>
     }
+    .into_any()
 }

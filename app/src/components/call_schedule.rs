@@ -60,6 +60,7 @@ pub fn CallScheduleTab(channel: ChannelId, can_manage: bool, link_on: bool) -> i
             {can_manage.then(|| view! { <NewScheduleForm channel saved=Callback::new(move |_| version.update(|v| *v += 1)) /> })}
         </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -99,6 +100,7 @@ fn ScheduleRow(
                 })}
         </li>
     }
+    .into_any()
 }
 
 /// The browser's IANA time zone ("Europe/Berlin"); the server reads the
@@ -195,4 +197,5 @@ fn NewScheduleForm(channel: ChannelId, saved: Callback<()>) -> impl IntoView {
             </div>
         </form>
     }
+    .into_any()
 }

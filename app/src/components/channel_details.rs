@@ -69,6 +69,7 @@ pub fn ChannelDetailsDialog(
             </div>
         </Dialog>
     }
+    .into_any()
 }
 
 /// The About tab: what the channel is, and its admins (workspace admins
@@ -162,6 +163,7 @@ fn About(channel: ChannelId, admins: Vec<MemberSummary>, can_manage: bool, chang
             <ErrorLine error=error />
         </div>
     }
+    .into_any()
 }
 
 /// The External Link tab: the link and what the asker may do with it.
@@ -233,6 +235,7 @@ fn ExternalLink(channel: ChannelId, link: Option<String>, can_manage: bool, chan
             <ErrorLine error=error />
         </div>
     }
+    .into_any()
 }
 
 /// The Transcription tab: whether guests get the meeting notes by email.
@@ -266,6 +269,7 @@ fn NotesSetting(channel: ChannelId, on: bool, can_manage: bool, changed: Callbac
             <ErrorLine error=error />
         </div>
     }
+    .into_any()
 }
 
 /// The Guest Activity tab: the latest guests who joined, newest first.
@@ -287,6 +291,7 @@ fn GuestActivity(channel: ChannelId) -> impl IntoView {
             </Transition>
         </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -324,4 +329,5 @@ fn VisitTable(visits: Vec<GuestVisit>) -> impl IntoView {
             </tbody>
         </table>
     }
+    .into_any()
 }

@@ -48,4 +48,5 @@ pub fn ConfirmButton(
             <button class=format!("quiet {class}") on:click=move |_| asking.set(false)>"Keep it"</button>
         </Show>
     }
+    .into_any()
 }

@@ -58,6 +58,7 @@ pub fn Conversations(
             </section>
         </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -91,6 +92,7 @@ fn ThreadList(list: Vec<ThreadSummary>, selected: RwSignal<Option<ThreadId>>) ->
                 .collect_view()}
         </ul>
     }
+    .into_any()
 }
 
 #[component]
@@ -146,6 +148,7 @@ fn ThreadPane(
             view! { <p class="muted small read-only">"You can read this conversation but not reply."</p> }.into_any()
         }}
     }
+    .into_any()
 }
 
 #[component]
@@ -174,6 +177,7 @@ fn Message(message: EmailView) -> impl IntoView {
             {delivery.map(|note| view! { <p class="small muted">{note}</p> })}
         </li>
     }
+    .into_any()
 }
 
 #[component]
@@ -211,4 +215,5 @@ fn ComposeForm(inbox: InboxId, compose: ServerAction<ComposeEmail>, close: Callb
             </div>
         </form>
     }
+    .into_any()
 }

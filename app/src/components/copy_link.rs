@@ -41,6 +41,7 @@ pub fn CopyLink(
         <p class="form-success" role="status">{move || copied.get().then_some("Link copied to the clipboard.")}</p>
         <ErrorLine error=error />
     }
+    .into_any()
 }
 
 /// Writes `text` to the clipboard and reports back through the signals.

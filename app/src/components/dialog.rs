@@ -24,4 +24,5 @@ pub fn Dialog(
             {children()}
         </div>
     }
+    .into_any()
 }

@@ -46,6 +46,7 @@ pub fn Field(
             </p>
         </div>
     }
+    .into_any()
 }
 
 /// A labelled multi-line text box bound to a signal; shows the error about
@@ -76,6 +77,7 @@ pub fn TextBox(
             <p class="field-message field-error" id=message_id>{message}</p>
         </div>
     }
+    .into_any()
 }
 
 /// The error of a form that is not about one field, announced when it appears.
@@ -87,6 +89,7 @@ pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
             {message}
         </p>
     }
+    .into_any()
 }
 
 /// The latest error of an action that is not a form submission (a button,
@@ -98,6 +101,7 @@ pub fn ErrorLine(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView
             {move || error.get().map(|problem| problem.to_string())}
         </p>
     }
+    .into_any()
 }
 
 /// An error shown where content could not load.

@@ -92,6 +92,7 @@ pub fn GuestRequests(
             </Show>
         </aside>
     }
+    .into_any()
 }
 
 /// The pulsing orange badge on a room that guests are knocking at: a
@@ -134,4 +135,5 @@ pub fn KnockBadge(
             </span>
         </Show>
     }
+    .into_any()
 }

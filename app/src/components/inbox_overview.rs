@@ -81,6 +81,7 @@ pub fn InboxOverviewDialog(
             </div>
         </Dialog>
     }
+    .into_any()
 }
 
 #[component]
@@ -105,6 +106,7 @@ fn About(addresses: Vec<String>, can_manage: bool, on_save: Callback<String>) ->
             </Show>
         </div>
     }
+    .into_any()
 }
 
 /// A role dropdown (labelled for assistive tech) that reports changes.
@@ -160,6 +162,7 @@ fn ParticipantRow(
             }}
         </li>
     }
+    .into_any()
 }
 
 /// The member selector: search members and teams by name, tick several,
@@ -261,4 +264,5 @@ fn AddParticipants(on_add: Callback<Vec<NewParticipant>>) -> impl IntoView {
             </Show>
         </div>
     }
+    .into_any()
 }

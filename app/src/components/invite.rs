@@ -28,6 +28,7 @@ pub fn InviteButton(room: RoomId, room_name: String, #[prop(optional)] class: &'
             <InviteDialog room room_name=room_name.clone() close=Callback::new(move |_| open.set(false)) />
         </Show>
     }
+    .into_any()
 }
 
 #[component]
@@ -66,4 +67,5 @@ fn InviteDialog(room: RoomId, room_name: String, close: Callback<()>) -> impl In
             </div>
         </Dialog>
     }
+    .into_any()
 }

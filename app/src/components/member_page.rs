@@ -31,6 +31,7 @@ where
             }}
         </Suspense>
     }
+    .into_any()
 }
 
 /// "This inbox was not found": the same for things that do not exist and
@@ -45,4 +46,5 @@ pub fn NotFoundCard(heading: &'static str, what: &'static str) -> impl IntoView 
             <a class="button" href="/office">"Back to the office"</a>
         </section>
     }
+    .into_any()
 }

@@ -84,6 +84,7 @@ pub fn CameraPreview(state: PreviewState) -> impl IntoView {
             <p class="media-problem light" role="alert">{move || state.problem.get()}</p>
         </Show>
     }
+    .into_any()
 }
 
 /// Flips a toggle and enables or disables the local tracks of `kind`.

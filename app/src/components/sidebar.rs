@@ -109,4 +109,5 @@ pub fn ChannelSidebar(
             </Show>
         </nav>
     }
+    .into_any()
 }

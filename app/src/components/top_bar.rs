@@ -29,4 +29,5 @@ pub fn TopBar(workspace_name: String, me: MemberSummary) -> impl IntoView {
             </div>
         </header>
     }
+    .into_any()
 }

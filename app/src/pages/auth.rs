@@ -41,6 +41,7 @@ pub fn SignInPage() -> impl IntoView {
             </section>
         </main>
     }
+    .into_any()
 }
 
 #[component]
@@ -94,4 +95,5 @@ pub fn SignUpPage() -> impl IntoView {
             </section>
         </main>
     }
+    .into_any()
 }

@@ -84,6 +84,7 @@ fn ChannelShell(office: Office, channel: Memo<Option<ChannelId>>) -> impl IntoVi
             </main>
         </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -163,6 +164,7 @@ fn ChannelView(details: ChannelDetails, page: PageState, in_call: Signal<Vec<InC
             />
         </Show>
     }
+    .into_any()
 }
 
 /// "In the call: Ada Lovelace, Lin Park (guest)", or that nobody is.

@@ -34,6 +34,7 @@ pub fn GuestWelcomePage() -> impl IntoView {
             })}
         </Suspense>
     }
+    .into_any()
 }
 
 #[component]
@@ -48,6 +49,7 @@ fn InvalidLink() -> impl IntoView {
             </section>
         </main>
     }
+    .into_any()
 }
 
 /// Where the guest is in their visit.
@@ -291,6 +293,7 @@ fn GuestVisit(welcome: GuestWelcome, token: String) -> impl IntoView {
             </main>
         </Show>
     }
+    .into_any()
 }
 
 /// "Waiting for approval": a pulsing light, who they asked as, and Cancel.
@@ -313,4 +316,5 @@ fn WaitingCard(
             <button on:click=on_cancel>"Cancel Request"</button>
         </div>
     }
+    .into_any()
 }

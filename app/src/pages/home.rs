@@ -19,4 +19,5 @@ pub fn HomePage() -> impl IntoView {
             })}
         </Suspense>
     }
+    .into_any()
 }

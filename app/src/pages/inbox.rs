@@ -62,6 +62,7 @@ fn InboxShell(office: Office, inbox: Memo<Option<InboxId>>) -> impl IntoView {
             </main>
         </div>
     }
+    .into_any()
 }
 
 #[component]
@@ -108,4 +109,5 @@ fn InboxView(
             />
         </Show>
     }
+    .into_any()
 }

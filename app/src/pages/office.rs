@@ -35,6 +35,7 @@ pub fn OfficePage() -> impl IntoView {
             })}
         </Suspense>
     }
+    .into_any()
 }
 
 /// A whole-page error with what to do about it.
@@ -49,6 +50,7 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
             </section>
         </main>
     }
+    .into_any()
 }
 
 #[component]
@@ -139,6 +141,7 @@ fn OfficeView(office: Office) -> impl IntoView {
             </main>
         </div>
     }
+    .into_any()
 }
 
 fn room_of(people: &[Presence], member: MemberId) -> Option<RoomId> {
@@ -207,6 +210,7 @@ fn RoomCard(
             </div>
         </section>
     }
+    .into_any()
 }
 
 /// The people in one place, as avatars with names, and the guests let in
@@ -235,6 +239,7 @@ fn OccupantList(
             </For>
         </ul>
     }
+    .into_any()
 }
 
 /// Everyone online who is not in a room.
@@ -259,4 +264,5 @@ fn Lobby(
             </Show>
         </section>
     }
+    .into_any()
 }

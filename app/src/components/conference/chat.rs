@@ -60,4 +60,5 @@ pub fn ChatPanel(state: CallState, client: ClientHandle) -> impl IntoView {
             <p class="field-message field-error" role="alert">{move || problem.get()}</p>
         </aside>
     }
+    .into_any()
 }

@@ -89,4 +89,5 @@ pub fn ControlBar(
             </button>
         </div>
     }
+    .into_any()
 }

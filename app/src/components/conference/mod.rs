@@ -155,4 +155,5 @@ pub fn Conference(
             />
         </section>
     }
+    .into_any()
 }

@@ -55,4 +55,5 @@ pub fn ParticipantsPanel(
             </ul>
         </aside>
     }
+    .into_any()
 }

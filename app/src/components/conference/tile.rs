@@ -70,6 +70,7 @@ pub fn Tile(state: CallState, media: TileMedia, label: String, participant: Opti
             </figcaption>
         </figure>
     }
+    .into_any()
 }
 
 fn media_attribute(media: &TileMedia) -> String {

@@ -68,6 +68,7 @@ pub fn ChannelAdmin() -> impl IntoView {
             </ActionForm>
         </section>
     }
+    .into_any()
 }
 
 /// One channel in the list: its name (a link for meeting channels), its
@@ -140,4 +141,5 @@ fn ChannelRow(channel: Channel, delete: ServerAction<DeleteChannel>, renamed: Rw
             <ErrorLine error=error />
         </li>
     }
+    .into_any()
 }

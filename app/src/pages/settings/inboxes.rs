@@ -73,4 +73,5 @@ pub fn InboxAdmin() -> impl IntoView {
             </ActionForm>
         </section>
     }
+    .into_any()
 }

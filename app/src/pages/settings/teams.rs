@@ -36,6 +36,7 @@ pub fn Teams(is_admin: bool) -> impl IntoView {
             </Transition>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -104,4 +105,5 @@ fn TeamRow(
             </Show>
         </div>
     }
+    .into_any()
 }

@@ -50,6 +50,7 @@ pub fn WorkspaceSettingsPage() -> impl IntoView {
             })}
         </Suspense>
     }
+    .into_any()
 }
 
 #[component]
@@ -138,4 +139,5 @@ fn Members(is_admin: bool) -> impl IntoView {
             </section>
         </Show>
     }
+    .into_any()
 }
