@@ -35,6 +35,11 @@ pub enum AppError {
     TooManyKnocks,
     #[error("{0} was not found. It may have been deleted.")]
     NotFound(String),
+    #[error("Too many sign-in attempts. Try again in {retry_after_secs} s.")]
+    TooManyAttempts { retry_after_secs: u64 },
+    /// The server is at capacity for this kind of work; nothing was done.
+    #[error("The server is busy. Try again in a moment.")]
+    Busy,
     /// Something failed on the server; the details are in the server log.
     #[error("Something went wrong on the server. Please try again in a moment.")]
     Internal,
@@ -46,6 +51,22 @@ pub enum AppError {
 impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         AppError::Invalid { field: field.to_string(), message: message.into() }
+    }
+
+    /// The HTTP status this error is answered with: 4xx for what the person
+    /// can fix (sign in, ask for access, correct a field, wait), 5xx only
+    /// for faults of the server.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            AppError::NotSignedIn | AppError::WrongCredentials => 401,
+            AppError::Forbidden | AppError::NotInRoom | AppError::CannotSend => 403,
+            AppError::NotFound(_) | AppError::InviteInvalid => 404,
+            AppError::EmailTaken(_) | AppError::WorkspaceExists | AppError::AlreadyAnswered => 409,
+            AppError::Invalid { .. } => 422,
+            AppError::TooManyKnocks | AppError::TooManyAttempts { .. } => 429,
+            AppError::Busy => 503,
+            AppError::Internal | AppError::Unreachable(_) => 500,
+        }
     }
 
     /// The form field this error is about, if any.

@@ -39,6 +39,8 @@ use leptos_router::path;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    ssr::content_policy::set_for_page(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en">

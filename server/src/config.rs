@@ -24,6 +24,12 @@ pub struct Config {
     #[arg(long, env = "ANTEROOM_DEMO_DATA", default_value_t = true, action = clap::ArgAction::Set)]
     pub demo_data: bool,
 
+    /// Allow demo data while listening on a network address. Its members'
+    /// password is published, so without this flag the server refuses to
+    /// start that way.
+    #[arg(long, env = "ANTEROOM_DEMO_ON_NETWORK", default_value_t = false, action = clap::ArgAction::Set)]
+    pub demo_on_network: bool,
+
     /// Folder with the built browser bundle (set by cargo-leptos).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
@@ -93,6 +99,7 @@ impl Config {
             database_url,
             public_url: None,
             demo_data: false,
+            demo_on_network: false,
             media_port: 0,
             media_public_ip: None,
             ice_servers: Vec::new(),

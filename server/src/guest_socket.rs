@@ -36,7 +36,7 @@ pub async fn upgrade(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    if !crate::origin::same_origin(&headers) {
+    if !crate::web::cross_site::socket_from_own_site(&headers) {
         return (StatusCode::FORBIDDEN, "Guest sockets from other sites are refused.").into_response();
     }
     upgrade

@@ -4,9 +4,8 @@
 //! everyone who has it.
 
 use anteroom_app::protocol::signal::ConferenceId;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use anteroom_app::ssr::rate_limit::{KeyedLimit, client_key};
 use std::net::IpAddr;
-use std::num::NonZeroU32;
 use std::time::Duration;
 
 /// Knocks one client address may make at once, and how fast it earns more.
@@ -15,45 +14,32 @@ const PER_ADDRESS_REFILL: Duration = Duration::from_secs(10);
 /// Knocks one link may receive at once, and how fast it earns more.
 const PER_LINK_BURST: u32 = 30;
 const PER_LINK_REFILL: Duration = Duration::from_secs(2);
-/// Past this many remembered keys, forget the ones back to full allowance.
-const MAX_REMEMBERED_KEYS: usize = 10_000;
 
 pub struct KnockLimits {
-    per_address: DefaultKeyedRateLimiter<IpAddr>,
-    per_link: DefaultKeyedRateLimiter<ConferenceId>,
-}
-
-fn quota(burst: u32, refill: Duration) -> Quota {
-    let burst = NonZeroU32::new(burst).expect("bursts are constants above zero");
-    Quota::with_period(refill).expect("refill periods are constants above zero").allow_burst(burst)
+    per_address: KeyedLimit<IpAddr>,
+    per_link: KeyedLimit<ConferenceId>,
 }
 
 impl Default for KnockLimits {
     fn default() -> Self {
         KnockLimits {
-            per_address: RateLimiter::keyed(quota(PER_ADDRESS_BURST, PER_ADDRESS_REFILL)),
-            per_link: RateLimiter::keyed(quota(PER_LINK_BURST, PER_LINK_REFILL)),
+            per_address: KeyedLimit::new(PER_ADDRESS_BURST, PER_ADDRESS_REFILL),
+            per_link: KeyedLimit::new(PER_LINK_BURST, PER_LINK_REFILL),
         }
     }
 }
 
 impl KnockLimits {
-    /// Counts a knock attempt from `address`, valid or not; false when it
-    /// has knocked too often.
+    /// Counts a knock attempt from `address` (IPv6 by its /64), valid or
+    /// not; false when it has knocked too often.
     pub fn allow_address(&self, address: IpAddr) -> bool {
-        if self.per_address.len() > MAX_REMEMBERED_KEYS {
-            self.per_address.retain_recent();
-        }
-        self.per_address.check_key(&address).is_ok()
+        self.per_address.check(&client_key(address)).is_ok()
     }
 
     /// Counts a knock at the link of `place`; false when it is knocked on
     /// too often.
     pub fn allow_link(&self, place: ConferenceId) -> bool {
-        if self.per_link.len() > MAX_REMEMBERED_KEYS {
-            self.per_link.retain_recent();
-        }
-        self.per_link.check_key(&place).is_ok()
+        self.per_link.check(&place).is_ok()
     }
 }
 

@@ -12,10 +12,10 @@ mod json_socket;
 mod keepalive;
 mod knock_limits;
 mod live_socket;
-mod origin;
 mod routes;
 pub mod sfu;
 pub mod smtp_receiver;
+mod web;
 
 pub use config::Config;
 
@@ -44,6 +44,10 @@ pub enum StartError {
     Relay(#[from] anteroom_app::ssr::mail_out::RelayUrlError),
     #[error("ANTEROOM_CALLS_FROM: {0}")]
     CallsFrom(anteroom_app::error::AppError),
+    #[error(
+        "refusing demo data on the network address {0}: anyone who can reach it could sign in as the demo admin with the published password. Start with --demo-data=false (ANTEROOM_DEMO_DATA=false), or add --demo-on-network=true if that is really what you want."
+    )]
+    DemoOnNetwork(std::net::IpAddr),
 }
 
 /// Everything the routes need.
@@ -79,6 +83,9 @@ impl Server {
     /// Opens the database (applying migrations), seeds demo data if asked and
     /// the database is empty, and binds the listening socket.
     pub async fn start(config: Config) -> Result<Self, StartError> {
+        if config.demo_data && !config.listen.ip().is_loopback() && !config.demo_on_network {
+            return Err(StartError::DemoOnNetwork(config.listen.ip()));
+        }
         let db = db::open(&config.database_url).await?;
         if config.demo_data && seed::seed_demo_if_empty(&db).await.map_err(StartError::Seed)? {
             tracing::info!(
@@ -118,6 +125,7 @@ impl Server {
                 channel_news: tokio::sync::broadcast::channel(16).0,
                 mailer,
                 settings: Arc::new(Settings { public_url: public_url.clone(), calls_from }),
+                sign_in_limits: Arc::default(),
             },
             leptos: leptos_options(&config, address),
             sfu,

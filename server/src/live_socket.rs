@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use tokio::sync::broadcast::error::RecvError;
 
 pub async fn upgrade(State(state): State<ServerState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
-    if !crate::origin::same_origin(&headers) {
+    if !crate::web::cross_site::socket_from_own_site(&headers) {
         return (StatusCode::FORBIDDEN, "Live sockets from other sites are refused.").into_response();
     }
     let principal = match auth::principal_from_headers(&state.app.db, &headers).await {

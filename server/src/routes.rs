@@ -1,7 +1,7 @@
 //! The HTTP surface: pages and server functions (Leptos), the live socket,
-//! health check and static files.
+//! health check and static files, all behind the checks of [`web`].
 
-use crate::{ServerState, guest_socket, live_socket, sfu};
+use crate::{ServerState, guest_socket, live_socket, sfu, web};
 use anteroom_app::protocol::LIVE_PATH;
 use anteroom_app::protocol::guest::GUEST_PATH;
 use anteroom_app::protocol::signal::SIGNAL_PATH;
@@ -17,7 +17,8 @@ pub fn router(state: ServerState) -> Router {
     let routes = generate_route_list(App);
     let app_state = state.app.clone();
     let options = state.leptos.clone();
-    Router::new()
+    let public_url = state.app.settings.public_url.clone();
+    let router = Router::new()
         .route("/healthz", get(healthz))
         .route(LIVE_PATH, get(live_socket::upgrade))
         .route(SIGNAL_PATH, get(sfu::session::upgrade))
@@ -29,7 +30,8 @@ pub fn router(state: ServerState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
-        .with_state(state)
+        .with_state(state);
+    web::guard(router, &public_url)
 }
 
 /// 200 when the server can reach its database, 503 otherwise.

@@ -113,8 +113,7 @@ async fn the_session_cookie_is_http_only_and_lax() {
     let server = TestServer::with_demo().await;
     let response = server
         .client()
-        .http
-        .post(format!("{}/api/sign_in", server.url))
+        .post("sign_in")
         .form(&[("email", "ada@example.com"), ("password", DEMO_PASSWORD)])
         .send()
         .await

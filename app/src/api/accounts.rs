@@ -55,17 +55,13 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     if password.is_empty() {
         return Err(AppError::invalid("password", "Enter your password."));
     }
+    state.sign_in_limits.check(auth::request_client_address(), &email)?;
     let found = accounts::member_with_password(&state.db, &email).await?;
-    // Verify against a throwaway hash when the email is unknown, so the
-    // answer takes as long either way and does not reveal who has an account.
-    let (member, hash) = match found {
-        Some((member, hash)) => (Some(member), hash),
-        None => (None, passwords::hash("not a real password".into()).await?),
-    };
-    let matches = passwords::verify(password, hash).await;
-    let Some(member) = member.filter(|_| matches) else {
+    let (member, stored_hash) = found.unzip();
+    if !passwords::verify_for_account(password, stored_hash).await? {
         return Err(AppError::WrongCredentials);
-    };
+    }
+    let Some(member) = member else { return Err(AppError::WrongCredentials) };
     auth::start_session(&state, member.id).await?;
     leptos_axum::redirect("/office");
     Ok(())

@@ -39,6 +39,14 @@ pub fn request_session_token() -> Option<SessionToken> {
     leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| SessionToken::from_headers(&parts.headers))
 }
 
+/// The address of the client whose request is being handled, as the server
+/// sees it (behind a reverse proxy: the proxy's).
+pub fn request_client_address() -> Option<std::net::IpAddr> {
+    leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| {
+        parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip())
+    })
+}
+
 /// Signs `member` in on the response being built: a new session and its cookie.
 pub async fn start_session(state: &AppState, member: crate::model::MemberId) -> Result<(), AppError> {
     let token = sessions::create(&state.db, member).await?;

@@ -3,6 +3,8 @@
 //! working memory, so it runs on one dedicated thread: it never stalls the
 //! async workers, a burst of sign-ins cannot take every core, and the
 //! allocator keeps one 19 MiB arena instead of one per blocking thread.
+//! Its queue is bounded: past [`QUEUE_LIMIT`] waiting jobs a sign-in fails
+//! at once with [`AppError::Busy`] instead of piling up memory and latency.
 
 use crate::error::AppError;
 use argon2::Argon2;
@@ -10,23 +12,50 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// Runs `work` on the hashing thread and waits for its result.
-async fn on_hashing_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
-    static QUEUE: std::sync::OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Job>>> = std::sync::OnceLock::new();
-    let queue = QUEUE.get_or_init(|| {
-        let (sender, jobs) = std::sync::mpsc::channel::<Job>();
+/// Hashing jobs that may wait at once (about 30 ms each): a second's work.
+pub const QUEUE_LIMIT: usize = 32;
+
+/// The thread that hashes, and its bounded queue of jobs.
+struct HashingThread {
+    jobs: std::sync::mpsc::SyncSender<Job>,
+}
+
+impl HashingThread {
+    fn start(queue_limit: usize) -> Self {
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(queue_limit);
         std::thread::Builder::new()
             .name("password-hashing".into())
-            .spawn(move || jobs.into_iter().for_each(|job| job()))
+            .spawn(move || queue.into_iter().for_each(|job| job()))
             .expect("the password hashing thread starts");
-        std::sync::Mutex::new(sender)
-    });
-    let (done, result) = tokio::sync::oneshot::channel();
-    let job: Job = Box::new(move || {
-        let _ = done.send(work());
-    });
-    queue.lock().map_err(|_| AppError::Internal)?.send(job).map_err(|_| AppError::Internal)?;
-    result.await.map_err(|_| {
+        HashingThread { jobs }
+    }
+
+    /// The one thread every server function shares.
+    fn shared() -> &'static HashingThread {
+        static SHARED: std::sync::OnceLock<HashingThread> = std::sync::OnceLock::new();
+        SHARED.get_or_init(|| HashingThread::start(QUEUE_LIMIT))
+    }
+
+    /// Queues `work`, or refuses at once with `Busy` when the queue is full.
+    fn submit<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<tokio::sync::oneshot::Receiver<T>, AppError> {
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = done.send(work());
+        });
+        self.jobs.try_send(job).map_err(|error| match error {
+            std::sync::mpsc::TrySendError::Full(_) => AppError::Busy,
+            std::sync::mpsc::TrySendError::Disconnected(_) => AppError::Internal,
+        })?;
+        Ok(result)
+    }
+}
+
+/// Runs `work` on the shared hashing thread and waits for its result.
+async fn on_hashing_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    HashingThread::shared().submit(work)?.await.map_err(|_| {
         tracing::error!("the password hashing thread is gone");
         AppError::Internal
     })
@@ -44,9 +73,24 @@ pub async fn hash(password: String) -> Result<String, AppError> {
     })
 }
 
+/// Checks `password` against the stored hash of the account, or, when there
+/// is no such account (`None`), against one throwaway hash made at first
+/// use: either way exactly one verification runs, so the answer takes as
+/// long for an unknown email as for a known one and does not tell who has
+/// an account.
+pub async fn verify_for_account(password: String, stored: Option<String>) -> Result<bool, AppError> {
+    static THROWAWAY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    let known = stored.is_some();
+    let hash = match stored {
+        Some(hash) => hash,
+        None => THROWAWAY.get_or_try_init(|| hash("not a real password".into())).await?.clone(),
+    };
+    Ok(verify(password, hash).await? && known)
+}
+
 /// True when `password` matches the stored `hash`. A malformed stored hash
 /// counts as no match (and is logged), never as a panic.
-pub async fn verify(password: String, hash: String) -> bool {
+pub async fn verify(password: String, hash: String) -> Result<bool, AppError> {
     on_hashing_thread(move || match PasswordHash::new(&hash) {
         Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(error) => {
@@ -55,7 +99,6 @@ pub async fn verify(password: String, hash: String) -> bool {
         }
     })
     .await
-    .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -66,8 +109,27 @@ mod tests {
     async fn a_hash_verifies_its_own_password_only() {
         let stored = hash("correct horse".into()).await.unwrap();
         assert!(stored.starts_with("$argon2id$"));
-        assert!(verify("correct horse".into(), stored.clone()).await);
-        assert!(!verify("wrong horse".into(), stored).await);
-        assert!(!verify("anything".into(), "not a hash".into()).await);
+        assert_eq!(verify("correct horse".into(), stored.clone()).await, Ok(true));
+        assert_eq!(verify("wrong horse".into(), stored.clone()).await, Ok(false));
+        assert_eq!(verify("anything".into(), "not a hash".into()).await, Ok(false));
+        assert_eq!(verify_for_account("correct horse".into(), Some(stored)).await, Ok(true));
+        // The throwaway hash never lets anyone in, even with its own password.
+        assert_eq!(verify_for_account("not a real password".into(), None).await, Ok(false));
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_fails_fast_with_busy_and_runs_what_it_took() {
+        let thread = HashingThread::start(1);
+        // The first job holds the thread until the test lets it go.
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let first = thread.submit(move || gate.recv().is_ok()).unwrap();
+        // With the thread held, at most one more job fits in the queue.
+        let more: Vec<_> = (0..3).map(|n| thread.submit(move || n)).collect();
+        assert!(more.iter().any(|r| matches!(r, Err(AppError::Busy))), "a full queue refuses at once");
+        release.send(()).unwrap();
+        assert!(first.await.unwrap());
+        for queued in more.into_iter().flatten() {
+            assert!(queued.await.is_ok(), "what was queued still runs");
+        }
     }
 }

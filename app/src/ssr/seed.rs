@@ -185,7 +185,7 @@ mod tests {
 
         let (ada, hash) = accounts::member_with_password(&db, "ada@example.com").await.unwrap().unwrap();
         assert!(ada.is_admin);
-        assert!(passwords::verify(DEMO_PASSWORD.into(), hash).await);
+        assert_eq!(passwords::verify(DEMO_PASSWORD.into(), hash).await, Ok(true));
         assert_eq!(accounts::members(&db, ada.workspace_id).await.unwrap().len(), DEMO_MEMBERS.len());
         assert_eq!(office::rooms(&db, ada.workspace_id).await.unwrap().len(), DEMO_ROOMS.len());
         assert_eq!(office::channels(&db, ada.workspace_id).await.unwrap().len(), DEMO_CHANNELS.len());

@@ -81,7 +81,7 @@ pub async fn upgrade(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    if !crate::origin::same_origin(&headers) {
+    if !crate::web::cross_site::socket_from_own_site(&headers) {
         return (StatusCode::FORBIDDEN, "Signalling from other sites is refused.").into_response();
     }
     match admit(&state, &headers, query).await {

@@ -10,6 +10,9 @@ use tokio::sync::oneshot;
 
 pub struct TestServer {
     pub url: String,
+    /// The address the server listens on (differs from `url`'s host when
+    /// the test gave it a public URL).
+    pub address: std::net::SocketAddr,
     /// The SMTP receiver's address, when the test turned it on.
     pub smtp_address: Option<std::net::SocketAddr>,
     pub database_url: String,
@@ -54,12 +57,13 @@ impl TestServer {
         configure(&mut config);
         let server = Server::start(config).await.expect("server starts");
         let url = server.public_url.clone();
+        let address = server.address;
         let smtp_address = server.smtp_address;
         let (stop, stopped) = oneshot::channel();
         let handle = tokio::spawn(server.serve_until(async {
             let _ = stopped.await;
         }));
-        TestServer { url, smtp_address, database_url, stop: Some(stop), handle: Some(handle), _dir: dir }
+        TestServer { url, address, smtp_address, database_url, stop: Some(stop), handle: Some(handle), _dir: dir }
     }
 
     /// A new browser-like client with its own cookie jar.
@@ -105,16 +109,19 @@ pub struct Client {
 
 impl Client {
     /// Calls a server function with form-encoded arguments, as an HTML form
-    /// would, and decodes its typed result or error.
+    /// on our own page would, and decodes its typed result or error.
     pub async fn call<T: DeserializeOwned>(&self, function: &str, args: &[(&str, &str)]) -> Result<T, AppError> {
-        let request = self.http.post(format!("{}/api/{function}", self.base)).form(args);
-        decode(function, request).await
+        decode(function, self.post(function).form(args)).await
     }
 
     /// Calls a server function that takes JSON arguments.
     pub async fn call_json<T: DeserializeOwned>(&self, function: &str, args: serde_json::Value) -> Result<T, AppError> {
-        let request = self.http.post(format!("{}/api/{function}", self.base)).json(&args);
-        decode(function, request).await
+        decode(function, self.post(function).json(&args)).await
+    }
+
+    /// A server function request as our own pages send it: with our Origin.
+    pub fn post(&self, function: &str) -> reqwest::RequestBuilder {
+        self.http.post(format!("{}/api/{function}", self.base)).header("Origin", &self.base)
     }
 
     /// Opens the live-event socket with this client's cookies.

@@ -1,0 +1,247 @@
+//! Attacks made the way an outsider would make them (raw HTTP with forged
+//! headers, floods of sign-ins), each asserting the refusal and that the
+//! server stays healthy for everyone else.
+
+mod support;
+
+use anteroom_app::error::AppError;
+use anteroom_app::ssr::sign_in_limits::{PER_ACCOUNT_BURST, PER_ADDRESS_BURST};
+use support::TestServer;
+
+const DEMO_PASSWORD: &str = anteroom_app::ssr::seed::DEMO_PASSWORD;
+
+/// Members the database holds with this email.
+async fn members_with_email(server: &TestServer, email: &str) -> i64 {
+    let db = anteroom_app::ssr::db::open(&server.database_url).await.unwrap();
+    sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE email = ?").bind(email).fetch_one(&db).await.unwrap()
+}
+
+#[tokio::test]
+async fn cross_site_calls_riding_the_admins_cookie_are_refused() {
+    let server = TestServer::with_demo().await;
+    let ada = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
+    let url = format!("{}/api/add_member", server.url);
+    let form =
+        [("name", "Mallory"), ("email", "mallory@example.org"), ("password", "a long password 1"), ("is_admin", "on")];
+
+    // (request as a cross-site page could send it, what it tried)
+    let attempts = [
+        (ada.http.post(&url).header("Origin", "https://evil.example").form(&form), "a form post from another site"),
+        (
+            ada.http.post(&url).header("Origin", "https://evil.example").header("Content-Type", "text/plain").body(
+                r#"{"name":"Mallory","email":"mallory@example.org","password":"a long password 1","is_admin":"on"}"#,
+            ),
+            "text/plain JSON from another site",
+        ),
+        (ada.http.post(&url).header("Origin", "null").form(&form), "a sandboxed frame (Origin: null)"),
+        (ada.http.post(&url).header("Sec-Fetch-Site", "cross-site").form(&form), "a browser's cross-site mark"),
+        (ada.http.post(&url).form(&form), "no mark of where it came from"),
+    ];
+    for (request, what) in attempts {
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 403, "{what}");
+    }
+    assert_eq!(members_with_email(&server, "mallory@example.org").await, 0, "nobody was added");
+
+    // Our own page's call (Origin ours, or the browser's same-origin mark)
+    // still works, and text/plain from our own origin is not a server
+    // function body.
+    let own_text = ada.post("add_member").header("Content-Type", "text/plain").body("name=x").send().await.unwrap();
+    assert_eq!(own_text.status(), 415);
+    let same_origin = ada
+        .http
+        .post(&url)
+        .header("Sec-Fetch-Site", "same-origin")
+        .header("Origin", "null")
+        .form(&[("name", "Lin Park"), ("email", "lin@example.org"), ("password", "a long password 1")])
+        .send()
+        .await
+        .unwrap();
+    assert!(same_origin.status().is_success(), "{}", same_origin.status());
+    assert_eq!(members_with_email(&server, "lin@example.org").await, 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn requests_for_a_foreign_host_name_are_refused() {
+    let server = TestServer::with_demo().await;
+    let client = server.client();
+    // A rebinding attacker's page: the victim's browser sends the attacker's name as Host.
+    let page = client.http.get(format!("{}/signin", server.url)).header("Host", "evil.example").send().await.unwrap();
+    assert_eq!(page.status(), 421);
+    let sign_in = client
+        .post("sign_in")
+        .header("Host", "evil.example:3000")
+        .header("Origin", "http://evil.example:3000")
+        .form(&[("email", "ada@example.com"), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sign_in.status(), 421);
+    assert!(sign_in.headers().get("set-cookie").is_none(), "no session was handed out");
+    // Addressed by IP or as localhost, the server answers.
+    let by_name = client.http.get(format!("{}/healthz", server.url)).header("Host", "localhost").send().await.unwrap();
+    assert_eq!(by_name.status(), 200);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn pages_and_files_carry_the_browsers_safety_headers() {
+    let server = TestServer::with_demo().await;
+    let client = server.client();
+    let page = client.http.get(format!("{}/signin", server.url)).header("Accept", "text/html").send().await.unwrap();
+    let header = |response: &reqwest::Response, name: &str| {
+        response.headers().get(name).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+    };
+    let policy = header(&page, "content-security-policy");
+    assert_eq!(header(&page, "x-content-type-options"), "nosniff");
+    assert_eq!(header(&page, "referrer-policy"), "no-referrer");
+    assert!(header(&page, "strict-transport-security").is_empty(), "no HSTS over plain http");
+    let html = page.text().await.unwrap();
+    // The page's inline scripts carry the nonce the policy names, and only those run.
+    let nonce =
+        html.split("nonce=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("a nonce on the inline script");
+    assert!(policy.contains(&format!("script-src 'self' 'wasm-unsafe-eval' 'nonce-{nonce}';")), "{policy}");
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(!policy.contains("'unsafe-eval'"), "{policy}");
+
+    // A second page gets a nonce of its own.
+    let again = client.http.get(format!("{}/signin", server.url)).send().await.unwrap();
+    assert!(!header(&again, "content-security-policy").contains(nonce));
+
+    // Not a page: nothing may run or frame it.
+    let not_pages =
+        [client.get("/healthz").await, client.post("list_members").form(&[] as &[(&str, &str)]).send().await.unwrap()];
+    for response in not_pages {
+        assert_eq!(header(&response, "x-content-type-options"), "nosniff", "{}", response.url());
+        assert!(header(&response, "content-security-policy").starts_with("default-src 'none'"), "{}", response.url());
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn over_https_browsers_are_told_to_stay_on_it() {
+    let server = TestServer::with_demo_and(|config| config.public_url = Some("https://meet.example.com".into())).await;
+    // The TLS proxy in front would forward to the address the server listens on.
+    let response = reqwest::get(format!("http://{}/healthz", server.address)).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers().get("strict-transport-security").unwrap(), "max-age=31536000");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn errors_answer_with_the_http_status_of_their_kind() {
+    let server = TestServer::with_demo().await;
+    let stranger = server.client();
+    let grace = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
+    let ada = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
+    let status = |response: reqwest::Response| response.status().as_u16();
+
+    let cases = [
+        (
+            status(stranger.post("list_members").form(&[] as &[(&str, &str)]).send().await.unwrap()),
+            401,
+            "not signed in",
+        ),
+        (
+            status(
+                stranger
+                    .post("sign_in")
+                    .form(&[("email", "ada@example.com"), ("password", "wrong")])
+                    .send()
+                    .await
+                    .unwrap(),
+            ),
+            401,
+            "wrong password",
+        ),
+        (
+            status(
+                grace
+                    .post("add_member")
+                    .form(&[("name", "X"), ("email", "x@example.org"), ("password", "a long password 1")])
+                    .send()
+                    .await
+                    .unwrap(),
+            ),
+            403,
+            "a member may not add members",
+        ),
+        (
+            status(grace.post("open_channel").form(&[("channel", "999999")]).send().await.unwrap()),
+            404,
+            "no such channel",
+        ),
+        (
+            status(
+                ada.post("add_member")
+                    .form(&[("name", "Grace"), ("email", "grace@example.com"), ("password", "a long password 1")])
+                    .send()
+                    .await
+                    .unwrap(),
+            ),
+            409,
+            "the email is taken",
+        ),
+        (
+            status(stranger.post("sign_in").form(&[("email", ""), ("password", "x")]).send().await.unwrap()),
+            422,
+            "an empty field",
+        ),
+    ];
+    for (got, expected, what) in cases {
+        assert_eq!(got, expected, "{what}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn guessing_passwords_is_limited_per_account_and_per_address_with_a_clear_wait() {
+    let server = TestServer::with_demo().await;
+    let attacker = server.client();
+    let guess = |email: &str, password: &str| {
+        let request = attacker.post("sign_in").form(&[("email", email), ("password", password)]);
+        async move { request.send().await.unwrap() }
+    };
+    for _ in 0..PER_ACCOUNT_BURST {
+        assert_eq!(guess("ada@example.com", "wrong").await.status(), 401);
+    }
+    let limited = guess("ada@example.com", "wrong").await;
+    assert_eq!(limited.status(), 429);
+    let wait: u64 = limited.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+    assert!(wait >= 1);
+    let error: AppError = serde_json::from_str(&limited.text().await.unwrap()).unwrap();
+    assert_eq!(error.to_string(), format!("Too many sign-in attempts. Try again in {wait} s."));
+    // While limited, even the right password is not tried.
+    assert_eq!(guess("ada@example.com", DEMO_PASSWORD).await.status(), 429);
+
+    // One address trying many accounts runs out too: within its burst
+    // (less what it spent on Ada, plus what refills meanwhile), every
+    // other account's guess is refused.
+    let mut tried = 0;
+    let refused = loop {
+        tried += 1;
+        let response = guess(&format!("guess{tried}@example.com"), "wrong").await;
+        if response.status() != 401 || tried > PER_ADDRESS_BURST {
+            break response.status();
+        }
+    };
+    assert_eq!(refused, 429, "after {tried} guesses at other accounts");
+    assert!(tried <= PER_ADDRESS_BURST);
+    assert_eq!(guess("grace@example.com", DEMO_PASSWORD).await.status(), 429);
+
+    // The server is healthy, and a member already signed in carries on.
+    assert_eq!(server.client().get("/healthz").await.status(), 200);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn demo_data_never_faces_the_network_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = anteroom_server::Config::for_tests(format!("sqlite://{}/anteroom.db", dir.path().display()));
+    config.demo_data = true;
+    config.listen = "0.0.0.0:0".parse().unwrap();
+    let refused = anteroom_server::Server::start(config).await.err().expect("the server refuses to start");
+    assert!(refused.to_string().contains("--demo-data=false"), "{refused}");
+    assert!(!dir.path().join("anteroom.db").exists(), "refused before touching the database");
+}
