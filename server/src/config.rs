@@ -64,6 +64,11 @@ pub struct Config {
     #[arg(long, env = "ANTEROOM_CALLS_FROM")]
     pub calls_from: Option<String>,
 
+    /// How long a guest's visit may last, in hours, from their knock: then
+    /// their pass stops working and their call and guest socket end.
+    #[arg(long, env = "ANTEROOM_GUEST_VISIT_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=168))]
+    pub guest_visit_hours: u64,
+
     /// Address and port of the built-in SMTP receiver for incoming mail
     /// (e.g. 0.0.0.0:2525). Unset: no receiver.
     #[arg(long, env = "ANTEROOM_SMTP_LISTEN")]
@@ -100,6 +105,7 @@ impl Config {
             public_url: None,
             demo_data: false,
             demo_on_network: false,
+            guest_visit_hours: 12,
             media_port: 0,
             media_public_ip: None,
             ice_servers: Vec::new(),

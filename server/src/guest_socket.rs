@@ -41,6 +41,7 @@ pub async fn upgrade(
     }
     upgrade
         .max_message_size(MAX_GUEST_MESSAGE_BYTES)
+        .max_frame_size(MAX_GUEST_MESSAGE_BYTES)
         .on_upgrade(move |socket| serve(socket, state, query.invite, peer.ip()))
 }
 
@@ -119,12 +120,13 @@ async fn accept_knock(
         tracing::warn!(conference = ?invitation.conference, "knocks refused: too many at one link");
         return Err(AppError::TooManyKnocks);
     }
-    Ok(state.app.guests.knock(invitation.workspace, invitation.conference, name, email))
+    Ok(state.app.guests.knock(invitation.workspace, invitation.conference, name, email, address))
 }
 
 /// Tells the guest where their knock stands, then every change, until it
-/// ends, they leave, or the server stops. Dropping the knock on the way out
-/// withdraws it. Returns whether a member removed them.
+/// ends, they leave, their visit's time is up, or the server stops.
+/// Dropping the knock on the way out withdraws it. Returns whether a
+/// member removed them.
 async fn follow(mut socket: WebSocket, state: &ServerState, knock: Knock) -> bool {
     let mut status = knock.status.clone();
     status.mark_changed();
@@ -141,13 +143,14 @@ async fn follow(mut socket: WebSocket, state: &ServerState, knock: Knock) -> boo
                     GuestStatus::Waiting => GuestEvent::Waiting,
                     GuestStatus::Admitted { pass } => GuestEvent::Admitted { pass, conference: knock.conference },
                     GuestStatus::Denied => GuestEvent::Denied,
+                    GuestStatus::LinkRevoked => GuestEvent::Refused { error: AppError::InviteInvalid },
                     GuestStatus::Removed => {
                         removed = true;
                         GuestEvent::Removed
                     }
                     GuestStatus::Gone => break,
                 };
-                let last = matches!(event, GuestEvent::Denied | GuestEvent::Removed);
+                let last = matches!(event, GuestEvent::Denied | GuestEvent::Removed | GuestEvent::Refused { .. });
                 if !send(&mut socket, &event).await || last {
                     break;
                 }
@@ -164,6 +167,10 @@ async fn follow(mut socket: WebSocket, state: &ServerState, knock: Knock) -> boo
                     // One knock per socket: anything more is ignored.
                     Some(Ok(_)) => {}
                 }
+            }
+            () = tokio::time::sleep_until(knock.expires) => {
+                tracing::info!(guest = %knock.id, "a guest's visit ran out of time");
+                break;
             }
             _ = shutdown.changed() => break,
         }

@@ -119,7 +119,7 @@ impl Server {
             app: AppState {
                 db,
                 presence: PresenceHub::new(),
-                guests: GuestDesk::new(),
+                guests: GuestDesk::new(std::time::Duration::from_secs(config.guest_visit_hours * 3600)),
                 inbox_news: Default::default(),
                 schedule_changes: Arc::default(),
                 channel_news: tokio::sync::broadcast::channel(16).0,

@@ -33,7 +33,10 @@ pub async fn upgrade(State(state): State<ServerState>, headers: HeaderMap, upgra
     if let Err(error) = policy::check(&principal, policy::Action::ViewOffice(member.workspace_id)) {
         return (StatusCode::FORBIDDEN, error.to_string()).into_response();
     }
-    upgrade.max_message_size(MAX_CLIENT_MESSAGE_BYTES).on_upgrade(move |socket| serve(socket, state, member))
+    upgrade
+        .max_message_size(MAX_CLIENT_MESSAGE_BYTES)
+        .max_frame_size(MAX_CLIENT_MESSAGE_BYTES)
+        .on_upgrade(move |socket| serve(socket, state, member))
 }
 
 async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {

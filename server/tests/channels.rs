@@ -160,13 +160,13 @@ async fn a_guest_with_the_link_joins_that_call_only_and_a_channel_admin_can_remo
     assert_eq!(conference.signal_path(), signal_path(&calls));
 
     let guest = server.client();
-    let mut guests_call = guest.signal_socket_at(&conference.guest_signal_path(&pass)).await.unwrap();
+    let mut guests_call = guest.guest_signal_socket_at(&conference.signal_path(), &pass).await.unwrap();
     assert!(matches!(guests_call.next_event().await, SignalEvent::Welcome { .. }));
     // The pass opens nothing else: another channel, a room, or the member side.
     let elsewhere = ConferenceId::Channel(anteroom_app::model::ChannelId(interviews.parse().unwrap()));
-    assert_eq!(refusal_status(guest.signal_socket_at(&elsewhere.guest_signal_path(&pass)).await), 403);
+    assert_eq!(refusal_status(guest.guest_signal_socket_at(&elsewhere.signal_path(), &pass).await), 403);
     let a_room = ConferenceId::Room(anteroom_app::model::RoomId(room.parse().unwrap()));
-    assert_eq!(refusal_status(guest.signal_socket_at(&a_room.guest_signal_path(&pass)).await), 403);
+    assert_eq!(refusal_status(guest.guest_signal_socket_at(&a_room.signal_path(), &pass).await), 403);
     assert_eq!(refusal_status(guest.signal_socket_at(&conference.signal_path()).await), 401);
     assert_eq!(guest.call::<Office>("load_office", &[]).await, Err(AppError::NotSignedIn));
 
@@ -237,7 +237,7 @@ async fn when_the_call_ends_guests_who_gave_an_email_get_the_notes_if_the_channe
     for (name, email) in [("Lin Park", "lin@example.org"), ("Sam", "")] {
         let (lobby, admitted) = arrive(&server, &token, name, email).await;
         let GuestEvent::Admitted { pass, conference } = admitted else { panic!("admitted") };
-        let mut call = server.client().signal_socket_at(&conference.guest_signal_path(&pass)).await.unwrap();
+        let mut call = server.client().guest_signal_socket_at(&conference.signal_path(), &pass).await.unwrap();
         call.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
         guest_calls.push(call);
         lobbies.push(lobby);

@@ -231,3 +231,45 @@ async fn a_guest_reaches_nothing_but_their_rooms_call() {
     call.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_pass_opens_one_session_from_its_header_and_stops_opening_them_when_the_link_is_replaced() {
+    let Office2 { server, ada, grace, room_a, .. } = office().await;
+    let token = invite_token(&ada, &room_a).await;
+    let (mut lin, _) = knock(&server, &token, "Lin Park", "lin@example.org").await;
+    // Ada keeps her office open (closing it would take her out of the room).
+    let mut adas_page = ada.live_socket().await.unwrap();
+    let waiting = waiting_list(&mut adas_page, |rooms| !rooms.is_empty()).await;
+    answer(&grace, waiting[0].waiting[0].id, true).await.unwrap();
+    let GuestEvent::Admitted { pass, .. } = lin.next_event().await else { panic!("let in") };
+    let mut adas_call = ada.signal_socket(&room_a).await.unwrap();
+    adas_call.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
+
+    // In the URL the pass means nothing: only the subprotocol carries it.
+    let in_url = format!("{}?room={room_a}&guest={pass}", anteroom_app::protocol::signal::SIGNAL_PATH);
+    assert_eq!(refusal_status(server.client().signal_socket_at(&in_url).await), 401);
+
+    // One person, one session: a second one (a reconnect) ends the first.
+    let mut first = server.client().guest_signal_socket(&room_a, &pass).await.unwrap();
+    first.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
+    let mut second = server.client().guest_signal_socket(&room_a, &pass).await.unwrap();
+    second.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
+    let ended = first.wait_for(|e| matches!(e, SignalEvent::Ended { .. })).await;
+    assert_eq!(
+        ended,
+        SignalEvent::Ended { reason: "You joined this room from another window, so you left it here.".into() }
+    );
+
+    // Ada replaces the link: a knock waiting at the old one ends, the pass
+    // opens no new session, and Lin's call in progress goes on.
+    let (mut sam, first_answer) = knock(&server, &token, "Sam Lee", "sam@example.org").await;
+    assert_eq!(first_answer, GuestEvent::Waiting);
+    let _: String = ada.call("regenerate_room_invite", &[("room", room_a.as_str())]).await.unwrap();
+    assert_eq!(sam.next_event().await, GuestEvent::Refused { error: AppError::InviteInvalid });
+    assert_eq!(refusal_status(server.client().guest_signal_socket(&room_a, &pass).await), 403);
+    second.send_text(r#"{"type":"chat","text":"still here"}"#).await;
+    let said = adas_call.wait_for(|e| matches!(e, SignalEvent::Chat { .. })).await;
+    let SignalEvent::Chat { message } = said else { unreachable!() };
+    assert_eq!(message.text, "still here");
+    server.stop().await;
+}

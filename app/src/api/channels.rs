@@ -99,18 +99,21 @@ pub async fn regenerate_external_link(channel: ChannelId) -> Result<String, AppE
     use crate::ssr::invites;
     let ChannelCaller { state, me, .. } = meeting_channel(channel, manage).await?;
     let token = invites::regenerate(&state.db, ConferenceId::Channel(channel), me.id).await?;
+    state.guests.revoke_link(ConferenceId::Channel(channel));
     tracing::info!(%channel, by = %me.id, "external link regenerated");
     Ok(link_url(&state, &token))
 }
 
-/// Turns the external link off: nobody new can join with it. Guests
-/// already in the call stay until removed.
+/// Turns the external link off: nobody new can join with it, and passes
+/// it gave open no new sessions. Guests already in the call stay until they
+/// leave or are removed.
 #[server(endpoint = "disable_external_link")]
 pub async fn disable_external_link(channel: ChannelId) -> Result<(), AppError> {
     use crate::protocol::signal::ConferenceId;
     use crate::ssr::invites;
     let ChannelCaller { state, me, .. } = meeting_channel(channel, manage).await?;
     invites::disable(&state.db, ConferenceId::Channel(channel)).await?;
+    state.guests.revoke_link(ConferenceId::Channel(channel));
     tracing::info!(%channel, by = %me.id, "external link turned off");
     Ok(())
 }
@@ -186,6 +189,7 @@ pub async fn delete_channel(channel: ChannelId) -> Result<(), AppError> {
         return Err(AppError::NotFound("That channel".into()));
     }
     tracing::info!(%channel, by = %me.id, "channel deleted");
+    state.guests.revoke_link(crate::protocol::signal::ConferenceId::Channel(channel));
     let _ = state.channel_news.send(me.workspace_id);
     Ok(())
 }

@@ -25,7 +25,9 @@ async fn invite_url(room: RoomId, regenerate: bool) -> Result<String, AppError> 
     policy::check(&principal, policy::Action::InviteGuest { workspace: me.workspace_id, inside_room })?;
     let token = if regenerate {
         tracing::info!(%room, by = %me.id, "guest invite link regenerated");
-        invites::regenerate(&state.db, ConferenceId::Room(room), me.id).await?
+        let token = invites::regenerate(&state.db, ConferenceId::Room(room), me.id).await?;
+        state.guests.revoke_link(ConferenceId::Room(room));
+        token
     } else {
         invites::token_for(&state.db, ConferenceId::Room(room), me.id).await?
     };

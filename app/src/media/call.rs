@@ -39,8 +39,11 @@ pub struct CallClient {
 }
 
 struct Inner {
-    /// Where to join: the conference's signalling path, with a guest's pass.
+    /// Where to join: the conference's signalling path.
     signal_path: String,
+    /// A guest's pass, sent as the socket's subprotocol (never in the URL,
+    /// which ends up in logs).
+    pass_protocol: Option<String>,
     state: CallState,
     socket: RefCell<Option<WebSocket>>,
     publish: RefCell<Option<RtcPeerConnection>>,
@@ -62,10 +65,8 @@ impl CallClient {
     /// when given their `guest_pass`).
     pub fn start(conference: ConferenceId, guest_pass: Option<&str>, state: CallState) -> Self {
         let inner = Rc::new(Inner {
-            signal_path: match guest_pass {
-                Some(pass) => conference.guest_signal_path(pass),
-                None => conference.signal_path(),
-            },
+            signal_path: conference.signal_path(),
+            pass_protocol: guest_pass.map(crate::protocol::signal::pass_protocol),
             state,
             socket: RefCell::new(None),
             publish: RefCell::new(None),
@@ -204,7 +205,11 @@ fn connect(inner: &Rc<Inner>) {
         return;
     }
     let Some(url) = socket_url(&inner.signal_path) else { return };
-    let Ok(socket) = WebSocket::new(&url) else {
+    let opened = match &inner.pass_protocol {
+        Some(protocol) => WebSocket::new_with_str(&url, protocol),
+        None => WebSocket::new(&url),
+    };
+    let Ok(socket) = opened else {
         retry_later(inner);
         return;
     };

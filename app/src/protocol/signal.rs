@@ -39,12 +39,17 @@ impl ConferenceId {
             ConferenceId::Channel(channel) => format!("{SIGNAL_PATH}?channel={channel}"),
         }
     }
+}
 
-    /// The signalling path for a guest holding `pass` (members need none:
-    /// their session cookie goes along).
-    pub fn guest_signal_path(self, pass: &str) -> String {
-        format!("{}&guest={pass}", self.signal_path())
-    }
+/// A guest's pass travels as the signalling socket's subprotocol
+/// (`Sec-WebSocket-Protocol`), the one header a browser lets a page set on
+/// a websocket; members need none, their session cookie goes along.
+pub const PASS_PROTOCOL_PREFIX: &str = "anteroom-pass.";
+
+/// The subprotocol that carries `pass` (passes are URL-safe base64, which
+/// is a valid protocol token).
+pub fn pass_protocol(pass: &str) -> String {
+    format!("{PASS_PROTOCOL_PREFIX}{pass}")
 }
 
 /// One participant of one conference (a member's tab, later a guest).
@@ -217,7 +222,6 @@ mod tests {
     #[test]
     fn conference_paths_name_the_room() {
         assert_eq!(ConferenceId::Room(RoomId(3)).signal_path(), "/api/signal?room=3");
-        assert_eq!(ConferenceId::Room(RoomId(3)).guest_signal_path("xyz"), "/api/signal?room=3&guest=xyz");
-        assert_eq!(ConferenceId::Channel(ChannelId(4)).guest_signal_path("xyz"), "/api/signal?channel=4&guest=xyz");
+        assert_eq!(pass_protocol("xyz"), "anteroom-pass.xyz");
     }
 }

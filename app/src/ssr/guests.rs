@@ -9,14 +9,28 @@
 //! them later. Dropping the
 //! `Knock` (the socket closed) withdraws it or ends the admission, whatever
 //! stage it had reached.
+//!
+//! A pass is one person's: it opens one call session at a time (a new one,
+//! say after a network drop, ends the old), only from the client address
+//! that knocked (IPv6 by /64), and only for [`GuestDesk::pass_lifetime`]
+//! after the knock. Replacing or turning off the link ends the knocks
+//! waiting through it and stops its passes opening new sessions; guests
+//! already in the call stay until they leave.
 
+use super::rate_limit::client_key;
 use super::tokens::random_token;
 use crate::model::{RoomId, WorkspaceId};
 use crate::protocol::guest::{GuestId, GuestInside, RoomGuests, WaitingGuest};
 use crate::protocol::signal::ConferenceId;
 use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::sync::{broadcast, watch};
+use tokio::time::Instant;
+
+/// How long a guest's visit may last, from the knock, unless configured.
+pub const DEFAULT_PASS_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
 
 /// Where a guest stands. The guest socket watches this to tell the browser.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,8 +42,36 @@ pub enum GuestStatus {
     },
     Denied,
     Removed,
-    /// The guest left (socket closed): any call they are in ends.
+    /// The link they came by was replaced or turned off while they waited.
+    LinkRevoked,
+    /// The guest left (socket closed) or their visit ran out of time: any
+    /// call they are in ends.
     Gone,
+}
+
+/// Why a pass did not open a call session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PassRefusal {
+    /// No such pass: made up, or the guest left, was removed, or the link
+    /// was replaced.
+    Unknown,
+    /// The visit's time is up.
+    Expired,
+    /// Presented from another network than the one that knocked.
+    OtherClient,
+    /// Presented at another call than the one it was given for.
+    OtherCall,
+}
+
+impl From<PassRefusal> for crate::error::AppError {
+    fn from(refusal: PassRefusal) -> Self {
+        match refusal {
+            PassRefusal::Unknown | PassRefusal::OtherClient | PassRefusal::OtherCall => {
+                crate::error::AppError::Forbidden
+            }
+            PassRefusal::Expired => crate::error::AppError::InviteInvalid,
+        }
+    }
 }
 
 /// Why an answer or removal did not happen.
@@ -67,15 +109,35 @@ pub struct GuestInfo {
 }
 
 /// An admitted guest's credential for their one call, as the signalling
-/// socket sees it. `status` changes when they are removed or leave.
+/// socket sees it. `status` changes when they are removed or leave;
+/// `session` when the pass opens a newer session elsewhere.
 pub struct GuestPass {
     pub guest: GuestInfo,
     pub status: watch::Receiver<GuestStatus>,
+    /// This session's number, and the pass's newest: when they differ, a
+    /// newer session took over.
+    pub session: u64,
+    pub sessions: watch::Receiver<u64>,
+    /// When the visit ends.
+    pub expires: Instant,
+}
+
+impl GuestPass {
+    /// A newer session opened with the same pass.
+    pub fn superseded(&self) -> bool {
+        *self.sessions.borrow() != self.session
+    }
 }
 
 struct Guest {
     info: GuestInfo,
     status: watch::Sender<GuestStatus>,
+    /// The client that knocked, as rate limits key it.
+    client: IpAddr,
+    /// When the visit ends, whatever stage it reached.
+    expires: Instant,
+    /// Counts the call sessions the pass opened; the newest one is live.
+    sessions: watch::Sender<u64>,
 }
 
 #[derive(Default)]
@@ -92,6 +154,8 @@ pub struct GuestDesk {
     desk: Arc<Mutex<Desk>>,
     /// Tells live sockets that a workspace's waiting lists changed.
     changes: broadcast::Sender<WorkspaceId>,
+    /// How long a visit may last, from the knock.
+    pub pass_lifetime: Duration,
 }
 
 /// A knock held by its guest socket. Dropping it withdraws the knock, or
@@ -101,6 +165,8 @@ pub struct Knock {
     pub id: GuestId,
     pub conference: ConferenceId,
     pub status: watch::Receiver<GuestStatus>,
+    /// When the visit ends; the guest socket closes then.
+    pub expires: Instant,
 }
 
 impl Drop for Knock {
@@ -111,13 +177,13 @@ impl Drop for Knock {
 
 impl Default for GuestDesk {
     fn default() -> Self {
-        Self::new()
+        Self::new(DEFAULT_PASS_LIFETIME)
     }
 }
 
 impl GuestDesk {
-    pub fn new() -> Self {
-        GuestDesk { desk: Arc::default(), changes: broadcast::channel(64).0 }
+    pub fn new(pass_lifetime: Duration) -> Self {
+        GuestDesk { desk: Arc::default(), changes: broadcast::channel(64).0, pass_lifetime }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Desk> {
@@ -137,15 +203,18 @@ impl GuestDesk {
     /// Registers a guest who came by the link of `conference`: a knock at
     /// a room's door (members decide), or a guest let straight into a
     /// meeting channel's call. The caller has checked the link and the
-    /// guest's name and email.
+    /// guest's name and email. `client` is the address the guest knocked
+    /// from: their pass works only from there.
     pub fn knock(
         &self,
         workspace: WorkspaceId,
         conference: ConferenceId,
         name: String,
         email: Option<String>,
+        client: IpAddr,
     ) -> Knock {
         let (status, watcher) = watch::channel(GuestStatus::Waiting);
+        let expires = Instant::now() + self.pass_lifetime;
         let id = {
             let mut desk = self.lock();
             desk.next_id += 1;
@@ -155,12 +224,19 @@ impl GuestDesk {
                 status.send_replace(GuestStatus::Admitted { pass: pass.clone() });
                 desk.passes.insert(pass, id);
             }
-            desk.guests.insert(id, Guest { info: GuestInfo { id, workspace, conference, name, email }, status });
+            let guest = Guest {
+                info: GuestInfo { id, workspace, conference, name, email },
+                status,
+                client: client_key(client),
+                expires,
+                sessions: watch::channel(0).0,
+            };
+            desk.guests.insert(id, guest);
             id
         };
         tracing::info!(guest = %id, ?conference, "a guest arrived");
         self.changed(workspace);
-        Knock { desk: self.clone(), id, conference, status: watcher }
+        Knock { desk: self.clone(), id, conference, status: watcher, expires }
     }
 
     /// The guest, if they are still knocking or inside.
@@ -189,7 +265,7 @@ impl GuestDesk {
                     .or_insert_with(entry)
                     .inside
                     .push(GuestInside { id: info.id, name: info.name.clone() }),
-                GuestStatus::Denied | GuestStatus::Removed | GuestStatus::Gone => {}
+                GuestStatus::Denied | GuestStatus::Removed | GuestStatus::LinkRevoked | GuestStatus::Gone => {}
             }
         }
         rooms.into_values().collect()
@@ -236,11 +312,61 @@ impl GuestDesk {
         Ok(())
     }
 
-    /// The admitted guest a pass belongs to, while it is valid.
-    pub fn pass(&self, pass: &str) -> Option<GuestPass> {
+    /// Opens a session of the call `conference` with `pass`, presented from
+    /// `client`: the admitted guest it belongs to, while it is valid. Only
+    /// then is any session the pass opened before told to end (see
+    /// [`GuestPass::superseded`]); a refused attempt takes nothing over.
+    pub fn pass(&self, pass: &str, client: IpAddr, conference: ConferenceId) -> Result<GuestPass, PassRefusal> {
         let desk = self.lock();
-        let guest = desk.passes.get(pass).and_then(|id| desk.guests.get(id))?;
-        Some(GuestPass { guest: guest.info.clone(), status: guest.status.subscribe() })
+        let guest = desk.passes.get(pass).and_then(|id| desk.guests.get(id)).ok_or(PassRefusal::Unknown)?;
+        if guest.info.conference != conference {
+            return Err(PassRefusal::OtherCall);
+        }
+        if Instant::now() >= guest.expires {
+            return Err(PassRefusal::Expired);
+        }
+        if client_key(client) != guest.client {
+            tracing::warn!(guest = %guest.info.id, "a pass was presented from another network than the knock");
+            return Err(PassRefusal::OtherClient);
+        }
+        guest.sessions.send_modify(|count| *count += 1);
+        let mut sessions = guest.sessions.subscribe();
+        let session = *sessions.borrow_and_update();
+        Ok(GuestPass {
+            guest: guest.info.clone(),
+            status: guest.status.subscribe(),
+            session,
+            sessions,
+            expires: guest.expires,
+        })
+    }
+
+    /// The link of `conference` was replaced or turned off: the knocks
+    /// waiting through it end, and the passes issued through it open no
+    /// new sessions (guests in the call stay until they leave).
+    pub fn revoke_link(&self, conference: ConferenceId) {
+        let mut desk = self.lock();
+        let mut dead_passes = Vec::new();
+        let mut workspace = None;
+        for guest in desk.guests.values().filter(|guest| guest.info.conference == conference) {
+            workspace = Some(guest.info.workspace);
+            let status = guest.status.borrow().clone();
+            match status {
+                GuestStatus::Admitted { pass } => dead_passes.push(pass),
+                GuestStatus::Waiting => {
+                    guest.status.send_replace(GuestStatus::LinkRevoked);
+                }
+                _ => {}
+            }
+        }
+        for pass in dead_passes {
+            desk.passes.remove(&pass);
+        }
+        drop(desk);
+        if let Some(workspace) = workspace {
+            tracing::info!(?conference, "a link was revoked: its knocks ended, its passes open no new sessions");
+            self.changed(workspace);
+        }
     }
 
     /// The guest's socket closed: forget them, and end whatever they had.
@@ -274,10 +400,12 @@ mod tests {
     const ACME: WorkspaceId = WorkspaceId(1);
     const DESIGN: RoomId = RoomId(10);
     const COFFEE: RoomId = RoomId(11);
+    /// Where the test guests knock from.
+    const HOME: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 7));
 
     fn knock(desk: &GuestDesk, room: RoomId, name: &str) -> Knock {
         let email = format!("{}@example.org", name.to_lowercase());
-        desk.knock(ACME, ConferenceId::Room(room), name.into(), Some(email))
+        desk.knock(ACME, ConferenceId::Room(room), name.into(), Some(email), HOME)
     }
 
     fn names(rooms: &[RoomGuests]) -> Vec<(RoomId, Vec<&str>)> {
@@ -286,7 +414,7 @@ mod tests {
 
     #[test]
     fn waiting_lists_show_emails_only_to_the_room_that_decides() {
-        let desk = GuestDesk::new();
+        let desk = GuestDesk::default();
         let _lin = knock(&desk, DESIGN, "Lin");
         let _sam = knock(&desk, DESIGN, "Sam");
         let _kai = knock(&desk, COFFEE, "Kai");
@@ -300,24 +428,24 @@ mod tests {
 
     #[test]
     fn the_first_answer_wins_and_admits_with_a_pass() {
-        let desk = GuestDesk::new();
+        let desk = GuestDesk::default();
         let mut changes = desk.subscribe();
         let lin = knock(&desk, DESIGN, "Lin");
         assert_eq!(changes.try_recv().unwrap(), ACME);
         desk.answer(lin.id, true).unwrap();
         assert_eq!(desk.answer(lin.id, false), Err(DeskError::NotWaiting));
         let GuestStatus::Admitted { pass } = lin.status.borrow().clone() else { panic!("admitted") };
-        let admitted = desk.pass(&pass).expect("the pass works");
+        let admitted = desk.pass(&pass, HOME, ConferenceId::Room(DESIGN)).expect("the pass works");
         assert_eq!((admitted.guest.conference, admitted.guest.name.as_str()), (ConferenceId::Room(DESIGN), "Lin"));
         let rooms = desk.by_room(ACME, Some(DESIGN));
         assert!(rooms[0].waiting.is_empty(), "admitted guests are no longer waiting...");
         assert_eq!(rooms[0].inside[0].name, "Lin", "...they are inside");
-        assert!(desk.pass("made-up").is_none());
+        assert_eq!(desk.pass("made-up", HOME, ConferenceId::Room(DESIGN)).err(), Some(PassRefusal::Unknown));
     }
 
     #[test]
     fn closing_the_socket_withdraws_the_knock_or_ends_the_admission() {
-        let desk = GuestDesk::new();
+        let desk = GuestDesk::default();
         let lin = knock(&desk, DESIGN, "Lin");
         let id = lin.id;
         drop(lin);
@@ -327,16 +455,16 @@ mod tests {
         let sam = knock(&desk, DESIGN, "Sam");
         desk.answer(sam.id, true).unwrap();
         let GuestStatus::Admitted { pass } = sam.status.borrow().clone() else { panic!("admitted") };
-        let in_call = desk.pass(&pass).unwrap();
+        let in_call = desk.pass(&pass, HOME, ConferenceId::Room(DESIGN)).unwrap();
         drop(sam);
         assert_eq!(*in_call.status.borrow(), GuestStatus::Gone);
         assert!(desk.by_room(ACME, None).is_empty(), "gone from the room too");
-        assert!(desk.pass(&pass).is_none(), "the pass dies with the socket");
+        assert!(desk.pass(&pass, HOME, ConferenceId::Room(DESIGN)).is_err(), "the pass dies with the socket");
     }
 
     #[test]
     fn only_admitted_guests_can_be_removed_and_their_pass_dies() {
-        let desk = GuestDesk::new();
+        let desk = GuestDesk::default();
         let lin = knock(&desk, DESIGN, "Lin");
         assert_eq!(desk.remove(lin.id), Err(DeskError::NotInside));
         desk.answer(lin.id, true).unwrap();
@@ -344,12 +472,12 @@ mod tests {
         desk.remove(lin.id).unwrap();
         assert_eq!(*lin.status.borrow(), GuestStatus::Removed);
         assert!(desk.by_room(ACME, None).is_empty(), "no longer inside");
-        assert!(desk.pass(&pass).is_none());
+        assert!(desk.pass(&pass, HOME, ConferenceId::Room(DESIGN)).is_err());
     }
 
     #[test]
     fn denied_guests_are_told_and_leave_the_list() {
-        let desk = GuestDesk::new();
+        let desk = GuestDesk::default();
         let lin = knock(&desk, DESIGN, "Lin");
         desk.answer(lin.id, false).unwrap();
         assert_eq!(*lin.status.borrow(), GuestStatus::Denied);
@@ -358,14 +486,83 @@ mod tests {
 
     #[test]
     fn a_channel_link_lets_the_guest_straight_into_that_call_only() {
-        let desk = GuestDesk::new();
+        let desk = GuestDesk::default();
         let calls = ConferenceId::Channel(crate::model::ChannelId(5));
-        let lin = desk.knock(ACME, calls, "Lin".into(), None);
+        let lin = desk.knock(ACME, calls, "Lin".into(), None, HOME);
         let GuestStatus::Admitted { pass } = lin.status.borrow().clone() else { panic!("admitted at once") };
-        let admitted = desk.pass(&pass).expect("the pass works");
+        let admitted = desk.pass(&pass, HOME, calls).expect("the pass works");
         assert_eq!(admitted.guest.conference, calls);
         assert!(desk.by_room(ACME, None).is_empty(), "channel guests are not on the office map");
         desk.remove(lin.id).unwrap();
-        assert!(desk.pass(&pass).is_none(), "removed: the pass is dead");
+        assert!(desk.pass(&pass, HOME, calls).is_err(), "removed: the pass is dead");
+    }
+
+    fn admitted_pass(knock: &Knock) -> String {
+        let GuestStatus::Admitted { pass } = knock.status.borrow().clone() else { panic!("admitted") };
+        pass
+    }
+
+    #[test]
+    fn a_pass_opens_one_session_at_a_time_and_only_from_where_the_guest_knocked() {
+        let desk = GuestDesk::default();
+        let lin = knock(&desk, DESIGN, "Lin");
+        desk.answer(lin.id, true).unwrap();
+        let pass = admitted_pass(&lin);
+        let first = desk.pass(&pass, HOME, ConferenceId::Room(DESIGN)).unwrap();
+        assert!(!first.superseded());
+        // A reconnect (or a second window) takes over; the first is told.
+        let second = desk.pass(&pass, HOME, ConferenceId::Room(DESIGN)).unwrap();
+        assert!(first.superseded() && !second.superseded());
+        // Another address in the same IPv4 network is someone else...
+        let elsewhere: IpAddr = [192, 0, 2, 8].into();
+        assert_eq!(desk.pass(&pass, elsewhere, ConferenceId::Room(DESIGN)).err(), Some(PassRefusal::OtherClient));
+        assert_eq!(desk.pass(&pass, HOME, ConferenceId::Room(COFFEE)).err(), Some(PassRefusal::OtherCall));
+        assert!(!second.superseded(), "a refused attempt takes nothing over");
+        // ...while a guest on IPv6 may move within their /64.
+        let v6 = desk.knock(
+            ACME,
+            ConferenceId::Room(DESIGN),
+            "Kai".into(),
+            Some("kai@example.org".into()),
+            "2001:db8::1".parse().unwrap(),
+        );
+        desk.answer(v6.id, true).unwrap();
+        assert!(desk.pass(&admitted_pass(&v6), "2001:db8::ffff".parse().unwrap(), ConferenceId::Room(DESIGN)).is_ok());
+    }
+
+    #[test]
+    fn replacing_the_link_ends_waiting_knocks_and_stops_its_passes_opening_sessions() {
+        let desk = GuestDesk::default();
+        let inside = knock(&desk, DESIGN, "Lin");
+        desk.answer(inside.id, true).unwrap();
+        let pass = admitted_pass(&inside);
+        let in_call = desk.pass(&pass, HOME, ConferenceId::Room(DESIGN)).unwrap();
+        let waiting = knock(&desk, DESIGN, "Sam");
+        let other_room = knock(&desk, COFFEE, "Kai");
+
+        desk.revoke_link(ConferenceId::Room(DESIGN));
+        assert_eq!(*waiting.status.borrow(), GuestStatus::LinkRevoked);
+        assert_eq!(
+            desk.pass(&pass, HOME, ConferenceId::Room(DESIGN)).err(),
+            Some(PassRefusal::Unknown),
+            "no new session"
+        );
+        assert!(matches!(*in_call.status.borrow(), GuestStatus::Admitted { .. }), "the call in progress goes on");
+        assert_eq!(*other_room.status.borrow(), GuestStatus::Waiting, "other rooms' links are not touched");
+        let rooms = desk.by_room(ACME, None);
+        assert_eq!(names(&rooms), vec![(DESIGN, vec![]), (COFFEE, vec!["Kai"])], "Sam no longer waits");
+        assert_eq!(rooms[0].inside[0].name, "Lin", "Lin is still inside");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_visit_has_an_absolute_lifetime() {
+        let desk = GuestDesk::new(Duration::from_secs(60));
+        let lin = knock(&desk, DESIGN, "Lin");
+        desk.answer(lin.id, true).unwrap();
+        let pass = admitted_pass(&lin);
+        assert!(desk.pass(&pass, HOME, ConferenceId::Room(DESIGN)).is_ok());
+        tokio::time::advance(Duration::from_secs(61)).await;
+        assert_eq!(desk.pass(&pass, HOME, ConferenceId::Room(DESIGN)).err(), Some(PassRefusal::Expired));
+        assert!(Instant::now() >= lin.expires, "the guest socket closes too");
     }
 }

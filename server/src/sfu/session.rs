@@ -12,15 +12,17 @@ use anteroom_app::error::AppError;
 use anteroom_app::model::{ChannelId, ChannelKind, RoomId};
 use anteroom_app::protocol::LiveEvent;
 use anteroom_app::protocol::signal::{
-    ConferenceId, MAX_CHAT_CHARS, MAX_SIGNAL_MESSAGE_BYTES, Participant, SignalEvent, SignalRequest,
+    ConferenceId, MAX_CHAT_CHARS, MAX_SIGNAL_MESSAGE_BYTES, PASS_PROTOCOL_PREFIX, Participant, SignalEvent,
+    SignalRequest,
 };
 use anteroom_app::ssr::accounts::Member;
 use anteroom_app::ssr::guests::{GuestPass, GuestStatus};
 use anteroom_app::ssr::{auth, channels, office, policy};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -29,13 +31,24 @@ use tokio::sync::mpsc;
 const HARD_MESSAGE_LIMIT: usize = 1024 * 1024;
 
 /// Names the conference: a room's (`room=`) or a meeting channel's
-/// (`channel=`), exactly one of them.
+/// (`channel=`), exactly one of them. Members are known by their session
+/// cookie, guests by the pass in the socket's subprotocol.
 #[derive(serde::Deserialize)]
 pub struct SignalQuery {
     room: Option<RoomId>,
     channel: Option<ChannelId>,
-    /// A guest's admission pass; members are known by their session cookie.
-    guest: Option<String>,
+}
+
+/// The subprotocol that carries a guest's pass, if the browser offered one.
+fn offered_pass_protocol(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .find(|protocol| protocol.starts_with(PASS_PROTOCOL_PREFIX))
+        .map(str::to_string)
 }
 
 impl SignalQuery {
@@ -78,16 +91,20 @@ impl Admission {
 pub async fn upgrade(
     State(state): State<ServerState>,
     Query(query): Query<SignalQuery>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     if !crate::web::cross_site::socket_from_own_site(&headers) {
         return (StatusCode::FORBIDDEN, "Signalling from other sites is refused.").into_response();
     }
-    match admit(&state, &headers, query).await {
-        Ok(admission) => {
-            upgrade.max_message_size(HARD_MESSAGE_LIMIT).on_upgrade(move |socket| run(socket, state, admission))
-        }
+    let pass_protocol = offered_pass_protocol(&headers);
+    match admit(&state, &headers, query, pass_protocol.as_deref(), client.ip()).await {
+        Ok(admission) => upgrade
+            .protocols(pass_protocol)
+            .max_message_size(HARD_MESSAGE_LIMIT)
+            .max_frame_size(HARD_MESSAGE_LIMIT)
+            .on_upgrade(move |socket| run(socket, state, admission)),
         Err(error) => {
             let status = match error {
                 AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
@@ -103,11 +120,19 @@ pub async fn upgrade(
 
 /// Decides whether this request may join the conference: for a room's, a
 /// member inside the room; for a meeting channel's, any member of its
-/// workspace; for either, a guest whose pass is for exactly that call.
-async fn admit(state: &ServerState, headers: &HeaderMap, query: SignalQuery) -> Result<Admission, AppError> {
+/// workspace; for either, a guest whose pass is for exactly that call,
+/// presented from where they knocked.
+async fn admit(
+    state: &ServerState,
+    headers: &HeaderMap,
+    query: SignalQuery,
+    pass_protocol: Option<&str>,
+    client: IpAddr,
+) -> Result<Admission, AppError> {
     let conference = query.conference()?;
-    if let Some(pass) = query.guest {
-        let pass = state.app.guests.pass(&pass).ok_or(AppError::Forbidden)?;
+    if let Some(protocol) = pass_protocol {
+        let pass = protocol.strip_prefix(PASS_PROTOCOL_PREFIX).unwrap_or_default();
+        let pass = state.app.guests.pass(pass, client, conference)?;
         let workspace = pass.guest.workspace;
         let principal = policy::Principal::Guest { workspace, conference: pass.guest.conference };
         let action = match conference {
@@ -208,7 +233,7 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
                 Some(Ok(Message::Binary(_))) => peer.send(SignalEvent::Error { reason: "Signalling messages are JSON text.".into() }),
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
             },
-            () = guest_status_changed(&mut admission.attendee) => {
+            () = guest_pass_changed(&mut admission.attendee) => {
                 ended = still_allowed(&state, &admission).err();
             }
             event = presence.recv() => {
@@ -268,21 +293,34 @@ fn still_allowed(state: &ServerState, admission: &Admission) -> Result<(), Strin
             }
         }
         (Attendee::Member(_), ConferenceId::Channel(_)) => Ok(()),
-        (Attendee::Guest(pass), _) => match &*pass.status.borrow() {
-            GuestStatus::Admitted { .. } => Ok(()),
-            GuestStatus::Removed => Err(format!("You were removed from the {place}.")),
-            _ => Err(format!("You left the {place}.")),
-        },
+        (Attendee::Guest(pass), _) => {
+            if pass.superseded() {
+                return Err(format!("You joined this {place} from another window, so you left it here."));
+            }
+            if tokio::time::Instant::now() >= pass.expires {
+                return Err("Your visit's time is up. Open the link again to come back.".into());
+            }
+            match &*pass.status.borrow() {
+                GuestStatus::Admitted { .. } => Ok(()),
+                GuestStatus::Removed => Err(format!("You were removed from the {place}.")),
+                _ => Err(format!("You left the {place}.")),
+            }
+        }
     }
 }
 
-/// Completes when a guest's admission changes (removed, or their guest
-/// socket closed); never for a member.
-async fn guest_status_changed(attendee: &mut Attendee) {
+/// Completes when a guest's admission changes (removed, their guest socket
+/// closed, a newer session took the pass, the visit's time ran out); never
+/// for a member.
+async fn guest_pass_changed(attendee: &mut Attendee) {
     match attendee {
         // An error means the desk forgot the guest; their last status
         // (gone) tells the caller the rest.
-        Attendee::Guest(pass) => pass.status.changed().await.unwrap_or(()),
+        Attendee::Guest(pass) => tokio::select! {
+            changed = pass.status.changed() => changed.unwrap_or(()),
+            changed = pass.sessions.changed() => changed.unwrap_or(()),
+            () = tokio::time::sleep_until(pass.expires) => {}
+        },
         Attendee::Member(_) => std::future::pending().await,
     }
 }

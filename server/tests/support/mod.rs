@@ -140,13 +140,23 @@ impl Client {
         room: &str,
         pass: &str,
     ) -> Result<SignalSocket, tokio_tungstenite::tungstenite::Error> {
-        self.socket(&format!("{}?room={room}&guest={pass}", anteroom_app::protocol::signal::SIGNAL_PATH)).await
+        self.guest_signal_socket_at(&format!("{}?room={room}", anteroom_app::protocol::signal::SIGNAL_PATH), pass).await
     }
 
-    /// Opens the signalling socket at `path` (a conference's
-    /// `signal_path()` or `guest_signal_path(pass)`) with this client's cookies.
+    /// Opens the signalling socket at `path` (a conference's `signal_path()`)
+    /// with this client's cookies.
     pub async fn signal_socket_at(&self, path: &str) -> Result<SignalSocket, tokio_tungstenite::tungstenite::Error> {
-        self.socket(path).await
+        self.socket_with(path, None).await
+    }
+
+    /// Opens the signalling socket at `path` as a guest, with `pass` in the
+    /// subprotocol as the browser sends it.
+    pub async fn guest_signal_socket_at(
+        &self,
+        path: &str,
+        pass: &str,
+    ) -> Result<SignalSocket, tokio_tungstenite::tungstenite::Error> {
+        self.socket_with(path, Some(&anteroom_app::protocol::signal::pass_protocol(pass))).await
     }
 
     /// Opens the guest socket of an invite token (no knock sent yet).
@@ -155,12 +165,23 @@ impl Client {
     }
 
     async fn socket<T>(&self, path: &str) -> Result<JsonSocket<T>, tokio_tungstenite::tungstenite::Error> {
+        self.socket_with(path, None).await
+    }
+
+    async fn socket_with<T>(
+        &self,
+        path: &str,
+        protocol: Option<&str>,
+    ) -> Result<JsonSocket<T>, tokio_tungstenite::tungstenite::Error> {
         use reqwest::cookie::CookieStore;
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
         let url = format!("{}{path}", self.base.replacen("http", "ws", 1));
         let mut request = url.into_client_request()?;
         if let Some(cookies) = self.jar.cookies(&self.base.parse().expect("base url")) {
             request.headers_mut().insert("cookie", cookies);
+        }
+        if let Some(protocol) = protocol {
+            request.headers_mut().insert("sec-websocket-protocol", protocol.parse().expect("a protocol token"));
         }
         let (socket, _) = tokio_tungstenite::connect_async(request).await?;
         Ok(JsonSocket(socket, std::marker::PhantomData))
