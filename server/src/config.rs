@@ -69,6 +69,14 @@ pub struct Config {
     #[arg(long, env = "ANTEROOM_GUEST_VISIT_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=168))]
     pub guest_visit_hours: u64,
 
+    /// The most people one call may have; the next one is told it is full.
+    #[arg(long, env = "ANTEROOM_MAX_CALL_PARTICIPANTS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(2..=10_000))]
+    pub max_call_participants: u64,
+
+    /// The most call sessions (windows, devices) one member may have at once.
+    #[arg(long, env = "ANTEROOM_MAX_CALLS_PER_MEMBER", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub max_calls_per_member: u64,
+
     /// Address and port of the built-in SMTP receiver for incoming mail
     /// (e.g. 0.0.0.0:2525). Unset: no receiver.
     #[arg(long, env = "ANTEROOM_SMTP_LISTEN")]
@@ -106,6 +114,8 @@ impl Config {
             demo_data: false,
             demo_on_network: false,
             guest_visit_hours: 12,
+            max_call_participants: 100,
+            max_calls_per_member: 4,
             media_port: 0,
             media_public_ip: None,
             ice_servers: Vec::new(),

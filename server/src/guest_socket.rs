@@ -6,7 +6,7 @@
 //! guest's pass ends with it too.
 
 use crate::ServerState;
-use crate::json_socket::send;
+use crate::json_socket::{close, ping, send};
 use crate::keepalive::Keepalive;
 use anteroom_app::error::AppError;
 use anteroom_app::protocol::guest::{GuestEvent, GuestRequest, MAX_GUEST_MESSAGE_BYTES};
@@ -156,7 +156,7 @@ async fn follow(mut socket: WebSocket, state: &ServerState, knock: Knock) -> boo
                 }
             }
             alive = keepalive.ping_due() => {
-                if !alive || socket.send(Message::Ping(Default::default())).await.is_err() {
+                if !alive || !ping(&mut socket).await {
                     break;
                 }
             }
@@ -176,6 +176,6 @@ async fn follow(mut socket: WebSocket, state: &ServerState, knock: Knock) -> boo
         }
     }
     drop(knock);
-    let _ = socket.send(Message::Close(None)).await;
+    close(&mut socket).await;
     removed
 }

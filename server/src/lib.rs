@@ -57,6 +57,7 @@ pub struct ServerState {
     pub leptos: LeptosOptions,
     pub sfu: Arc<sfu::Sfu>,
     pub knock_limits: Arc<knock_limits::KnockLimits>,
+    pub call_limits: Arc<sfu::limits::CallLimits>,
     /// Flips to true when the server is shutting down, so long-lived sockets end.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -130,6 +131,10 @@ impl Server {
             leptos: leptos_options(&config, address),
             sfu,
             knock_limits: Arc::default(),
+            call_limits: Arc::new(sfu::limits::CallLimits::new(
+                config.max_call_participants,
+                config.max_calls_per_member,
+            )),
             shutdown: shutdown_rx,
         };
         Ok(Server { address, smtp_address, smtp_listener, public_url, state, listener, shutdown })

@@ -4,7 +4,8 @@
 //! browser (answers to guests go through server functions).
 
 use crate::ServerState;
-use crate::json_socket::send;
+use crate::json_socket::{ping, send};
+use crate::keepalive::Keepalive;
 use anteroom_app::model::{Channel, ChannelKind, InboxId, MyInbox};
 use anteroom_app::protocol::guest::RoomGuests;
 use anteroom_app::protocol::live::ChannelCall;
@@ -68,9 +69,13 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
             None => true,
         }
         && calls.send_if_changed(&mut socket, calls_now(&state, &channel_list), in_calls).await;
+    // A browser that vanished (lid shut, network gone) would otherwise stay
+    // "online" on everyone's map until TCP gives up, minutes later.
+    let mut keepalive = Keepalive::default();
     if opened {
         loop {
             let keep_going = tokio::select! {
+                alive = keepalive.ping_due() => alive && ping(&mut socket).await,
                 event = events.recv() => match event {
                     Ok(event) if event.workspace == member.workspace_id => {
                         // Our own member going offline while this socket is open
@@ -124,7 +129,7 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
                     }
                     Err(RecvError::Closed) => false,
                 },
-                incoming = socket.recv() => match incoming {
+                incoming = socket.recv() => match incoming.inspect(|_| keepalive.heard()) {
                     None | Some(Err(_)) | Some(Ok(Message::Close(_))) => false,
                     Some(Ok(Message::Text(_) | Message::Binary(_))) => {
                         let reason = "This socket only sends live events; it accepts no messages.".to_string();

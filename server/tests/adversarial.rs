@@ -5,6 +5,7 @@
 mod support;
 
 use anteroom_app::error::AppError;
+use anteroom_app::protocol::signal::SignalEvent;
 use anteroom_app::ssr::sign_in_limits::{PER_ACCOUNT_BURST, PER_ADDRESS_BURST};
 use support::TestServer;
 
@@ -244,4 +245,92 @@ async fn demo_data_never_faces_the_network_unless_forced() {
     let refused = anteroom_server::Server::start(config).await.err().expect("the server refuses to start");
     assert!(refused.to_string().contains("--demo-data=false"), "{refused}");
     assert!(!dir.path().join("anteroom.db").exists(), "refused before touching the database");
+}
+
+/// The signalling path of the demo's first meeting channel, as `member` sees it.
+async fn meeting_call(member: &support::Client) -> String {
+    use anteroom_app::model::{ChannelKind, Office};
+    let office: Office = member.call("load_office", &[]).await.unwrap();
+    let channel = office.channels.iter().find(|c| c.kind == ChannelKind::Meeting).expect("a meeting channel");
+    anteroom_app::protocol::signal::ConferenceId::Channel(channel.id).signal_path()
+}
+
+async fn joined(socket: &mut support::SignalSocket) -> SignalEvent {
+    socket.wait_for(|e| matches!(e, SignalEvent::Welcome { .. } | SignalEvent::Ended { .. })).await
+}
+
+#[tokio::test]
+async fn a_call_and_a_member_take_only_their_share() {
+    let server = TestServer::with_demo_and(|config| {
+        config.max_call_participants = 3;
+        config.max_calls_per_member = 2;
+    })
+    .await;
+    let ada = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
+    let grace = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
+    let alan = server.signed_in("alan@example.com", DEMO_PASSWORD).await;
+    let call = meeting_call(&ada).await;
+
+    // Ada in two windows is fine; a third is refused with a reason.
+    let mut first = ada.signal_socket_at(&call).await.unwrap();
+    assert!(matches!(joined(&mut first).await, SignalEvent::Welcome { .. }));
+    let mut second = ada.signal_socket_at(&call).await.unwrap();
+    assert!(matches!(joined(&mut second).await, SignalEvent::Welcome { .. }));
+    let mut third = ada.signal_socket_at(&call).await.unwrap();
+    assert_eq!(
+        joined(&mut third).await,
+        SignalEvent::Ended {
+            reason: "You are in calls in 2 windows already. Hang up in one of them to join here.".into()
+        }
+    );
+
+    // Grace makes three; Alan finds the call full.
+    let mut graces = grace.signal_socket_at(&call).await.unwrap();
+    assert!(matches!(joined(&mut graces).await, SignalEvent::Welcome { .. }));
+    let mut alans = alan.signal_socket_at(&call).await.unwrap();
+    assert_eq!(
+        joined(&mut alans).await,
+        SignalEvent::Ended { reason: "This call is full (3 people). Try again when someone leaves.".into() }
+    );
+
+    // When Ada closes a window, its slot and its place in the call come back.
+    drop(first);
+    graces.wait_for(|e| matches!(e, SignalEvent::Left { .. })).await;
+    let mut alans = alan.signal_socket_at(&call).await.unwrap();
+    assert!(matches!(joined(&mut alans).await, SignalEvent::Welcome { .. }));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_signalling_socket_that_floods_or_publishes_too_much_is_refused_and_the_call_goes_on() {
+    let server = TestServer::with_demo().await;
+    let ada = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
+    let grace = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
+    let call = meeting_call(&ada).await;
+    let mut adas = ada.signal_socket_at(&call).await.unwrap();
+    joined(&mut adas).await;
+    let mut graces = grace.signal_socket_at(&call).await.unwrap();
+    joined(&mut graces).await;
+
+    // An offer with fifty cameras is refused before it is parsed.
+    let fifty = "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n".repeat(50);
+    let offer = serde_json::json!({ "type": "publish_offer", "sdp": format!("v=0\r\n{fifty}"), "screen_stream": null });
+    graces.send_text(&offer.to_string()).await;
+    let refused = graces.wait_for(|e| matches!(e, SignalEvent::Error { .. })).await;
+    assert_eq!(
+        refused,
+        SignalEvent::Error { reason: "A call can carry at most 2 audio and 2 video tracks from you.".into() }
+    );
+
+    // A burst of messages far past the allowance: the excess is dropped.
+    for n in 0..400 {
+        graces.send_text(&format!(r#"{{"type":"mute","audio":{},"video":false}}"#, n % 2 == 0)).await;
+    }
+    let dropped = graces.wait_for(|e| matches!(e, SignalEvent::Error { .. })).await;
+    assert_eq!(dropped, SignalEvent::Error { reason: "Too many messages at once; that one was dropped.".into() });
+
+    // Ada's call is unaffected: she still hears from the server.
+    adas.send_text(r#"{"type":"chat","text":"still fine"}"#).await;
+    adas.wait_for(|e| matches!(e, SignalEvent::Chat { message } if message.text == "still fine")).await;
+    server.stop().await;
 }

@@ -233,7 +233,7 @@ async fn a_guest_reaches_nothing_but_their_rooms_call() {
 }
 
 #[tokio::test]
-async fn a_pass_opens_one_session_from_its_header_and_stops_opening_them_when_the_link_is_replaced() {
+async fn a_guest_pass_is_one_persons_for_their_own_time_until_the_link_is_replaced() {
     let Office2 { server, ada, grace, room_a, .. } = office().await;
     let token = invite_token(&ada, &room_a).await;
     let (mut lin, _) = knock(&server, &token, "Lin Park", "lin@example.org").await;
@@ -249,9 +249,23 @@ async fn a_pass_opens_one_session_from_its_header_and_stops_opening_them_when_th
     let in_url = format!("{}?room={room_a}&guest={pass}", anteroom_app::protocol::signal::SIGNAL_PATH);
     assert_eq!(refusal_status(server.client().signal_socket_at(&in_url).await), 401);
 
+    // Ada says something before the guest comes in: members who join later
+    // read it, the guest does not (they see only their own time).
+    adas_call.send_text(r#"{"type":"chat","text":"before Lin came"}"#).await;
+    adas_call.wait_for(|e| matches!(e, SignalEvent::Chat { .. })).await;
+    let mut graces_call = grace.signal_socket(&room_a).await.unwrap();
+    let SignalEvent::Welcome { chat, .. } = graces_call.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await
+    else {
+        unreachable!()
+    };
+    assert_eq!(chat.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(), ["before Lin came"]);
+
     // One person, one session: a second one (a reconnect) ends the first.
     let mut first = server.client().guest_signal_socket(&room_a, &pass).await.unwrap();
-    first.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
+    let SignalEvent::Welcome { chat, .. } = first.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await else {
+        unreachable!()
+    };
+    assert!(chat.is_empty(), "the guest sees none of what was said before: {chat:?}");
     let mut second = server.client().guest_signal_socket(&room_a, &pass).await.unwrap();
     second.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
     let ended = first.wait_for(|e| matches!(e, SignalEvent::Ended { .. })).await;

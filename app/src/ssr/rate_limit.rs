@@ -4,7 +4,7 @@
 //! are remembered, so a flood of new keys cannot grow memory for good.
 
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -18,12 +18,34 @@ pub struct KeyedLimit<K: Hash + Eq + Clone> {
     clock: DefaultClock,
 }
 
+/// `burst` at once, and one more every `refill`.
+fn quota(burst: u32, refill: Duration) -> Quota {
+    let burst = NonZeroU32::new(burst).expect("bursts are constants above zero");
+    Quota::with_period(refill).expect("refill periods are constants above zero").allow_burst(burst)
+}
+
+/// One token bucket, for one caller (a socket).
+pub struct Limit {
+    limiter: DefaultDirectRateLimiter,
+    clock: DefaultClock,
+}
+
+impl Limit {
+    /// `burst` attempts at once, and one more every `refill`.
+    pub fn new(burst: u32, refill: Duration) -> Self {
+        Limit { limiter: RateLimiter::direct(quota(burst, refill)), clock: DefaultClock::default() }
+    }
+
+    /// Counts one attempt; when over the allowance, how long until the next.
+    pub fn check(&self) -> Result<(), Duration> {
+        self.limiter.check().map_err(|not_until| not_until.wait_time_from(self.clock.now()))
+    }
+}
+
 impl<K: Hash + Eq + Clone> KeyedLimit<K> {
     /// `burst` attempts at once per key, and one more every `refill`.
     pub fn new(burst: u32, refill: Duration) -> Self {
-        let burst = NonZeroU32::new(burst).expect("bursts are constants above zero");
-        let quota = Quota::with_period(refill).expect("refill periods are constants above zero").allow_burst(burst);
-        KeyedLimit { limiter: RateLimiter::keyed(quota), clock: DefaultClock::default() }
+        KeyedLimit { limiter: RateLimiter::keyed(quota(burst, refill)), clock: DefaultClock::default() }
     }
 
     /// Counts one attempt for `key`; when it is over its allowance, how

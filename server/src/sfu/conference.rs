@@ -89,7 +89,9 @@ impl Conference {
             let mut state = self.state();
             let others: Vec<Participant> = state.members.values().map(|m| m.participant.clone()).collect();
             let tracks = state.tracks.clone();
-            let chat = state.chat.iter().cloned().collect();
+            // A guest sees only their own time: what is said from now on,
+            // not what members said before they were let in.
+            let chat = if participant.guest.is_some() { Vec::new() } else { state.chat.iter().cloned().collect() };
             let joined_at = now();
             let stay = Attendance {
                 name: participant.name.clone(),

@@ -8,11 +8,13 @@
 //!
 //! Layers: `session` (the signalling socket, who may join what) -> `conference`
 //! (participants, published tracks, chat) -> `peer` (one participant's two
-//! peer connections and their negotiation) -> `forward` (the RTP hot path).
+//! peer connections and their negotiation) -> `forward` (the RTP hot path);
+//! `limits` bounds what one call, member or socket may take.
 
 mod conference;
 mod engine;
 mod forward;
+pub mod limits;
 mod peer;
 pub mod session;
 
@@ -73,6 +75,11 @@ impl Sfu {
     }
 
     /// The conference with this id, started on first use.
+    /// How many are in the conference's call now (0 when there is none).
+    pub fn participants_in(&self, id: ConferenceId) -> usize {
+        self.conferences.lock().expect("conferences lock").get(&id).map_or(0, |c| c.participant_count())
+    }
+
     fn conference(self: &Arc<Self>, id: ConferenceId) -> Arc<Conference> {
         let mut conferences = self.conferences.lock().expect("conferences lock");
         conferences.entry(id).or_insert_with(|| Conference::new(id, Arc::downgrade(self))).clone()

@@ -21,8 +21,17 @@ use webrtc::track::track_local::TrackLocal;
 
 use super::conference::PublishedTrack;
 
-/// Where a participant's signalling events go (its websocket writer).
-pub type Outbox = mpsc::UnboundedSender<SignalEvent>;
+/// Where a participant's signalling events go (its websocket writer). It is
+/// bounded: a participant whose browser stops reading fills it, and is then
+/// dropped rather than allowed to grow the server's memory.
+pub type Outbox = mpsc::Sender<SignalEvent>;
+
+/// Events that may wait for one participant's socket.
+pub const OUTBOX_LIMIT: usize = 512;
+/// Candidates kept for a link that has no remote description yet, and the
+/// longest candidate line accepted (real ones are about 100 bytes).
+pub const MAX_EARLY_CANDIDATES: usize = 32;
+pub const MAX_CANDIDATE_BYTES: usize = 512;
 
 pub struct Peer {
     pub id: ParticipantId,
@@ -37,7 +46,8 @@ pub struct Peer {
     /// Candidates that arrived before their link had a remote description.
     early_candidates: Mutex<Vec<(Link, RTCIceCandidateInit)>>,
     /// Signalled when either link fails for good (the browser is gone or
-    /// unreachable): the session then ends and the browser, if alive, rejoins.
+    /// unreachable) or the browser stops reading its signalling socket: the
+    /// session then ends and the browser, if alive, rejoins.
     pub failed: Arc<Notify>,
 }
 
@@ -85,7 +95,7 @@ impl Peer {
                         sdp_mid: init.sdp_mid.filter(|mid| !mid.is_empty()).or(Some("0".into())),
                         sdp_mline_index: init.sdp_mline_index,
                     };
-                    let _ = outbox.send(SignalEvent::Candidate { link, candidate });
+                    let _ = outbox.try_send(SignalEvent::Candidate { link, candidate });
                 })
             }));
         }
@@ -113,8 +123,15 @@ impl Peer {
     }
 
     pub fn send(&self, event: SignalEvent) {
-        // A closed outbox means the participant is leaving; nothing to do.
-        let _ = self.outbox.send(event);
+        match self.outbox.try_send(event) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(participant = %self.id, "dropping a participant who stopped reading");
+                self.failed.notify_one();
+            }
+            // Closed: the participant is leaving; nothing to do.
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
     }
 
     /// Answers the browser's offer on the publish link.
@@ -155,6 +172,10 @@ impl Peer {
     pub async fn add_candidate(&self, link: Link, candidate: IceCandidate) {
         // A server that only serves this machine must not send connectivity
         // checks to the other addresses a browser lists.
+        if candidate.candidate.len() > MAX_CANDIDATE_BYTES {
+            tracing::debug!(participant = %self.id, "ignored an oversized ICE candidate");
+            return;
+        }
         if self.loopback_only && !is_loopback_candidate(&candidate.candidate) {
             tracing::trace!(participant = %self.id, "ignored a non-loopback candidate");
             return;
@@ -167,7 +188,12 @@ impl Peer {
         };
         let pc = self.link(link);
         if pc.remote_description().await.is_none() {
-            self.early_candidates.lock().await.push((link, init));
+            let mut early = self.early_candidates.lock().await;
+            if early.iter().filter(|(l, _)| *l == link).count() < MAX_EARLY_CANDIDATES {
+                early.push((link, init));
+            } else {
+                tracing::debug!(participant = %self.id, "ignored an early ICE candidate past the cap");
+            }
             return;
         }
         if let Err(error) = pc.add_ice_candidate(init).await {

@@ -4,9 +4,10 @@
 //! session ends the moment its holder may no longer be there (they walked
 //! out of the room or signed out).
 
+use super::limits::{MAX_TRACKS_PER_KIND, MemberSlot, message_allowance, too_many_tracks};
 use super::peer::Peer;
 use crate::ServerState;
-use crate::json_socket::send;
+use crate::json_socket::{ping, send};
 use crate::keepalive::Keepalive;
 use anteroom_app::error::AppError;
 use anteroom_app::model::{ChannelId, ChannelKind, RoomId};
@@ -167,9 +168,34 @@ async fn admit(
     Ok(Admission { attendee: Attendee::Member(member), conference })
 }
 
+/// Whether one more session fits: the call's size, and for a member their
+/// number of sessions (whose slot is held until this session ends).
+fn room_for_one_more(state: &ServerState, admission: &Admission) -> Result<Option<MemberSlot>, String> {
+    let limits = &state.call_limits;
+    if state.sfu.participants_in(admission.conference) >= limits.max_participants {
+        return Err(format!("This call is full ({} people). Try again when someone leaves.", limits.max_participants));
+    }
+    match &admission.attendee {
+        Attendee::Member(member) => limits.member_slot(member.id).map(Some).ok_or_else(|| {
+            format!(
+                "You are in calls in {} windows already. Hang up in one of them to join here.",
+                limits.max_sessions_per_member
+            )
+        }),
+        Attendee::Guest(_) => Ok(None),
+    }
+}
+
 async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission) {
+    let _slot = match room_for_one_more(&state, &admission) {
+        Ok(slot) => slot,
+        Err(reason) => {
+            send(&mut socket, &SignalEvent::Ended { reason }).await;
+            return;
+        }
+    };
     let sfu = state.sfu.clone();
-    let (outbox, mut events) = mpsc::unbounded_channel();
+    let (outbox, mut events) = mpsc::channel(super::peer::OUTBOX_LIMIT);
     let id = sfu.next_participant_id();
     let peer = match Peer::new(&sfu.engine, id, outbox).await {
         Ok(peer) => peer,
@@ -205,6 +231,7 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
     // Re-check after subscribing, so a walk-out that raced the join is not missed.
     let mut ended = still_allowed(&state, &admission).err();
     let mut keepalive = Keepalive::default();
+    let allowance = message_allowance();
 
     while ended.is_none() {
         tokio::select! {
@@ -213,13 +240,13 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
                     tracing::info!(participant = %id, "dropping a silent participant");
                     break;
                 }
-                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                if !ping(&mut socket).await {
                     break;
                 }
             }
             _ = peer.failed.notified() => {
                 // Closing without `Ended` makes a live browser rejoin from scratch.
-                tracing::info!(participant = %id, "a media link failed");
+                tracing::info!(participant = %id, "a media link failed, or the browser stopped reading");
                 break;
             }
             Some(event) = events.recv() => {
@@ -229,7 +256,10 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
             }
             incoming = socket.recv() => match incoming.inspect(|_| keepalive.heard()) {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
-                Some(Ok(Message::Text(text))) => handle(&conference, &peer, text.as_str()).await,
+                Some(Ok(Message::Text(text))) => match allowance.check() {
+                    Ok(()) => handle(&conference, &peer, text.as_str()).await,
+                    Err(_) => peer.send(SignalEvent::Error { reason: "Too many messages at once; that one was dropped.".into() }),
+                },
                 Some(Ok(Message::Binary(_))) => peer.send(SignalEvent::Error { reason: "Signalling messages are JSON text.".into() }),
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
             },
@@ -341,6 +371,11 @@ async fn handle(conference: &Arc<super::conference::Conference>, peer: &Arc<Peer
     };
     match request {
         SignalRequest::PublishOffer { sdp, screen_stream } => {
+            if too_many_tracks(&sdp) {
+                return refuse(format!(
+                    "A call can carry at most {MAX_TRACKS_PER_KIND} audio and {MAX_TRACKS_PER_KIND} video tracks from you."
+                ));
+            }
             conference.set_screen_stream(peer.id, screen_stream);
             if let Err(error) = peer.accept_publish_offer(sdp).await {
                 refuse(error.to_string());
