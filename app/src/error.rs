@@ -35,6 +35,8 @@ pub enum AppError {
     TooManyKnocks,
     #[error("{0} was not found. It may have been deleted.")]
     NotFound(String),
+    #[error("Many guests are already waiting at this door. Try again in a few minutes.")]
+    DoorBusy,
     #[error("Too many sign-in attempts. Try again in {retry_after_secs} s.")]
     TooManyAttempts { retry_after_secs: u64 },
     /// The server is at capacity for this kind of work; nothing was done.
@@ -63,7 +65,7 @@ impl AppError {
             AppError::NotFound(_) | AppError::InviteInvalid => 404,
             AppError::EmailTaken(_) | AppError::WorkspaceExists | AppError::AlreadyAnswered => 409,
             AppError::Invalid { .. } => 422,
-            AppError::TooManyKnocks | AppError::TooManyAttempts { .. } => 429,
+            AppError::TooManyKnocks | AppError::TooManyAttempts { .. } | AppError::DoorBusy => 429,
             AppError::Busy => 503,
             AppError::Internal | AppError::Unreachable(_) => 500,
         }

@@ -23,6 +23,8 @@ use std::time::Duration;
 
 /// A guest who opens the socket but never knocks is let go after this.
 const KNOCK_DEADLINE: Duration = Duration::from_secs(60);
+/// Invite tokens are 43 characters; anything much longer is not one.
+const MAX_INVITE_CHARS: usize = 128;
 
 #[derive(serde::Deserialize)]
 pub struct GuestQuery {
@@ -39,10 +41,20 @@ pub async fn upgrade(
     if !crate::web::cross_site::socket_from_own_site(&headers) {
         return (StatusCode::FORBIDDEN, "Guest sockets from other sites are refused.").into_response();
     }
-    upgrade
-        .max_message_size(MAX_GUEST_MESSAGE_BYTES)
-        .max_frame_size(MAX_GUEST_MESSAGE_BYTES)
-        .on_upgrade(move |socket| serve(socket, state, query.invite, peer.ip()))
+    if query.invite.len() > MAX_INVITE_CHARS {
+        return (StatusCode::NOT_FOUND, AppError::InviteInvalid.to_string()).into_response();
+    }
+    let Some(open) = state.knock_limits.open_socket(peer.ip(), &query.invite) else {
+        tracing::warn!(address = %peer.ip(), "a guest socket refused: too many open");
+        return (StatusCode::TOO_MANY_REQUESTS, "Too many guest pages are open from here. Close some and try again.")
+            .into_response();
+    };
+    upgrade.max_message_size(MAX_GUEST_MESSAGE_BYTES).max_frame_size(MAX_GUEST_MESSAGE_BYTES).on_upgrade(
+        move |socket| async move {
+            serve(socket, state, query.invite, peer.ip()).await;
+            drop(open);
+        },
+    )
 }
 
 async fn serve(mut socket: WebSocket, state: ServerState, invite: String, address: IpAddr) {
@@ -120,7 +132,7 @@ async fn accept_knock(
         tracing::warn!(conference = ?invitation.conference, "knocks refused: too many at one link");
         return Err(AppError::TooManyKnocks);
     }
-    Ok(state.app.guests.knock(invitation.workspace, invitation.conference, name, email, address))
+    state.app.guests.knock(invitation.workspace, invitation.conference, name, email, address)
 }
 
 /// Tells the guest where their knock stands, then every change, until it

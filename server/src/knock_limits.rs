@@ -4,7 +4,7 @@
 //! everyone who has it.
 
 use anteroom_app::protocol::signal::ConferenceId;
-use anteroom_app::ssr::rate_limit::{KeyedLimit, client_key};
+use anteroom_app::ssr::rate_limit::{KeyedLimit, Slot, Slots, client_key};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -15,9 +15,23 @@ const PER_ADDRESS_REFILL: Duration = Duration::from_secs(10);
 const PER_LINK_BURST: u32 = 30;
 const PER_LINK_REFILL: Duration = Duration::from_secs(2);
 
+/// Guest sockets one client address may hold open at once (welcome pages,
+/// waiting screens), and one link: nobody needs an account to open them,
+/// so they are capped before they cost anything.
+pub const OPEN_SOCKETS_PER_ADDRESS: usize = 10;
+pub const OPEN_SOCKETS_PER_LINK: usize = 100;
+
 pub struct KnockLimits {
     per_address: KeyedLimit<IpAddr>,
     per_link: KeyedLimit<ConferenceId>,
+    open_per_address: Slots<IpAddr>,
+    open_per_link: Slots<String>,
+}
+
+/// A guest socket's place under the open-socket caps, held while it is open.
+pub struct OpenSocket {
+    _address: Slot<IpAddr>,
+    _link: Slot<String>,
 }
 
 impl Default for KnockLimits {
@@ -25,11 +39,21 @@ impl Default for KnockLimits {
         KnockLimits {
             per_address: KeyedLimit::new(PER_ADDRESS_BURST, PER_ADDRESS_REFILL),
             per_link: KeyedLimit::new(PER_LINK_BURST, PER_LINK_REFILL),
+            open_per_address: Slots::new(OPEN_SOCKETS_PER_ADDRESS),
+            open_per_link: Slots::new(OPEN_SOCKETS_PER_LINK),
         }
     }
 }
 
 impl KnockLimits {
+    /// Room for one more open guest socket from `address` at the link
+    /// `invite`, unless either already has its share.
+    pub fn open_socket(&self, address: IpAddr, invite: &str) -> Option<OpenSocket> {
+        let address = self.open_per_address.take(client_key(address))?;
+        let link = self.open_per_link.take(invite.to_string())?;
+        Some(OpenSocket { _address: address, _link: link })
+    }
+
     /// Counts a knock attempt from `address` (IPv6 by its /64), valid or
     /// not; false when it has knocked too often.
     pub fn allow_address(&self, address: IpAddr) -> bool {

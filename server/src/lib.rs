@@ -10,7 +10,7 @@ mod guest_socket;
 mod inbox_delivery;
 mod json_socket;
 mod keepalive;
-mod knock_limits;
+pub mod knock_limits;
 mod live_socket;
 mod routes;
 pub mod sfu;

@@ -334,3 +334,37 @@ async fn a_signalling_socket_that_floods_or_publishes_too_much_is_refused_and_th
     adas.wait_for(|e| matches!(e, SignalEvent::Chat { message } if message.text == "still fine")).await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn guest_pages_held_open_without_an_account_are_capped_per_address() {
+    use anteroom_app::model::{Office, Presence};
+    use anteroom_server::knock_limits::OPEN_SOCKETS_PER_ADDRESS;
+    let server = TestServer::with_demo().await;
+    let ada = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
+    let office: Office = ada.call("load_office", &[]).await.unwrap();
+    let room = office.rooms[0].id.to_string();
+    let _: Presence = ada.call("walk_into", &[("room", room.as_str())]).await.unwrap();
+    let link: String = ada.call("room_invite", &[("room", room.as_str())]).await.unwrap();
+    let token = link.rsplit('/').next().unwrap();
+
+    let mut open = Vec::new();
+    for _ in 0..OPEN_SOCKETS_PER_ADDRESS {
+        open.push(server.client().guest_socket(token).await.expect("a guest page opens"));
+    }
+    assert_eq!(support::refusal_status(server.client().guest_socket(token).await), 429);
+    // One closes: there is room again. Members are not affected meanwhile.
+    drop(open.pop());
+    // The server notices the close a moment later; ask until it has (5 s at most).
+    let reopened = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            match server.client().guest_socket(token).await {
+                Ok(socket) => break socket,
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+            }
+        }
+    })
+    .await;
+    assert!(reopened.is_ok(), "a closed guest page gives its place back");
+    let _: Office = ada.call("load_office", &[]).await.unwrap();
+    server.stop().await;
+}

@@ -29,6 +29,10 @@ use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 
+/// Guests who may wait at one room's door at once; members answer a few at
+/// a time, and a longer queue would only bury them in notifications.
+pub const MAX_WAITING_PER_ROOM: usize = 20;
+
 /// How long a guest's visit may last, from the knock, unless configured.
 pub const DEFAULT_PASS_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
 
@@ -204,7 +208,8 @@ impl GuestDesk {
     /// a room's door (members decide), or a guest let straight into a
     /// meeting channel's call. The caller has checked the link and the
     /// guest's name and email. `client` is the address the guest knocked
-    /// from: their pass works only from there.
+    /// from: their pass works only from there. A room with
+    /// [`MAX_WAITING_PER_ROOM`] guests waiting takes no more for now.
     pub fn knock(
         &self,
         workspace: WorkspaceId,
@@ -212,11 +217,19 @@ impl GuestDesk {
         name: String,
         email: Option<String>,
         client: IpAddr,
-    ) -> Knock {
+    ) -> Result<Knock, crate::error::AppError> {
         let (status, watcher) = watch::channel(GuestStatus::Waiting);
         let expires = Instant::now() + self.pass_lifetime;
         let id = {
             let mut desk = self.lock();
+            let waiting = desk
+                .guests
+                .values()
+                .filter(|guest| guest.info.conference == conference && *guest.status.borrow() == GuestStatus::Waiting)
+                .count();
+            if waiting >= MAX_WAITING_PER_ROOM {
+                return Err(crate::error::AppError::DoorBusy);
+            }
             desk.next_id += 1;
             let id = GuestId(desk.next_id);
             if let ConferenceId::Channel(_) = conference {
@@ -236,7 +249,7 @@ impl GuestDesk {
         };
         tracing::info!(guest = %id, ?conference, "a guest arrived");
         self.changed(workspace);
-        Knock { desk: self.clone(), id, conference, status: watcher, expires }
+        Ok(Knock { desk: self.clone(), id, conference, status: watcher, expires })
     }
 
     /// The guest, if they are still knocking or inside.
@@ -405,7 +418,7 @@ mod tests {
 
     fn knock(desk: &GuestDesk, room: RoomId, name: &str) -> Knock {
         let email = format!("{}@example.org", name.to_lowercase());
-        desk.knock(ACME, ConferenceId::Room(room), name.into(), Some(email), HOME)
+        desk.knock(ACME, ConferenceId::Room(room), name.into(), Some(email), HOME).unwrap()
     }
 
     fn names(rooms: &[RoomGuests]) -> Vec<(RoomId, Vec<&str>)> {
@@ -488,7 +501,7 @@ mod tests {
     fn a_channel_link_lets_the_guest_straight_into_that_call_only() {
         let desk = GuestDesk::default();
         let calls = ConferenceId::Channel(crate::model::ChannelId(5));
-        let lin = desk.knock(ACME, calls, "Lin".into(), None, HOME);
+        let lin = desk.knock(ACME, calls, "Lin".into(), None, HOME).unwrap();
         let GuestStatus::Admitted { pass } = lin.status.borrow().clone() else { panic!("admitted at once") };
         let admitted = desk.pass(&pass, HOME, calls).expect("the pass works");
         assert_eq!(admitted.guest.conference, calls);
@@ -519,13 +532,15 @@ mod tests {
         assert_eq!(desk.pass(&pass, HOME, ConferenceId::Room(COFFEE)).err(), Some(PassRefusal::OtherCall));
         assert!(!second.superseded(), "a refused attempt takes nothing over");
         // ...while a guest on IPv6 may move within their /64.
-        let v6 = desk.knock(
-            ACME,
-            ConferenceId::Room(DESIGN),
-            "Kai".into(),
-            Some("kai@example.org".into()),
-            "2001:db8::1".parse().unwrap(),
-        );
+        let v6 = desk
+            .knock(
+                ACME,
+                ConferenceId::Room(DESIGN),
+                "Kai".into(),
+                Some("kai@example.org".into()),
+                "2001:db8::1".parse().unwrap(),
+            )
+            .unwrap();
         desk.answer(v6.id, true).unwrap();
         assert!(desk.pass(&admitted_pass(&v6), "2001:db8::ffff".parse().unwrap(), ConferenceId::Room(DESIGN)).is_ok());
     }
@@ -564,5 +579,18 @@ mod tests {
         tokio::time::advance(Duration::from_secs(61)).await;
         assert_eq!(desk.pass(&pass, HOME, ConferenceId::Room(DESIGN)).err(), Some(PassRefusal::Expired));
         assert!(Instant::now() >= lin.expires, "the guest socket closes too");
+    }
+
+    #[test]
+    fn a_door_takes_only_so_many_waiting_guests() {
+        let desk = GuestDesk::default();
+        let waiting: Vec<Knock> = (0..MAX_WAITING_PER_ROOM).map(|n| knock(&desk, DESIGN, &format!("G{n}"))).collect();
+        let email = Some("one@example.org".to_string());
+        let refused = desk.knock(ACME, ConferenceId::Room(DESIGN), "One more".into(), email.clone(), HOME).err();
+        assert_eq!(refused, Some(crate::error::AppError::DoorBusy));
+        assert!(desk.knock(ACME, ConferenceId::Room(COFFEE), "Elsewhere".into(), email.clone(), HOME).is_ok());
+        // Once one is answered, the next may knock.
+        desk.answer(waiting[0].id, false).unwrap();
+        assert!(desk.knock(ACME, ConferenceId::Room(DESIGN), "One more".into(), email, HOME).is_ok());
     }
 }

@@ -5,9 +5,11 @@
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Past this many remembered keys, forget the ones back to full allowance.
@@ -58,6 +60,52 @@ impl<K: Hash + Eq + Clone> KeyedLimit<K> {
     }
 }
 
+/// At most `limit` held at once per key: open sockets per client address,
+/// call sessions per member. A [`Slot`] is given back when dropped.
+pub struct Slots<K: Hash + Eq + Clone> {
+    limit: usize,
+    held: Arc<Mutex<HashMap<K, usize>>>,
+}
+
+/// One held slot of [`Slots`].
+pub struct Slot<K: Hash + Eq + Clone> {
+    held: Arc<Mutex<HashMap<K, usize>>>,
+    key: K,
+}
+
+impl<K: Hash + Eq + Clone> Slots<K> {
+    pub fn new(limit: usize) -> Self {
+        Slots { limit, held: Arc::default() }
+    }
+
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// A slot for `key`, unless it already holds its limit.
+    pub fn take(&self, key: K) -> Option<Slot<K>> {
+        let mut held = self.held.lock().expect("slots lock");
+        let count = held.entry(key.clone()).or_default();
+        if *count >= self.limit {
+            return None;
+        }
+        *count += 1;
+        Some(Slot { held: self.held.clone(), key })
+    }
+}
+
+impl<K: Hash + Eq + Clone> Drop for Slot<K> {
+    fn drop(&mut self) {
+        let mut held = self.held.lock().expect("slots lock");
+        if let Some(count) = held.get_mut(&self.key) {
+            *count -= 1;
+            if *count == 0 {
+                held.remove(&self.key);
+            }
+        }
+    }
+}
+
 /// The key a client address is limited under. An IPv6 client usually holds
 /// a whole /64 and can pick any address in it, so IPv6 counts by /64.
 pub fn client_key(address: IpAddr) -> IpAddr {
@@ -82,6 +130,17 @@ mod tests {
         let wait = limit.check(&"ada").unwrap_err();
         assert!(wait > Duration::from_secs(50) && wait <= Duration::from_secs(60), "waits about one refill: {wait:?}");
         assert!(limit.check(&"grace").is_ok(), "another key is not affected");
+    }
+
+    #[test]
+    fn slots_are_held_per_key_and_given_back() {
+        let slots = Slots::new(2);
+        let first = slots.take("ada").unwrap();
+        let _second = slots.take("ada").unwrap();
+        assert!(slots.take("ada").is_none());
+        assert!(slots.take("grace").is_some(), "others are not affected");
+        drop(first);
+        assert!(slots.take("ada").is_some(), "a dropped slot comes back");
     }
 
     #[test]

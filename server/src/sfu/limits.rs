@@ -4,9 +4,7 @@
 //! Each is checked before the work it guards is done.
 
 use anteroom_app::model::MemberId;
-use anteroom_app::ssr::rate_limit::Limit;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use anteroom_app::ssr::rate_limit::{Limit, Slot, Slots};
 use std::time::Duration;
 
 /// Signalling messages one socket may send at once (a negotiation with its
@@ -20,47 +18,28 @@ pub const MAX_TRACKS_PER_KIND: usize = 2;
 
 pub struct CallLimits {
     pub max_participants: usize,
-    pub max_sessions_per_member: usize,
-    sessions: Mutex<HashMap<MemberId, usize>>,
+    sessions_per_member: Slots<MemberId>,
 }
 
 /// One of a member's call sessions; dropping it gives the slot back.
-pub struct MemberSlot {
-    limits: Arc<CallLimits>,
-    member: MemberId,
-}
-
-impl Drop for MemberSlot {
-    fn drop(&mut self) {
-        let mut sessions = self.limits.sessions.lock().expect("call limits lock");
-        if let Some(count) = sessions.get_mut(&self.member) {
-            *count -= 1;
-            if *count == 0 {
-                sessions.remove(&self.member);
-            }
-        }
-    }
-}
+pub type MemberSlot = Slot<MemberId>;
 
 impl CallLimits {
     pub fn new(max_participants: u64, max_sessions_per_member: u64) -> Self {
         let size = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
         CallLimits {
             max_participants: size(max_participants),
-            max_sessions_per_member: size(max_sessions_per_member),
-            sessions: Mutex::default(),
+            sessions_per_member: Slots::new(size(max_sessions_per_member)),
         }
     }
 
+    pub fn max_sessions_per_member(&self) -> usize {
+        self.sessions_per_member.limit()
+    }
+
     /// A session slot for `member`, unless they already have their share.
-    pub fn member_slot(self: &Arc<Self>, member: MemberId) -> Option<MemberSlot> {
-        let mut sessions = self.sessions.lock().expect("call limits lock");
-        let count = sessions.entry(member).or_default();
-        if *count >= self.max_sessions_per_member {
-            return None;
-        }
-        *count += 1;
-        Some(MemberSlot { limits: self.clone(), member })
+    pub fn member_slot(&self, member: MemberId) -> Option<MemberSlot> {
+        self.sessions_per_member.take(member)
     }
 }
 
@@ -92,7 +71,7 @@ mod tests {
 
     #[test]
     fn a_member_has_a_few_sessions_and_gets_them_back() {
-        let limits = Arc::new(CallLimits::new(100, 2));
+        let limits = CallLimits::new(100, 2);
         let ada = MemberId(1);
         let first = limits.member_slot(ada).unwrap();
         let _second = limits.member_slot(ada).unwrap();

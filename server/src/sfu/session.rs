@@ -179,7 +179,7 @@ fn room_for_one_more(state: &ServerState, admission: &Admission) -> Result<Optio
         Attendee::Member(member) => limits.member_slot(member.id).map(Some).ok_or_else(|| {
             format!(
                 "You are in calls in {} windows already. Hang up in one of them to join here.",
-                limits.max_sessions_per_member
+                limits.max_sessions_per_member()
             )
         }),
         Attendee::Guest(_) => Ok(None),
