@@ -107,13 +107,7 @@ pub async fn upgrade(
             .max_frame_size(HARD_MESSAGE_LIMIT)
             .on_upgrade(move |socket| run(socket, state, admission)),
         Err(error) => {
-            let status = match error {
-                AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
-                AppError::NotFound(_) => StatusCode::NOT_FOUND,
-                AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
-                AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-                _ => StatusCode::FORBIDDEN,
-            };
+            let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             (status, error.to_string()).into_response()
         }
     }
