@@ -368,3 +368,93 @@ async fn guest_pages_held_open_without_an_account_are_capped_per_address() {
     let _: Office = ada.call("load_office", &[]).await.unwrap();
     server.stop().await;
 }
+
+/// Reads SMTP reply lines until one without a `-` continuation.
+async fn smtp_reply(reader: &mut tokio::io::BufReader<tokio::net::tcp::OwnedReadHalf>) -> String {
+    use tokio::io::AsyncBufReadExt;
+    let mut reply = String::new();
+    loop {
+        let mut line = String::new();
+        let read = tokio::time::timeout(std::time::Duration::from_secs(10), reader.read_line(&mut line))
+            .await
+            .expect("the receiver answers")
+            .unwrap();
+        reply.push_str(&line);
+        if read == 0 || line.as_bytes().get(3) != Some(&b'-') {
+            return reply;
+        }
+    }
+}
+
+async fn smtp_connect(
+    address: std::net::SocketAddr,
+) -> (tokio::io::BufReader<tokio::net::tcp::OwnedReadHalf>, tokio::net::tcp::OwnedWriteHalf) {
+    let (reader, writer) = tokio::net::TcpStream::connect(address).await.unwrap().into_split();
+    (tokio::io::BufReader::new(reader), writer)
+}
+
+#[tokio::test]
+async fn the_smtp_receiver_bounds_lines_sessions_and_messages_and_keeps_taking_mail() {
+    use tokio::io::AsyncWriteExt;
+    let server = TestServer::with_demo_and(|config| config.smtp_listen = Some("127.0.0.1:0".parse().unwrap())).await;
+    let receiver = server.smtp_address.expect("the receiver is on");
+
+    // A line that never ends is refused after 4 KiB, not read into memory.
+    let (mut reader, mut writer) = smtp_connect(receiver).await;
+    assert!(smtp_reply(&mut reader).await.starts_with("220"));
+    let endless = vec![b'A'; 64 * 1024];
+    let _ = writer.write_all(&endless).await;
+    assert!(smtp_reply(&mut reader).await.starts_with("500 5.5.2"), "an endless line is refused");
+    assert_eq!(smtp_reply(&mut reader).await, "", "and the session is closed");
+
+    // One network holds at most 8 sessions at once; the next is told to
+    // come back later, and a freed place is given again.
+    let mut held = Vec::new();
+    for _ in 0..8 {
+        let (mut reader, writer) = smtp_connect(receiver).await;
+        assert!(smtp_reply(&mut reader).await.starts_with("220"));
+        held.push((reader, writer));
+    }
+    let (mut reader, _writer) = smtp_connect(receiver).await;
+    assert!(smtp_reply(&mut reader).await.starts_with("421 4.3.2"), "a ninth session is refused");
+    let (mut last_reader, mut last_writer) = held.pop().unwrap();
+    last_writer.write_all(b"QUIT\r\n").await.unwrap();
+    assert!(smtp_reply(&mut last_reader).await.starts_with("221"));
+    drop((last_reader, last_writer));
+
+    // A message over the limit is refused in step, and the same session then
+    // delivers a real one, filed in the Sales inbox.
+    let (mut reader, mut writer) = loop {
+        let (mut reader, writer) = smtp_connect(receiver).await;
+        if smtp_reply(&mut reader).await.starts_with("220") {
+            break (reader, writer);
+        }
+    };
+    let limit = anteroom_app::ssr::mail_in::MAX_MESSAGE_BYTES;
+    for command in ["EHLO attacker\r\n", "MAIL FROM:<a@evil.example>\r\n", "RCPT TO:<sales@acme.example>\r\n", "DATA\r\n"] {
+        writer.write_all(command.as_bytes()).await.unwrap();
+        assert!(!smtp_reply(&mut reader).await.starts_with('5'), "{command}");
+    }
+    let line = format!("{}\r\n", "x".repeat(998));
+    for _ in 0..=(limit / line.len()) {
+        writer.write_all(line.as_bytes()).await.unwrap();
+    }
+    writer.write_all(b".\r\n").await.unwrap();
+    assert!(smtp_reply(&mut reader).await.starts_with("552 5.3.4"), "a message over the limit is refused");
+    let message = "From: lin@example.org\r\nTo: sales@acme.example\r\nSubject: Still here\r\n\r\nhello\r\n.\r\n";
+    for command in ["MAIL FROM:<lin@example.org>\r\n", "RCPT TO:<sales@acme.example>\r\n", "DATA\r\n", message] {
+        writer.write_all(command.as_bytes()).await.unwrap();
+        assert!(!smtp_reply(&mut reader).await.starts_with(['4', '5']), "{command}");
+    }
+    let db = anteroom_app::ssr::db::open(&server.database_url).await.unwrap();
+    let filed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM email_messages WHERE subject = 'Still here'")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(filed, 1, "the real message was filed");
+    let oversized: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM email_messages WHERE length(text_body) > 1000000")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(oversized, 0, "nothing of the refused message was kept");
+}

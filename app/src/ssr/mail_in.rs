@@ -11,6 +11,9 @@ use mail_parser::MessageParser;
 
 /// Largest message the server accepts (the SMTP receiver says so up front).
 pub const MAX_MESSAGE_BYTES: usize = 25 * 1024 * 1024;
+/// Most `References` ids looked at when threading (the latest ones): each
+/// is a lookup, and a real thread seldom needs more than its last few.
+pub const MAX_REFERENCES: usize = 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReceiveError {
@@ -40,7 +43,11 @@ pub fn parse(raw: &[u8]) -> Result<NewEmail, ReceiveError> {
             .message_id()
             .map_or_else(|| format!("{}@anteroom.invalid", tokens::random_token()), str::to_string),
         in_reply_to: ids(message.in_reply_to()).pop(),
-        references: ids(message.references()),
+        references: {
+            let mut references = ids(message.references());
+            references.drain(..references.len().saturating_sub(MAX_REFERENCES));
+            references
+        },
         from_address: from.and_then(|a| a.address()).unwrap_or_default().to_lowercase(),
         from_name: from.and_then(|a| a.name()).unwrap_or_default().to_string(),
         to_addresses: to.join(", "),
@@ -88,5 +95,9 @@ Content-Type: text/plain; charset=utf-8\r\n\r\nSounds good.\r\n";
         assert_eq!(email.text_body.trim(), "Sounds good.");
         assert_eq!(email.html_body, None, "plain mail has no HTML");
         assert!(matches!(parse(b""), Err(ReceiveError::Unreadable)));
+        let many: String = (0..500).map(|n| format!("<r{n}@x>")).collect::<Vec<_>>().join(" ");
+        let email = parse(format!("From: a@b\r\nReferences: {many}\r\n\r\nhi\r\n").as_bytes()).unwrap();
+        assert_eq!(email.references.len(), MAX_REFERENCES, "only the latest references are kept");
+        assert_eq!(email.references.last().map(String::as_str), Some("r499@x"));
     }
 }
