@@ -5,6 +5,7 @@
 mod support;
 
 use anteroom_app::error::AppError;
+use anteroom_app::protocol::LiveEvent;
 use anteroom_app::protocol::signal::SignalEvent;
 use anteroom_app::ssr::sign_in_limits::{PER_ACCOUNT_BURST, PER_ADDRESS_BURST};
 use support::TestServer;
@@ -322,6 +323,13 @@ async fn a_signalling_socket_that_floods_or_publishes_too_much_is_refused_and_th
         SignalEvent::Error { reason: "A call can carry at most 2 audio and 2 video tracks from you.".into() }
     );
 
+    // An ICE candidate of 60 KB (a real one is 100 bytes) is refused, not kept.
+    let huge =
+        serde_json::json!({ "type": "candidate", "link": "publish", "candidate": { "candidate": "a".repeat(60_000) } });
+    graces.send_text(&huge.to_string()).await;
+    let refused = graces.wait_for(|e| matches!(e, SignalEvent::Error { .. })).await;
+    assert_eq!(refused, SignalEvent::Error { reason: "That ICE candidate is too long.".into() });
+
     // A burst of messages far past the allowance: the excess is dropped.
     for n in 0..400 {
         graces.send_text(&format!(r#"{{"type":"mute","audio":{},"video":false}}"#, n % 2 == 0)).await;
@@ -332,6 +340,53 @@ async fn a_signalling_socket_that_floods_or_publishes_too_much_is_refused_and_th
     // Ada's call is unaffected: she still hears from the server.
     adas.send_text(r#"{"type":"chat","text":"still fine"}"#).await;
     adas.wait_for(|e| matches!(e, SignalEvent::Chat { message } if message.text == "still fine")).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_participant_who_stops_reading_is_dropped_and_leaves_the_call() {
+    let server = TestServer::with_demo().await;
+    let ada = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
+    let alan = server.signed_in("alan@example.com", DEMO_PASSWORD).await;
+    let grace = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
+    let call = meeting_call(&ada).await;
+    let mut adas = ada.signal_socket_at(&call).await.unwrap();
+    joined(&mut adas).await;
+    let mut alans = alan.signal_socket_at(&call).await.unwrap();
+    joined(&mut alans).await;
+
+    let mut office = ada.live_socket().await.unwrap();
+
+    // Grace joins, then her browser stops reading: her receive window stays shut.
+    let _graces = grace.stalled_signal_socket_at(&call).await;
+    office.wait_for(|e| matches!(e, LiveEvent::Calls { calls } if calls.iter().any(|c| c.people.len() == 3))).await;
+    let graces_join =
+        |e: &SignalEvent| matches!(e, SignalEvent::Joined { participant } if participant.name.starts_with("Grace"));
+    let SignalEvent::Joined { participant: stalled } = adas.wait_for(graces_join).await else { unreachable!() };
+
+    // A lively chat (each message is broadcast to her too) fills what the
+    // network holds for her (up to 4 MiB of socket buffers here), so the
+    // server's writes to her stop being taken.
+    // Ada and Alan each chat from a second window too.
+    let mut adas_other = ada.signal_socket_at(&call).await.unwrap();
+    joined(&mut adas_other).await;
+    let mut alans_other = alan.signal_socket_at(&call).await.unwrap();
+    joined(&mut alans_other).await;
+    let chat = serde_json::json!({ "type": "chat", "text": "\u{1F600}".repeat(1900) }).to_string();
+    for _ in 0..190 {
+        for socket in [&mut adas, &mut alans, &mut adas_other, &mut alans_other] {
+            socket.send_text(&chat).await;
+        }
+    }
+    // Ada, still reading, sees Grace leave once one write to her has waited
+    // its 10 s; nobody waits on her for good.
+    let wanted = |e: &SignalEvent| matches!(e, SignalEvent::Left { .. } | SignalEvent::Error { .. });
+    let left = adas.wait_for_within(std::time::Duration::from_secs(15), wanted).await;
+    assert_eq!(left, SignalEvent::Left { participant: stalled.id });
+    drop((adas_other, alans_other));
+    // And the call as the office lists it counts the four others.
+    let in_call = |count: usize| move |e: &LiveEvent| matches!(e, LiveEvent::Calls { calls } if calls.iter().any(|c| c.people.len() == count));
+    office.wait_for(in_call(4)).await;
     server.stop().await;
 }
 
@@ -431,7 +486,9 @@ async fn the_smtp_receiver_bounds_lines_sessions_and_messages_and_keeps_taking_m
         }
     };
     let limit = anteroom_app::ssr::mail_in::MAX_MESSAGE_BYTES;
-    for command in ["EHLO attacker\r\n", "MAIL FROM:<a@evil.example>\r\n", "RCPT TO:<sales@acme.example>\r\n", "DATA\r\n"] {
+    for command in
+        ["EHLO attacker\r\n", "MAIL FROM:<a@evil.example>\r\n", "RCPT TO:<sales@acme.example>\r\n", "DATA\r\n"]
+    {
         writer.write_all(command.as_bytes()).await.unwrap();
         assert!(!smtp_reply(&mut reader).await.starts_with('5'), "{command}");
     }

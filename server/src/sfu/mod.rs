@@ -16,6 +16,7 @@ mod engine;
 mod forward;
 pub mod limits;
 mod peer;
+mod requests;
 pub mod session;
 
 pub use engine::{MediaConfig, MediaError};

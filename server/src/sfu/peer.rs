@@ -28,10 +28,9 @@ pub type Outbox = mpsc::Sender<SignalEvent>;
 
 /// Events that may wait for one participant's socket.
 pub const OUTBOX_LIMIT: usize = 512;
-/// Candidates kept for a link that has no remote description yet, and the
-/// longest candidate line accepted (real ones are about 100 bytes).
+/// Candidates kept for a link that has no remote description yet (their
+/// size is bounded by `requests`).
 pub const MAX_EARLY_CANDIDATES: usize = 32;
-pub const MAX_CANDIDATE_BYTES: usize = 512;
 
 pub struct Peer {
     pub id: ParticipantId,
@@ -172,10 +171,6 @@ impl Peer {
     pub async fn add_candidate(&self, link: Link, candidate: IceCandidate) {
         // A server that only serves this machine must not send connectivity
         // checks to the other addresses a browser lists.
-        if candidate.candidate.len() > MAX_CANDIDATE_BYTES {
-            tracing::debug!(participant = %self.id, "ignored an oversized ICE candidate");
-            return;
-        }
         if self.loopback_only && !is_loopback_candidate(&candidate.candidate) {
             tracing::trace!(participant = %self.id, "ignored a non-loopback candidate");
             return;

@@ -4,18 +4,16 @@
 //! session ends the moment its holder may no longer be there (they walked
 //! out of the room or signed out).
 
-use super::limits::{MAX_TRACKS_PER_KIND, MemberSlot, message_allowance, too_many_tracks};
+use super::limits::{MemberSlot, message_allowance};
 use super::peer::Peer;
+use super::requests::read_request;
 use crate::ServerState;
 use crate::json_socket::{ping, send};
 use crate::keepalive::Keepalive;
 use anteroom_app::error::AppError;
 use anteroom_app::model::{ChannelId, ChannelKind, RoomId};
 use anteroom_app::protocol::LiveEvent;
-use anteroom_app::protocol::signal::{
-    ConferenceId, MAX_CHAT_CHARS, MAX_SIGNAL_MESSAGE_BYTES, PASS_PROTOCOL_PREFIX, Participant, SignalEvent,
-    SignalRequest,
-};
+use anteroom_app::protocol::signal::{ConferenceId, PASS_PROTOCOL_PREFIX, Participant, SignalEvent, SignalRequest};
 use anteroom_app::ssr::accounts::Member;
 use anteroom_app::ssr::guests::{GuestPass, GuestStatus};
 use anteroom_app::ssr::{auth, channels, office, policy};
@@ -244,7 +242,14 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
                 break;
             }
             Some(event) = events.recv() => {
-                if !send(&mut socket, &event).await {
+                // A browser whose queue overflowed while this write waits
+                // is dropped at once, not when the write gives up.
+                let sent = tokio::select! {
+                    sent = send(&mut socket, &event) => sent,
+                    _ = peer.failed.notified() => false,
+                };
+                if !sent {
+                    tracing::info!(participant = %id, "dropping a participant who stopped reading");
                     break;
                 }
             }
@@ -353,23 +358,12 @@ async fn guest_pass_changed(attendee: &mut Attendee) {
 /// only; the conference carries on.
 async fn handle(conference: &Arc<super::conference::Conference>, peer: &Arc<Peer>, text: &str) {
     let refuse = |reason: String| peer.send(SignalEvent::Error { reason });
-    if text.len() > MAX_SIGNAL_MESSAGE_BYTES {
-        return refuse(format!(
-            "That message is too large ({} bytes; the limit is {MAX_SIGNAL_MESSAGE_BYTES}).",
-            text.len()
-        ));
-    }
-    let request = match serde_json::from_str::<SignalRequest>(text) {
+    let request = match read_request(text) {
         Ok(request) => request,
-        Err(error) => return refuse(format!("Could not read that message: {error}")),
+        Err(reason) => return refuse(reason),
     };
     match request {
         SignalRequest::PublishOffer { sdp, screen_stream } => {
-            if too_many_tracks(&sdp) {
-                return refuse(format!(
-                    "A call can carry at most {MAX_TRACKS_PER_KIND} audio and {MAX_TRACKS_PER_KIND} video tracks from you."
-                ));
-            }
             conference.set_screen_stream(peer.id, screen_stream);
             if let Err(error) = peer.accept_publish_offer(sdp).await {
                 refuse(error.to_string());
@@ -382,15 +376,6 @@ async fn handle(conference: &Arc<super::conference::Conference>, peer: &Arc<Peer
         SignalRequest::Candidate { link, candidate } => peer.add_candidate(link, candidate).await,
         SignalRequest::Mute { audio, video } => conference.set_muted(peer.id, audio, video),
         SignalRequest::StopScreen => conference.stop_screen(peer.id).await,
-        SignalRequest::Chat { text } => {
-            let text = text.trim().to_string();
-            if text.is_empty() {
-                return refuse("Type a message first.".into());
-            }
-            if text.chars().count() > MAX_CHAT_CHARS {
-                return refuse(format!("Chat messages can be at most {MAX_CHAT_CHARS} characters."));
-            }
-            conference.chat(peer.id, text);
-        }
+        SignalRequest::Chat { text } => conference.chat(peer.id, text),
     }
 }

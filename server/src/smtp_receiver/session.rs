@@ -262,7 +262,8 @@ mod tests {
     #[test]
     fn a_message_is_received_with_dots_unstuffed() {
         let keeper = Keeper::default();
-        let input = b"EHLO x\r\nMAIL FROM:<lin@example.org>\r\nRCPT TO:<nobody@acme.test>\r\nRCPT TO:<Sales@acme.test>\r\n\
+        let input =
+            b"EHLO x\r\nMAIL FROM:<lin@example.org>\r\nRCPT TO:<nobody@acme.test>\r\nRCPT TO:<Sales@acme.test>\r\n\
 DATA\r\nSubject: hi\r\n\r\n..dot\r\nA line longer than one thirty-two byte piece of the data\r\n.\r\nQUIT\r\n";
         let replies = converse_over(input, &keeper, &MessageBudget::new(1 << 20));
         let codes: Vec<&str> = replies.lines().map(|line| &line[..3]).collect();
@@ -286,7 +287,8 @@ DATA\r\nSubject: hi\r\n\r\n..dot\r\nA line longer than one thirty-two byte piece
 
     #[test]
     fn a_message_over_the_limit_or_the_budget_is_refused_and_the_session_goes_on() {
-        let big = format!("MAIL FROM:<a@b>\r\nRCPT TO:<sales@acme.test>\r\nDATA\r\n{}\r\n.\r\nNOOP\r\n", "x".repeat(300));
+        let big =
+            format!("MAIL FROM:<a@b>\r\nRCPT TO:<sales@acme.test>\r\nDATA\r\n{}\r\n.\r\nNOOP\r\n", "x".repeat(300));
         let keeper = Keeper::default();
         let replies = converse_over(big.as_bytes(), &keeper, &MessageBudget::new(1 << 20));
         assert!(replies.contains("552 5.3.4"), "{replies}");

@@ -164,6 +164,20 @@ impl Client {
         self.socket(&anteroom_app::protocol::guest::guest_socket_path(invite)).await
     }
 
+    /// Opens the signalling socket at `path` over a connection whose
+    /// receive window is as small as the system allows, for a browser that
+    /// stops reading: the test then never reads from it.
+    pub async fn stalled_signal_socket_at(&self, path: &str) -> SignalSocket {
+        let request = self.socket_request(path, None);
+        let address = self.base.trim_start_matches("http://").to_string();
+        let connection = tokio::net::TcpSocket::new_v4().expect("a socket");
+        connection.set_recv_buffer_size(1024).expect("a small receive buffer");
+        let stream = connection.connect(address.parse().expect("a socket address")).await.expect("connects");
+        let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
+        let (socket, _) = tokio_tungstenite::client_async(request, stream).await.expect("the socket opens");
+        JsonSocket(socket, std::marker::PhantomData)
+    }
+
     async fn socket<T>(&self, path: &str) -> Result<JsonSocket<T>, tokio_tungstenite::tungstenite::Error> {
         self.socket_with(path, None).await
     }
@@ -173,18 +187,27 @@ impl Client {
         path: &str,
         protocol: Option<&str>,
     ) -> Result<JsonSocket<T>, tokio_tungstenite::tungstenite::Error> {
+        let (socket, _) = tokio_tungstenite::connect_async(self.socket_request(path, protocol)).await?;
+        Ok(JsonSocket(socket, std::marker::PhantomData))
+    }
+
+    /// The upgrade request for `path`, with this client's cookies.
+    fn socket_request(
+        &self,
+        path: &str,
+        protocol: Option<&str>,
+    ) -> tokio_tungstenite::tungstenite::handshake::client::Request {
         use reqwest::cookie::CookieStore;
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
         let url = format!("{}{path}", self.base.replacen("http", "ws", 1));
-        let mut request = url.into_client_request()?;
+        let mut request = url.into_client_request().expect("a websocket url");
         if let Some(cookies) = self.jar.cookies(&self.base.parse().expect("base url")) {
             request.headers_mut().insert("cookie", cookies);
         }
         if let Some(protocol) = protocol {
             request.headers_mut().insert("sec-websocket-protocol", protocol.parse().expect("a protocol token"));
         }
-        let (socket, _) = tokio_tungstenite::connect_async(request).await?;
-        Ok(JsonSocket(socket, std::marker::PhantomData))
+        request
     }
 
     /// Adds a cookie to this client's jar, as a browser would hold it.
@@ -232,12 +255,16 @@ impl<T: DeserializeOwned> JsonSocket<T> {
     /// The next live event, waiting at most five seconds (a generous bound
     /// for a loopback server; the test fails rather than hangs).
     pub async fn next_event(&mut self) -> T {
+        self.next_event_within(std::time::Duration::from_secs(5)).await
+    }
+
+    async fn next_event_within(&mut self, limit: std::time::Duration) -> T {
         use futures::StreamExt;
         use tokio_tungstenite::tungstenite::Message;
         loop {
-            let message = tokio::time::timeout(std::time::Duration::from_secs(5), self.0.next())
+            let message = tokio::time::timeout(limit, self.0.next())
                 .await
-                .expect("a live event within 5 s")
+                .unwrap_or_else(|_| panic!("an event within {limit:?}"))
                 .expect("socket open")
                 .expect("readable message");
             if let Message::Text(text) = message {
@@ -248,8 +275,14 @@ impl<T: DeserializeOwned> JsonSocket<T> {
 
     /// Waits for the first event that `wanted` accepts, skipping others.
     pub async fn wait_for(&mut self, wanted: impl Fn(&T) -> bool) -> T {
+        self.wait_for_within(std::time::Duration::from_secs(5), wanted).await
+    }
+
+    /// Like [`Self::wait_for`], for something the server does only after
+    /// one of its own deadlines (up to `limit` between events).
+    pub async fn wait_for_within(&mut self, limit: std::time::Duration, wanted: impl Fn(&T) -> bool) -> T {
         loop {
-            let event = self.next_event().await;
+            let event = self.next_event_within(limit).await;
             if wanted(&event) {
                 return event;
             }
