@@ -314,4 +314,9 @@ async fn workspace_admins_create_rename_and_delete_channels() {
     assert_eq!(dead, Err(AppError::InviteInvalid), "its link died with it");
     let listed: Vec<Channel> = alan.call("list_channels", &[]).await.unwrap();
     assert!(listed.iter().all(|c| c.name != "partner-sync"));
+
+    // It was the newest channel, yet a new one never gets its id: nothing
+    // held for the old one (a pass, a link, an open page) can reach it.
+    let next: Channel = ada.call("create_channel", &args).await.unwrap();
+    assert!(next.id > made.id, "{:?} reuses or precedes {:?}", next.id, made.id);
 }

@@ -129,6 +129,49 @@ mod tests {
         open(&url).await.expect("reopening an up-to-date database works");
     }
 
+    /// A database made before ids were kept from reuse (migration 7) keeps
+    /// every row and reference through the table rebuilds, and from then on
+    /// a deleted newest channel's id is never handed out again.
+    #[tokio::test]
+    async fn upgrading_to_ids_never_reused_keeps_every_row() {
+        let dir = TestDir::new();
+        let url = format!("sqlite://{}/test.db", dir.0.display());
+        let options = SqliteConnectOptions::from_str(&url).unwrap().create_if_missing(true).foreign_keys(true);
+        let before = SqlitePoolOptions::new().connect_with(options).await.unwrap();
+        MIGRATOR.run_to(6, &before).await.unwrap();
+        crate::ssr::seed::seed_demo_if_empty(&before).await.unwrap();
+        let count = |table: &'static str| sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
+        let tables = ["members", "team_members", "channels", "rooms", "email_messages", "inbox_participants"];
+        let mut counts = Vec::new();
+        for table in tables {
+            counts.push(sqlx::query_scalar::<_, i64>(count(table)).fetch_one(&before).await.unwrap());
+        }
+        before.close().await;
+
+        let db = open(&url).await.expect("the upgrade applies");
+        for (table, expected) in tables.into_iter().zip(counts) {
+            let now: i64 = sqlx::query_scalar(count(table)).fetch_one(&db).await.unwrap();
+            assert_eq!((table, now), (table, expected), "rows kept");
+            assert!(expected > 0, "the demo has {table}");
+        }
+        let broken: Vec<(String, i64)> =
+            sqlx::query_as("SELECT \"table\", rowid FROM pragma_foreign_key_check").fetch_all(&db).await.unwrap();
+        assert!(broken.is_empty(), "references intact: {broken:?}");
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&db).await.unwrap();
+        assert_eq!(fk, 1, "foreign keys are on again");
+
+        let newest: i64 = sqlx::query_scalar("SELECT MAX(id) FROM channels").fetch_one(&db).await.unwrap();
+        sqlx::query("DELETE FROM channels WHERE id = ?").bind(newest).execute(&db).await.unwrap();
+        let next: i64 = sqlx::query_scalar(
+            "INSERT INTO channels (workspace_id, name, kind, created_at)
+             SELECT workspace_id, 'fresh', kind, created_at FROM channels LIMIT 1 RETURNING id",
+        )
+        .fetch_one(&db)
+        .await
+        .unwrap();
+        assert!(next > newest, "id {next} after deleting {newest}");
+    }
+
     #[tokio::test]
     async fn a_bad_url_names_the_problem() {
         let error = open("postgres-ish://nowhere").await.unwrap_err();

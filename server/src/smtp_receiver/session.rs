@@ -228,10 +228,13 @@ mod tests {
         assert_eq!(path("<>"), "");
     }
 
+    /// Messages handed over: recipients and raw bytes.
+    type Delivered = Vec<(Vec<String>, Vec<u8>)>;
+
     /// Takes mail for `sales@acme.test` and remembers what it was given.
     #[derive(Clone, Default)]
     struct Keeper {
-        delivered: Arc<Mutex<Vec<(Vec<String>, Vec<u8>)>>>,
+        delivered: Arc<Mutex<Delivered>>,
     }
 
     impl MailHandler for Keeper {
