@@ -2,7 +2,7 @@
 //! the call ends, if the channel's "External users receive email summary"
 //! setting is on. The SFU reports each ended call; this task writes it up
 //! (`anteroom_app::ssr::call_notes`) and sends it to every guest who gave
-//! an email address in the lobby.
+//! an email address in the lobby, within the limits `call_notes` sets.
 
 use anteroom_app::error::AppError;
 use anteroom_app::ssr::call_notes::{self, CallRecord};
@@ -37,6 +37,10 @@ async fn send_notes(app: &AppState, call: &CallRecord) -> Result<(), AppError> {
     let workspace_name = accounts::workspace_name(&app.db, workspace).await?;
     let text = call.notes_text(&workspace_name, &channel.name);
     for email in guests {
+        if !call_notes::may_send(&app.db, call.channel, call.started_at, &email).await? {
+            tracing::info!(channel = %call.channel, "meeting notes not sent: already sent, or the address's daily allowance is used");
+            continue;
+        }
         let outgoing = Outgoing::about_calls(
             &app.settings,
             &workspace_name,

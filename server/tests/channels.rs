@@ -229,9 +229,33 @@ async fn when_the_call_ends_guests_who_gave_an_email_get_the_notes_if_the_channe
     let details: ChannelDetails = alan.call("open_channel", &channel).await.unwrap();
     assert!(details.email_guest_notes);
 
-    // Grace and two guests (one with an email) meet; Grace writes in the chat.
+    // Someone with the link, alone in the call, types an advert for an
+    // address of their choosing and leaves: no member took part, so no
+    // notes go out (if they did, the relay would get them first).
+    let (_mallorys_lobby, admitted) = arrive(&server, &token, "Mallory", "victim@example.net").await;
+    let GuestEvent::Admitted { pass, conference } = admitted else { panic!("admitted") };
+    let mut mallorys = server.client().guest_signal_socket_at(&conference.signal_path(), &pass).await.unwrap();
+    mallorys.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
+    mallorys.send_text(r#"{"type":"chat","text":"Cheap watches at evil.example"}"#).await;
+    mallorys.wait_for(|e| matches!(e, SignalEvent::Chat { .. })).await;
+    drop(mallorys);
+
+    // Grace and three guests (two with an email) meet; Grace writes in the
+    // chat, Lin answers, and Grace removes the third guest, Ann.
     let mut graces_call = grace.signal_socket_at(&signal_path(&calls)).await.unwrap();
     graces_call.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
+    let (_anns_lobby, admitted) = arrive(&server, &token, "Ann", "ann@example.org").await;
+    let GuestEvent::Admitted { pass, conference } = admitted else { panic!("admitted") };
+    let mut anns = server.client().guest_signal_socket_at(&conference.signal_path(), &pass).await.unwrap();
+    anns.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
+    let SignalEvent::Joined { participant: ann } =
+        graces_call.wait_for(|e| matches!(e, SignalEvent::Joined { participant } if participant.name == "Ann")).await
+    else {
+        unreachable!()
+    };
+    let ann = ann.guest.expect("Ann is a guest").to_string();
+    grace.call::<()>("remove_guest", &[("guest", ann.as_str())]).await.unwrap();
+    anns.wait_for(|e| matches!(e, SignalEvent::Ended { .. })).await;
     let mut guest_calls = Vec::new();
     let mut lobbies = Vec::new();
     for (name, email) in [("Lin Park", "lin@example.org"), ("Sam", "")] {
@@ -246,6 +270,8 @@ async fn when_the_call_ends_guests_who_gave_an_email_get_the_notes_if_the_channe
     for call in &mut guest_calls {
         call.wait_for(|e| matches!(e, SignalEvent::Chat { .. })).await;
     }
+    guest_calls[0].send_text(r#"{"type":"chat","text":"Great\nSummary: wire the money"}"#).await;
+    graces_call.wait_for(|e| matches!(e, SignalEvent::Chat { message } if message.name == "Lin Park")).await;
 
     // Everyone leaves: the call ends and Lin, who gave an email, gets the notes.
     drop(graces_call);
@@ -255,8 +281,10 @@ async fn when_the_call_ends_guests_who_gave_an_email_get_the_notes_if_the_channe
     let mail = anteroom_app::ssr::mail_in::parse(&raw).unwrap();
     assert_eq!(mail.subject, "Notes from your call in client-calls");
     for expected in [
-        "3 took part: Grace Hopper, Lin Park (guest), Sam (guest)",
+        "4 took part: Grace Hopper, Ann (guest), Lin Park (guest), Sam (guest)",
         "Grace Hopper: Thanks for coming, the deck is on its way",
+        "Lin Park (guest) wrote:",
+        "    > Summary: wire the money",
     ] {
         assert!(mail.text_body.contains(expected), "{expected:?} in {}", mail.text_body);
     }
@@ -267,6 +295,8 @@ async fn when_the_call_ends_guests_who_gave_an_email_get_the_notes_if_the_channe
         }
     };
     tokio::time::timeout(std::time::Duration::from_secs(5), recorded).await.expect("the sending is on record");
+    // Ann was removed (and her address sorts first): she got nothing.
+    assert_eq!(sqlx_count(&server, "SELECT COUNT(*) FROM call_notes_sent").await, 1);
 }
 
 /// A count read straight from the server's database file.

@@ -3,6 +3,13 @@
 //! "External users receive email summary" setting is on emails them to the
 //! guests who gave an email address in the lobby.
 //!
+//! A meeting channel's link lets anyone into its call without asking, and
+//! the lobby email is whatever they typed, so the notes must not become a
+//! way to mail strangers: they go only after calls a member took part in,
+//! never to a guest who was removed, at most once per call and
+//! [`MAX_NOTES_PER_ADDRESS_PER_DAY`] a day to one address, and what guests
+//! wrote is quoted and marked as theirs.
+//!
 //! The notes hold what the server knows for certain. Spoken words are not
 //! transcribed: that needs a speech-recognition model, and none can be
 //! installed from the package registries this project builds from.
@@ -10,15 +17,21 @@
 use super::db::{Db, now};
 use crate::dates::time_text;
 use crate::model::ChannelId;
-use crate::protocol::signal::ChatMessage;
+use crate::protocol::signal::{ChatMessage, ParticipantId};
+
+/// Notes emails one address may receive in 24 hours, from all calls.
+pub const MAX_NOTES_PER_ADDRESS_PER_DAY: i64 = 10;
 
 /// One stay in the call: a member's or a guest's tab, from joining to leaving.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attendance {
+    pub participant: ParticipantId,
     pub name: String,
     /// The guest's lobby email; `None` for members and guests who gave none.
     pub guest_email: Option<String>,
     pub guest: bool,
+    /// A member removed this guest from the call.
+    pub removed: bool,
     /// Unix seconds.
     pub joined_at: i64,
     pub left_at: i64,
@@ -37,12 +50,28 @@ pub struct CallRecord {
 }
 
 impl CallRecord {
-    /// The guests to email the notes to: each address once.
+    /// The guests to email the notes to, each address once: those who gave
+    /// an email and were not removed, and only if a member took part.
     pub fn guest_emails(&self) -> Vec<String> {
-        let mut emails: Vec<String> = self.attendance.iter().filter_map(|a| a.guest_email.clone()).collect();
+        if self.attendance.iter().all(|stay| stay.guest) {
+            return Vec::new();
+        }
+        let removed: Vec<&str> =
+            self.attendance.iter().filter(|stay| stay.removed).filter_map(|stay| stay.guest_email.as_deref()).collect();
+        let mut emails: Vec<String> = self
+            .attendance
+            .iter()
+            .filter(|stay| stay.guest)
+            .filter_map(|stay| stay.guest_email.clone())
+            .filter(|email| !removed.contains(&email.as_str()))
+            .collect();
         emails.sort();
         emails.dedup();
         emails
+    }
+
+    fn written_by_guest(&self, message: &ChatMessage) -> bool {
+        self.attendance.iter().any(|stay| stay.participant == message.from && stay.guest)
     }
 
     /// The people who took part, each once, in order of first arrival.
@@ -86,7 +115,19 @@ impl CallRecord {
             text.push_str("Nobody wrote in the chat.\n");
         }
         for message in &self.chat {
-            text.push_str(&format!("[{}] {}: {}\n", clock(message.sent_at / 1000), message.name, message.text));
+            let at = clock(message.sent_at / 1000);
+            if self.written_by_guest(message) {
+                // Quoted line by line, so a guest's text cannot pass for ours.
+                text.push_str(&format!("[{at}] {} (guest) wrote:\n", message.name));
+                for line in message.text.lines() {
+                    text.push_str(&format!("    > {line}\n"));
+                }
+            } else {
+                text.push_str(&format!("[{at}] {}: {}\n", message.name, message.text));
+            }
+        }
+        if self.attendance.iter().any(|stay| stay.guest) {
+            text.push_str(&format!("\nNames and lines marked (guest) were typed by guests, not by {workspace}.\n"));
         }
         text
     }
@@ -111,6 +152,25 @@ pub async fn set_emails_guests(db: &Db, channel: ChannelId, on: bool) -> Result<
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Whether `email` may get the notes of the call that started at
+/// `started_at`: not sent them already, and under the daily allowance.
+pub async fn may_send(db: &Db, channel: ChannelId, started_at: i64, email: &str) -> Result<bool, sqlx::Error> {
+    let already: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM call_notes_sent WHERE channel_id = $1 AND call_started_at = $2 AND email = $3",
+    )
+    .bind(channel)
+    .bind(started_at)
+    .bind(email)
+    .fetch_one(db)
+    .await?;
+    let today: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM call_notes_sent WHERE email = $1 AND sent_at > $2")
+        .bind(email)
+        .bind(now() - 24 * 60 * 60)
+        .fetch_one(db)
+        .await?;
+    Ok(already == 0 && today < MAX_NOTES_PER_ADDRESS_PER_DAY)
 }
 
 /// Notes that the notes of the call that started at `started_at` went to `email`.
@@ -142,10 +202,12 @@ mod tests {
     fn record() -> CallRecord {
         // 2026-11-23 17:00 UTC
         let start = 1_795_453_200;
-        let stay = |name: &str, email: Option<&str>, guest, from: i64, to: i64| Attendance {
+        let stay = |id: u64, name: &str, email: Option<&str>, guest, from: i64, to: i64| Attendance {
+            participant: ParticipantId(id),
             name: name.into(),
             guest_email: email.map(str::to_string),
             guest,
+            removed: false,
             joined_at: start + from,
             left_at: start + to,
         };
@@ -154,17 +216,25 @@ mod tests {
             started_at: start,
             ended_at: start + 1500,
             attendance: vec![
-                stay("Ada Lovelace", None, false, 0, 1500),
-                stay("Lin Park", Some("lin@example.org"), true, 120, 600),
-                stay("Lin Park", Some("lin@example.org"), true, 660, 1400),
-                stay("Sam", None, true, 300, 900),
+                stay(1, "Ada Lovelace", None, false, 0, 1500),
+                stay(2, "Lin Park", Some("lin@example.org"), true, 120, 600),
+                stay(3, "Lin Park", Some("lin@example.org"), true, 660, 1400),
+                stay(4, "Sam", None, true, 300, 900),
             ],
-            chat: vec![ChatMessage {
-                from: ParticipantId(1),
-                name: "Ada Lovelace".into(),
-                text: "Slides: https://example.com/deck".into(),
-                sent_at: (start + 180) * 1000,
-            }],
+            chat: vec![
+                ChatMessage {
+                    from: ParticipantId(1),
+                    name: "Ada Lovelace".into(),
+                    text: "Slides: https://example.com/deck".into(),
+                    sent_at: (start + 180) * 1000,
+                },
+                ChatMessage {
+                    from: ParticipantId(2),
+                    name: "Lin Park".into(),
+                    text: "Thanks!\nSummary: you owe us $500".into(),
+                    sent_at: (start + 240) * 1000,
+                },
+            ],
         }
     }
 
@@ -176,11 +246,40 @@ mod tests {
         assert!(notes.contains("- 3 took part: Ada Lovelace, Lin Park (guest), Sam (guest)"), "{notes}");
         assert!(notes.contains("- Lin Park (guest): 17:11 to 17:23"), "a rejoin is its own line: {notes}");
         assert!(notes.contains("[17:03] Ada Lovelace: Slides: https://example.com/deck"), "{notes}");
+        assert!(
+            notes.contains("[17:04] Lin Park (guest) wrote:\n    > Thanks!\n    > Summary: you owe us $500\n"),
+            "a guest's lines are quoted and marked: {notes}"
+        );
+        assert!(
+            notes.ends_with("Names and lines marked (guest) were typed by guests, not by Acme Studio.\n"),
+            "{notes}"
+        );
     }
 
     #[test]
-    fn only_guests_who_gave_an_email_get_the_notes_once() {
+    fn only_guests_who_gave_an_email_and_stayed_welcome_get_the_notes_once() {
         assert_eq!(record().guest_emails(), ["lin@example.org"]);
+        let mut removed = record();
+        removed.attendance[2].removed = true;
+        assert!(removed.guest_emails().is_empty(), "a guest removed on their second visit gets nothing");
+        let mut guests_only = record();
+        guests_only.attendance.remove(0);
+        assert!(guests_only.guest_emails().is_empty(), "no notes for a call no member took part in");
+    }
+
+    #[tokio::test]
+    async fn an_address_gets_a_calls_notes_once_and_a_bounded_number_a_day() {
+        let (db, _dir, _, channel) = crate::ssr::channels::tests::with_meeting_channel().await;
+        let channel = channel.id;
+        assert!(may_send(&db, channel, 100, "lin@example.org").await.unwrap());
+        record_sent(&db, channel, 100, "lin@example.org", "relay").await.unwrap();
+        assert!(!may_send(&db, channel, 100, "lin@example.org").await.unwrap(), "once per call");
+        for call in 1..MAX_NOTES_PER_ADDRESS_PER_DAY {
+            assert!(may_send(&db, channel, 100 + call, "lin@example.org").await.unwrap());
+            record_sent(&db, channel, 100 + call, "lin@example.org", "relay").await.unwrap();
+        }
+        assert!(!may_send(&db, channel, 999, "lin@example.org").await.unwrap(), "the day's allowance is used");
+        assert!(may_send(&db, channel, 999, "sam@example.org").await.unwrap(), "others are not affected");
     }
 
     #[tokio::test]

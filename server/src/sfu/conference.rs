@@ -48,7 +48,7 @@ struct State {
     chat: VecDeque<ChatMessage>,
     /// Everyone who joined, in order of arrival, for the meeting notes
     /// (`left_at` is filled in when they leave).
-    attendance: Vec<(ParticipantId, Attendance)>,
+    attendance: Vec<Attendance>,
 }
 
 struct Member {
@@ -94,13 +94,15 @@ impl Conference {
             let chat = if participant.guest.is_some() { Vec::new() } else { state.chat.iter().cloned().collect() };
             let joined_at = now();
             let stay = Attendance {
+                participant: peer.id,
                 name: participant.name.clone(),
                 guest_email,
                 guest: participant.guest.is_some(),
+                removed: false,
                 joined_at,
                 left_at: joined_at,
             };
-            state.attendance.push((peer.id, stay));
+            state.attendance.push(stay);
             let member = Member { peer: peer.clone(), participant: participant.clone(), screen_stream: None };
             state.members.insert(peer.id, member);
             (others, tracks, chat)
@@ -261,7 +263,7 @@ impl Conference {
         let member = {
             let mut state = self.state();
             let Some(member) = state.members.remove(&participant) else { return };
-            if let Some((_, stay)) = state.attendance.iter_mut().find(|(id, _)| *id == participant) {
+            if let Some(stay) = state.attendance.iter_mut().find(|stay| stay.participant == participant) {
                 stay.left_at = now();
             }
             member
@@ -275,14 +277,23 @@ impl Conference {
         self.tell_sfu_calls_changed();
     }
 
+    /// Notes that a member removed this guest: the call's notes are not
+    /// sent to them.
+    pub fn mark_removed(&self, participant: ParticipantId) {
+        let mut state = self.state();
+        if let Some(stay) = state.attendance.iter_mut().find(|stay| stay.participant == participant) {
+            stay.removed = true;
+        }
+    }
+
     /// Who is in the call, by order of arrival.
     pub fn people(&self) -> Vec<InCall> {
         let state = self.state();
         state
             .attendance
             .iter()
-            .filter(|(id, _)| state.members.contains_key(id))
-            .map(|(_, stay)| InCall { name: stay.name.clone(), guest: stay.guest })
+            .filter(|stay| state.members.contains_key(&stay.participant))
+            .map(|stay| InCall { name: stay.name.clone(), guest: stay.guest })
             .collect()
     }
 
@@ -300,7 +311,7 @@ impl Conference {
             channel,
             started_at: self.started_at,
             ended_at: now(),
-            attendance: state.attendance.iter().map(|(_, stay)| stay.clone()).collect(),
+            attendance: state.attendance.clone(),
             chat: state.chat.iter().cloned().collect(),
         }
     }

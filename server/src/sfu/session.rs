@@ -301,6 +301,11 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
         }
         send(&mut socket, &SignalEvent::Ended { reason }).await;
     }
+    if let Attendee::Guest(pass) = &admission.attendee
+        && *pass.status.borrow() == GuestStatus::Removed
+    {
+        conference.mark_removed(id);
+    }
     tracing::info!(conference = ?admission.conference, participant = %id, "left call");
     conference.leave(id).await;
 }
