@@ -117,3 +117,19 @@ test('viewers read without a reply box; made a Member, the box appears without r
   await grace.getByRole('button', { name: /Pricing for 40 seats/ }).click();
   await expect(grace.locator('.message.outgoing')).toContainText('Guests need no account');
 });
+
+test('an HTML email is shown in a sandboxed frame of its own origin, sanitised', async ({ browser, server }) => {
+  const katherine = await signedInPage(browser, server, 'katherine@example.com');
+  await sidebarInboxes(katherine).getByRole('link', { name: 'Support' }).click();
+  await katherine.getByRole('button', { name: /Cannot join the call/ }).click();
+
+  const frame = katherine.getByTitle('Message from Sam Lee');
+  await expect(frame).toHaveAttribute('sandbox', 'allow-popups allow-popups-to-escape-sandbox');
+  const content = katherine.frameLocator('iframe[title="Message from Sam Lee"]');
+  await expect(content.locator('b')).toHaveText('black');
+  await expect(content.getByRole('link', { name: 'our setup notes' })).toHaveAttribute('rel', 'noopener noreferrer nofollow');
+  await expect(content.locator('script')).toHaveCount(0);
+  // The page cannot reach into the frame, nor the frame into the page: its origin is opaque.
+  expect(await frame.evaluate((element: HTMLIFrameElement) => element.contentDocument)).toBeNull();
+  expect(await katherine.title()).not.toBe('pwned');
+});

@@ -151,8 +151,23 @@ fn ThreadPane(
     .into_any()
 }
 
+/// The look of an HTML message inside its frame (the page's styles do not
+/// reach into it).
+const HTML_FRAME_STYLE: &str = "<meta name=\"color-scheme\" content=\"light dark\"><style>\
+    body { margin: 0; font: 15px/1.5 system-ui, sans-serif; overflow-wrap: anywhere; }\
+    p:first-child { margin-top: 0; }</style>";
+
+/// A frame without scripts cannot size itself to its content, so its
+/// height is guessed from the plain text's length (and can be dragged).
+fn html_frame_height(text: &str) -> usize {
+    let lines: usize = text.lines().map(|line| 1 + line.chars().count() / 70).sum();
+    (lines * 3 / 2 + 2).clamp(6, 40)
+}
+
 #[component]
 fn Message(message: EmailView) -> impl IntoView {
+    let from_short =
+        if message.from_name.is_empty() { message.from_address.clone() } else { message.from_name.clone() };
     let from = if message.from_name.is_empty() {
         message.from_address.clone()
     } else {
@@ -170,8 +185,22 @@ fn Message(message: EmailView) -> impl IntoView {
                 <span class="muted small">{format!(" to {} · {}", message.to, time_text(message.created_at))}</span>
             </p>
             {match message.html_body {
-                // Sanitised on the server before it was sent here.
-                Some(html) => view! { <div class="message-body" inner_html=html></div> }.into_any(),
+                Some(html) => {
+                    let height = format!("height: {}em", html_frame_height(&message.text_body));
+                    view! {
+                        // Sanitised on the server, and still shown in a frame
+                        // with no scripts and an origin of its own.
+                        <iframe
+                            class="message-html"
+                            title=format!("Message from {from_short}")
+                            sandbox="allow-popups allow-popups-to-escape-sandbox"
+                            referrerpolicy="no-referrer"
+                            style=height
+                            srcdoc=format!("{HTML_FRAME_STYLE}{html}")
+                        ></iframe>
+                    }
+                        .into_any()
+                }
                 None => view! { <div class="message-body plain">{message.text_body}</div> }.into_any(),
             }}
             {delivery.map(|note| view! { <p class="small muted">{note}</p> })}

@@ -61,6 +61,8 @@ struct DemoMail {
     from_address: &'static str,
     subject: &'static str,
     body: &'static str,
+    /// The HTML part, for a message sent as HTML (shown sandboxed).
+    html: Option<&'static str>,
 }
 
 const DEMO_MAIL: &[DemoMail] = &[
@@ -72,6 +74,7 @@ const DEMO_MAIL: &[DemoMail] = &[
         from_address: "lin@client.example",
         subject: "Pricing for 40 seats",
         body: "Hello,\n\nWe are comparing tools for our design team. What would 40 seats cost per year?\n\nLin",
+        html: None,
     },
     DemoMail {
         inbox: "Sales",
@@ -81,6 +84,7 @@ const DEMO_MAIL: &[DemoMail] = &[
         from_address: "lin@client.example",
         subject: "Re: Pricing for 40 seats",
         body: "One more question: do guests need an account?\n\nLin",
+        html: None,
     },
     DemoMail {
         inbox: "Support",
@@ -90,6 +94,11 @@ const DEMO_MAIL: &[DemoMail] = &[
         from_address: "sam@partner.example",
         subject: "Cannot join the call",
         body: "Hi, the camera preview stays black when I open your link. Any idea?\n\nSam",
+        html: Some(
+            "<p>Hi, the camera preview stays <b>black</b> when I open your link. Any idea?</p>\
+             <p>I followed <a href=\"https://partner.example/setup\">our setup notes</a>.</p>\
+             <script>parent.document.title = 'pwned'</script><p>Sam</p>",
+        ),
     },
 ];
 
@@ -146,6 +155,7 @@ pub async fn seed_demo_if_empty(db: &Db) -> Result<bool, AppError> {
                 to_addresses: address.to_string(),
                 subject: mail.subject.to_string(),
                 text_body: mail.body.to_string(),
+                html_body: mail.html.map(str::to_string),
                 ..NewEmail::default()
             };
             mail_store::file(db, inbox, &email).await?;
