@@ -76,6 +76,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("inbox/:id") view=pages::inbox::InboxPage ssr=SsrMode::Async />
                 <Route path=path!("channel/:id") view=pages::channel::ChannelPage ssr=SsrMode::Async />
                 <Route
+                    path=path!("settings/account")
+                    view=pages::settings::account::AccountSettingsPage
+                    ssr=SsrMode::Async
+                />
+                <Route
                     path=path!("settings/workspace")
                     view=pages::settings::workspace::WorkspaceSettingsPage
                     ssr=SsrMode::Async

@@ -65,8 +65,8 @@ impl LiveState {
 
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn apply(self, me: MemberId, event: LiveEvent) {
-        if event == (LiveEvent::WentOffline { member: me }) {
-            // Signed out in another tab: this page no longer has a session.
+        if event == (LiveEvent::WentOffline { member: me }) || event == LiveEvent::SignedOut {
+            // Signed out in another tab or everywhere: this page no longer has a session.
             let _ = window().location().set_href("/signin");
             return;
         }

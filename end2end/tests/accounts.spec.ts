@@ -22,7 +22,7 @@ test.describe('a fresh install', () => {
     await page.getByLabel('Email address', { exact: true }).fill('nina@northwind.test');
     await page.getByRole('button', { name: 'Create workspace' }).click();
     await expect(page).toHaveURL(/\/office$/);
-    await expect(page.getByRole('banner').getByRole('link', { name: 'Northwind' })).toBeVisible();
+    await expect(page.getByRole('banner').getByRole('link', { name: 'Northwind', exact: true })).toBeVisible();
     await expect(page.getByRole('heading', { name: 'Meeting Room' })).toBeVisible();
 
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -67,4 +67,37 @@ test('an admin adds a member who can then sign in; members cannot add anyone', a
   await hedy.getByRole('link', { name: 'Members' }).click();
   await expect(hedy.getByText('Only workspace admins can add members.')).toBeVisible();
   await expect(hedy.getByRole('heading', { name: 'Add a member' })).toHaveCount(0);
+});
+
+test('changing the password signs out the other devices at once, and signing out everywhere ends this one too', async ({ browser, server }) => {
+  const laptop = await signedInPage(browser, server, 'katherine@example.com');
+  const phone = await signedInPage(browser, server, 'katherine@example.com');
+  await hydrated(phone);
+
+  await laptop.getByRole('banner').getByRole('link', { name: /Katherine Johnson/ }).click();
+  await expect(laptop).toHaveURL(/\/settings\/account$/);
+  await expect(laptop.getByRole('heading', { name: 'Your account' })).toBeVisible();
+  await hydrated(laptop);
+
+  await laptop.getByLabel('Current password').fill('not my password');
+  await laptop.getByLabel('New password', { exact: true }).fill('a fresh long password');
+  await laptop.getByLabel('New password again').fill('a fresh long password');
+  await laptop.getByRole('button', { name: 'Change password' }).click();
+  await expect(laptop.getByText('That is not your current password.')).toBeVisible();
+  await expect(laptop.getByLabel('Current password')).toHaveAttribute('aria-invalid', 'true');
+
+  await laptop.getByLabel('Current password').fill('anteroom-demo');
+  await laptop.getByRole('button', { name: 'Change password' }).click();
+  await expect(laptop.getByRole('status')).toContainText('Password changed. Your other devices were signed out.');
+  // The phone's open office page is sent to sign-in without a reload.
+  await expect(phone).toHaveURL(/\/signin$/);
+  await laptop.goto(`${server.url}/office`);
+  await expect(laptop).toHaveURL(/\/office$/);
+
+  await laptop.goto(`${server.url}/settings/account`);
+  await hydrated(laptop);
+  await laptop.getByRole('button', { name: 'Sign out everywhere' }).click();
+  await expect(laptop).toHaveURL(/\/signin$/);
+  await laptop.goto(`${server.url}/office`);
+  await expect(laptop).toHaveURL(/\/signin$/);
 });

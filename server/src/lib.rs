@@ -127,6 +127,7 @@ impl Server {
                 mailer,
                 settings: Arc::new(Settings { public_url: public_url.clone(), calls_from }),
                 sign_in_limits: Arc::default(),
+                session_ends: Default::default(),
             },
             leptos: leptos_options(&config, address),
             sfu,

@@ -12,6 +12,7 @@ use anteroom_app::protocol::live::ChannelCall;
 use anteroom_app::protocol::{LiveEvent, MAX_CLIENT_MESSAGE_BYTES};
 use anteroom_app::ssr::accounts::Member;
 use anteroom_app::ssr::inbox_news::InboxChange;
+use anteroom_app::ssr::sessions::{SessionEnds, SessionId};
 use anteroom_app::ssr::{auth, inboxes, office, policy};
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -23,7 +24,7 @@ pub async fn upgrade(State(state): State<ServerState>, headers: HeaderMap, upgra
     if !crate::web::cross_site::socket_from_own_site(&headers) {
         return (StatusCode::FORBIDDEN, "Live sockets from other sites are refused.").into_response();
     }
-    let principal = match auth::principal_from_headers(&state.app.db, &headers).await {
+    let principal = match auth::principal_from_headers(&state.app, &headers).await {
         Ok(principal) => principal,
         Err(error) => return (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
     };
@@ -34,13 +35,16 @@ pub async fn upgrade(State(state): State<ServerState>, headers: HeaderMap, upgra
     if let Err(error) = policy::check(&principal, policy::Action::ViewOffice(member.workspace_id)) {
         return (StatusCode::FORBIDDEN, error.to_string()).into_response();
     }
+    let Some(session) = auth::session_token(&state.app, &headers).map(|token| token.id()) else {
+        return (StatusCode::UNAUTHORIZED, "Sign in first.").into_response();
+    };
     upgrade
         .max_message_size(MAX_CLIENT_MESSAGE_BYTES)
         .max_frame_size(MAX_CLIENT_MESSAGE_BYTES)
-        .on_upgrade(move |socket| serve(socket, state, member))
+        .on_upgrade(move |socket| serve(socket, state, member, session))
 }
 
-async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
+async fn serve(mut socket: WebSocket, state: ServerState, member: Member, session: SessionId) {
     let presence = &state.app.presence;
     // Subscribe before taking the snapshots so no change falls in between.
     let mut events = presence.subscribe();
@@ -48,6 +52,7 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
     let mut inbox_changes = state.app.inbox_news.subscribe();
     let mut call_changes = state.sfu.subscribe_calls();
     let mut channel_changes = state.app.channel_news.subscribe();
+    let mut session_ends = state.app.session_ends.subscribe();
     let mut channel_list = LastSent::default();
     let snapshot = presence.socket_opened(&member);
     let mut shutdown = state.shutdown.clone();
@@ -137,6 +142,14 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member) {
                     }
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => true,
                 },
+                heard = session_ends.recv() => {
+                    // The page's session ended (signed out here or everywhere,
+                    // or the password changed): it goes to sign-in.
+                    !SessionEnds::ended_for(&state.app.db, member.id, &session, heard).await || {
+                        send(&mut socket, &LiveEvent::SignedOut).await;
+                        false
+                    }
+                }
                 _ = shutdown.changed() => false,
             };
             if !keep_going {

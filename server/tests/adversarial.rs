@@ -128,6 +128,94 @@ async fn over_https_browsers_are_told_to_stay_on_it() {
     let response = reqwest::get(format!("http://{}/healthz", server.address)).await.unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers().get("strict-transport-security").unwrap(), "max-age=31536000");
+
+    // The session cookie carries the __Host- prefix (no other host may set
+    // it), and a cookie without the prefix is not a session here.
+    let http = reqwest::Client::new();
+    let signed_in = http
+        .post(format!("http://{}/api/sign_in", server.address))
+        .header("Host", "meet.example.com")
+        .header("Origin", "https://meet.example.com")
+        .form(&[("email", "ada@example.com"), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed_in.headers().get("set-cookie").expect("a session cookie").to_str().unwrap().to_string();
+    assert!(cookie.starts_with("__Host-anteroom_session="), "{cookie}");
+    assert!(cookie.contains("Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"), "{cookie}");
+    let token = cookie.split(';').next().unwrap().trim_start_matches("__Host-anteroom_session=");
+    let me = |cookie: String| {
+        http.post(format!("http://{}/api/me", server.address))
+            .header("Host", "meet.example.com")
+            .header("Origin", "https://meet.example.com")
+            .header("Cookie", cookie)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .send()
+    };
+    assert_eq!(me(format!("__Host-anteroom_session={token}")).await.unwrap().status(), 200);
+    assert_eq!(me(format!("anteroom_session={token}")).await.unwrap().status(), 401, "no prefix, no session");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_new_password_or_signing_out_everywhere_ends_the_other_sessions_with_their_pages_and_calls() {
+    use anteroom_app::model::MemberSummary;
+    let server = TestServer::with_demo().await;
+    let laptop = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
+    let phone = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
+    let call = meeting_call(&phone).await;
+    let mut phones_page = phone.live_socket().await.unwrap();
+    phones_page.wait_for(|e| matches!(e, LiveEvent::Snapshot { .. })).await;
+    let mut phones_call = phone.signal_socket_at(&call).await.unwrap();
+    joined(&mut phones_call).await;
+    let mut laptops_call = laptop.signal_socket_at(&call).await.unwrap();
+    joined(&mut laptops_call).await;
+
+    // The current password is needed, and the new one typed twice alike.
+    let change = async |current: &str, new: &str, repeat: &str| {
+        let args = [("current_password", current), ("new_password", new), ("repeat_password", repeat)];
+        laptop.call::<()>("change_password", &args).await
+    };
+    let wrong = change("guess", "a brand new password", "a brand new password").await.unwrap_err();
+    assert_eq!(wrong.field(), Some("current_password"));
+    let differ = change(DEMO_PASSWORD, "a brand new password", "a brand new pasword").await.unwrap_err();
+    assert_eq!(differ.field(), Some("repeat_password"));
+    change(DEMO_PASSWORD, "a brand new password", "a brand new password").await.unwrap();
+
+    // The phone's session ends at once: its page is told, its call ends,
+    // and it is no longer signed in. The laptop, which changed it, stays.
+    assert_eq!(phones_page.wait_for(|e| *e == LiveEvent::SignedOut).await, LiveEvent::SignedOut);
+    let ended = phones_call.wait_for(|e| matches!(e, SignalEvent::Ended { .. })).await;
+    assert_eq!(ended, SignalEvent::Ended { reason: "You were signed out, so you left the call.".into() });
+    assert_eq!(phone.call::<MemberSummary>("me", &[]).await.unwrap_err(), AppError::NotSignedIn);
+    assert_eq!(laptop.call::<MemberSummary>("me", &[]).await.unwrap().email, "ada@example.com");
+    laptops_call.send_text(r#"{"type":"chat","text":"still here"}"#).await;
+    laptops_call.wait_for(|e| matches!(e, SignalEvent::Chat { .. })).await;
+    let old = [("email", "ada@example.com"), ("password", DEMO_PASSWORD)];
+    let old = server.client().call::<()>("sign_in", &old).await;
+    assert_eq!(old.unwrap_err(), AppError::WrongCredentials, "the old password no longer works");
+
+    // Signing out everywhere ends the laptop's session too, and its call.
+    let tablet = server.signed_in("ada@example.com", "a brand new password").await;
+    laptop.call::<()>("sign_out_everywhere", &[]).await.unwrap();
+    let ended = laptops_call.wait_for(|e| matches!(e, SignalEvent::Ended { .. })).await;
+    assert_eq!(ended, SignalEvent::Ended { reason: "You were signed out, so you left the call.".into() });
+    for device in [&laptop, &tablet] {
+        assert_eq!(device.call::<MemberSummary>("me", &[]).await.unwrap_err(), AppError::NotSignedIn);
+    }
+
+    // Plain sign-out ends that browser's calls only.
+    let desk = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
+    let home = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
+    let mut desks_call = desk.signal_socket_at(&call).await.unwrap();
+    joined(&mut desks_call).await;
+    let mut homes_call = home.signal_socket_at(&call).await.unwrap();
+    joined(&mut homes_call).await;
+    desk.call::<()>("sign_out", &[]).await.unwrap();
+    let ended = desks_call.wait_for(|e| matches!(e, SignalEvent::Ended { .. })).await;
+    assert_eq!(ended, SignalEvent::Ended { reason: "You were signed out, so you left the call.".into() });
+    homes_call.send_text(r#"{"type":"chat","text":"home still here"}"#).await;
+    homes_call.wait_for(|e| matches!(e, SignalEvent::Chat { .. })).await;
     server.stop().await;
 }
 

@@ -67,6 +67,8 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Signs this browser out: its session ends, and with it this browser's
+/// open pages and calls.
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::ssr::{auth, policy::Principal, sessions, state::app_state};
@@ -74,11 +76,61 @@ pub async fn sign_out() -> Result<(), AppError> {
     if let Principal::Member(member) = auth::principal(&state).await? {
         state.presence.sign_out(&member);
     }
-    if let Some(token) = auth::request_session_token() {
+    if let Some(token) = auth::request_session_token(&state) {
         sessions::delete(&state.db, &token).await?;
+        state.session_ends.tell(sessions::Ended::One(token.id()));
     }
     auth::set_cookie(&sessions::SessionToken::clear_cookie(state.settings.secure_cookies()))?;
     leptos_axum::redirect("/signin");
+    Ok(())
+}
+
+/// Ends every session of the signed-in member, on every device, this one
+/// included: their open pages go to sign-in and their calls end.
+#[server(endpoint = "sign_out_everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    use crate::ssr::{auth, sessions};
+    let (state, _, member) = auth::signed_in().await?;
+    sessions::delete_all_but(&state.db, member.id, None).await?;
+    state.session_ends.tell(sessions::Ended::AllBut(member.id, None));
+    state.presence.sign_out(&member);
+    tracing::info!(member = %member.id, "signed out everywhere");
+    auth::set_cookie(&sessions::SessionToken::clear_cookie(state.settings.secure_cookies()))?;
+    leptos_axum::redirect("/signin");
+    Ok(())
+}
+
+/// Changes the signed-in member's password, given the current one. Every
+/// other session ends (a stolen session cannot outlive the change); this
+/// one stays signed in.
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    repeat_password: String,
+) -> Result<(), AppError> {
+    use crate::ssr::{accounts, auth, passwords, sessions};
+    use crate::validate;
+    let (state, _, member) = auth::signed_in().await?;
+    if current_password.is_empty() {
+        return Err(AppError::invalid("current_password", "Enter your current password."));
+    }
+    let new_password = validate::new_password("new_password", &new_password)?;
+    if repeat_password != new_password {
+        return Err(AppError::invalid("repeat_password", "This differs from the new password above."));
+    }
+    // Guessing the current password here is limited like signing in.
+    state.sign_in_limits.check(auth::request_client_address(), &member.email)?;
+    let stored = accounts::member_with_password(&state.db, &member.email).await?.map(|(_, hash)| hash);
+    if !passwords::verify_for_account(current_password, stored).await? {
+        return Err(AppError::invalid("current_password", "That is not your current password."));
+    }
+    let hash = passwords::hash(new_password).await?;
+    accounts::set_password(&state.db, member.id, &hash).await?;
+    let here = auth::request_session_token(&state);
+    sessions::delete_all_but(&state.db, member.id, here.as_ref()).await?;
+    state.session_ends.tell(sessions::Ended::AllBut(member.id, here.map(|token| token.id())));
+    tracing::info!(member = %member.id, "password changed; other sessions ended");
     Ok(())
 }
 

@@ -21,8 +21,10 @@ pub fn TopBar(workspace_name: String, me: MemberSummary) -> impl IntoView {
                 <A href="/settings/workspace">{if is_admin { "Workspace settings" } else { "Members" }}</A>
             </nav>
             <div class="me">
-                <Avatar member=me.clone() />
-                <span class="me-name">{me.name.clone()}</span>
+                <A href="/settings/account" attr:class="me-link" attr:title="Your account">
+                    <Avatar member=me.clone() />
+                    <span class="me-name">{me.name.clone()}</span>
+                </A>
                 <ActionForm action=sign_out>
                     <button type="submit" class="quiet">"Sign out"</button>
                 </ActionForm>

@@ -39,6 +39,9 @@ pub enum LiveEvent {
     Calls { calls: Vec<ChannelCall> },
     /// The browser sent something the server does not accept.
     Refused { reason: String },
+    /// The session this page was opened with ended (signed out here or
+    /// everywhere, or the password changed); the socket closes after this.
+    SignedOut,
 }
 
 impl LiveEvent {
@@ -53,7 +56,8 @@ impl LiveEvent {
             | LiveEvent::InboxMail { .. }
             | LiveEvent::Calls { .. }
             | LiveEvent::Channels { .. }
-            | LiveEvent::Refused { .. } => {}
+            | LiveEvent::Refused { .. }
+            | LiveEvent::SignedOut => {}
         }
     }
 }

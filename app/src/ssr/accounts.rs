@@ -106,6 +106,16 @@ pub async fn member_with_password(db: &Db, email: &str) -> Result<Option<(Member
     Ok(member(db, id).await?.map(|member| (member, hash)))
 }
 
+/// Replaces a member's password hash.
+pub async fn set_password(db: &Db, member: MemberId, password_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE members SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(member)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 pub async fn members(db: &Db, workspace: WorkspaceId) -> Result<Vec<MemberSummary>, sqlx::Error> {
     sqlx::query_as("SELECT id, name, email, is_admin FROM members WHERE workspace_id = $1 ORDER BY name, id")
         .bind(workspace)

@@ -2,12 +2,13 @@
 
 use super::policy::Principal;
 use super::sessions::{self, SessionToken};
-use super::{accounts, db::Db, state::AppState};
+use super::{accounts, state::AppState};
 use crate::error::AppError;
 
 /// The principal behind a request with these headers.
-pub async fn principal_from_headers(db: &Db, headers: &http::HeaderMap) -> Result<Principal, AppError> {
-    let Some(token) = SessionToken::from_headers(headers) else {
+pub async fn principal_from_headers(state: &AppState, headers: &http::HeaderMap) -> Result<Principal, AppError> {
+    let db = &state.db;
+    let Some(token) = session_token(state, headers) else {
         return Ok(Principal::Anonymous);
     };
     let Some(member_id) = sessions::member_of(db, &token).await? else {
@@ -22,7 +23,7 @@ pub async fn principal(state: &AppState) -> Result<Principal, AppError> {
         tracing::error!("server function called without request parts in context");
         AppError::Internal
     })?;
-    principal_from_headers(&state.db, &parts.headers).await
+    principal_from_headers(state, &parts.headers).await
 }
 
 /// The signed-in member behind the server function call being handled,
@@ -34,9 +35,14 @@ pub async fn signed_in() -> Result<(AppState, Principal, accounts::Member), AppE
     Ok((state, principal, member))
 }
 
+/// The session token a request with these headers carries, if any.
+pub fn session_token(state: &AppState, headers: &http::HeaderMap) -> Option<SessionToken> {
+    SessionToken::from_headers(headers, state.settings.secure_cookies())
+}
+
 /// The session token of the request being handled, if any.
-pub fn request_session_token() -> Option<SessionToken> {
-    leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| SessionToken::from_headers(&parts.headers))
+pub fn request_session_token(state: &AppState) -> Option<SessionToken> {
+    leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| session_token(state, &parts.headers))
 }
 
 /// The address of the client whose request is being handled, as the server

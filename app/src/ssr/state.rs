@@ -25,6 +25,8 @@ pub struct AppState {
     pub channel_news: tokio::sync::broadcast::Sender<crate::model::WorkspaceId>,
     /// How often sign-in may be tried, per client address and per account.
     pub sign_in_limits: Arc<super::sign_in_limits::SignInLimits>,
+    /// Tells open sockets that the session they were opened with ended.
+    pub session_ends: super::sessions::SessionEnds,
 }
 
 /// Settings that server functions need from the configuration.

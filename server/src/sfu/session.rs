@@ -16,6 +16,7 @@ use anteroom_app::protocol::LiveEvent;
 use anteroom_app::protocol::signal::{ConferenceId, PASS_PROTOCOL_PREFIX, Participant, SignalEvent, SignalRequest};
 use anteroom_app::ssr::accounts::Member;
 use anteroom_app::ssr::guests::{GuestPass, GuestStatus};
+use anteroom_app::ssr::sessions::{SessionEnds, SessionId};
 use anteroom_app::ssr::{auth, channels, office, policy};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Query, State};
@@ -67,21 +68,22 @@ struct Admission {
 }
 
 enum Attendee {
-    Member(Member),
+    /// A member, and the sign-in session their socket was opened with.
+    Member(Member, SessionId),
     Guest(GuestPass),
 }
 
 impl Admission {
     fn workspace(&self) -> anteroom_app::model::WorkspaceId {
         match &self.attendee {
-            Attendee::Member(member) => member.workspace_id,
+            Attendee::Member(member, _) => member.workspace_id,
             Attendee::Guest(pass) => pass.guest.workspace,
         }
     }
 
     fn name(&self) -> String {
         match &self.attendee {
-            Attendee::Member(member) => member.name.clone(),
+            Attendee::Member(member, _) => member.name.clone(),
             Attendee::Guest(pass) => pass.guest.name.clone(),
         }
     }
@@ -137,8 +139,9 @@ async fn admit(
         policy::check(&principal, action)?;
         return Ok(Admission { attendee: Attendee::Guest(pass), conference });
     }
-    let principal = auth::principal_from_headers(&state.app.db, headers).await?;
+    let principal = auth::principal_from_headers(&state.app, headers).await?;
     let member = principal.member()?.clone();
+    let session = auth::session_token(&state.app, headers).ok_or(AppError::NotSignedIn)?.id();
     let workspace = member.workspace_id;
     let action = match conference {
         ConferenceId::Room(room) => {
@@ -157,7 +160,7 @@ async fn admit(
         }
     };
     policy::check(&principal, action)?;
-    Ok(Admission { attendee: Attendee::Member(member), conference })
+    Ok(Admission { attendee: Attendee::Member(member, session), conference })
 }
 
 /// Whether one more session fits: the call's size, and for a member their
@@ -168,7 +171,7 @@ fn room_for_one_more(state: &ServerState, admission: &Admission) -> Result<Optio
         return Err(format!("This call is full ({} people). Try again when someone leaves.", limits.max_participants));
     }
     match &admission.attendee {
-        Attendee::Member(member) => limits.member_slot(member.id).map(Some).ok_or_else(|| {
+        Attendee::Member(member, _) => limits.member_slot(member.id).map(Some).ok_or_else(|| {
             format!(
                 "You are in calls in {} windows already. Hang up in one of them to join here.",
                 limits.max_sessions_per_member()
@@ -205,7 +208,7 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
         name: admission.name(),
         guest: match &admission.attendee {
             Attendee::Guest(pass) => Some(pass.guest.id),
-            Attendee::Member(_) => None,
+            Attendee::Member(..) => None,
         },
         audio_muted: false,
         video_muted: false,
@@ -214,10 +217,11 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
     let mut presence = state.app.presence.subscribe();
     let mut channel_changes = state.app.channel_news.subscribe();
     let mut shutdown = state.shutdown.clone();
+    let mut session_ends = state.app.session_ends.subscribe();
     tracing::info!(conference = ?admission.conference, participant = %id, guest = participant.guest.is_some(), "joined call");
     let guest_email = match &admission.attendee {
         Attendee::Guest(pass) => pass.guest.email.clone(),
-        Attendee::Member(_) => None,
+        Attendee::Member(..) => None,
     };
     conference.join(peer.clone(), participant, guest_email, sfu.ice_servers()).await;
     // Re-check after subscribing, so a walk-out that raced the join is not missed.
@@ -266,7 +270,7 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
                 ended = still_allowed(&state, &admission).err();
             }
             event = presence.recv() => {
-                let Attendee::Member(member) = &admission.attendee else { continue };
+                let Attendee::Member(member, _) = &admission.attendee else { continue };
                 let relevant = match event {
                     Ok(event) => matches!(&event.event,
                         LiveEvent::Moved { presence } if presence.member.id == member.id)
@@ -288,6 +292,13 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
                 };
                 if relevant && matches!(channels::channel(&state.app.db, here, channel).await, Ok(None)) {
                     ended = Some("This channel was deleted, so its call ended.".to_string());
+                }
+            }
+            heard = session_ends.recv() => {
+                if let Attendee::Member(member, session) = &admission.attendee
+                    && SessionEnds::ended_for(&state.app.db, member.id, session, heard).await
+                {
+                    ended = Some("You were signed out, so you left the call.".to_string());
                 }
             }
             _ = shutdown.changed() => {
@@ -319,14 +330,14 @@ fn still_allowed(state: &ServerState, admission: &Admission) -> Result<(), Strin
         ConferenceId::Channel(_) => "call",
     };
     match (&admission.attendee, admission.conference) {
-        (Attendee::Member(member), ConferenceId::Room(room)) => {
+        (Attendee::Member(member, _), ConferenceId::Room(room)) => {
             if state.app.presence.room_of(member.id) == Some(room) {
                 Ok(())
             } else {
                 Err("You left the room, so you left its call.".into())
             }
         }
-        (Attendee::Member(_), ConferenceId::Channel(_)) => Ok(()),
+        (Attendee::Member(..), ConferenceId::Channel(_)) => Ok(()),
         (Attendee::Guest(pass), _) => {
             if pass.superseded() {
                 return Err(format!("You joined this {place} from another window, so you left it here."));
@@ -355,7 +366,7 @@ async fn guest_pass_changed(attendee: &mut Attendee) {
             changed = pass.sessions.changed() => changed.unwrap_or(()),
             () = tokio::time::sleep_until(pass.expires) => {}
         },
-        Attendee::Member(_) => std::future::pending().await,
+        Attendee::Member(..) => std::future::pending().await,
     }
 }
 

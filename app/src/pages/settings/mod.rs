@@ -1,3 +1,4 @@
+pub mod account;
 mod channels;
 mod inboxes;
 mod teams;
