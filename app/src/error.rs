@@ -31,6 +31,13 @@ pub enum AppError {
     CannotSend,
     #[error("Someone else in the room already answered this guest.")]
     AlreadyAnswered,
+    /// A reply would go to someone who had not written in the conversation
+    /// before (a stranger can join a thread by quoting its ids).
+    #[error("{0} is new to this conversation. Tick \u{201c}Send to {0}\u{201d} to confirm you mean to answer them.")]
+    RecipientUnconfirmed(String),
+    /// Mail arrived since the page showed who a reply goes to.
+    #[error("A new message arrived: a reply would now go to {0}. Read it, then send again.")]
+    RecipientChanged(String),
     #[error("Too many requests to join from here. Wait a minute, then try again.")]
     TooManyKnocks,
     #[error("{0} was not found. It may have been deleted.")]
@@ -63,7 +70,11 @@ impl AppError {
             AppError::NotSignedIn | AppError::WrongCredentials => 401,
             AppError::Forbidden | AppError::NotInRoom | AppError::CannotSend => 403,
             AppError::NotFound(_) | AppError::InviteInvalid => 404,
-            AppError::EmailTaken(_) | AppError::WorkspaceExists | AppError::AlreadyAnswered => 409,
+            AppError::EmailTaken(_)
+            | AppError::WorkspaceExists
+            | AppError::AlreadyAnswered
+            | AppError::RecipientUnconfirmed(_)
+            | AppError::RecipientChanged(_) => 409,
             AppError::Invalid { .. } => 422,
             AppError::TooManyKnocks | AppError::TooManyAttempts { .. } | AppError::DoorBusy => 429,
             AppError::Busy => 503,

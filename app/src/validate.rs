@@ -56,6 +56,38 @@ pub fn addresses(field: &str, raw: &str) -> Result<Vec<String>, AppError> {
     Ok(list)
 }
 
+/// Most mail domains one workspace may list.
+pub const MAX_MAIL_DOMAINS: usize = 20;
+
+/// A workspace's mail domains, separated by commas, spaces or new lines:
+/// each a host name (lower-cased, an "@" in front dropped), duplicates
+/// dropped, at most [`MAX_MAIL_DOMAINS`]. None at all is allowed.
+pub fn mail_domains(field: &str, raw: &str) -> Result<Vec<String>, AppError> {
+    let mut list: Vec<String> = Vec::new();
+    for part in raw.split(|c: char| c == ',' || c == ';' || c.is_whitespace()).filter(|p| !p.is_empty()) {
+        let domain = part.trim_start_matches('@').to_lowercase();
+        let label_ok = |label: &str| {
+            (1..=63).contains(&label.len())
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        };
+        if domain.len() > 253 || !domain.contains('.') || !domain.split('.').all(label_ok) {
+            return Err(AppError::invalid(
+                field,
+                format!("\u{201c}{part}\u{201d} is not a mail domain, for example acme.com."),
+            ));
+        }
+        if !list.contains(&domain) {
+            list.push(domain);
+        }
+    }
+    if list.len() > MAX_MAIL_DOMAINS {
+        return Err(AppError::invalid(field, format!("A workspace can list at most {MAX_MAIL_DOMAINS} mail domains.")));
+    }
+    Ok(list)
+}
+
 /// Email addresses separated by commas, semicolons, spaces or new lines:
 /// each one valid (lower-cased), duplicates dropped, at most `max`; `owner`
 /// names what holds them in the message ("A call schedule").
@@ -194,6 +226,15 @@ mod tests {
         assert_eq!(email_body("body", "Hi\n\n").unwrap(), "Hi");
         assert_eq!(email_body("body", " \n ").unwrap_err().field(), Some("body"));
         assert!(email_body("body", &"x".repeat(MAX_BODY_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn mail_domains_are_host_names() {
+        assert_eq!(mail_domains("d", " Acme.com, @mail.acme.com acme.com").unwrap(), ["acme.com", "mail.acme.com"]);
+        assert!(mail_domains("d", "").unwrap().is_empty());
+        for bad in ["localhost", "acme..com", "-acme.com", "ac me.com,x", "acme.com/x", "ünï.com"] {
+            assert!(mail_domains("d", bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

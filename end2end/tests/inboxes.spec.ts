@@ -17,7 +17,14 @@ test('inbox access follows participants, roles and teams live', async ({ browser
   await ada.getByLabel('Email addresses').fill('partners@acme.test, nope');
   await ada.getByRole('button', { name: 'Create inbox' }).click();
   await expect(ada.getByText('“nope” is not a valid email address')).toBeVisible();
+  // acme.test is not one of the workspace's mail domains until Ada adds it.
   await ada.getByLabel('Email addresses').fill('partners@acme.test');
+  await ada.getByRole('button', { name: 'Create inbox' }).click();
+  await expect(ada.getByText("partners@acme.test is not at the workspace's mail domains (acme.example)")).toBeVisible();
+  await expect(ada.getByLabel('Mail domains')).toHaveValue('acme.example');
+  await ada.getByLabel('Mail domains').fill('acme.example, acme.test');
+  await ada.getByRole('button', { name: 'Save domains' }).click();
+  await expect(ada.getByText('Inbox addresses may now be at acme.example, acme.test.')).toBeVisible();
   await ada.getByRole('button', { name: 'Create inbox' }).click();
   await ada.getByRole('list', { name: 'All inboxes' }).getByRole('link', { name: 'Partners' }).click();
   await expect(ada.getByRole('heading', { name: 'Partners' })).toBeVisible();

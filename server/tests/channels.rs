@@ -232,13 +232,19 @@ async fn when_the_call_ends_guests_who_gave_an_email_get_the_notes_if_the_channe
     // Someone with the link, alone in the call, types an advert for an
     // address of their choosing and leaves: no member took part, so no
     // notes go out (if they did, the relay would get them first).
+    let mut graces_page = grace.live_socket().await.unwrap();
     let (_mallorys_lobby, admitted) = arrive(&server, &token, "Mallory", "victim@example.net").await;
     let GuestEvent::Admitted { pass, conference } = admitted else { panic!("admitted") };
     let mut mallorys = server.client().guest_signal_socket_at(&conference.signal_path(), &pass).await.unwrap();
     mallorys.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
     mallorys.send_text(r#"{"type":"chat","text":"Cheap watches at evil.example"}"#).await;
     mallorys.wait_for(|e| matches!(e, SignalEvent::Chat { .. })).await;
+    let calls_now = |e: &LiveEvent| matches!(e, LiveEvent::Calls { .. });
+    let in_call = |e: &LiveEvent, count| matches!(e, LiveEvent::Calls { calls } if calls.iter().map(|c| c.people.len()).sum::<usize>() == count);
+    graces_page.wait_for(|e| calls_now(e) && in_call(e, 1)).await;
     drop(mallorys);
+    // Her call is over before Grace starts the next one.
+    graces_page.wait_for(|e| calls_now(e) && in_call(e, 0)).await;
 
     // Grace and three guests (two with an email) meet; Grace writes in the
     // chat, Lin answers, and Grace removes the third guest, Ann.

@@ -46,7 +46,7 @@ async fn every_inbox_action_for_every_kind_of_participant() {
     }
 
     let inbox: InboxId =
-        ada.call("create_inbox", &[("name", "Matrix"), ("addresses", "matrix@acme.test")]).await.unwrap();
+        ada.call("create_inbox", &[("name", "Matrix"), ("addresses", "matrix@acme.example")]).await.unwrap();
     let add = |grantee: serde_json::Value, role: InboxRole| json!({ "inbox": inbox, "added": [{ "grantee": grantee, "role": role }] });
     let people = [
         ("grace@example.com", InboxRole::Admin),
@@ -121,8 +121,10 @@ async fn every_inbox_action_for_every_kind_of_participant() {
                 .call::<()>("compose_email", &[("inbox", &i), ("to", "x@example.org"), ("subject", "S"), ("body", "B")])
                 .await,
         );
-        let reply =
-            outcome(client.call::<()>("reply_in_thread", &[("inbox", &i), ("thread", &thread), ("body", "B")]).await);
+        let reply = {
+            let reply = [("inbox", i.as_str()), ("thread", &thread), ("body", "B"), ("recipient", "lin@example.org")];
+            outcome(client.call::<()>("reply_in_thread", &[&reply[..], &[("confirm_new", "false")]].concat()).await)
+        };
         // A throwaway entry (Engineering as Viewer, below everyone's own role) to add, change and remove.
         let add_team = json!({ "inbox": inbox, "added": [{ "grantee": engineering_entry, "role": "viewer" }] });
         let added = outcome(client.call_json::<()>("add_inbox_participants", add_team.clone()).await);
@@ -138,7 +140,7 @@ async fn every_inbox_action_for_every_kind_of_participant() {
             outcome(client.call::<()>("remove_inbox_participant", &[("inbox", &i), ("participant", &entry)]).await);
         let addresses = outcome(
             client
-                .call::<Vec<String>>("set_inbox_addresses", &[("inbox", &i), ("addresses", "matrix@acme.test")])
+                .call::<Vec<String>>("set_inbox_addresses", &[("inbox", &i), ("addresses", "matrix@acme.example")])
                 .await,
         );
         let name = format!("Made by {who}");
@@ -146,7 +148,7 @@ async fn every_inbox_action_for_every_kind_of_participant() {
             client
                 .call::<InboxId>(
                     "create_inbox",
-                    &[("name", &name), ("addresses", &format!("{}@acme.test", email.split('@').next().unwrap()))],
+                    &[("name", &name), ("addresses", &format!("{}@acme.example", email.split('@').next().unwrap()))],
                 )
                 .await,
         );

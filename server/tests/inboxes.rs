@@ -51,18 +51,31 @@ async fn roles_decide_who_sees_and_manages_an_inbox() {
         server.signed_in("alan@example.com", DEMO_PASSWORD).await,
         server.signed_in("katherine@example.com", DEMO_PASSWORD).await,
     ];
-    let create = [("name", "Partners"), ("addresses", "partners@acme.test, Deals@acme.test")];
+    let create = [("name", "Partners"), ("addresses", "partners@acme.example, Deals@acme.example")];
     assert_eq!(grace.call::<InboxId>("create_inbox", &create).await, Err(AppError::Forbidden), "only admins create");
     let inbox: InboxId = ada.call("create_inbox", &create).await.unwrap();
-    let bad = ada.call::<InboxId>("create_inbox", &[("name", "Other"), ("addresses", "deals@acme.test")]).await;
+    let bad = ada.call::<InboxId>("create_inbox", &[("name", "Other"), ("addresses", "deals@acme.example")]).await;
     assert_eq!(bad.unwrap_err().field(), Some("addresses"), "an address belongs to one inbox");
+
+    // Addresses must be at the workspace's mail domains, which only
+    // workspace admins set; then the new domain can be used.
+    let elsewhere = [("name", "Bank"), ("addresses", "ceo@bank.example")];
+    let outside = ada.call::<InboxId>("create_inbox", &elsewhere).await.unwrap_err();
+    assert_eq!(outside.field(), Some("addresses"));
+    assert!(outside.to_string().contains("not at the workspace's mail domains (acme.example)"), "{outside}");
+    let domains = [("domains", "acme.example, Bank.example")];
+    assert_eq!(grace.call::<Vec<String>>("set_mail_domains", &domains).await, Err(AppError::Forbidden));
+    let set: Vec<String> = ada.call("set_mail_domains", &domains).await.unwrap();
+    assert_eq!(set, ["acme.example", "bank.example"]);
+    assert_eq!(grace.call::<Vec<String>>("mail_domains", &[]).await.unwrap(), set, "members may read them");
+    ada.call::<InboxId>("create_inbox", &elsewhere).await.unwrap();
 
     // Not a participant: the inbox answers exactly like one that does not exist.
     let missing = details(&katherine, InboxId(999_999)).await;
     assert_eq!(details(&katherine, inbox).await, missing);
     assert_eq!(missing, Err(AppError::NotFound("That inbox".into())));
     let workspace_admin_view = details(&ada, inbox).await.unwrap();
-    assert_eq!(workspace_admin_view.addresses, ["partners@acme.test", "deals@acme.test"]);
+    assert_eq!(workspace_admin_view.addresses, ["partners@acme.example", "deals@acme.example"]);
     assert!(workspace_admin_view.can_manage && !workspace_admin_view.can_send, "admins oversee, members send");
 
     let grace_id = member_id(&ada, "grace@example.com").await;
@@ -113,7 +126,7 @@ async fn sidebars_follow_participants_and_teams_live() {
     assert!(!has(&first, "Partners"));
 
     let inbox: InboxId =
-        ada.call("create_inbox", &[("name", "Partners"), ("addresses", "partners@acme.test")]).await.unwrap();
+        ada.call("create_inbox", &[("name", "Partners"), ("addresses", "partners@acme.example")]).await.unwrap();
     let engineering = team(&ada, "Engineering").await;
     add(&ada, inbox, json!({ "kind": "team", "id": engineering.id }), InboxRole::Viewer).await.unwrap();
     sidebar(&mut her_page, |list| has(list, "Partners")).await;

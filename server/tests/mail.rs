@@ -59,7 +59,14 @@ async fn mail_in_is_threaded_and_a_reply_goes_out_through_the_relay_with_threadi
 
     // A Viewer may read but not reply; a non-participant cannot even read.
     let alan = server.signed_in("alan@example.com", DEMO_PASSWORD).await;
-    let reply = [("inbox", inbox.as_str()), ("thread", thread.as_str()), ("body", "We can do that.")];
+    let reply = [
+        ("inbox", inbox.as_str()),
+        ("thread", thread.as_str()),
+        ("body", "We can do that."),
+        ("recipient", "lin@example.org"),
+        ("confirm_new", "false"),
+    ];
+    assert_eq!(view.reply_to, "lin@example.org", "the reply box says who the reply goes to");
     assert_eq!(alan.call::<()>("reply_in_thread", &reply).await, Err(AppError::CannotSend));
     let katherine = server.signed_in("katherine@example.com", DEMO_PASSWORD).await;
     let hidden = katherine.call::<ThreadView>("open_thread", &[("inbox", &inbox), ("thread", &thread)]).await;
@@ -86,6 +93,35 @@ In-Reply-To: <{}>\r\nReferences: <first@example.org> <{}>\r\n\r\nGreat, thanks.\
     let view: ThreadView = grace.call("open_thread", &[("inbox", &inbox), ("thread", &thread)]).await.unwrap();
     let shape: Vec<(bool, Option<&str>)> = view.messages.iter().map(|m| (m.outgoing, m.delivery.as_deref())).collect();
     assert_eq!(shape, [(false, None), (true, Some("relayed")), (false, None)]);
+
+    // A stranger quotes the conversation's ids and joins it: a reply would
+    // go to them. The page said Lin, so nothing is sent until Grace reads
+    // the new message, and then only once she confirms the new recipient.
+    let hijack = "From: mallory@evil.example\r\nTo: sales@acme.example\r\nSubject: Re: Pricing\r\nMessage-ID: <fourth@evil.example>\r\n\
+In-Reply-To: <third@example.org>\r\nReferences: <first@example.org> <third@example.org>\r\n\r\nPay this invoice.\r\n";
+    smtp_send(receiver, "mallory@evil.example", "sales@acme.example", hijack).await.unwrap();
+    let grace = &grace;
+    let (inbox, thread) = (inbox.as_str(), thread.as_str());
+    let answer = async |recipient: &str, confirm: &str| {
+        let args = [
+            ("inbox", inbox),
+            ("thread", thread),
+            ("body", "Which invoice?"),
+            ("recipient", recipient),
+            ("confirm_new", confirm),
+        ];
+        grace.call::<()>("reply_in_thread", &args).await
+    };
+    assert_eq!(answer("lin@example.org", "true").await, Err(AppError::RecipientChanged("mallory@evil.example".into())));
+    let view: ThreadView = grace.call("open_thread", &[("inbox", inbox), ("thread", thread)]).await.unwrap();
+    assert_eq!((view.reply_to.as_str(), view.reply_to_is_new), ("mallory@evil.example", true));
+    assert_eq!(
+        answer("mallory@evil.example", "false").await,
+        Err(AppError::RecipientUnconfirmed("mallory@evil.example".into()))
+    );
+    answer("mallory@evil.example", "true").await.unwrap();
+    let (recipients, _) = relay.next().await;
+    assert_eq!(recipients, ["mallory@evil.example"], "sent only once confirmed");
     server.stop().await;
 }
 

@@ -75,12 +75,13 @@ pub async fn all_inboxes() -> Result<Vec<InboxSummary>, AppError> {
 /// separated by commas or new lines.
 #[server(endpoint = "create_inbox")]
 pub async fn create_inbox(name: String, addresses: String) -> Result<InboxId, AppError> {
-    use crate::ssr::{inboxes, policy};
+    use crate::ssr::{inboxes, mail_domains, policy};
     use crate::validate;
     let (state, principal, me) = crate::ssr::auth::signed_in().await?;
     policy::check(&principal, policy::Action::OverseeInboxes(me.workspace_id))?;
     let name = validate::name("name", "Inbox name", &name)?;
     let addresses = validate::addresses("addresses", &addresses)?;
+    mail_domains::check_addresses(&state.db, me.workspace_id, "addresses", &addresses).await?;
     let inbox = inboxes::create(&state.db, me.workspace_id, &name, &addresses).await?;
     tracing::info!(%inbox, by = %me.id, "inbox created");
     server::access_changed(&state, &me);
@@ -166,12 +167,34 @@ pub async fn set_inbox_role(inbox: InboxId, participant: InboxParticipantId, rol
 /// from).
 #[server(endpoint = "set_inbox_addresses")]
 pub async fn set_inbox_addresses(inbox: InboxId, addresses: String) -> Result<Vec<String>, AppError> {
-    use crate::ssr::{inboxes, policy::InboxAction};
+    use crate::ssr::{inboxes, mail_domains, policy::InboxAction};
     use crate::validate;
-    let server::Allowed { state, .. } = server::allowed(inbox, InboxAction::EditSettings).await?;
+    let server::Allowed { state, member, .. } = server::allowed(inbox, InboxAction::EditSettings).await?;
     let addresses = validate::addresses("addresses", &addresses)?;
+    mail_domains::check_addresses(&state.db, member.workspace_id, "addresses", &addresses).await?;
     inboxes::set_addresses(&state.db, inbox, &addresses).await?;
     Ok(addresses)
+}
+
+/// The mail domains inbox addresses may use (any member may read them, to
+/// know what an address can be).
+#[server(endpoint = "mail_domains")]
+pub async fn mail_domains() -> Result<Vec<String>, AppError> {
+    let (state, _, me) = crate::ssr::auth::signed_in().await?;
+    Ok(crate::ssr::mail_domains::list(&state.db, me.workspace_id).await?)
+}
+
+/// Replaces the mail domains inbox addresses may use: workspace admins
+/// only. Existing addresses are not touched; new ones must fit.
+#[server(endpoint = "set_mail_domains")]
+pub async fn set_mail_domains(domains: String) -> Result<Vec<String>, AppError> {
+    use crate::ssr::{mail_domains, policy};
+    let (state, principal, me) = crate::ssr::auth::signed_in().await?;
+    policy::check(&principal, policy::Action::OverseeInboxes(me.workspace_id))?;
+    let domains = crate::validate::mail_domains("domains", &domains)?;
+    mail_domains::set(&state.db, me.workspace_id, &domains).await?;
+    tracing::info!(by = %me.id, count = domains.len(), "mail domains set");
+    Ok(domains)
 }
 
 /// Members and teams whose names contain `query`, for the participant

@@ -25,15 +25,29 @@ pub async fn open_thread(inbox: InboxId, thread: ThreadId) -> Result<ThreadView,
 }
 
 /// Replies to the latest message of the conversation, from the inbox's
-/// first address.
+/// first address. `recipient` is who the page showed the reply going to:
+/// if newer mail changed that, nothing is sent. A recipient new to the
+/// conversation needs `confirm_new`.
 #[server(endpoint = "reply_in_thread")]
-pub async fn reply_in_thread(inbox: InboxId, thread: ThreadId, body: String) -> Result<(), AppError> {
+pub async fn reply_in_thread(
+    inbox: InboxId,
+    thread: ThreadId,
+    body: String,
+    recipient: String,
+    confirm_new: bool,
+) -> Result<(), AppError> {
     use crate::ssr::{mail_store, policy::InboxAction};
     let allowed = super::inboxes::server::allowed(inbox, InboxAction::Send).await?;
     let body = crate::validate::email_body("body", &body)?;
     let context = mail_store::reply_context(&allowed.state.db, inbox, thread)
         .await?
         .ok_or_else(|| AppError::NotFound("That conversation".into()))?;
+    if !context.reply_to.eq_ignore_ascii_case(recipient.trim()) {
+        return Err(AppError::RecipientChanged(context.reply_to));
+    }
+    if context.reply_to_is_new && !confirm_new {
+        return Err(AppError::RecipientUnconfirmed(context.reply_to));
+    }
     let draft = server::Draft {
         to: context.reply_to,
         subject: context.subject,

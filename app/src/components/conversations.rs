@@ -5,6 +5,7 @@
 use crate::api::mail::{ComposeEmail, ReplyInThread, list_threads, open_thread};
 use crate::components::form::{ErrorText, Field, FormError, TextBox, action_error};
 use crate::dates::time_text;
+use crate::error::AppError;
 use crate::model::{EmailView, InboxId, ThreadId, ThreadSummary};
 use leptos::prelude::*;
 
@@ -106,22 +107,39 @@ fn ThreadPane(
     let view_of = Resource::new(move || version.get(), move |_| open_thread(inbox, thread));
     let error = action_error(reply);
     let body = RwSignal::new(String::new());
+    let confirm_new = RwSignal::new(false);
     // Clear the box once a reply went out.
     Effect::new(move |_| {
         if matches!(reply.value().get(), Some(Ok(()))) {
             body.set(String::new());
+            confirm_new.set(false);
         }
     });
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match view_of.await {
-                    Ok(thread) => {
+                    Ok(thread_view) => {
+                        let recipient = thread_view.reply_to.clone();
+                        let is_new = thread_view.reply_to_is_new;
                         view! {
-                            <h2>{thread.subject.clone()}</h2>
+                            <h2>{thread_view.subject.clone()}</h2>
                             <ol class="messages">
-                                {thread.messages.into_iter().map(|message| view! { <Message message /> }).collect_view()}
+                                {thread_view
+                                    .messages
+                                    .into_iter()
+                                    .map(|message| view! { <Message message /> })
+                                    .collect_view()}
                             </ol>
+                            {if can_send {
+                                view! { <ReplyBox inbox thread recipient is_new reply body confirm_new error /> }
+                                    .into_any()
+                            } else {
+                                view! {
+                                    <p class="muted small read-only">"You can read this conversation but not reply."</p>
+                                }
+                                    .into_any()
+                            }}
                         }
                             .into_any()
                     }
@@ -129,24 +147,65 @@ fn ThreadPane(
                 }
             })}
         </Transition>
-        {if can_send {
-            view! {
-                <form
-                    class="stack reply-box"
-                    on:submit=move |event| {
-                        event.prevent_default();
-                        reply.dispatch(ReplyInThread { inbox, thread, body: body.get_untracked() });
-                    }
-                >
-                    <FormError error />
-                    <TextBox label="Reply" name="body" id="reply-body" bind=body error />
-                    <button type="submit" class="primary" disabled=move || reply.pending().get()>"Send reply"</button>
-                </form>
+    }
+    .into_any()
+}
+
+/// The reply box: says who the reply goes to, and when that is someone new
+/// to the conversation (a stranger can join a thread by quoting its ids),
+/// asks the member to confirm them.
+#[component]
+fn ReplyBox(
+    inbox: InboxId,
+    thread: ThreadId,
+    recipient: String,
+    is_new: bool,
+    reply: ServerAction<ReplyInThread>,
+    body: RwSignal<String>,
+    confirm_new: RwSignal<bool>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let shown = recipient.clone();
+    view! {
+        <form
+            class="stack reply-box"
+            on:submit=move |event| {
+                event.prevent_default();
+                reply
+                    .dispatch(ReplyInThread {
+                        inbox,
+                        thread,
+                        body: body.get_untracked(),
+                        recipient: shown.clone(),
+                        confirm_new: confirm_new.get_untracked(),
+                    });
             }
-                .into_any()
-        } else {
-            view! { <p class="muted small read-only">"You can read this conversation but not reply."</p> }.into_any()
-        }}
+        >
+            <FormError error />
+            <p class="reply-to small">"Reply to " <strong>{recipient.clone()}</strong></p>
+            {is_new
+                .then(|| {
+                    view! {
+                        <div class="notice warning" role="note">
+                            <p class="small">
+                                {format!(
+                                    "{recipient} wrote the latest message but was not in this conversation before. Check the address before you answer.",
+                                )}
+                            </p>
+                            <label class="checkbox">
+                                <input
+                                    type="checkbox"
+                                    prop:checked=move || confirm_new.get()
+                                    on:change=move |event| confirm_new.set(event_target_checked(&event))
+                                />
+                                {format!("Send to {recipient}")}
+                            </label>
+                        </div>
+                    }
+                })}
+            <TextBox label="Reply" name="body" id="reply-body" bind=body error />
+            <button type="submit" class="primary" disabled=move || reply.pending().get()>"Send reply"</button>
+        </form>
     }
     .into_any()
 }

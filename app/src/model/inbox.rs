@@ -154,6 +154,12 @@ pub struct ThreadView {
     pub id: ThreadId,
     pub subject: String,
     pub messages: Vec<EmailView>,
+    /// Who a reply goes to, shown above the reply box.
+    pub reply_to: String,
+    /// The latest incoming message comes from someone who had not written
+    /// in (or been written to from) the conversation before: a reply needs
+    /// the member's confirmation.
+    pub reply_to_is_new: bool,
 }
 
 #[cfg(test)]

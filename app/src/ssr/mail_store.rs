@@ -35,6 +35,10 @@ pub struct ReplyContext {
     pub references: Vec<String>,
     /// Who wrote the latest incoming message (or the latest recipient).
     pub reply_to: String,
+    /// `reply_to` wrote the latest message and is nobody the conversation
+    /// had before: not a sender of an earlier message, nor a recipient of
+    /// one we sent.
+    pub reply_to_is_new: bool,
 }
 
 /// The thread of the first of `ids` (newest first) that this inbox has.
@@ -209,26 +213,43 @@ pub async fn thread(
             created_at,
         })
         .collect();
-    Ok(Some(ThreadView { id: thread, subject, messages }))
+    let Some(reply) = reply_context(db, inbox, thread).await? else { return Ok(None) };
+    Ok(Some(ThreadView {
+        id: thread,
+        subject,
+        messages,
+        reply_to: reply.reply_to,
+        reply_to_is_new: reply.reply_to_is_new,
+    }))
 }
 
 /// What a reply in the thread needs; `None` if the thread is not the inbox's.
 pub async fn reply_context(db: &Db, inbox: InboxId, thread: ThreadId) -> Result<Option<ReplyContext>, sqlx::Error> {
-    let latest: Option<(String, String, String, String, String, bool)> = sqlx::query_as(
+    let messages: Vec<(String, String, String, String, String, bool)> = sqlx::query_as(
         "SELECT m.subject, m.message_id, m.reference_ids, m.from_address, m.to_addresses, m.outgoing
          FROM email_messages m JOIN email_threads t ON t.id = m.thread_id
-         WHERE t.inbox_id = $1 AND t.id = $2 ORDER BY m.created_at DESC, m.id DESC LIMIT 1",
+         WHERE t.inbox_id = $1 AND t.id = $2 ORDER BY m.created_at, m.id",
     )
     .bind(inbox)
     .bind(thread)
-    .fetch_optional(db)
+    .fetch_all(db)
     .await?;
-    let Some((subject, message_id, references, from, to, outgoing)) = latest else { return Ok(None) };
+    let Some(((subject, message_id, references, from, to, outgoing), earlier)) = messages.split_last() else {
+        return Ok(None);
+    };
     let mut chain: Vec<String> = references.split_whitespace().map(str::to_string).collect();
     chain.push(message_id.clone());
-    let reply_to = if outgoing { to.split(',').next().unwrap_or_default().trim().to_string() } else { from };
-    let subject = format!("Re: {}", thread_subject(&subject));
-    Ok(Some(ReplyContext { subject, in_reply_to: message_id, references: chain, reply_to }))
+    let reply_to = if *outgoing { to.split(',').next().unwrap_or_default().trim().to_string() } else { from.clone() };
+    let known = |address: &str| {
+        earlier.iter().any(
+            |(_, _, _, from, to, outgoing)| {
+                if *outgoing { to.split(',').any(|to| to.trim() == address) } else { from == address }
+            },
+        )
+    };
+    let reply_to_is_new = !outgoing && !earlier.is_empty() && !known(&reply_to);
+    let subject = format!("Re: {}", thread_subject(subject));
+    Ok(Some(ReplyContext { subject, in_reply_to: message_id.clone(), references: chain, reply_to, reply_to_is_new }))
 }
 
 /// Records how a sent message left (relayed, kept in the outbox, failed).
@@ -286,6 +307,18 @@ mod tests {
         assert_eq!(context.in_reply_to, "c@x");
         assert_eq!(context.references, ["a@x", "b@x", "c@x"]);
         assert_eq!((context.subject.as_str(), context.reply_to.as_str()), ("Re: Pricing", "lin@example.org"));
+        assert!(!context.reply_to_is_new, "Lin started the conversation");
+
+        // A stranger who quotes the thread's ids joins it; a reply would go
+        // to them, so it is marked as new to the conversation.
+        let mut stranger = email("e@x", "Re: Pricing", Some("c@x"), &["a@x", "b@x", "c@x"]);
+        stranger.from_address = "mallory@evil.example".into();
+        let (joined, _) = file(&db, inbox, &stranger).await.unwrap();
+        assert_eq!(joined, first);
+        let context = reply_context(&db, inbox, first).await.unwrap().unwrap();
+        assert_eq!((context.reply_to.as_str(), context.reply_to_is_new), ("mallory@evil.example", true));
+        let view = thread(&db, inbox, first, str::to_string).await.unwrap().unwrap();
+        assert_eq!((view.reply_to.as_str(), view.reply_to_is_new), ("mallory@evil.example", true));
     }
 
     #[tokio::test]

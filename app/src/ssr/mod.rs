@@ -11,6 +11,7 @@ pub mod guests;
 pub mod inbox_news;
 pub mod inboxes;
 pub mod invites;
+pub mod mail_domains;
 pub mod mail_in;
 pub mod mail_out;
 pub mod mail_store;

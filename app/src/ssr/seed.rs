@@ -40,6 +40,8 @@ const DEMO_TEAMS: &[(&str, &[&str])] = &[
     ("Engineering", &["alan@example.com", "grace@example.com", "katherine@example.com"]),
 ];
 
+/// The demo workspace's mail domain: its inbox addresses are all at it.
+pub const DEMO_MAIL_DOMAIN: &str = "acme.example";
 /// Who takes part in a demo inbox: a member's email or a team's name.
 type DemoParticipants = &'static [(&'static str, InboxRole)];
 /// (inbox, address, participants)
@@ -137,6 +139,7 @@ pub async fn seed_demo_if_empty(db: &Db) -> Result<bool, AppError> {
         let ids: Vec<MemberId> = members.iter().filter(|m| emails.contains(&m.email.as_str())).map(|m| m.id).collect();
         teams.push((*team, create_team(db, workspace, team, &ids).await?));
     }
+    super::mail_domains::set(db, workspace, &[DEMO_MAIL_DOMAIN.to_string()]).await?;
     for (name, address, participants) in DEMO_INBOXES {
         let inbox = inboxes::create(db, workspace, name, &[address.to_string()]).await?;
         for (who, role) in *participants {

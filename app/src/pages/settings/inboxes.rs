@@ -1,7 +1,7 @@
 //! Workspace Settings > Inbox: workspace admins see every inbox, create and
 //! delete them, and open any of them to manage it.
 
-use crate::api::inboxes::{CreateInbox, DeleteInbox, all_inboxes};
+use crate::api::inboxes::{CreateInbox, DeleteInbox, SetMailDomains, all_inboxes, mail_domains};
 use crate::components::confirm::ConfirmButton;
 use crate::components::form::{ErrorLine, ErrorText, Field, FormError, action_error};
 use leptos::prelude::*;
@@ -57,6 +57,7 @@ pub fn InboxAdmin() -> impl IntoView {
                     }
                 })}
             </Transition>
+            <MailDomains />
             <h3>"Create an inbox"</h3>
             <ActionForm action=create attr:novalidate=true attr:class="stack">
                 <FormError error />
@@ -72,6 +73,47 @@ pub fn InboxAdmin() -> impl IntoView {
                 <button type="submit" class="primary" disabled=move || create.pending().get()>"Create inbox"</button>
             </ActionForm>
         </section>
+    }
+    .into_any()
+}
+
+/// The domains inbox addresses may be at, so no inbox can send as another
+/// organisation's address.
+#[component]
+fn MailDomains() -> impl IntoView {
+    let save = ServerAction::<SetMailDomains>::new();
+    let current = Resource::new(|| (), |_| mail_domains());
+    let error = action_error(save);
+    let saved = move || {
+        save.value().get().and_then(Result::ok).map(|domains| {
+            if domains.is_empty() {
+                "No mail domains: new inbox addresses cannot be added until you list one.".to_string()
+            } else {
+                format!("Inbox addresses may now be at {}.", domains.join(", "))
+            }
+        })
+    };
+    view! {
+        <h3>"Mail domains"</h3>
+        <Suspense fallback=|| view! { <p class="muted">"Loading mail domains…"</p> }>
+            {move || Suspend::new(async move {
+                let text = RwSignal::new(current.await.unwrap_or_default().join(", "));
+                view! {
+                    <ActionForm action=save attr:novalidate=true attr:class="stack">
+                        <FormError error />
+                        <Field
+                            label="Mail domains"
+                            name="domains"
+                            bind=text
+                            hint="Inbox addresses must be at one of these, for example acme.com. Separate them with commas."
+                            error
+                        />
+                        <button type="submit" disabled=move || save.pending().get()>"Save domains"</button>
+                        <p class="form-success" role="status">{saved}</p>
+                    </ActionForm>
+                }
+            })}
+        </Suspense>
     }
     .into_any()
 }
