@@ -209,7 +209,9 @@ test('with the email summary on, a guest gets the meeting notes when the call en
   expect(notes).toContain('To: lin@example.org');
   expect(notes).toContain('Subject: Notes from your call in client-calls');
   expect(notes).toContain('2 took part: Grace Hopper, Lin Park (guest)');
-  expect(notes).toContain('Lin Park: Thanks, talk next week');
+  // What the guest typed is quoted and marked as theirs.
+  expect(notes).toContain('Lin Park (guest) wrote:');
+  expect(notes).toContain('    > Thanks, talk next week');
 });
 
 test('a workspace admin creates a meeting channel in Workspace Settings, renames it, calls in it, and deletes it', async ({ browser, server }) => {

@@ -2,13 +2,13 @@
 //! through the HTTP API, participants on the real signalling socket.
 
 use super::peers::{self, Received};
+use super::server_process::ServerProcess;
 use anteroom_app::model::{MemberSummary, Office, Presence};
 use anteroom_app::protocol::signal::{IceCandidate, Link, SIGNAL_PATH, SignalEvent, SignalRequest};
 use futures::{SinkExt, StreamExt};
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, BufReader};
+use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -21,57 +21,24 @@ use webrtc::track::track_remote::TrackRemote;
 
 const PASSWORD: &str = "bench-password";
 
-/// The server under test, as its own process.
+/// The server under test, as its own process, and the room its call is in.
 pub struct AnteroomServer {
-    child: tokio::process::Child,
+    process: ServerProcess,
     pub url: String,
     pub room: String,
-    http: reqwest::Client,
-    _dir: tempfile::TempDir,
 }
 
 impl AnteroomServer {
     /// Starts the release server on `ip`, inside network namespace `netns`
-    /// when given (`ip netns exec` execs it, so its pid is the server's).
+    /// when given, without demo data.
     pub async fn start(ip: IpAddr, netns: Option<&str>) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let server = env!("CARGO_BIN_EXE_anteroom-server");
-        let mut command = match netns {
-            Some(netns) => {
-                let mut command = tokio::process::Command::new("ip");
-                command.args(["netns", "exec", netns, server]);
-                command
-            }
-            None => tokio::process::Command::new(server),
-        };
-        let mut child = command
-            .env("ANTEROOM_LISTEN", format!("{ip}:0"))
-            .env("ANTEROOM_MEDIA_PORT", "0")
-            .env("ANTEROOM_DEMO_DATA", "false")
-            .env("DATABASE_URL", format!("sqlite://{}/bench.db", dir.path().display()))
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("the server starts");
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let url = tokio::time::timeout(Duration::from_secs(30), async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(url) = line.split("listening on ").nth(1) {
-                    return url.trim().to_string();
-                }
-            }
-            panic!("the server exited before listening");
-        })
-        .await
-        .expect("the server listens within 30 s");
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        AnteroomServer { child, url, room: String::new(), http, _dir: dir }
+        let process = ServerProcess::start(ip, netns, false).await;
+        let url = process.url.clone();
+        AnteroomServer { process, url, room: String::new() }
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id().expect("running")
+        self.process.pid()
     }
 
     async fn call<T: serde::de::DeserializeOwned>(
@@ -80,22 +47,7 @@ impl AnteroomServer {
         function: &str,
         args: &[(&str, &str)],
     ) -> (T, Option<String>) {
-        let mut request =
-            self.http.post(format!("{}/api/{function}", self.url)).header("Accept", "application/json").form(args);
-        if let Some(cookie) = cookie {
-            request = request.header("Cookie", cookie);
-        }
-        let response = request.send().await.expect("server answers");
-        let cookie = response
-            .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(';').next().unwrap_or_default().to_string());
-        let status = response.status();
-        let body = response.text().await.unwrap();
-        assert!(status.is_success() || status.is_redirection(), "{function} failed: {status} {body}");
-        let body = if body.is_empty() { "null" } else { &body };
-        (serde_json::from_str(body).unwrap_or_else(|e| panic!("{function}: {e}: {body}")), cookie)
+        self.process.call(cookie, function, args).await
     }
 
     /// Creates the workspace and `count` members inside its first room;
@@ -112,17 +64,15 @@ impl AnteroomServer {
             let _: (MemberSummary, _) = self
                 .call(Some(&admin), "add_member", &[("name", &name), ("email", &email), ("password", PASSWORD)])
                 .await;
-            let cookie = self.call::<()>(None, "sign_in", &[("email", &email), ("password", PASSWORD)]).await.1;
-            let cookie = cookie.expect("a session cookie");
+            let cookie = self.process.sign_in(&email, PASSWORD).await;
             let _: (Presence, _) = self.call(Some(&cookie), "walk_into", &[("room", &self.room)]).await;
             cookies.push(cookie);
         }
         cookies
     }
 
-    pub async fn stop(mut self) {
-        let _ = self.child.start_kill();
-        let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
+    pub async fn stop(self) {
+        self.process.stop().await;
     }
 }
 

@@ -19,6 +19,8 @@ mod anteroom;
 mod janus;
 mod peers;
 mod procstat;
+#[path = "../common/server_process.rs"]
+mod server_process;
 
 use peers::Received;
 use std::net::IpAddr;

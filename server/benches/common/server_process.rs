@@ -1,0 +1,101 @@
+//! The release server as its own process, for the benchmarks: started on a
+//! loopback (or namespace) address with a fresh database, its server
+//! functions called over HTTP the way our own pages call them.
+
+use std::net::IpAddr;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+pub struct ServerProcess {
+    child: tokio::process::Child,
+    pub url: String,
+    http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+impl ServerProcess {
+    /// Starts the server on `ip`, inside network namespace `netns` when
+    /// given (`ip netns exec` execs it, so its pid is the server's), with
+    /// the demo workspace if `demo`.
+    pub async fn start(ip: IpAddr, netns: Option<&str>, demo: bool) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let server = env!("CARGO_BIN_EXE_anteroom-server");
+        let mut command = match netns {
+            Some(netns) => {
+                let mut command = tokio::process::Command::new("ip");
+                command.args(["netns", "exec", netns, server]);
+                command
+            }
+            None => tokio::process::Command::new(server),
+        };
+        let mut child = command
+            .env("ANTEROOM_LISTEN", format!("{ip}:0"))
+            .env("ANTEROOM_MEDIA_PORT", "0")
+            .env("ANTEROOM_DEMO_DATA", demo.to_string())
+            .env("DATABASE_URL", format!("sqlite://{}/bench.db", dir.path().display()))
+            .env("ANTEROOM_MAIL_OUTBOX", dir.path().join("outbox"))
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the server starts");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let url = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(url) = line.split("listening on ").nth(1) {
+                    return url.trim().to_string();
+                }
+            }
+            panic!("the server exited before listening");
+        })
+        .await
+        .expect("the server listens within 30 s");
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        ServerProcess { child, url, http, _dir: dir }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("running")
+    }
+
+    /// Calls a server function as our own page would (our Origin, a form
+    /// body); returns its result and the session cookie it set, if any.
+    pub async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        cookie: Option<&str>,
+        function: &str,
+        args: &[(&str, &str)],
+    ) -> (T, Option<String>) {
+        let mut request = self
+            .http
+            .post(format!("{}/api/{function}", self.url))
+            .header("Accept", "application/json")
+            .header("Origin", &self.url)
+            .form(args);
+        if let Some(cookie) = cookie {
+            request = request.header("Cookie", cookie);
+        }
+        let response = request.send().await.expect("server answers");
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or_default().to_string());
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert!(status.is_success() || status.is_redirection(), "{function} failed: {status} {body}");
+        let body = if body.is_empty() { "null" } else { &body };
+        (serde_json::from_str(body).unwrap_or_else(|e| panic!("{function}: {e}: {body}")), cookie)
+    }
+
+    /// Signs in and returns the session cookie.
+    pub async fn sign_in(&self, email: &str, password: &str) -> String {
+        self.call::<()>(None, "sign_in", &[("email", email), ("password", password)]).await.1.expect("a session cookie")
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.child.start_kill();
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
+    }
+}
