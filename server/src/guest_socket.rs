@@ -49,12 +49,10 @@ pub async fn upgrade(
         return (StatusCode::TOO_MANY_REQUESTS, "Too many guest pages are open from here. Close some and try again.")
             .into_response();
     };
-    upgrade.max_message_size(MAX_GUEST_MESSAGE_BYTES).max_frame_size(MAX_GUEST_MESSAGE_BYTES).on_upgrade(
-        move |socket| async move {
-            serve(socket, state, query.invite, peer.ip()).await;
-            drop(open);
-        },
-    )
+    crate::json_socket::bounded(upgrade, MAX_GUEST_MESSAGE_BYTES).on_upgrade(move |socket| async move {
+        serve(socket, state, query.invite, peer.ip()).await;
+        drop(open);
+    })
 }
 
 async fn serve(mut socket: WebSocket, state: ServerState, invite: String, address: IpAddr) {

@@ -3,8 +3,24 @@
 //! window shut) costs one stuck write for [`WRITE_TIMEOUT`], then its
 //! socket is dropped.
 
-use axum::extract::ws::{Message, WebSocket};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use std::time::Duration;
+
+/// What each socket reads at a time. The library's default (128 KiB, held
+/// for the socket's whole life) would make a thousand open pages cost
+/// 125 MiB; our messages are small, and a larger one still arrives whole.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+
+/// Bounds a socket before it opens: no message or frame larger than
+/// `max_message_bytes` is read into memory (it is refused while reading),
+/// and the read buffer stays small.
+pub fn bounded(upgrade: WebSocketUpgrade, max_message_bytes: usize) -> WebSocketUpgrade {
+    upgrade
+        .max_message_size(max_message_bytes)
+        .max_frame_size(max_message_bytes)
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .write_buffer_size(0)
+}
 
 /// How long one write may wait for the browser to take it.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);

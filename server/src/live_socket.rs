@@ -38,9 +38,7 @@ pub async fn upgrade(State(state): State<ServerState>, headers: HeaderMap, upgra
     let Some(session) = auth::session_token(&state.app, &headers).map(|token| token.id()) else {
         return (StatusCode::UNAUTHORIZED, "Sign in first.").into_response();
     };
-    upgrade
-        .max_message_size(MAX_CLIENT_MESSAGE_BYTES)
-        .max_frame_size(MAX_CLIENT_MESSAGE_BYTES)
+    crate::json_socket::bounded(upgrade, MAX_CLIENT_MESSAGE_BYTES)
         .on_upgrade(move |socket| serve(socket, state, member, session))
 }
 

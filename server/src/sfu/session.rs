@@ -101,10 +101,7 @@ pub async fn upgrade(
     }
     let pass_protocol = offered_pass_protocol(&headers);
     match admit(&state, &headers, query, pass_protocol.as_deref(), client.ip()).await {
-        Ok(admission) => upgrade
-            .protocols(pass_protocol)
-            .max_message_size(HARD_MESSAGE_LIMIT)
-            .max_frame_size(HARD_MESSAGE_LIMIT)
+        Ok(admission) => crate::json_socket::bounded(upgrade.protocols(pass_protocol), HARD_MESSAGE_LIMIT)
             .on_upgrade(move |socket| run(socket, state, admission)),
         Err(error) => {
             let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

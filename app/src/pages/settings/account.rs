@@ -1,46 +1,33 @@
 //! A member's own account: changing their password, and signing out on
 //! every device at once (a lost laptop, a shared computer).
 
-use crate::api::accounts::{ChangePassword, SignOutEverywhere, me};
-use crate::api::office::load_office;
+use crate::api::accounts::{ChangePassword, SignOutEverywhere};
 use crate::components::form::{Field, FormError, action_error};
+use crate::components::member_page::WithOffice;
 use crate::components::top_bar::TopBar;
-use crate::error::AppError;
-use crate::pages::office::ErrorPanel;
+use crate::model::Office;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 
 #[component]
 pub fn AccountSettingsPage() -> impl IntoView {
-    let header =
-        Resource::new(|| (), |_| async { Ok::<_, AppError>((load_office().await?.workspace_name, me().await?)) });
-    view! {
-        <Title text="Your account" />
-        <Suspense fallback=|| view! { <div class="page-loading" aria-busy="true"></div> }>
-            {move || Suspend::new(async move {
-                match header.await {
-                    Ok((workspace_name, me)) => {
-                        view! {
-                            <div class="app-shell no-sidebar">
-                                <TopBar workspace_name me=me.clone() />
-                                <main class="settings" aria-labelledby="account-title">
-                                    <h1 id="account-title">"Your account"</h1>
-                                    <p class="muted">{format!("Signed in as {} ({}).", me.name, me.email)}</p>
-                                    <PasswordChange />
-                                    <EverywhereSignOut />
-                                </main>
-                            </div>
-                        }
-                            .into_any()
-                    }
-                    Err(AppError::NotSignedIn) => view! { <Redirect path="/signin" /> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-    .into_any()
+    let page = |office: Office| {
+        let me = office.me.clone();
+        view! {
+            <Title text="Your account" />
+            <div class="app-shell no-sidebar">
+                <TopBar workspace_name=office.workspace_name me=office.me />
+                <main class="settings" aria-labelledby="account-title">
+                    <h1 id="account-title">"Your account"</h1>
+                    <p class="muted">{format!("Signed in as {} ({}).", me.name, me.email)}</p>
+                    <PasswordChange />
+                    <EverywhereSignOut />
+                </main>
+            </div>
+        }
+        .into_any()
+    };
+    view! { <WithOffice page /> }.into_any()
 }
 
 #[component]
