@@ -194,3 +194,24 @@ test('screens: a meeting channel, its details, the guest lobby and the call', as
     await grace.screenshot({ path: path.join(shots, `channel-call-${size.name}.png`), fullPage: true });
   }
 });
+
+test('screens: your account, and an HTML email in its sandboxed frame', async ({ browser, server }) => {
+  const katherine = await signedInPage(browser, server, 'katherine@example.com');
+  await katherine.goto(`${server.url}/settings/account`);
+  await expect(katherine.getByRole('heading', { name: 'Change password' })).toBeVisible();
+  for (const size of sizes) {
+    await katherine.setViewportSize(size);
+    await katherine.screenshot({ path: path.join(shots, `account-${size.name}.png`), fullPage: true });
+  }
+
+  await katherine.setViewportSize(sizes[0]);
+  await katherine.goto(`${server.url}/office`);
+  await katherine.getByRole('list', { name: 'Inboxes' }).getByRole('link', { name: 'Support' }).click();
+  await katherine.getByRole('button', { name: /Cannot join the call/ }).click();
+  await expect(katherine.frameLocator('iframe.message-html').locator('b')).toHaveText('black');
+  await expect(katherine.getByText('Reply to sam@partner.example')).toBeVisible();
+  for (const size of sizes) {
+    await katherine.setViewportSize(size);
+    await katherine.screenshot({ path: path.join(shots, `inbox-html-${size.name}.png`), fullPage: true });
+  }
+});

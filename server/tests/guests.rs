@@ -287,3 +287,21 @@ async fn a_guest_pass_is_one_persons_for_their_own_time_until_the_link_is_replac
     assert_eq!(message.text, "still here");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_pass_opens_no_call_for_a_room_that_no_longer_exists() {
+    let Office2 { server, ada, grace, room_a, .. } = office().await;
+    let token = invite_token(&ada, &room_a).await;
+    let (mut lin, _) = knock(&server, &token, "Lin Park", "lin@example.org").await;
+    let mut adas_page = ada.live_socket().await.unwrap();
+    let waiting = waiting_list(&mut adas_page, |rooms| !rooms.is_empty()).await;
+    answer(&grace, waiting[0].waiting[0].id, true).await.unwrap();
+    let GuestEvent::Admitted { pass, .. } = lin.next_event().await else { panic!("let in") };
+
+    // The room goes (as deleting it from the map will); its id is never
+    // reused, and the pass opens no call for it.
+    let db = anteroom_app::ssr::db::open(&server.database_url).await.unwrap();
+    sqlx::query("DELETE FROM rooms WHERE id = ?").bind(room_a.parse::<i64>().unwrap()).execute(&db).await.unwrap();
+    assert_eq!(refusal_status(server.client().guest_signal_socket(&room_a, &pass).await), 404);
+    server.stop().await;
+}

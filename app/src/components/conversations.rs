@@ -217,10 +217,25 @@ const HTML_FRAME_STYLE: &str = "<meta name=\"color-scheme\" content=\"light dark
     p:first-child { margin-top: 0; }</style>";
 
 /// A frame without scripts cannot size itself to its content, so its
-/// height is guessed from the plain text's length (and can be dragged).
-fn html_frame_height(text: &str) -> usize {
-    let lines: usize = text.lines().map(|line| 1 + line.chars().count() / 70).sum();
-    (lines * 3 / 2 + 2).clamp(6, 40)
+/// height (in em) is guessed from the HTML: a line per block, and one per
+/// 40 characters of text (a phone's width); it can be dragged taller.
+fn html_frame_height(html: &str) -> usize {
+    let blocks: usize =
+        ["<p", "<br", "<div", "<li", "<tr", "<h", "<blockquote"].iter().map(|tag| html.matches(tag).count()).sum();
+    let mut inside_tag = false;
+    let text_chars = html
+        .chars()
+        .filter(|&c| {
+            match c {
+                '<' => inside_tag = true,
+                '>' => inside_tag = false,
+                _ => return !inside_tag,
+            }
+            false
+        })
+        .count();
+    let lines = blocks.max(1) + text_chars / 40;
+    (lines * 2 + 2).clamp(6, 40)
 }
 
 #[component]
@@ -245,7 +260,7 @@ fn Message(message: EmailView) -> impl IntoView {
             </p>
             {match message.html_body {
                 Some(html) => {
-                    let height = format!("height: {}em", html_frame_height(&message.text_body));
+                    let height = format!("height: {}em", html_frame_height(&html));
                     view! {
                         // Sanitised on the server, and still shown in a frame
                         // with no scripts and an origin of its own.
@@ -304,4 +319,18 @@ fn ComposeForm(inbox: InboxId, compose: ServerAction<ComposeEmail>, close: Callb
         </form>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::html_frame_height;
+
+    #[test]
+    fn an_html_frame_is_as_tall_as_its_blocks_and_text_within_bounds() {
+        let short = "<p>Hi, the camera preview stays <b>black</b> when I open your link. Any idea?</p>\
+                     <p>I followed <a href=\"x\">our setup notes</a>.</p><p>Sam</p>";
+        assert_eq!(html_frame_height(short), 12, "three paragraphs and about two lines more of text");
+        assert_eq!(html_frame_height("hi"), 6, "never shorter than a few lines");
+        assert_eq!(html_frame_height(&"<p>long</p>".repeat(500)), 40, "never taller than a screen or two");
+    }
 }

@@ -11,7 +11,7 @@ use crate::ServerState;
 use crate::json_socket::{ping, send};
 use crate::keepalive::Keepalive;
 use anteroom_app::error::AppError;
-use anteroom_app::model::{ChannelId, ChannelKind, RoomId};
+use anteroom_app::model::{ChannelId, ChannelKind, RoomId, WorkspaceId};
 use anteroom_app::protocol::LiveEvent;
 use anteroom_app::protocol::signal::{ConferenceId, PASS_PROTOCOL_PREFIX, Participant, SignalEvent, SignalRequest};
 use anteroom_app::ssr::accounts::Member;
@@ -134,30 +134,39 @@ async fn admit(
             ConferenceId::Channel(channel) => policy::Action::JoinChannelCall { workspace, channel },
         };
         policy::check(&principal, action)?;
+        // A pass outlives nothing it was for: a deleted room or channel
+        // (whose id is never given to another) opens no call.
+        place_exists(state, workspace, conference).await?;
         return Ok(Admission { attendee: Attendee::Guest(pass), conference });
     }
     let principal = auth::principal_from_headers(&state.app, headers).await?;
     let member = principal.member()?.clone();
     let session = auth::session_token(&state.app, headers).ok_or(AppError::NotSignedIn)?.id();
     let workspace = member.workspace_id;
+    place_exists(state, workspace, conference).await?;
     let action = match conference {
         ConferenceId::Room(room) => {
-            if office::room(&state.app.db, workspace, room).await?.is_none() {
-                return Err(AppError::NotFound("That room".into()));
-            }
             let inside_room = state.app.presence.room_of(member.id) == Some(room);
             policy::Action::JoinRoomCall { workspace, inside_room }
         }
-        ConferenceId::Channel(channel) => {
-            let found = channels::channel(&state.app.db, workspace, channel).await?;
-            if found.is_none_or(|channel| channel.kind != ChannelKind::Meeting) {
-                return Err(AppError::NotFound("That meeting channel".into()));
-            }
-            policy::Action::JoinChannelCall { workspace, channel }
-        }
+        ConferenceId::Channel(channel) => policy::Action::JoinChannelCall { workspace, channel },
     };
     policy::check(&principal, action)?;
     Ok(Admission { attendee: Attendee::Member(member, session), conference })
+}
+
+/// The room, or meeting channel, of the call exists in the workspace.
+async fn place_exists(state: &ServerState, workspace: WorkspaceId, conference: ConferenceId) -> Result<(), AppError> {
+    match conference {
+        ConferenceId::Room(room) => match office::room(&state.app.db, workspace, room).await? {
+            Some(_) => Ok(()),
+            None => Err(AppError::NotFound("That room".into())),
+        },
+        ConferenceId::Channel(channel) => match channels::channel(&state.app.db, workspace, channel).await? {
+            Some(found) if found.kind == ChannelKind::Meeting => Ok(()),
+            _ => Err(AppError::NotFound("That meeting channel".into())),
+        },
+    }
 }
 
 /// Whether one more session fits: the call's size, and for a member their
