@@ -1,7 +1,62 @@
 //! Form fields that show the server's verdict next to the input it is about.
 
 use crate::error::AppError;
+use leptos::html::ElementType;
 use leptos::prelude::*;
+use leptos::web_sys::{HtmlInputElement, HtmlTextAreaElement};
+
+/// An input or a text area: what [`keep_in_step`] reads and writes.
+trait TextControl {
+    fn text(&self) -> String;
+    fn set_text(&self, text: &str);
+}
+
+impl TextControl for HtmlInputElement {
+    fn text(&self) -> String {
+        self.value()
+    }
+    fn set_text(&self, text: &str) {
+        self.set_value(text);
+    }
+}
+
+impl TextControl for HtmlTextAreaElement {
+    fn text(&self) -> String {
+        self.value()
+    }
+    fn set_text(&self, text: &str) {
+        self.set_value(text);
+    }
+}
+
+/// Keeps a box and its signal in step without losing what was typed before
+/// the page became interactive (on a slow link that is seconds): when the
+/// page wakes up, the signal takes the text already in the box; from then
+/// on the box shows the signal's changes (a form cleared after sending).
+/// A `prop:value` binding would instead write the signal's empty start
+/// over the typed text at hydration.
+fn keep_in_step<E>(node: NodeRef<E>, bind: RwSignal<String>)
+where
+    E: ElementType,
+    E::Output: TextControl + leptos::wasm_bindgen::JsCast + Clone + 'static,
+{
+    let woken = StoredValue::new(false);
+    Effect::new(move |_| {
+        let wanted = bind.get();
+        let Some(element) = node.get() else { return };
+        if !woken.get_value() {
+            woken.set_value(true);
+            let typed = element.text();
+            if wanted.is_empty() && !typed.is_empty() {
+                bind.set(typed);
+                return;
+            }
+        }
+        if element.text() != wanted {
+            element.set_text(&wanted);
+        }
+    });
+}
 
 /// A labelled input. When `error` names this field, its message appears
 /// under the input and the input is marked invalid for assistive tech.
@@ -24,17 +79,21 @@ pub fn Field(
     let id = id.map_or_else(|| format!("field-{name}"), str::to_string);
     let message_id = format!("{id}-message");
     let message = move || error.get().filter(|e| e.field() == Some(name)).map(|e| e.to_string());
+    let node = NodeRef::<leptos::html::Input>::new();
+    if let Some(bind) = bind {
+        keep_in_step(node, bind);
+    }
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
             <input
+                node_ref=node
                 id=id
                 type=kind
                 name=name
                 autocomplete=autocomplete
                 aria-invalid=move || message().is_some().to_string()
                 aria-describedby=message_id.clone()
-                prop:value=move || bind.map(|value| value.get()).unwrap_or_default()
                 on:input=move |event| {
                     if let Some(value) = bind {
                         value.set(event_target_value(&event));
@@ -62,16 +121,18 @@ pub fn TextBox(
 ) -> impl IntoView {
     let message_id = format!("{id}-message");
     let message = move || error.get().filter(|e| e.field() == Some(name)).map(|e| e.to_string());
+    let node = NodeRef::<leptos::html::Textarea>::new();
+    keep_in_step(node, bind);
     view! {
         <div class="field">
             <label for=id>{label}</label>
             <textarea
+                node_ref=node
                 id=id
                 name=name
                 rows=rows
                 aria-invalid=move || message().is_some().to_string()
                 aria-describedby=message_id.clone()
-                prop:value=move || bind.get()
                 on:input=move |e| bind.set(event_target_value(&e))
             ></textarea>
             <p class="field-message field-error" id=message_id>{message}</p>

@@ -190,6 +190,8 @@ fn GuestVisit(welcome: GuestWelcome, token: String) -> impl IntoView {
         back_to_welcome(None);
     };
 
+    let interactive = RwSignal::new(false);
+    Effect::new(move |_| interactive.set(true));
     let room_title = room_name.clone();
     // The right-hand card: the form, the waiting screen or Access Denied.
     let panel = {
@@ -248,7 +250,10 @@ fn GuestVisit(welcome: GuestWelcome, token: String) -> impl IntoView {
                                 </p>
                             }
                         })}
-                    <button type="submit" class="primary">
+                    // Until the page is interactive a click would post the
+                    // form away (and what was typed with it); the button
+                    // waits for it instead, while typing already works.
+                    <button type="submit" class="primary" disabled=move || !interactive.get()>
                         {if at_channel { "Join" } else { "Continue to Join" }}
                     </button>
                 </form>
