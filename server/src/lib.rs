@@ -181,5 +181,13 @@ fn leptos_options(config: &Config, address: SocketAddr) -> LeptosOptions {
         .site_addr(address)
         .env(env.parse::<leptos::config::Env>().unwrap_or_default())
         .reload_port(std::env::var("LEPTOS_RELOAD_PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3001))
+        .hash_files(site_files_are_hashed())
         .build()
+}
+
+/// Whether the site was built with hashed file names: `cargo leptos build`
+/// then leaves `hash.txt` (the names' hashes) beside the server binary,
+/// where Leptos reads it. A binary built by plain `cargo` has none.
+fn site_files_are_hashed() -> bool {
+    std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").exists())).unwrap_or(false)
 }

@@ -18,6 +18,7 @@ pub fn router(state: ServerState) -> Router {
     let app_state = state.app.clone();
     let options = state.leptos.clone();
     let public_url = state.app.settings.public_url.clone();
+    let hashed_site_files = state.leptos.hash_files;
     let router = Router::new()
         .route("/healthz", get(healthz))
         .route(LIVE_PATH, get(live_socket::upgrade))
@@ -31,7 +32,7 @@ pub fn router(state: ServerState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
         .with_state(state);
-    web::guard(router, &public_url)
+    web::guard(router, &public_url, hashed_site_files)
 }
 
 /// 200 when the server can reach its database, 503 otherwise.
