@@ -232,16 +232,32 @@ async fn a_guest_reaches_nothing_but_their_rooms_call() {
     server.stop().await;
 }
 
+/// Lin, let into room A's call, with what keeps her visit going.
+struct Lin {
+    token: String,
+    pass: String,
+    /// Her guest socket: closing it ends her visit.
+    _socket: GuestSocket,
+    /// Ada's open office: closing it would take Ada out of the room.
+    _adas_page: LiveSocket,
+}
+
+/// Lin knocks at room A through its invite link and Grace lets her in.
+async fn lin_let_into_room_a(office: &Office2) -> Lin {
+    let token = invite_token(&office.ada, &office.room_a).await;
+    let (mut socket, _) = knock(&office.server, &token, "Lin Park", "lin@example.org").await;
+    let mut adas_page = office.ada.live_socket().await.unwrap();
+    let waiting = waiting_list(&mut adas_page, |rooms| !rooms.is_empty()).await;
+    answer(&office.grace, waiting[0].waiting[0].id, true).await.unwrap();
+    let GuestEvent::Admitted { pass, .. } = socket.next_event().await else { panic!("let in") };
+    Lin { token, pass, _socket: socket, _adas_page: adas_page }
+}
+
 #[tokio::test]
 async fn a_guest_pass_is_one_persons_for_their_own_time_until_the_link_is_replaced() {
-    let Office2 { server, ada, grace, room_a, .. } = office().await;
-    let token = invite_token(&ada, &room_a).await;
-    let (mut lin, _) = knock(&server, &token, "Lin Park", "lin@example.org").await;
-    // Ada keeps her office open (closing it would take her out of the room).
-    let mut adas_page = ada.live_socket().await.unwrap();
-    let waiting = waiting_list(&mut adas_page, |rooms| !rooms.is_empty()).await;
-    answer(&grace, waiting[0].waiting[0].id, true).await.unwrap();
-    let GuestEvent::Admitted { pass, .. } = lin.next_event().await else { panic!("let in") };
+    let office = office().await;
+    let Lin { token, pass, _socket, _adas_page } = lin_let_into_room_a(&office).await;
+    let Office2 { server, ada, grace, room_a, .. } = office;
     let mut adas_call = ada.signal_socket(&room_a).await.unwrap();
     adas_call.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
 
@@ -290,13 +306,9 @@ async fn a_guest_pass_is_one_persons_for_their_own_time_until_the_link_is_replac
 
 #[tokio::test]
 async fn a_pass_opens_no_call_for_a_room_that_no_longer_exists() {
-    let Office2 { server, ada, grace, room_a, .. } = office().await;
-    let token = invite_token(&ada, &room_a).await;
-    let (mut lin, _) = knock(&server, &token, "Lin Park", "lin@example.org").await;
-    let mut adas_page = ada.live_socket().await.unwrap();
-    let waiting = waiting_list(&mut adas_page, |rooms| !rooms.is_empty()).await;
-    answer(&grace, waiting[0].waiting[0].id, true).await.unwrap();
-    let GuestEvent::Admitted { pass, .. } = lin.next_event().await else { panic!("let in") };
+    let office = office().await;
+    let Lin { pass, _socket, _adas_page, .. } = lin_let_into_room_a(&office).await;
+    let Office2 { server, room_a, .. } = office;
 
     // The room goes (as deleting it from the map will); its id is never
     // reused, and the pass opens no call for it.
