@@ -111,9 +111,7 @@ impl Conference {
         self.tell_sfu_calls_changed();
         self.broadcast_except(peer.id, SignalEvent::Joined { participant });
         self.watch_published_tracks(&peer);
-        for track in tracks {
-            peer.receive(&track).await;
-        }
+        peer.receive(&tracks).await;
     }
 
     /// Hooks the participant's publish link: every track it sends becomes a
@@ -175,7 +173,7 @@ impl Conference {
         tracing::debug!(conference = ?self.id, %owner, ?source, %kind, "track published");
         self.broadcast(SignalEvent::Updated { participant: updated });
         for peer in receivers {
-            peer.receive(&track).await;
+            peer.receive(std::slice::from_ref(&track)).await;
         }
         forward::forward(remote, local).await;
         // The publisher's track ended (they left, or stopped sharing).
@@ -247,14 +245,6 @@ impl Conference {
             message
         };
         self.broadcast(SignalEvent::Chat { message });
-    }
-
-    /// Asks every publisher of video for a keyframe (a subscriber just
-    /// started receiving and cannot decode until the next one).
-    pub fn request_keyframes(&self, except_owner: ParticipantId) {
-        for track in self.state().tracks.iter().filter(|t| t.owner != except_owner && t.kind == RTPCodecType::Video) {
-            let _ = track.keyframe_requests.try_send(());
-        }
     }
 
     /// Removes a participant: their tracks leave everyone, their connections

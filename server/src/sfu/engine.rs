@@ -85,6 +85,11 @@ impl Engine {
         let mut settings = SettingEngine::default();
         settings.set_udp_network(UDPNetwork::Muxed(mux.clone()));
         settings.set_network_types(vec![NetworkType::Udp4]);
+        // ICE lite, as SFUs with a reachable address do (mediasoup, Janus'
+        // option): the browser runs the checks and nominates at once, while
+        // a full agent here would nominate only at its next 200 ms tick and
+        // then start the link's DTLS, which made first frames wait.
+        settings.set_lite(true);
         // mDNS would open a socket per connection and is useless to a server.
         settings.set_ice_multicast_dns_mode(MulticastDnsMode::Disabled);
         if let Some(ip) = config.public_ip {

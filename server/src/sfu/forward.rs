@@ -2,8 +2,9 @@
 //! the track, and relay keyframe requests the other way.
 
 use std::sync::{Arc, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use webrtc::rtp::packet::Packet;
@@ -56,23 +57,46 @@ pub async fn forward(remote: Arc<TrackRemote>, local: Arc<TrackLocalStaticRTP>) 
     }
 }
 
-/// Sends keyframe requests (PLI) to the publisher, rate-limited, until every
+/// Sends keyframe requests (PLI) to the publisher, paced, until every
 /// sender of requests is gone or the publisher's connection is.
 pub async fn relay_keyframe_requests(
     publisher: Weak<RTCPeerConnection>,
     media_ssrc: u32,
+    requests: mpsc::Receiver<()>,
+) {
+    pace_keyframe_requests(requests, || {
+        let publisher = publisher.upgrade();
+        async move {
+            let Some(publisher) = publisher else { return false };
+            let pli = PictureLossIndication { sender_ssrc: 0, media_ssrc };
+            if let Err(error) = publisher.write_rtcp(&[Box::new(pli)]).await {
+                tracing::debug!(%error, "could not ask the publisher for a keyframe");
+            }
+            true
+        }
+    })
+    .await;
+}
+
+/// Calls `ask` once per request, at most once per `KEYFRAME_INTERVAL`,
+/// until the requests end or `ask` says the publisher is gone. A request
+/// that comes sooner is held until the interval is over, never dropped:
+/// dropping it would leave a new subscriber looking at a frozen tile until
+/// its browser asked again. Requests that pile up meanwhile are all
+/// answered by that one keyframe.
+async fn pace_keyframe_requests<Asked: Future<Output = bool>>(
     mut requests: mpsc::Receiver<()>,
+    mut ask: impl FnMut() -> Asked,
 ) {
     let mut last: Option<Instant> = None;
     while requests.recv().await.is_some() {
-        if last.is_some_and(|at| at.elapsed() < KEYFRAME_INTERVAL) {
-            continue;
+        if let Some(at) = last {
+            tokio::time::sleep_until(at + KEYFRAME_INTERVAL).await;
         }
-        let Some(publisher) = publisher.upgrade() else { break };
+        while requests.try_recv().is_ok() {}
         last = Some(Instant::now());
-        let pli = PictureLossIndication { sender_ssrc: 0, media_ssrc };
-        if let Err(error) = publisher.write_rtcp(&[Box::new(pli)]).await {
-            tracing::debug!(%error, "could not ask the publisher for a keyframe");
+        if !ask().await {
+            break;
         }
     }
 }
@@ -105,5 +129,26 @@ mod tests {
     fn publisher_header_extensions_are_not_forwarded() {
         let out = Rewriter::default().rewrite(packet(7, b"x")).unwrap();
         assert!(!out.header.extension && out.header.extensions.is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn keyframe_requests_are_paced_and_none_is_lost() {
+        let (requests, receiver) = mpsc::channel(8);
+        let start = Instant::now();
+        let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = asked.clone();
+        let relay = tokio::spawn(pace_keyframe_requests(receiver, move || {
+            log.lock().unwrap().push(start.elapsed());
+            async { true }
+        }));
+        // One at once; three more within the interval are held, then
+        // answered together by one keyframe when the interval ends.
+        for _ in 0..4 {
+            requests.send(()).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        drop(requests);
+        relay.await.unwrap();
+        assert_eq!(*asked.lock().unwrap(), [Duration::ZERO, KEYFRAME_INTERVAL]);
     }
 }

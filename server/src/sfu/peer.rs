@@ -15,6 +15,7 @@ use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use webrtc::rtp_transceiver::RTCRtpTransceiverInit;
+use webrtc::rtp_transceiver::rtp_codec::RTPCodecType;
 use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
 use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
 use webrtc::track::track_local::TrackLocal;
@@ -40,7 +41,7 @@ pub struct Peer {
     pub publish: Arc<RTCPeerConnection>,
     subscribe: Arc<RTCPeerConnection>,
     /// What this participant receives, by published track id.
-    receiving: Mutex<HashMap<u64, Arc<RTCRtpSender>>>,
+    receiving: Mutex<HashMap<u64, Receiving>>,
     negotiation: Mutex<Negotiation>,
     /// Candidates that arrived before their link had a remote description.
     early_candidates: Mutex<Vec<(Link, RTCIceCandidateInit)>>,
@@ -48,6 +49,19 @@ pub struct Peer {
     /// unreachable) or the browser stops reading its signalling socket: the
     /// session then ends and the browser, if alive, rejoins.
     pub failed: Arc<Notify>,
+}
+
+/// One published track this participant receives.
+struct Receiving {
+    sender: Arc<RTCRtpSender>,
+    /// Asks the track's publisher for a keyframe (video only).
+    keyframes: Option<mpsc::Sender<()>>,
+    /// Whether a subscribe offer has carried this track.
+    offered: bool,
+    /// Whether the browser can take this track's packets yet: its
+    /// subscribe link is connected and has negotiated the track. Until
+    /// then a keyframe would be lost on the way.
+    flowing: bool,
 }
 
 /// The server offers on the subscribe link; one offer at a time.
@@ -99,16 +113,7 @@ impl Peer {
             }));
         }
         let failed = Arc::new(Notify::new());
-        for pc in [&publish, &subscribe] {
-            let failed = failed.clone();
-            pc.on_peer_connection_state_change(Box::new(move |state: RTCPeerConnectionState| {
-                if state == RTCPeerConnectionState::Failed {
-                    failed.notify_one();
-                }
-                Box::pin(async {})
-            }));
-        }
-        Ok(Arc::new(Peer {
+        let peer = Arc::new(Peer {
             failed,
             id,
             loopback_only: engine.loopback_only,
@@ -118,7 +123,27 @@ impl Peer {
             receiving: Mutex::default(),
             negotiation: Mutex::default(),
             early_candidates: Mutex::default(),
-        }))
+        });
+        for link in [Link::Publish, Link::Subscribe] {
+            let weak = Arc::downgrade(&peer);
+            peer.link(link).on_peer_connection_state_change(Box::new(move |state: RTCPeerConnectionState| {
+                let peer = weak.upgrade();
+                Box::pin(async move {
+                    let Some(peer) = peer else { return };
+                    match (state, link) {
+                        (RTCPeerConnectionState::Failed, _) => peer.failed.notify_one(),
+                        // Encrypted media can reach the browser from now on.
+                        // Its own task: the crate calls this from inside its
+                        // operations queue, which a negotiation may wait for.
+                        (RTCPeerConnectionState::Connected, Link::Subscribe) => {
+                            tokio::spawn(async move { peer.start_new_tracks().await });
+                        }
+                        _ => {}
+                    }
+                })
+            }));
+        }
+        Ok(peer)
     }
 
     pub fn send(&self, event: SignalEvent) {
@@ -162,6 +187,7 @@ impl Peer {
             negotiation.awaiting_answer = false;
             std::mem::take(&mut negotiation.again)
         };
+        self.start_new_tracks().await;
         if again {
             self.negotiate().await;
         }
@@ -217,9 +243,19 @@ impl Peer {
         }
     }
 
-    /// Starts receiving `track`: adds it to the subscribe link and relays the
-    /// browser's keyframe requests for it to the publisher.
-    pub async fn receive(self: &Arc<Self>, track: &PublishedTrack) {
+    /// Starts receiving `tracks`: adds them to the subscribe link, relays
+    /// the browser's keyframe requests for them to their publishers, and
+    /// offers them all at once (one round trip, however many tracks).
+    pub async fn receive(self: &Arc<Self>, tracks: &[Arc<PublishedTrack>]) {
+        for track in tracks {
+            self.add_track(track).await;
+        }
+        if !tracks.is_empty() {
+            self.negotiate().await;
+        }
+    }
+
+    async fn add_track(&self, track: &PublishedTrack) {
         let init = RTCRtpTransceiverInit { direction: RTCRtpTransceiverDirection::Sendonly, send_encodings: vec![] };
         let local = Arc::clone(&track.local) as Arc<dyn TrackLocal + Send + Sync>;
         let sender = match self.subscribe.add_transceiver_from_track(local, Some(init)).await {
@@ -243,14 +279,31 @@ impl Peer {
                 }
             }
         });
-        self.receiving.lock().await.insert(track.id, sender);
-        self.negotiate().await;
+        let keyframes = (track.kind == RTPCodecType::Video).then(|| track.keyframe_requests.clone());
+        self.receiving.lock().await.insert(track.id, Receiving { sender, keyframes, offered: false, flowing: false });
+    }
+
+    /// Asks for a keyframe of every video track that has just become able
+    /// to reach the browser, so its first frame shows as soon as the
+    /// network allows rather than at the publisher's next keyframe.
+    async fn start_new_tracks(&self) {
+        if self.subscribe.connection_state() != RTCPeerConnectionState::Connected
+            || self.negotiation.lock().await.awaiting_answer
+        {
+            return;
+        }
+        for receiving in self.receiving.lock().await.values_mut().filter(|r| r.offered && !r.flowing) {
+            receiving.flowing = true;
+            if let Some(keyframes) = &receiving.keyframes {
+                let _ = keyframes.try_send(());
+            }
+        }
     }
 
     /// Stops receiving the published track `track_id`.
     pub async fn stop_receiving(self: &Arc<Self>, track_id: u64) {
-        let Some(sender) = self.receiving.lock().await.remove(&track_id) else { return };
-        if let Err(error) = self.subscribe.remove_track(&sender).await {
+        let Some(receiving) = self.receiving.lock().await.remove(&track_id) else { return };
+        if let Err(error) = self.subscribe.remove_track(&receiving.sender).await {
             tracing::debug!(participant = %self.id, %error, "removing a track");
         }
         self.negotiate().await;
@@ -263,6 +316,11 @@ impl Peer {
         if negotiation.awaiting_answer {
             negotiation.again = true;
             return;
+        }
+        // Marked before the offer is made, so no track counts as offered
+        // that the offer may lack.
+        for receiving in self.receiving.lock().await.values_mut() {
+            receiving.offered = true;
         }
         let offer = match self.subscribe.create_offer(None).await {
             Ok(offer) => offer,

@@ -391,10 +391,11 @@ async fn handle(conference: &Arc<super::conference::Conference>, peer: &Arc<Peer
                 refuse(error.to_string());
             }
         }
-        SignalRequest::SubscribeAnswer { sdp } => match peer.accept_subscribe_answer(sdp).await {
-            Ok(()) => conference.request_keyframes(peer.id),
-            Err(error) => refuse(error.to_string()),
-        },
+        SignalRequest::SubscribeAnswer { sdp } => {
+            if let Err(error) = peer.accept_subscribe_answer(sdp).await {
+                refuse(error.to_string());
+            }
+        }
         SignalRequest::Candidate { link, candidate } => peer.add_candidate(link, candidate).await,
         SignalRequest::Mute { audio, video } => conference.set_muted(peer.id, audio, video),
         SignalRequest::StopScreen => conference.stop_screen(peer.id).await,
