@@ -32,14 +32,16 @@ pub mod validate;
 pub mod web;
 
 use leptos::prelude::*;
-use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
+#[cfg(feature = "ssr")]
+use leptos_meta::{HashedStylesheet, MetaTags};
+use leptos_meta::{Title, provide_meta_context};
 use leptos_router::SsrMode;
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::path;
 
 /// The HTML document around the app, rendered on the server.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
     ssr::content_policy::set_for_page(&options);
     view! {
         <!DOCTYPE html>
@@ -52,6 +54,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <AutoReload options=options.clone() />
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
+                // A guest's camera preview starts before the app has loaded.
+                <script nonce=leptos::nonce::use_nonce() inner_html=include_str!("media/early_camera.js")></script>
                 <MetaTags />
             </head>
             <body>

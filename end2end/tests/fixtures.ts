@@ -38,6 +38,8 @@ async function startServer(demo: boolean): Promise<{ server: RunningServer; chil
   const url = await new Promise<string>((resolve, reject) => {
     let seen = '';
     child.stdout!.on('data', (chunk: Buffer) => {
+      // Asked for a log (ANTEROOM_E2E_LOG=debug, say): show it.
+      if (process.env.ANTEROOM_E2E_LOG) process.stdout.write(chunk);
       seen += chunk.toString();
       const match = seen.match(/listening on (http:\/\/\S+)/);
       if (match) resolve(match[1]);

@@ -1,6 +1,6 @@
 import { test, expect, signedInPage, guestPage, hydrated, DEMO_PASSWORD } from './fixtures';
 import type { Page } from '@playwright/test';
-import { inviteLink, toast } from './steps';
+import { inviteLink, meterMoves, toast } from './steps';
 
 /** A 10 Mbit/s link with 40 ms of latency each way (Chromium's network
  * emulation), on which the page takes seconds to become interactive. */
@@ -54,4 +54,34 @@ test('on a slow link, a sign-in typed at once signs in, before or after the page
   await other.getByLabel('Password').press('Enter');
   await expect(other).toHaveURL(/\/office$/);
   await expect(other.getByRole('banner').getByText('Alan Turing')).toBeVisible();
+});
+
+test('a guest sees their own camera before the app has loaded, and the app takes that picture over', async ({ browser, server }) => {
+  const ada = await signedInPage(browser, server, 'ada@example.com');
+  const link = await inviteLink(ada, 'Design Review');
+  const guest = await guestPage(browser);
+  // The WebAssembly is held back until the preview shows real frames: it
+  // must not be what the picture waits for.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await guest.route('**/*.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await guest.goto(link, { waitUntil: 'commit' });
+  const preview = guest.getByLabel('Your camera');
+  const framesShown = () => preview.evaluate((video: HTMLVideoElement) => video.getVideoPlaybackQuality().totalVideoFrames);
+  await expect.poll(framesShown, { timeout: 15_000 }).toBeGreaterThan(0);
+  expect(await guest.evaluate(() => (window as any).__anteroomHydrated === true)).toBe(false);
+  const streamId = () => preview.evaluate((video: HTMLVideoElement) => (video.srcObject as MediaStream).id);
+  const early = await streamId();
+
+  release();
+  await hydrated(guest);
+  // The app kept that camera stream (it did not open the camera twice):
+  // frames keep coming, and the microphone meter it starts on it moves.
+  expect(await streamId()).toBe(early);
+  const before = await framesShown();
+  await expect.poll(framesShown).toBeGreaterThan(before);
+  await meterMoves(guest);
 });

@@ -79,6 +79,9 @@ impl CallClient {
             failed_attempts: Cell::new(0),
             speaker_poll: RefCell::new(None),
         });
+        // The call is joined while the camera starts: others' media need
+        // not wait for ours, and ours is published the moment it is there.
+        connect(&inner);
         let starting = inner.clone();
         spawn_local(async move {
             let LocalMedia { stream, problem } = devices::held_or_new_camera_and_microphone().await;
@@ -91,7 +94,11 @@ impl CallClient {
             starting.state.media_problem.set(problem);
             streams::set(streams::LOCAL, stream);
             starting.state.streams_version.update(|v| *v += 1);
-            connect(&starting);
+            // Already welcomed: publish now (otherwise the welcome will).
+            if let Some(publish) = starting.publish.borrow().clone() {
+                add_camera(&publish);
+                publish_media(starting.clone());
+            }
         });
         let weak = Rc::downgrade(&inner);
         let poll = set_interval_with_handle(
@@ -125,11 +132,7 @@ impl CallClient {
     }
 
     fn send_mute_state(&self) {
-        let state = self.inner.state;
-        send(
-            &self.inner,
-            &SignalRequest::Mute { audio: !state.mic_on.get_untracked(), video: !state.camera_on.get_untracked() },
-        );
+        send_mute_state(&self.inner);
     }
 
     pub fn toggle_screen(&self) {
@@ -282,17 +285,9 @@ async fn handle(inner: &Rc<Inner>, event: SignalEvent) {
                 state.notice.set(Some(format!("Could not start media: {problem}")));
                 return;
             }
-            // Tell the others our mute state (it survives a rejoin).
-            if !state.mic_on.get_untracked() || !state.camera_on.get_untracked() {
-                send(
-                    inner,
-                    &SignalRequest::Mute {
-                        audio: !state.mic_on.get_untracked(),
-                        video: !state.camera_on.get_untracked(),
-                    },
-                );
+            if streams::get(streams::LOCAL).is_some() {
+                publish_media(inner.clone());
             }
-            offer_publish(inner.clone()).await;
         }
         SignalEvent::PublishAnswer { sdp } => {
             let Some(pc) = inner.publish.borrow().clone() else { return };
@@ -411,11 +406,7 @@ fn open_links(inner: &Rc<Inner>, ice_servers: &[String]) -> Result<(), String> {
     subscribe.set_ontrack(Some(on_track.as_ref().unchecked_ref()));
     handlers.push(on_track);
 
-    if let Some(camera) = streams::get(streams::LOCAL) {
-        for track in devices::tracks(&camera) {
-            publish.add_transceiver_with_media_stream_track_and_init(&track, &sendonly(&camera));
-        }
-    }
+    add_camera(&publish);
     *inner.link_handlers.borrow_mut() = handlers;
     *inner.publish.borrow_mut() = Some(publish.clone());
     *inner.subscribe.borrow_mut() = Some(subscribe);
@@ -423,6 +414,31 @@ fn open_links(inner: &Rc<Inner>, ice_servers: &[String]) -> Result<(), String> {
         add_screen(inner, &publish);
     }
     Ok(())
+}
+
+/// Puts the camera and microphone, if they have started, on the publish link.
+fn add_camera(publish: &RtcPeerConnection) {
+    if let Some(camera) = streams::get(streams::LOCAL) {
+        for track in devices::tracks(&camera) {
+            publish.add_transceiver_with_media_stream_track_and_init(&track, &sendonly(&camera));
+        }
+    }
+}
+
+/// Offers our media on the publish link and tells the others our mute
+/// state (it survives a rejoin). Not awaited by the signalling queue: the
+/// subscribe offer behind the welcome need not wait for our own offer.
+fn publish_media(inner: Rc<Inner>) {
+    if !inner.state.mic_on.get_untracked() || !inner.state.camera_on.get_untracked() {
+        send_mute_state(&inner);
+    }
+    spawn_local(offer_publish(inner));
+}
+
+/// Tells the others whether our microphone and camera are on.
+fn send_mute_state(inner: &Inner) {
+    let state = inner.state;
+    send(inner, &SignalRequest::Mute { audio: !state.mic_on.get_untracked(), video: !state.camera_on.get_untracked() });
 }
 
 fn sendonly(stream: &MediaStream) -> RtcRtpTransceiverInit {

@@ -38,10 +38,25 @@ pub async fn camera_and_microphone() -> LocalMedia {
 /// hands its stream, with its mute choices, to the call), or new ones; asks
 /// again when the held stream has nothing in it, so a refusal is explained.
 pub async fn held_or_new_camera_and_microphone() -> LocalMedia {
-    match super::streams::get(super::streams::LOCAL).filter(|stream| !tracks(stream).is_empty()) {
-        Some(stream) => LocalMedia { stream, problem: None },
-        None => camera_and_microphone().await,
+    if let Some(stream) = super::streams::get(super::streams::LOCAL).filter(|stream| !tracks(stream).is_empty()) {
+        return LocalMedia { stream, problem: None };
     }
+    if let Some(stream) = early_camera().await {
+        return LocalMedia { stream, problem: None };
+    }
+    camera_and_microphone().await
+}
+
+/// The stream the page asked for while it was still loading
+/// (media/early_camera.js), taken once; None if there is none or the
+/// browser refused it.
+async fn early_camera() -> Option<MediaStream> {
+    let window = web_sys::window()?;
+    let key = wasm_bindgen::JsValue::from_str("__anteroomEarlyMedia");
+    let promise = js_sys::Reflect::get(&window, &key).ok()?.dyn_into::<js_sys::Promise>().ok()?;
+    let _ = js_sys::Reflect::delete_property(&window, &key);
+    let stream = JsFuture::from(promise).await.ok()?.dyn_into::<MediaStream>().ok()?;
+    (!tracks(&stream).is_empty()).then_some(stream)
 }
 
 /// Whether the stream has a track of `kind` ("audio" or "video") that is on.

@@ -322,6 +322,7 @@ impl Peer {
         for receiving in self.receiving.lock().await.values_mut() {
             receiving.offered = true;
         }
+        let started = std::time::Instant::now();
         let offer = match self.subscribe.create_offer(None).await {
             Ok(offer) => offer,
             Err(error) => {
@@ -329,6 +330,7 @@ impl Peer {
                 return;
             }
         };
+        let offer_made = started.elapsed();
         if let Err(error) = self.subscribe.set_local_description(offer).await {
             tracing::warn!(participant = %self.id, %error, "could not apply a subscribe offer");
             return;
@@ -336,6 +338,7 @@ impl Peer {
         let sdp = self.subscribe.local_description().await.map(|d| d.sdp).unwrap_or_default();
         negotiation.awaiting_answer = true;
         self.send(SignalEvent::SubscribeOffer { sdp });
+        tracing::debug!(participant = %self.id, ?offer_made, sent = ?started.elapsed(), "subscribe offer");
     }
 
     pub async fn close(&self) {
