@@ -3,6 +3,13 @@
 use anteroom_server::{Config, Server};
 use clap::Parser;
 
+/// mimalloc rather than glibc's allocator: glibc keeps an arena per thread
+/// and seldom gives freed memory back, so a burst (sign-ins hashing
+/// passwords, a call's peers starting) left the server's memory high for
+/// good. See BENCHMARKS.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let config = Config::parse();

@@ -6,6 +6,9 @@ use std::net::IpAddr;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+/// How many times one call is retried after a 429 before the bench gives up.
+const MAX_REFUSALS: u32 = 100;
+
 pub struct ServerProcess {
     child: tokio::process::Child,
     pub url: String,
@@ -67,16 +70,34 @@ impl ServerProcess {
         function: &str,
         args: &[(&str, &str)],
     ) -> (T, Option<String>) {
-        let mut request = self
-            .http
-            .post(format!("{}/api/{function}", self.url))
-            .header("Accept", "application/json")
-            .header("Origin", &self.url)
-            .form(args);
-        if let Some(cookie) = cookie {
-            request = request.header("Cookie", cookie);
-        }
-        let response = request.send().await.expect("server answers");
+        // Refused for going too fast (sign-ins are limited per address):
+        // wait as long as the server says, as a browser's user would.
+        let mut refusals = 0;
+        let response = loop {
+            let mut request = self
+                .http
+                .post(format!("{}/api/{function}", self.url))
+                .header("Accept", "application/json")
+                .header("Origin", &self.url)
+                .form(args);
+            if let Some(cookie) = cookie {
+                request = request.header("Cookie", cookie);
+            }
+            let response = request.send().await.expect("server answers");
+            let retry_after = response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok())
+                .filter(|_| response.status() == reqwest::StatusCode::TOO_MANY_REQUESTS && refusals < MAX_REFUSALS);
+            match retry_after {
+                Some(seconds) => {
+                    refusals += 1;
+                    tokio::time::sleep(Duration::from_secs(seconds)).await;
+                }
+                None => break response,
+            }
+        };
         let cookie = response
             .headers()
             .get("set-cookie")
