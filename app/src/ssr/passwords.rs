@@ -2,7 +2,8 @@
 //! recommended parameters). Hashing is slow on purpose and needs 19 MiB of
 //! working memory, so it runs on one dedicated thread: it never stalls the
 //! async workers, a burst of sign-ins cannot take every core, and the
-//! allocator keeps one 19 MiB arena instead of one per blocking thread.
+//! allocator keeps one 19 MiB arena instead of one per blocking thread
+//! (and hands it back after each hash, see [`release_memory_after_each_hash`]).
 //! Its queue is bounded: past [`QUEUE_LIMIT`] waiting jobs a sign-in fails
 //! at once with [`AppError::Busy`] instead of piling up memory and latency.
 
@@ -15,6 +16,16 @@ type Job = Box<dyn FnOnce() + Send>;
 /// Hashing jobs that may wait at once (about 30 ms each): a second's work.
 pub const QUEUE_LIMIT: usize = 32;
 
+/// Hands the hashing thread's freed memory back to the system, set by the
+/// server for its allocator. Without it the 19 MiB working memory of the
+/// last hash stayed with the idle thread for good.
+static RELEASE_MEMORY: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Has the hashing thread call `release` after every hash.
+pub fn release_memory_after_each_hash(release: fn()) {
+    let _ = RELEASE_MEMORY.set(release);
+}
+
 /// The thread that hashes, and its bounded queue of jobs.
 struct HashingThread {
     jobs: std::sync::mpsc::SyncSender<Job>,
@@ -25,7 +36,14 @@ impl HashingThread {
         let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(queue_limit);
         std::thread::Builder::new()
             .name("password-hashing".into())
-            .spawn(move || queue.into_iter().for_each(|job| job()))
+            .spawn(move || {
+                for job in queue {
+                    job();
+                    if let Some(release) = RELEASE_MEMORY.get() {
+                        release();
+                    }
+                }
+            })
             .expect("the password hashing thread starts");
         HashingThread { jobs }
     }
