@@ -128,10 +128,6 @@ impl CallClient {
         let turn_on = !on.get_untracked();
         devices::enable_local(kind, turn_on);
         on.set(turn_on);
-        self.send_mute_state();
-    }
-
-    fn send_mute_state(&self) {
         send_mute_state(&self.inner);
     }
 

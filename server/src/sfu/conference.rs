@@ -111,9 +111,7 @@ impl Conference {
         self.tell_sfu_calls_changed();
         self.broadcast_except(peer.id, SignalEvent::Joined { participant });
         self.watch_published_tracks(&peer);
-        let started = std::time::Instant::now();
         peer.receive(&tracks).await;
-        tracing::debug!(participant = %peer.id, took = ?started.elapsed(), "existing tracks offered");
     }
 
     /// Hooks the participant's publish link: every track it sends becomes a
