@@ -18,11 +18,17 @@ function serverBinary(): string {
   return path.join(targetDir, 'release', 'anteroom-server');
 }
 
-async function startServer(demo: boolean): Promise<{ server: RunningServer; child: ChildProcess; dir: string }> {
+/** Starts a server with its own database; inside network namespace
+ * `netns` when given (`ip netns exec` execs it, so the child is the server). */
+export async function startServer(
+  demo: boolean,
+  netns?: string,
+): Promise<{ server: RunningServer; child: ChildProcess; dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'anteroom-e2e-'));
   const databasePath = path.join(dir, 'anteroom.db');
   const outbox = path.join(dir, 'outbox');
-  const child = spawn(serverBinary(), [], {
+  const [command, args] = netns ? ['ip', ['netns', 'exec', netns, serverBinary()]] : [serverBinary(), []];
+  const child = spawn(command, args, {
     cwd: repoRoot,
     env: {
       ...process.env,
@@ -120,16 +126,21 @@ export const test = base.extend<{ demo: boolean; server: RunningServer; closeCon
     { auto: true },
   ],
   server: async ({ demo }, use) => {
-    const { server, child, dir } = await startServer(demo);
-    await use(server);
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-    fs.rmSync(dir, { recursive: true, force: true });
+    const started = await startServer(demo);
+    await use(started.server);
+    await stopServer(started);
   },
 });
 
 export { expect };
+
+/** Stops a server from `startServer` and removes its files. */
+export async function stopServer({ child, dir }: { child: ChildProcess; dir: string }) {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+  fs.rmSync(dir, { recursive: true, force: true });
+}
 
 /** Waits until the page's WebAssembly has taken over, so clicks reach Rust handlers. */
 export async function hydrated(page: Page) {

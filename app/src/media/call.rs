@@ -7,7 +7,7 @@
 //! camera (and screen). Only the server's `Ended` or a hang-up stop it.
 
 use super::devices::{self, LocalMedia};
-use super::streams;
+use super::{simulcast, streams};
 use crate::call_state::{CallState, CallStatus, upsert_participant};
 use crate::protocol::signal::{ConferenceId, IceCandidate, Link, Participant, SignalEvent, SignalRequest};
 use crate::web::{Handler, socket_url, weak_handler};
@@ -326,6 +326,10 @@ async fn handle(inner: &Rc<Inner>, event: SignalEvent) {
         }
         SignalEvent::Chat { message } => state.chat.update(|chat| chat.push(message)),
         SignalEvent::Error { reason } => state.notice.set(Some(reason)),
+        SignalEvent::SendLayers { mid, top } => {
+            let Some(pc) = inner.publish.borrow().clone() else { return };
+            simulcast::send_layers_up_to(&pc, &mid, top).await;
+        }
         SignalEvent::Ended { reason } => {
             state.status.set(CallStatus::Ended(reason));
             teardown(inner);
@@ -416,7 +420,13 @@ fn open_links(inner: &Rc<Inner>, ice_servers: &[String]) -> Result<(), String> {
 fn add_camera(publish: &RtcPeerConnection) {
     if let Some(camera) = streams::get(streams::LOCAL) {
         for track in devices::tracks(&camera) {
-            publish.add_transceiver_with_media_stream_track_and_init(&track, &sendonly(&camera));
+            let init = sendonly(&camera);
+            if track.kind() == "video"
+                && let Some(encodings) = simulcast::camera_encodings(&track)
+            {
+                init.set_send_encodings(&encodings);
+            }
+            publish.add_transceiver_with_media_stream_track_and_init(&track, &init);
         }
     }
 }

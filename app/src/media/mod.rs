@@ -4,4 +4,5 @@
 pub mod call;
 pub mod devices;
 pub mod level;
+pub mod simulcast;
 pub mod streams;

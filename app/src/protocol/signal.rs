@@ -196,6 +196,24 @@ pub enum SignalEvent {
     Ended {
         reason: String,
     },
+    /// Send only the simulcast layers of this camera track up to `top` (a
+    /// [`layer_rank`]): nobody receives the ones above it, so encoding and
+    /// uploading them would be wasted. `mid` names the track's media
+    /// section in the publish link.
+    SendLayers {
+        mid: String,
+        top: u8,
+    },
+}
+
+/// The simulcast layers a camera is sent in, lowest first: each one's RTP
+/// stream id and how much smaller than the camera's picture it is.
+pub const SIMULCAST_LAYERS: [(&str, f32); 3] = [("q", 4.0), ("h", 2.0), ("f", 1.0)];
+
+/// Where a layer stands, 0 being the smallest. A track sent without
+/// simulcast (no stream id, such as a shared screen) is a single top layer.
+pub fn layer_rank(rid: &str) -> u8 {
+    SIMULCAST_LAYERS.iter().position(|(id, _)| *id == rid).unwrap_or(SIMULCAST_LAYERS.len() - 1) as u8
 }
 
 #[cfg(test)]

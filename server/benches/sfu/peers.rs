@@ -75,6 +75,9 @@ pub fn camera_track() -> Arc<TrackLocalStaticRTP> {
 pub async fn send_video(track: Arc<TrackLocalStaticRTP>) {
     let mut ticker = tokio::time::interval(FRAME_INTERVAL);
     let (mut sequence, mut timestamp) = (0u16, 0u32);
+    // Each packet reads as the start of a VP8 keyframe (descriptor 0x10:
+    // start of partition 0; frame byte 0x10: key frame), so a subscriber's
+    // stream starts at the first packet, as it would at a real keyframe.
     let payload = bytes::Bytes::from(vec![0x10u8; PAYLOAD_BYTES]);
     loop {
         ticker.tick().await;

@@ -5,10 +5,12 @@
 use super::Sfu;
 use super::forward;
 use super::peer::Peer;
+use super::published::PublishedTrack;
 use anteroom_app::model::ChannelId;
 use anteroom_app::protocol::live::InCall;
 use anteroom_app::protocol::signal::{
-    CHAT_HISTORY, ChatMessage, ConferenceId, Participant, ParticipantId, PublishedStream, SignalEvent, Source,
+    CHAT_HISTORY, ChatMessage, ConferenceId, Participant, ParticipantId, PublishedStream, SIMULCAST_LAYERS,
+    SignalEvent, Source, layer_rank,
 };
 use anteroom_app::ssr::call_notes::{Attendance, CallRecord};
 use anteroom_app::ssr::db::now;
@@ -16,21 +18,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use tokio::sync::mpsc;
-use webrtc::rtp_transceiver::rtp_codec::RTPCodecType;
-use webrtc::track::track_local::track_local_static_rtp::TrackLocalStaticRTP;
+use webrtc::peer_connection::RTCPeerConnection;
+use webrtc::rtp_transceiver::RTCRtpTransceiver;
 use webrtc::track::track_remote::TrackRemote;
-
-/// One track a participant publishes, fanned out to the others.
-pub struct PublishedTrack {
-    pub id: u64,
-    pub owner: ParticipantId,
-    pub source: Source,
-    pub kind: RTPCodecType,
-    /// The stream id subscribers see (one per owner and source).
-    pub stream_id: String,
-    pub local: Arc<TrackLocalStaticRTP>,
-    pub keyframe_requests: mpsc::Sender<()>,
-}
 
 pub struct Conference {
     pub id: ConferenceId,
@@ -115,69 +105,97 @@ impl Conference {
     }
 
     /// Hooks the participant's publish link: every track it sends becomes a
-    /// published track of this conference.
+    /// published track of this conference (each simulcast layer arrives as
+    /// a track of its own and joins the others of its media section).
     fn watch_published_tracks(self: &Arc<Self>, peer: &Arc<Peer>) {
         let conference = Arc::downgrade(self);
         let owner = peer.id;
-        peer.publish.on_track(Box::new(move |remote: Arc<TrackRemote>, _, _| {
-            if let Some(conference) = conference.upgrade() {
-                tokio::spawn(async move { conference.publish(owner, remote).await });
-            }
-            Box::pin(async {})
+        peer.publish.on_track(Box::new(move |remote: Arc<TrackRemote>, _, transceiver: Arc<RTCRtpTransceiver>| {
+            let conference = conference.upgrade();
+            Box::pin(async move {
+                let Some(conference) = conference else { return };
+                let mid = transceiver.mid().map(|mid| mid.to_string()).unwrap_or_default();
+                tokio::spawn(async move { conference.publish(owner, remote, mid).await });
+            })
         }));
     }
 
-    async fn publish(self: Arc<Self>, owner: ParticipantId, remote: Arc<TrackRemote>) {
-        let Some((publisher, source)) = self.state().members.get(&owner).map(|m| {
-            let source = if m.screen_stream.as_deref() == Some(remote.stream_id().as_str()) {
-                Source::Screen
-            } else {
-                Source::Camera
-            };
-            (Arc::downgrade(&m.peer.publish), source)
-        }) else {
+    async fn publish(self: Arc<Self>, owner: ParticipantId, remote: Arc<TrackRemote>, mid: String) {
+        let rid = remote.rid().to_owned();
+        if !rid.is_empty() && !SIMULCAST_LAYERS.iter().any(|(id, _)| *id == rid) {
+            tracing::debug!(%owner, %rid, "ignored a layer with an unknown stream id");
             return;
-        };
+        }
         let kind = remote.kind();
-        let stream_id = format!("p{owner}-{}", source_name(source));
-        let local = Arc::new(TrackLocalStaticRTP::new(
-            remote.codec().capability,
-            format!("{stream_id}-{kind}"),
-            stream_id.clone(),
-        ));
+        let Some((track, publisher, new)) = self.find_or_add_track(owner, &remote, mid) else { return };
         let (keyframe_requests, requests) = mpsc::channel(8);
-        let track = Arc::new(PublishedTrack {
-            id: self.next_track.fetch_add(1, Ordering::Relaxed),
+        let layer = layer_rank(&rid);
+        let Some(bits) = track.add_layer(layer, keyframe_requests) else { return };
+        tokio::spawn(forward::relay_keyframe_requests(publisher, remote.ssrc(), requests));
+        if new {
+            self.announce(&track).await;
+        }
+        tracing::debug!(conference = ?self.id, %owner, source = ?track.source, %kind, %rid, codec = %remote.codec().capability.mime_type, "track published");
+        forward::forward_layer(remote, track.clone(), layer, bits).await;
+        // The publisher's track ended (they left, or stopped sharing).
+        if track.remove_layer(layer) {
+            self.unpublish(|t| t.id == track.id).await;
+        }
+    }
+
+    /// The published track a newly arrived layer belongs to, created with
+    /// the first of them (then `new`); and the publisher's link, for
+    /// keyframe requests.
+    fn find_or_add_track(
+        &self,
+        owner: ParticipantId,
+        remote: &TrackRemote,
+        mid: String,
+    ) -> Option<(Arc<PublishedTrack>, Weak<RTCPeerConnection>, bool)> {
+        let mut state = self.state();
+        let member = state.members.get(&owner)?;
+        let publisher = Arc::downgrade(&member.peer.publish);
+        let kind = remote.kind();
+        if let Some(track) = state.tracks.iter().find(|t| t.owner == owner && t.kind == kind && t.mid == mid) {
+            return Some((track.clone(), publisher, false));
+        }
+        let source = if member.screen_stream.as_deref() == Some(remote.stream_id().as_str()) {
+            Source::Screen
+        } else {
+            Source::Camera
+        };
+        let track = Arc::new(PublishedTrack::new(
+            self.next_track.fetch_add(1, Ordering::Relaxed),
             owner,
             source,
             kind,
-            stream_id: stream_id.clone(),
-            local: local.clone(),
-            keyframe_requests,
-        });
-        tokio::spawn(forward::relay_keyframe_requests(publisher, remote.ssrc(), requests));
+            mid,
+            remote.codec().capability,
+            Arc::downgrade(&member.peer),
+        ));
+        state.tracks.push(track.clone());
+        Some((track, publisher, true))
+    }
 
+    /// Tells everyone about a new published track and starts sending it to
+    /// the others.
+    async fn announce(&self, track: &Arc<PublishedTrack>) {
         let (receivers, updated) = {
             let mut state = self.state();
-            let Some(member) = state.members.get_mut(&owner) else { return };
+            let Some(member) = state.members.get_mut(&track.owner) else { return };
             let streams = &mut member.participant.streams;
-            if !streams.iter().any(|s| s.stream_id == stream_id) {
-                streams.push(PublishedStream { stream_id: stream_id.clone(), source });
+            if !streams.iter().any(|s| s.stream_id == track.stream_id) {
+                streams.push(PublishedStream { stream_id: track.stream_id.clone(), source: track.source });
             }
             let updated = member.participant.clone();
-            state.tracks.push(track.clone());
             let receivers: Vec<Arc<Peer>> =
-                state.members.values().filter(|m| m.peer.id != owner).map(|m| m.peer.clone()).collect();
+                state.members.values().filter(|m| m.peer.id != track.owner).map(|m| m.peer.clone()).collect();
             (receivers, updated)
         };
-        tracing::debug!(conference = ?self.id, %owner, ?source, %kind, "track published");
         self.broadcast(SignalEvent::Updated { participant: updated });
         for peer in receivers {
-            peer.receive(std::slice::from_ref(&track)).await;
+            peer.receive(std::slice::from_ref(track)).await;
         }
-        forward::forward(remote, local).await;
-        // The publisher's track ended (they left, or stopped sharing).
-        self.unpublish(|t| t.id == track.id).await;
     }
 
     /// Removes the published tracks that `which` selects, from everyone.
@@ -323,13 +341,6 @@ impl Conference {
         for member in self.state().members.values().filter(|m| m.peer.id != except) {
             member.peer.send(event.clone());
         }
-    }
-}
-
-fn source_name(source: Source) -> &'static str {
-    match source {
-        Source::Camera => "camera",
-        Source::Screen => "screen",
     }
 }
 

@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use tokio::net::UdpSocket;
 use webrtc::api::interceptor_registry::{configure_rtcp_reports, configure_twcc_receiver_only};
-use webrtc::api::media_engine::MediaEngine;
+use webrtc::api::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine};
 use webrtc::api::setting_engine::SettingEngine;
 use webrtc::api::{API, APIBuilder};
 use webrtc::ice::mdns::MulticastDnsMode;
@@ -17,13 +17,56 @@ use webrtc::interceptor::nack::generator::Generator;
 use webrtc::interceptor::nack::responder::Responder;
 use webrtc::interceptor::registry::Registry;
 use webrtc::rtp_transceiver::RTCPFeedback;
-use webrtc::rtp_transceiver::rtp_codec::RTPCodecType;
+use webrtc::rtp_transceiver::rtp_codec::{
+    RTCRtpCodecCapability, RTCRtpCodecParameters, RTCRtpHeaderExtensionCapability, RTPCodecType,
+};
+use webrtc::sdp::extmap::{SDES_MID_URI, SDES_RTP_STREAM_ID_URI};
 
 /// Packets the NACK responder keeps per sent stream for retransmission:
 /// 512 is seconds of video, far more than a retransmission can wait. The
 /// crate's default (8,192 packets, about 9 MB per video stream at full
 /// size) would cost every subscriber megabytes per track.
 const NACK_HISTORY_LOG2: u8 = 9;
+
+/// Opus for sound and VP8 for pictures: every browser has both (they are
+/// WebRTC's mandatory codecs), and with one video codec the SFU can find
+/// the keyframes it switches simulcast layers at. The media id and RTP
+/// stream id header extensions tell a publisher's simulcast layers apart.
+fn codecs() -> Result<MediaEngine, webrtc::Error> {
+    let mut media = MediaEngine::default();
+    let opus = RTCRtpCodecCapability {
+        mime_type: MIME_TYPE_OPUS.to_owned(),
+        clock_rate: 48000,
+        channels: 2,
+        sdp_fmtp_line: "minptime=10;useinbandfec=1".to_owned(),
+        rtcp_feedback: vec![],
+    };
+    media.register_codec(
+        RTCRtpCodecParameters { capability: opus, payload_type: 111, ..Default::default() },
+        RTPCodecType::Audio,
+    )?;
+    let feedback = |typ: &str, parameter: &str| RTCPFeedback { typ: typ.into(), parameter: parameter.into() };
+    let vp8 = RTCRtpCodecCapability {
+        mime_type: MIME_TYPE_VP8.to_owned(),
+        clock_rate: 90000,
+        channels: 0,
+        sdp_fmtp_line: String::new(),
+        // NACK is added with the interceptors.
+        rtcp_feedback: vec![feedback("goog-remb", ""), feedback("ccm", "fir")],
+    };
+    media.register_codec(
+        RTCRtpCodecParameters { capability: vp8, payload_type: 96, ..Default::default() },
+        RTPCodecType::Video,
+    )?;
+    for uri in [SDES_MID_URI, SDES_RTP_STREAM_ID_URI] {
+        media.register_header_extension(
+            RTCRtpHeaderExtensionCapability { uri: uri.to_owned() },
+            RTPCodecType::Video,
+            None,
+        )?;
+    }
+    Ok(media)
+}
 
 /// The crate's default interceptors (NACK both ways, RTCP sender and
 /// receiver reports, TWCC feedback for what we receive), with a bounded
@@ -73,8 +116,7 @@ pub(super) struct Engine {
 
 impl Engine {
     pub async fn start(config: &MediaConfig) -> Result<Self, MediaError> {
-        let mut media = MediaEngine::default();
-        media.register_default_codecs()?;
+        let mut media = codecs()?;
         let interceptors = interceptors(&mut media)?;
 
         let socket =

@@ -1,58 +1,46 @@
 //! The hot path: read a publisher's RTP, forward it to every subscriber of
 //! the track, and relay keyframe requests the other way.
 
+use super::layers;
+use super::published::PublishedTrack;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
-use webrtc::rtp::packet::Packet;
-use webrtc::track::track_local::TrackLocalWriter;
-use webrtc::track::track_local::track_local_static_rtp::TrackLocalStaticRTP;
+use webrtc::rtp_transceiver::rtp_codec::RTPCodecType;
 use webrtc::track::track_remote::TrackRemote;
 
 /// Keyframes are expensive: however many subscribers ask, the publisher is
 /// asked at most this often.
 const KEYFRAME_INTERVAL: Duration = Duration::from_millis(500);
 
-/// Rewrites a publisher's packets for forwarding: drops padding-only packets
-/// (Chromium's bandwidth probes; forwarding them wastes every subscriber's
-/// bandwidth) and shifts sequence numbers so subscribers see no gap where
-/// they were, and so never ask for them again.
-#[derive(Debug, Default)]
-pub struct Rewriter {
-    dropped: u16,
-}
+/// How often a layer's bit rate is measured.
+const RATE_WINDOW: Duration = Duration::from_secs(1);
 
-impl Rewriter {
-    /// The packet to forward, or None to drop it.
-    pub fn rewrite(&mut self, mut packet: Packet) -> Option<Packet> {
-        if packet.payload.is_empty() {
-            self.dropped = self.dropped.wrapping_add(1);
-            return None;
-        }
-        packet.header.sequence_number = packet.header.sequence_number.wrapping_sub(self.dropped);
-        // Header extension ids were negotiated with the publisher, not with
-        // each subscriber: forwarding them could mislabel data.
-        packet.header.extension = false;
-        packet.header.extension_profile = 0;
-        packet.header.extensions.clear();
-        packet.header.padding = false;
-        Some(packet)
-    }
-}
-
-/// Forwards until the publisher's track ends. Errors writing to one
-/// subscriber never stop the others.
-pub async fn forward(remote: Arc<TrackRemote>, local: Arc<TrackLocalStaticRTP>) {
+/// Forwards one layer of a published track until the publisher stops
+/// sending it: each packet goes to every subscriber on that layer (or
+/// moving to it). Errors writing to one subscriber never stop the others.
+pub async fn forward_layer(remote: Arc<TrackRemote>, track: Arc<PublishedTrack>, layer: u8, bits: Arc<AtomicU64>) {
+    let video = track.kind == RTPCodecType::Video;
     let mut buffer = vec![0u8; 1500];
-    let mut rewriter = Rewriter::default();
+    let (mut window_start, mut window_bytes) = (Instant::now(), 0u64);
     while let Ok((packet, _)) = remote.read(&mut buffer).await {
-        if let Some(packet) = rewriter.rewrite(packet)
-            && let Err(error) = local.write_rtp(&packet).await
-        {
-            tracing::trace!(%error, "a subscriber could not take a packet");
+        let now = Instant::now();
+        window_bytes += packet.payload.len() as u64;
+        if now - window_start >= RATE_WINDOW {
+            let seconds = (now - window_start).as_secs_f64();
+            bits.store((window_bytes as f64 * 8.0 / seconds) as u64, Ordering::Relaxed);
+            (window_start, window_bytes) = (now, 0);
+        }
+        let keyframe = video && layers::vp8_starts_keyframe(&packet.payload);
+        if keyframe {
+            tracing::trace!(layer, ssrc = packet.header.ssrc, "keyframe");
+        }
+        for downtrack in track.downtracks().iter() {
+            downtrack.send(layer, &packet, keyframe, now).await;
         }
     }
 }
@@ -104,32 +92,6 @@ async fn pace_keyframe_requests<Asked: Future<Output = bool>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bytes::Bytes;
-
-    fn packet(sequence_number: u16, payload: &'static [u8]) -> Packet {
-        let mut packet = Packet::default();
-        packet.header.sequence_number = sequence_number;
-        packet.header.extension = true;
-        packet.payload = Bytes::from_static(payload);
-        packet
-    }
-
-    #[test]
-    fn padding_is_dropped_and_sequence_numbers_close_the_gap() {
-        let mut rewriter = Rewriter::default();
-        let forwarded: Vec<u16> = [(65534, &b"a"[..]), (65535, b""), (0, b"b"), (1, b""), (2, b""), (3, b"c")]
-            .into_iter()
-            .filter_map(|(seq, payload)| rewriter.rewrite(packet(seq, payload)))
-            .map(|p| p.header.sequence_number)
-            .collect();
-        assert_eq!(forwarded, [65534, 65535, 0], "consecutive across the wrap, padding gone");
-    }
-
-    #[test]
-    fn publisher_header_extensions_are_not_forwarded() {
-        let out = Rewriter::default().rewrite(packet(7, b"x")).unwrap();
-        assert!(!out.header.extension && out.header.extensions.is_empty());
-    }
 
     #[tokio::test(start_paused = true)]
     async fn keyframe_requests_are_paced_and_none_is_lost() {

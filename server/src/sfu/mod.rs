@@ -8,14 +8,20 @@
 //!
 //! Layers: `session` (the signalling socket, who may join what) -> `conference`
 //! (participants, published tracks, chat) -> `peer` (one participant's two
-//! peer connections and their negotiation) -> `forward` (the RTP hot path);
-//! `limits` bounds what one call, member or socket may take.
+//! peer connections and their negotiation) -> `published` (a track's
+//! simulcast layers and each subscriber's downtrack of it) -> `forward` (the
+//! RTP hot path). `layers` moves a subscriber between layers at keyframes,
+//! `bandwidth` decides how high its link allows; `limits` bounds what one
+//! call, member or socket may take.
 
+mod bandwidth;
 mod conference;
 mod engine;
 mod forward;
+mod layers;
 pub mod limits;
 mod peer;
+mod published;
 mod requests;
 pub mod session;
 

@@ -20,7 +20,11 @@ use webrtc::rtp_transceiver::rtp_sender::RTCRtpSender;
 use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirection;
 use webrtc::track::track_local::TrackLocal;
 
-use super::conference::PublishedTrack;
+use super::bandwidth::Report;
+use super::published::{Downtrack, PublishedTrack};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use webrtc::rtcp::payload_feedbacks::receiver_estimated_maximum_bitrate::ReceiverEstimatedMaximumBitrate;
+use webrtc::rtcp::receiver_report::ReceiverReport;
 
 /// Where a participant's signalling events go (its websocket writer). It is
 /// bounded: a participant whose browser stops reading fills it, and is then
@@ -45,6 +49,9 @@ pub struct Peer {
     negotiation: Mutex<Negotiation>,
     /// Candidates that arrived before their link had a remote description.
     early_candidates: Mutex<Vec<(Link, RTCIceCandidateInit)>>,
+    /// How many video tracks it receives: its browser's bandwidth estimate
+    /// is shared between them.
+    video_tracks: Arc<AtomicUsize>,
     /// Signalled when either link fails for good (the browser is gone or
     /// unreachable) or the browser stops reading its signalling socket: the
     /// session then ends and the browser, if alive, rejoins.
@@ -54,8 +61,8 @@ pub struct Peer {
 /// One published track this participant receives.
 struct Receiving {
     sender: Arc<RTCRtpSender>,
-    /// Asks the track's publisher for a keyframe (video only).
-    keyframes: Option<mpsc::Sender<()>>,
+    track: Arc<PublishedTrack>,
+    downtrack: Arc<Downtrack>,
     /// Whether a subscribe offer has carried this track.
     offered: bool,
     /// Whether the browser can take this track's packets yet: its
@@ -121,6 +128,7 @@ impl Peer {
             publish,
             subscribe,
             receiving: Mutex::default(),
+            video_tracks: Arc::default(),
             negotiation: Mutex::default(),
             early_candidates: Mutex::default(),
         });
@@ -255,32 +263,26 @@ impl Peer {
         }
     }
 
-    async fn add_track(&self, track: &PublishedTrack) {
+    async fn add_track(&self, track: &Arc<PublishedTrack>) {
+        let downtrack = track.subscribe();
         let init = RTCRtpTransceiverInit { direction: RTCRtpTransceiverDirection::Sendonly, send_encodings: vec![] };
-        let local = Arc::clone(&track.local) as Arc<dyn TrackLocal + Send + Sync>;
+        let local = Arc::clone(&downtrack.local) as Arc<dyn TrackLocal + Send + Sync>;
         let sender = match self.subscribe.add_transceiver_from_track(local, Some(init)).await {
             Ok(transceiver) => transceiver.sender().await,
             Err(error) => {
                 tracing::warn!(participant = %self.id, %error, "could not add a track");
+                track.unsubscribe(&downtrack);
                 return;
             }
         };
-        let keyframes = track.keyframe_requests.clone();
-        let rtcp_sender = sender.clone();
-        // Reading RTCP also drives the NACK responder and the report interceptors.
-        tokio::spawn(async move {
-            while let Ok((packets, _)) = rtcp_sender.read_rtcp().await {
-                let wants_keyframe = packets.iter().any(|p| {
-                    let any = p.as_any();
-                    any.is::<PictureLossIndication>() || any.is::<FullIntraRequest>()
-                });
-                if wants_keyframe {
-                    let _ = keyframes.try_send(());
-                }
-            }
-        });
-        let keyframes = (track.kind == RTPCodecType::Video).then(|| track.keyframe_requests.clone());
-        self.receiving.lock().await.insert(track.id, Receiving { sender, keyframes, offered: false, flowing: false });
+        let ssrc = sender.get_parameters().await.encodings.first().map(|e| e.ssrc);
+        let video = track.kind == RTPCodecType::Video;
+        if video {
+            self.video_tracks.fetch_add(1, Ordering::Relaxed);
+        }
+        tokio::spawn(read_reports(sender.clone(), ssrc, track.clone(), downtrack.clone(), self.video_tracks.clone()));
+        let receiving = Receiving { sender, track: track.clone(), downtrack, offered: false, flowing: false };
+        self.receiving.lock().await.insert(track.id, receiving);
     }
 
     /// Asks for a keyframe of every video track that has just become able
@@ -294,8 +296,8 @@ impl Peer {
         }
         for receiving in self.receiving.lock().await.values_mut().filter(|r| r.offered && !r.flowing) {
             receiving.flowing = true;
-            if let Some(keyframes) = &receiving.keyframes {
-                let _ = keyframes.try_send(());
+            if receiving.track.kind == RTPCodecType::Video {
+                receiving.track.request_keyframe(&receiving.downtrack);
             }
         }
     }
@@ -303,6 +305,10 @@ impl Peer {
     /// Stops receiving the published track `track_id`.
     pub async fn stop_receiving(self: &Arc<Self>, track_id: u64) {
         let Some(receiving) = self.receiving.lock().await.remove(&track_id) else { return };
+        receiving.track.unsubscribe(&receiving.downtrack);
+        if receiving.track.kind == RTPCodecType::Video {
+            self.video_tracks.fetch_sub(1, Ordering::Relaxed);
+        }
         if let Err(error) = self.subscribe.remove_track(&receiving.sender).await {
             tracing::debug!(participant = %self.id, %error, "removing a track");
         }
@@ -345,6 +351,37 @@ impl Peer {
         for pc in [&self.publish, &self.subscribe] {
             if let Err(error) = pc.close().await {
                 tracing::debug!(participant = %self.id, %error, "closing a peer connection");
+            }
+        }
+    }
+}
+
+/// Reads what the subscriber's browser reports about one track we send it,
+/// until the track is removed: keyframe requests go to the publisher;
+/// losses and bandwidth estimates decide which layer it gets. Reading also
+/// drives the NACK responder and the report interceptors.
+async fn read_reports(
+    sender: Arc<RTCRtpSender>,
+    ssrc: Option<u32>,
+    track: Arc<PublishedTrack>,
+    downtrack: Arc<Downtrack>,
+    video_tracks: Arc<AtomicUsize>,
+) {
+    while let Ok((packets, _)) = sender.read_rtcp().await {
+        for packet in &packets {
+            let any = packet.as_any();
+            if any.is::<PictureLossIndication>() || any.is::<FullIntraRequest>() {
+                track.request_keyframe(&downtrack);
+            } else if let Some(report) = any.downcast_ref::<ReceiverReport>() {
+                for block in report.reports.iter().filter(|block| Some(block.ssrc) == ssrc) {
+                    track.observe(&downtrack, Report::Loss(f32::from(block.fraction_lost) / 256.0));
+                }
+            } else if let Some(remb) = any.downcast_ref::<ReceiverEstimatedMaximumBitrate>() {
+                // The estimate covers the whole link: each video track gets
+                // its share.
+                let share = remb.bitrate as u64 / video_tracks.load(Ordering::Relaxed).max(1) as u64;
+                let sending = track.sending_rate(&downtrack);
+                track.observe(&downtrack, Report::Estimate { estimate: share, sending });
             }
         }
     }

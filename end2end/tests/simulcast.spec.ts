@@ -1,0 +1,74 @@
+import { chromium, type Page } from '@playwright/test';
+import { chromiumArgs } from '../playwright.config';
+import { test, expect, startServer, stopServer, signedInPage, enter } from './fixtures';
+import { NetworkNamespace } from './netns';
+
+/** Someone's picture as `page` shows it: the decoded width, and how many
+ * frames it has shown so far. */
+async function pictureOf(page: Page, who: string) {
+  return page.getByLabel(`Video of ${who}`).evaluate((video: HTMLVideoElement) => ({
+    width: video.videoWidth,
+    frames: video.getVideoPlaybackQuality().totalVideoFrames,
+  }));
+}
+
+/** The local UDP port of the page's receiving connection (its subscribe
+ * link): where the SFU's packets to it go. */
+async function receivingPort(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    for (const pc of (window as any).__pcs as RTCPeerConnection[]) {
+      if (pc.connectionState !== 'connected') continue;
+      const report = await pc.getStats();
+      let receives = false;
+      let pairId: string | undefined;
+      report.forEach((s: any) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video') receives = true;
+        if (s.type === 'transport') pairId = s.selectedCandidatePairId;
+      });
+      if (!receives || !pairId) continue;
+      return report.get(report.get(pairId).localCandidateId).port as number;
+    }
+    throw new Error('no connection receives video');
+  });
+}
+
+test('a subscriber on a capped link gets a smaller picture that keeps moving, while the others keep the full one', async () => {
+  test.setTimeout(120_000);
+  // The server and the browsers share a loopback of their own, where one
+  // subscriber's link can be capped without touching the machine's.
+  const netns = NetworkNamespace.create();
+  const started = await startServer(true, netns.name);
+  const browser = await chromium.launch({ executablePath: netns.chromium(), args: chromiumArgs });
+  try {
+    const [ada, grace, alan] = await Promise.all(
+      ['ada', 'grace', 'alan'].map((name) => signedInPage(browser, started.server, `${name}@example.com`)),
+    );
+    for (const page of [ada, grace, alan]) await enter(page, 'Design Review');
+
+    // Ada's fake camera (640 × 480) is sent in two layers, 640 and 320
+    // wide; both others get the full one while their links are fast.
+    for (const page of [grace, alan]) {
+      await expect.poll(async () => (await pictureOf(page, 'Ada Lovelace')).width, { timeout: 20_000 }).toBe(640);
+    }
+
+    // Alan's link now takes 1 Mbit/s: two full pictures do not fit.
+    netns.capUdpPort(await receivingPort(alan), '1mbit');
+    await expect.poll(async () => (await pictureOf(alan, 'Ada Lovelace')).width, { timeout: 30_000 }).toBe(320);
+    const capped = await pictureOf(alan, 'Ada Lovelace');
+    await expect
+      .poll(async () => (await pictureOf(alan, 'Ada Lovelace')).frames - capped.frames, { timeout: 10_000 })
+      .toBeGreaterThan(30);
+    expect(netns.cappedBytes(), 'the cap carried Alan\'s media').toBeGreaterThan(100_000);
+
+    // Grace's link is untouched: she keeps the full picture, moving.
+    const full = await pictureOf(grace, 'Ada Lovelace');
+    await expect
+      .poll(async () => (await pictureOf(grace, 'Ada Lovelace')).frames - full.frames, { timeout: 10_000 })
+      .toBeGreaterThan(30);
+    await expect.poll(async () => (await pictureOf(grace, 'Ada Lovelace')).width).toBe(640);
+  } finally {
+    await browser.close();
+    await stopServer(started);
+    netns.delete();
+  }
+});

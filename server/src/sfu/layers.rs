@@ -1,0 +1,268 @@
+//! One subscriber's view of a published track that may come in several
+//! simulcast layers: which layer it is sent, and the rewriting that lets it
+//! move between layers without its browser noticing a new stream.
+//!
+//! Every layer is its own RTP stream, with its own sequence numbers and
+//! timestamp base. A subscriber receives one continuous stream: when it
+//! moves to another layer (only at that layer's keyframe, which its decoder
+//! can start from), the packets are renumbered to follow on from the last
+//! ones it got, and their timestamps shifted to follow on in time.
+
+use std::time::Duration;
+use tokio::time::Instant;
+use webrtc::rtp::header::Header;
+use webrtc::rtp::packet::Packet;
+
+/// RTP video clock ticks per millisecond (90 kHz).
+const VIDEO_TICKS_PER_MS: u128 = 90;
+
+/// Where one subscriber's stream of a track stands.
+#[derive(Debug)]
+pub struct Switcher {
+    /// The layer being forwarded, once its first keyframe has come.
+    current: Option<u8>,
+    /// The layer wanted; None pauses the stream (video on a link too poor
+    /// to carry any, so that its audio gets through).
+    target: Option<u8>,
+    /// Whether packets are video (timestamps at 90 kHz) and wait for
+    /// keyframes; audio has one layer and starts anywhere.
+    video: bool,
+    sequence_offset: u16,
+    timestamp_offset: u32,
+    last: Option<Sent>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Sent {
+    sequence_number: u16,
+    timestamp: u32,
+    at: Instant,
+}
+
+impl Switcher {
+    pub fn new(video: bool, target: u8) -> Self {
+        Switcher { current: None, target: Some(target), video, sequence_offset: 0, timestamp_offset: 0, last: None }
+    }
+
+    pub fn target(&self) -> Option<u8> {
+        self.target
+    }
+
+    pub fn current(&self) -> Option<u8> {
+        self.current
+    }
+
+    /// Sets the layer to move to. True when that needs a keyframe of the
+    /// new layer (ask the publisher for one).
+    pub fn retarget(&mut self, target: Option<u8>) -> bool {
+        self.target = target;
+        if target.is_none() {
+            self.current = None;
+        }
+        target.is_some() && target != self.current
+    }
+
+    /// The packet to send this subscriber for `packet` of layer `layer`, if
+    /// any. `keyframe` says whether the packet starts a keyframe.
+    pub fn forward(&mut self, layer: u8, packet: &Packet, keyframe: bool, now: Instant) -> Option<Packet> {
+        let target = self.target?;
+        if Some(layer) != self.current {
+            if !self.may_switch_to(layer, target, keyframe) {
+                return None;
+            }
+            self.switch_to(layer, packet, now);
+        }
+        if packet.payload.is_empty() {
+            // Padding (the publisher's bandwidth probes) would cost the
+            // subscriber's bandwidth for nothing: drop it, and close the
+            // gap it leaves in the numbering so nothing is asked for again.
+            self.sequence_offset = self.sequence_offset.wrapping_add(1);
+            return None;
+        }
+        // A fresh header: extensions were negotiated with the publisher,
+        // not with each subscriber, so forwarding them could mislabel data
+        // (the subscriber's own, such as its media id, are added on sending).
+        let header = Header {
+            version: packet.header.version,
+            marker: packet.header.marker,
+            payload_type: packet.header.payload_type,
+            sequence_number: packet.header.sequence_number.wrapping_sub(self.sequence_offset),
+            timestamp: packet.header.timestamp.wrapping_sub(self.timestamp_offset),
+            ssrc: packet.header.ssrc,
+            csrc: packet.header.csrc.clone(),
+            ..Header::default()
+        };
+        self.last = Some(Sent { sequence_number: header.sequence_number, timestamp: header.timestamp, at: now });
+        Some(Packet { header, payload: packet.payload.clone() })
+    }
+
+    /// A stream may start, or move towards its target, at a keyframe of any
+    /// layer between where it is and where it is going: the first picture
+    /// comes from whichever layer has one first.
+    fn may_switch_to(&self, layer: u8, target: u8, keyframe: bool) -> bool {
+        if !self.video {
+            return layer == target || self.current.is_none();
+        }
+        if !keyframe {
+            return false;
+        }
+        match self.current {
+            None => layer <= target,
+            Some(current) if current < target => layer > current && layer <= target,
+            Some(current) => layer < current && layer >= target,
+        }
+    }
+
+    fn switch_to(&mut self, layer: u8, packet: &Packet, now: Instant) {
+        self.current = Some(layer);
+        let Some(last) = self.last else {
+            // The first packet this subscriber gets: numbers pass unchanged.
+            self.sequence_offset = 0;
+            self.timestamp_offset = 0;
+            return;
+        };
+        self.sequence_offset = packet.header.sequence_number.wrapping_sub(last.sequence_number.wrapping_add(1));
+        // The new layer's picture follows the last one after as long as
+        // really passed (at least one tick, so time never stands still).
+        let elapsed = now.saturating_duration_since(last.at).max(Duration::from_millis(1));
+        let ticks = if self.video { elapsed.as_millis() * VIDEO_TICKS_PER_MS } else { elapsed.as_millis() * 48 };
+        let expected = last.timestamp.wrapping_add(ticks as u32);
+        self.timestamp_offset = packet.header.timestamp.wrapping_sub(expected);
+    }
+}
+
+/// Whether a VP8 RTP payload starts a keyframe (RFC 7741: the payload
+/// descriptor, then the first byte of the frame, whose lowest bit is 0 for
+/// a keyframe). Only the first packet of a frame can say so.
+pub fn vp8_starts_keyframe(payload: &[u8]) -> bool {
+    let Some(&first) = payload.first() else { return false };
+    let starts_partition = first & 0x10 != 0;
+    let partition = first & 0x07;
+    if !starts_partition || partition != 0 {
+        return false;
+    }
+    let mut at = 1;
+    if first & 0x80 != 0 {
+        let Some(&extensions) = payload.get(at) else { return false };
+        at += 1;
+        if extensions & 0x80 != 0 {
+            // The picture id: one byte, or two when its top bit is set.
+            let Some(&picture_id) = payload.get(at) else { return false };
+            at += if picture_id & 0x80 != 0 { 2 } else { 1 };
+        }
+        if extensions & 0x40 != 0 {
+            at += 1;
+        }
+        if extensions & 0x30 != 0 {
+            at += 1;
+        }
+    }
+    payload.get(at).is_some_and(|frame| frame & 0x01 == 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::Bytes;
+    use webrtc::util::Marshal;
+
+    /// A VP8 packet: descriptor with a two-byte picture id, then the frame's
+    /// first byte (keyframe or not); or padding when `payload` is false.
+    fn vp8(sequence_number: u16, timestamp: u32, keyframe: bool) -> Packet {
+        let frame = if keyframe { 0x10 } else { 0x11 };
+        let mut packet = Packet::default();
+        packet.header.sequence_number = sequence_number;
+        packet.header.timestamp = timestamp;
+        // The publisher's own extension, padded as browsers send it.
+        packet.header.set_extension(3, Bytes::from_static(&[1, 2, 3])).unwrap();
+        packet.payload = Bytes::from(vec![0x90, 0x80, 0x81, 0x23, frame, 0, 0]);
+        packet
+    }
+
+    fn padding(sequence_number: u16) -> Packet {
+        let mut packet = Packet::default();
+        packet.header.sequence_number = sequence_number;
+        packet
+    }
+
+    #[test]
+    fn vp8_keyframes_are_recognised() {
+        assert!(vp8_starts_keyframe(&vp8(0, 0, true).payload));
+        assert!(!vp8_starts_keyframe(&vp8(0, 0, false).payload));
+        // Without extensions: S=1, PID=0, then the frame byte.
+        assert!(vp8_starts_keyframe(&[0x10, 0x50]));
+        // The middle of a frame (S=0) is never a start.
+        assert!(!vp8_starts_keyframe(&[0x00, 0x50]));
+        assert!(!vp8_starts_keyframe(&[0x90, 0x80]), "truncated");
+        assert!(!vp8_starts_keyframe(&[]));
+    }
+
+    #[test]
+    fn a_stream_starts_at_the_first_keyframe_of_a_layer_up_to_its_target() {
+        let now = Instant::now();
+        let mut switcher = Switcher::new(true, 1);
+        assert!(switcher.forward(0, &vp8(10, 1000, false), false, now).is_none(), "no picture to start from");
+        assert!(switcher.forward(2, &vp8(50, 9000, true), true, now).is_none(), "above the target");
+        let first = switcher.forward(0, &vp8(11, 1000, true), true, now).expect("a keyframe of a lower layer");
+        assert_eq!((first.header.sequence_number, first.header.timestamp), (11, 1000));
+        assert!(!first.header.extension, "publisher extensions are not forwarded");
+        // The subscriber's own extension (its media id) is added on sending.
+        let mut sent = first.clone();
+        sent.header.set_extension(1, Bytes::from_static(b"0")).unwrap();
+        assert!(sent.marshal().is_ok(), "the header adds up to its size");
+        assert_eq!(switcher.current(), Some(0));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn moving_up_a_layer_continues_numbers_and_time() {
+        let mut switcher = Switcher::new(true, 2);
+        let start = Instant::now();
+        switcher.forward(0, &vp8(100, 5000, true), true, start).unwrap();
+        switcher.forward(0, &vp8(101, 5000, false), false, start).unwrap();
+        tokio::time::advance(Duration::from_millis(40)).await;
+        // The top layer's own numbering is elsewhere entirely.
+        assert!(switcher.forward(2, &vp8(60000, 4_000_000_000, false), false, Instant::now()).is_none());
+        let moved = switcher.forward(2, &vp8(60001, 4_000_000_000, true), true, Instant::now()).unwrap();
+        assert_eq!(moved.header.sequence_number, 102, "follows on from the last packet sent");
+        assert_eq!(moved.header.timestamp, 5000 + 40 * 90, "40 ms later on the 90 kHz clock");
+        assert!(switcher.forward(0, &vp8(102, 8600, false), false, Instant::now()).is_none(), "the old layer is left");
+        let next = switcher.forward(2, &vp8(60002, 4_000_003_000, false), false, Instant::now()).unwrap();
+        assert_eq!((next.header.sequence_number, next.header.timestamp), (103, 5000 + 3600 + 3000));
+    }
+
+    #[test]
+    fn moving_down_waits_for_a_keyframe_of_the_lower_layer() {
+        let now = Instant::now();
+        let mut switcher = Switcher::new(true, 2);
+        switcher.forward(2, &vp8(1, 0, true), true, now).unwrap();
+        assert!(switcher.retarget(Some(0)), "a keyframe of the new layer is needed");
+        assert!(switcher.forward(0, &vp8(500, 0, false), false, now).is_none());
+        assert!(switcher.forward(2, &vp8(2, 0, false), false, now).is_some(), "the old layer plays until then");
+        assert!(switcher.forward(0, &vp8(501, 0, true), true, now).is_some());
+        assert_eq!(switcher.current(), Some(0));
+    }
+
+    #[test]
+    fn a_paused_stream_sends_nothing_and_restarts_at_a_keyframe() {
+        let now = Instant::now();
+        let mut switcher = Switcher::new(true, 0);
+        switcher.forward(0, &vp8(1, 0, true), true, now).unwrap();
+        assert!(!switcher.retarget(None));
+        assert!(switcher.forward(0, &vp8(2, 0, true), true, now).is_none());
+        assert!(switcher.retarget(Some(0)));
+        assert!(switcher.forward(0, &vp8(3, 0, false), false, now).is_none());
+        assert_eq!(switcher.forward(0, &vp8(4, 0, true), true, now).unwrap().header.sequence_number, 2);
+    }
+
+    #[test]
+    fn padding_is_dropped_and_numbers_close_the_gap() {
+        let now = Instant::now();
+        let mut switcher = Switcher::new(false, 2);
+        let sent: Vec<u16> = [vp8(65534, 0, false), padding(65535), vp8(0, 0, false), padding(1), vp8(2, 0, false)]
+            .iter()
+            .filter_map(|packet| switcher.forward(2, packet, false, now))
+            .map(|packet| packet.header.sequence_number)
+            .collect();
+        assert_eq!(sent, [65534, 65535, 0], "consecutive across the wrap, padding gone");
+    }
+}
