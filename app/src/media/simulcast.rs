@@ -36,12 +36,10 @@ pub fn camera_encodings(track: &MediaStreamTrack) -> Option<js_sys::Array> {
     }
     let first = SIMULCAST_LAYERS.len() - count;
     let encodings = js_sys::Array::new();
-    for (rank, (rid, _)) in SIMULCAST_LAYERS.iter().enumerate().skip(first) {
+    for (rank, (rid, scale)) in SIMULCAST_LAYERS.iter().enumerate().skip(first) {
         let encoding = RtcRtpEncodingParameters::new();
         encoding.set_rid(rid);
-        // Relative to the top layer sent, which is the camera's own size.
-        let scale = 2f32.powi((SIMULCAST_LAYERS.len() - 1 - rank) as i32);
-        encoding.set_scale_resolution_down_by(scale);
+        encoding.set_scale_resolution_down_by(*scale);
         encoding.set_max_bitrate(MAX_BITRATES[rank]);
         encodings.push(&encoding);
     }

@@ -210,10 +210,13 @@ pub enum SignalEvent {
 /// stream id and how much smaller than the camera's picture it is.
 pub const SIMULCAST_LAYERS: [(&str, f32); 3] = [("q", 4.0), ("h", 2.0), ("f", 1.0)];
 
+/// The rank of the full-size layer, the highest.
+pub const TOP_LAYER: u8 = SIMULCAST_LAYERS.len() as u8 - 1;
+
 /// Where a layer stands, 0 being the smallest. A track sent without
 /// simulcast (no stream id, such as a shared screen) is a single top layer.
 pub fn layer_rank(rid: &str) -> u8 {
-    SIMULCAST_LAYERS.iter().position(|(id, _)| *id == rid).unwrap_or(SIMULCAST_LAYERS.len() - 1) as u8
+    SIMULCAST_LAYERS.iter().position(|(id, _)| *id == rid).map_or(TOP_LAYER, |rank| rank as u8)
 }
 
 #[cfg(test)]

@@ -130,13 +130,13 @@ impl Conference {
         let Some((track, publisher, new)) = self.find_or_add_track(owner, &remote, mid) else { return };
         let (keyframe_requests, requests) = mpsc::channel(8);
         let layer = layer_rank(&rid);
-        let Some(bits) = track.add_layer(layer, keyframe_requests) else { return };
+        let Some(meter) = track.add_layer(layer, keyframe_requests) else { return };
         tokio::spawn(forward::relay_keyframe_requests(publisher, remote.ssrc(), requests));
         if new {
             self.announce(&track).await;
         }
         tracing::debug!(conference = ?self.id, %owner, source = ?track.source, %kind, %rid, codec = %remote.codec().capability.mime_type, "track published");
-        forward::forward_layer(remote, track.clone(), layer, bits).await;
+        forward::forward_layer(remote, track.clone(), layer, meter).await;
         // The publisher's track ended (they left, or stopped sharing).
         if track.remove_layer(layer) {
             self.unpublish(|t| t.id == track.id).await;
@@ -174,6 +174,7 @@ impl Conference {
             Arc::downgrade(&member.peer),
         ));
         state.tracks.push(track.clone());
+        tokio::spawn(PublishedTrack::watch(Arc::downgrade(&track)));
         Some((track, publisher, true))
     }
 

@@ -2,8 +2,8 @@
 //! the track, and relay keyframe requests the other way.
 
 use super::layers;
-use super::published::PublishedTrack;
-use std::sync::atomic::{AtomicU64, Ordering};
+use super::published::{LayerMeter, PublishedTrack};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -23,16 +23,17 @@ const RATE_WINDOW: Duration = Duration::from_secs(1);
 /// Forwards one layer of a published track until the publisher stops
 /// sending it: each packet goes to every subscriber on that layer (or
 /// moving to it). Errors writing to one subscriber never stop the others.
-pub async fn forward_layer(remote: Arc<TrackRemote>, track: Arc<PublishedTrack>, layer: u8, bits: Arc<AtomicU64>) {
+pub async fn forward_layer(remote: Arc<TrackRemote>, track: Arc<PublishedTrack>, layer: u8, meter: Arc<LayerMeter>) {
     let video = track.kind == RTPCodecType::Video;
     let mut buffer = vec![0u8; 1500];
     let (mut window_start, mut window_bytes) = (Instant::now(), 0u64);
     while let Ok((packet, _)) = remote.read(&mut buffer).await {
         let now = Instant::now();
+        track.note_packet(&meter, now);
         window_bytes += packet.payload.len() as u64;
         if now - window_start >= RATE_WINDOW {
             let seconds = (now - window_start).as_secs_f64();
-            bits.store((window_bytes as f64 * 8.0 / seconds) as u64, Ordering::Relaxed);
+            meter.bits_per_second.store((window_bytes as f64 * 8.0 / seconds) as u64, Ordering::Relaxed);
             (window_start, window_bytes) = (now, 0);
         }
         let keyframe = video && layers::vp8_starts_keyframe(&packet.payload);

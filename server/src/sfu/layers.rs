@@ -13,7 +13,8 @@ use tokio::time::Instant;
 use webrtc::rtp::header::Header;
 use webrtc::rtp::packet::Packet;
 
-/// RTP video clock ticks per millisecond (90 kHz).
+/// RTP video clock ticks per millisecond (90 kHz). Only video moves
+/// between layers; audio has one and starts at its first packet.
 const VIDEO_TICKS_PER_MS: u128 = 90;
 
 /// Where one subscriber's stream of a track stands.
@@ -125,7 +126,7 @@ impl Switcher {
         // The new layer's picture follows the last one after as long as
         // really passed (at least one tick, so time never stands still).
         let elapsed = now.saturating_duration_since(last.at).max(Duration::from_millis(1));
-        let ticks = if self.video { elapsed.as_millis() * VIDEO_TICKS_PER_MS } else { elapsed.as_millis() * 48 };
+        let ticks = elapsed.as_millis() * VIDEO_TICKS_PER_MS;
         let expected = last.timestamp.wrapping_add(ticks as u32);
         self.timestamp_offset = packet.header.timestamp.wrapping_sub(expected);
     }
@@ -167,7 +168,7 @@ mod tests {
     use webrtc::util::Marshal;
 
     /// A VP8 packet: descriptor with a two-byte picture id, then the frame's
-    /// first byte (keyframe or not); or padding when `payload` is false.
+    /// first byte (keyframe or not).
     fn vp8(sequence_number: u16, timestamp: u32, keyframe: bool) -> Packet {
         let frame = if keyframe { 0x10 } else { 0x11 };
         let mut packet = Packet::default();

@@ -264,6 +264,11 @@ impl Peer {
     }
 
     async fn add_track(&self, track: &Arc<PublishedTrack>) {
+        // A track published while this participant joined can reach it
+        // twice (from the join and from the announcement): once is enough.
+        if self.receiving.lock().await.contains_key(&track.id) {
+            return;
+        }
         let downtrack = track.subscribe();
         let init = RTCRtpTransceiverInit { direction: RTCRtpTransceiverDirection::Sendonly, send_encodings: vec![] };
         let local = Arc::clone(&downtrack.local) as Arc<dyn TrackLocal + Send + Sync>;
@@ -348,6 +353,10 @@ impl Peer {
     }
 
     pub async fn close(&self) {
+        // Others' tracks stop feeding this participant's downtracks.
+        for (_, receiving) in self.receiving.lock().await.drain() {
+            receiving.track.unsubscribe(&receiving.downtrack);
+        }
         for pc in [&self.publish, &self.subscribe] {
             if let Err(error) = pc.close().await {
                 tracing::debug!(participant = %self.id, %error, "closing a peer connection");
@@ -370,7 +379,14 @@ async fn read_reports(
     while let Ok((packets, _)) = sender.read_rtcp().await {
         for packet in &packets {
             let any = packet.as_any();
-            if any.is::<PictureLossIndication>() || any.is::<FullIntraRequest>() {
+            // A compound packet reaches every stream it names: only the
+            // requests about this one count here.
+            let wants_keyframe =
+                any.downcast_ref::<PictureLossIndication>().is_some_and(|p| Some(p.media_ssrc) == ssrc)
+                    || any
+                        .downcast_ref::<FullIntraRequest>()
+                        .is_some_and(|f| f.fir.iter().any(|entry| Some(entry.ssrc) == ssrc));
+            if wants_keyframe {
                 track.request_keyframe(&downtrack);
             } else if let Some(report) = any.downcast_ref::<ReceiverReport>() {
                 for block in report.reports.iter().filter(|block| Some(block.ssrc) == ssrc) {
@@ -379,9 +395,10 @@ async fn read_reports(
             } else if let Some(remb) = any.downcast_ref::<ReceiverEstimatedMaximumBitrate>() {
                 // The estimate covers the whole link: each video track gets
                 // its share.
-                let share = remb.bitrate as u64 / video_tracks.load(Ordering::Relaxed).max(1) as u64;
+                let link = remb.bitrate as u64;
+                let share = link / video_tracks.load(Ordering::Relaxed).max(1) as u64;
                 let sending = track.sending_rate(&downtrack);
-                track.observe(&downtrack, Report::Estimate { estimate: share, sending });
+                track.observe(&downtrack, Report::Estimate { link, share, sending });
             }
         }
     }

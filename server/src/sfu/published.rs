@@ -1,20 +1,30 @@
 //! A track one participant publishes, possibly in several simulcast layers,
 //! and the downtracks that carry it to each subscriber. Each subscriber is
-//! sent the best layer its link can take (`bandwidth`), switching at
-//! keyframes (`layers`); layers nobody is sent are paused at the publisher.
+//! sent the best layer its link can take (`bandwidth`) among the layers
+//! arriving, switching at keyframes (`layers`); layers nobody's link allows
+//! are paused at the publisher.
 
-use super::bandwidth::{Governor, Report};
+use super::bandwidth::{Governor, Report, choose_layer};
 use super::layers::Switcher;
 use super::peer::Peer;
-use anteroom_app::protocol::signal::{ParticipantId, SignalEvent, Source, layer_rank};
+use anteroom_app::protocol::signal::{ParticipantId, SignalEvent, Source, TOP_LAYER};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use webrtc::rtp::packet::Packet;
 use webrtc::rtp_transceiver::rtp_codec::{RTCRtpCodecCapability, RTPCodecType};
 use webrtc::track::track_local::TrackLocalWriter;
 use webrtc::track::track_local::track_local_static_rtp::TrackLocalStaticRTP;
+
+/// A layer that sent nothing for this long counts as stopped (the
+/// publisher paused it, or its browser dropped it for want of uplink):
+/// nobody is sent it until it comes back.
+const LAYER_IDLE: Duration = Duration::from_secs(1);
+/// How often layers are checked for stopping and coming back, switches
+/// still waiting for a keyframe are asked again, and stopped video probed.
+const WATCH_INTERVAL: Duration = Duration::from_millis(500);
 
 /// One track a participant publishes, fanned out to the others.
 pub struct PublishedTrack {
@@ -29,13 +39,18 @@ pub struct PublishedTrack {
     codec: RTCRtpCodecCapability,
     /// Who publishes it: told which layers to send.
     publisher: Weak<Peer>,
+    /// When the track was published: layers note their last packet as
+    /// milliseconds since then.
+    epoch: Instant,
     state: Mutex<TrackState>,
 }
 
 #[derive(Default)]
 struct TrackState {
-    /// The layers arriving, lowest first.
+    /// The layers that ever arrived, lowest first.
     layers: Vec<Layer>,
+    /// The ranks of those arriving now, as last checked.
+    live: Vec<u8>,
     /// Shared with the forwarding tasks, which take a copy per packet.
     downtracks: Arc<[Arc<Downtrack>]>,
     /// The highest layer the publisher was last told to send.
@@ -45,7 +60,15 @@ struct TrackState {
 struct Layer {
     rank: u8,
     keyframe_requests: mpsc::Sender<()>,
-    bits_per_second: Arc<AtomicU64>,
+    meter: Arc<LayerMeter>,
+}
+
+/// What the forwarding task of one layer measures, for the decisions.
+#[derive(Default)]
+pub struct LayerMeter {
+    pub bits_per_second: AtomicU64,
+    /// Milliseconds after the track's epoch.
+    last_packet: AtomicU64,
 }
 
 /// One subscriber's copy of a published track.
@@ -80,18 +103,23 @@ impl Downtrack {
         self.switcher.lock().expect("switcher lock").current()
     }
 
+    /// Whether it waits for a keyframe to move to another layer.
+    fn is_switching(&self) -> bool {
+        let switcher = self.switcher.lock().expect("switcher lock");
+        switcher.target().is_some() && switcher.target() != switcher.current()
+    }
+
     /// The highest layer its link allows (whether or not that layer
     /// arrives yet); None: no video.
     fn ceiling(&self) -> Option<u8> {
         match &self.governor {
             Some(governor) => governor.lock().expect("governor lock").ceiling(),
-            None => Some(layer_rank("")),
+            None => Some(TOP_LAYER),
         }
     }
 }
 
 impl PublishedTrack {
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: u64,
         owner: ParticipantId,
@@ -102,40 +130,105 @@ impl PublishedTrack {
         publisher: Weak<Peer>,
     ) -> Self {
         let stream_id = format!("p{owner}-{}", source_name(source));
-        PublishedTrack { id, owner, source, kind, stream_id, mid, codec, publisher, state: Mutex::default() }
+        let epoch = Instant::now();
+        PublishedTrack { id, owner, source, kind, stream_id, mid, codec, publisher, epoch, state: Mutex::default() }
+    }
+
+    /// Notes a packet of a layer (the forwarding task calls this).
+    pub fn note_packet(&self, meter: &LayerMeter, now: Instant) {
+        meter.last_packet.store(self.millis(now), Ordering::Relaxed);
+    }
+
+    fn millis(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.epoch).as_millis() as u64
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, TrackState> {
         self.state.lock().expect("published track lock")
     }
 
-    /// A layer started arriving. Returns where to record its bit rate, or
-    /// None if that layer already arrives (a duplicate is ignored).
-    pub fn add_layer(&self, rank: u8, keyframe_requests: mpsc::Sender<()>) -> Option<Arc<AtomicU64>> {
-        let bits_per_second = Arc::new(AtomicU64::new(0));
-        let downtracks = {
+    /// A layer started arriving. Returns its meter for the forwarding
+    /// task, or None if that layer already arrives (a duplicate is ignored).
+    pub fn add_layer(&self, rank: u8, keyframe_requests: mpsc::Sender<()>) -> Option<Arc<LayerMeter>> {
+        let meter = Arc::new(LayerMeter::default());
+        self.note_packet(&meter, Instant::now());
+        {
             let mut state = self.state();
             if state.layers.iter().any(|l| l.rank == rank) {
                 return None;
             }
-            let layer = Layer { rank, keyframe_requests, bits_per_second: bits_per_second.clone() };
+            let layer = Layer { rank, keyframe_requests, meter: meter.clone() };
             let at = state.layers.partition_point(|l| l.rank < rank);
             state.layers.insert(at, layer);
+        }
+        self.check_layers(Instant::now());
+        self.tell_publisher_what_to_send();
+        Some(meter)
+    }
+
+    /// A layer's stream ended. True when none is left: the track ended.
+    pub fn remove_layer(&self, rank: u8) -> bool {
+        let ended = {
+            let mut state = self.state();
+            state.layers.retain(|l| l.rank != rank);
+            state.layers.is_empty()
+        };
+        if !ended {
+            self.check_layers(Instant::now());
+        }
+        ended
+    }
+
+    /// Keeps the subscribers on layers that arrive, until the track is
+    /// gone: a layer that stops (paused, or dropped by the publisher's
+    /// browser) must not leave anyone looking at a frozen picture.
+    pub async fn watch(track: Weak<PublishedTrack>) {
+        let mut ticks = tokio::time::interval(WATCH_INTERVAL);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let Some(track) = track.upgrade() else { return };
+            let now = Instant::now();
+            track.check_layers(now);
+            let (downtracks, live) = {
+                let state = track.state();
+                (state.downtracks.clone(), state.live.clone())
+            };
+            for downtrack in downtracks.iter() {
+                let probe =
+                    downtrack.governor.as_ref().is_some_and(|g| g.lock().expect("governor lock").tick(&live, now));
+                if probe {
+                    track.reselect(downtrack);
+                } else if downtrack.is_switching() {
+                    // Its keyframe may have been lost: ask again (paced at
+                    // the publisher).
+                    track.request_keyframe(downtrack);
+                }
+            }
+        }
+    }
+
+    /// Notes which layers arrive now; when that changed, everyone is
+    /// pointed at the best of them again.
+    fn check_layers(&self, now: Instant) {
+        let cutoff = self.millis(now).saturating_sub(LAYER_IDLE.as_millis() as u64);
+        let downtracks = {
+            let mut state = self.state();
+            let live: Vec<u8> = state
+                .layers
+                .iter()
+                .filter(|l| l.meter.last_packet.load(Ordering::Relaxed) >= cutoff)
+                .map(|l| l.rank)
+                .collect();
+            if live == state.live {
+                return;
+            }
+            state.live = live;
             state.downtracks.clone()
         };
-        // A better layer for someone, perhaps.
         for downtrack in downtracks.iter() {
             self.reselect(downtrack);
         }
-        self.tell_publisher_what_to_send();
-        Some(bits_per_second)
-    }
-
-    /// A layer stopped arriving. True when none is left: the track ended.
-    pub fn remove_layer(&self, rank: u8) -> bool {
-        let mut state = self.state();
-        state.layers.retain(|l| l.rank != rank);
-        state.layers.is_empty()
     }
 
     /// The subscribers' downtracks, for forwarding one packet.
@@ -146,7 +239,7 @@ impl PublishedTrack {
     /// A new subscriber's downtrack, starting at the best layer there is.
     pub fn subscribe(&self) -> Arc<Downtrack> {
         let video = self.kind == RTPCodecType::Video;
-        let top = layer_rank("");
+        let top = TOP_LAYER;
         let local = Arc::new(TrackLocalStaticRTP::new(
             self.codec.clone(),
             format!("{}-{}", self.stream_id, self.kind),
@@ -179,25 +272,24 @@ impl PublishedTrack {
 
     /// Asks the publisher for a keyframe of the layer the subscriber is
     /// going to (and, for a subscriber with no picture yet, of the lowest
-    /// layer too: it can start there at once).
+    /// layer too: it can start there at once). Nothing for paused video.
     pub fn request_keyframe(&self, downtrack: &Downtrack) {
         let (target, current) = {
             let switcher = downtrack.switcher.lock().expect("switcher lock");
             (switcher.target(), switcher.current())
         };
+        let Some(target) = target else { return };
         let state = self.state();
         let ask = |rank: u8| {
             if let Some(layer) = state.layers.iter().find(|l| l.rank == rank) {
                 let _ = layer.keyframe_requests.try_send(());
             }
         };
-        if let Some(target) = target {
-            ask(target);
-        }
+        ask(target);
         if current.is_none()
-            && let Some(lowest) = state.layers.first()
+            && let Some(&lowest) = state.live.first()
         {
-            ask(lowest.rank);
+            ask(lowest);
         }
     }
 
@@ -205,7 +297,8 @@ impl PublishedTrack {
     /// it to another layer if its link calls for it.
     pub fn observe(&self, downtrack: &Downtrack, report: Report) {
         let Some(governor) = &downtrack.governor else { return };
-        let changed = governor.lock().expect("governor lock").observe(report, Instant::now());
+        let live = self.state().live.clone();
+        let changed = governor.lock().expect("governor lock").observe(report, &live, Instant::now());
         if changed {
             self.reselect(downtrack);
         }
@@ -215,17 +308,13 @@ impl PublishedTrack {
     pub fn sending_rate(&self, downtrack: &Downtrack) -> u64 {
         let Some(current) = downtrack.current() else { return 0 };
         let state = self.state();
-        state.layers.iter().find(|l| l.rank == current).map_or(0, |l| l.bits_per_second.load(Ordering::Relaxed))
+        state.layers.iter().find(|l| l.rank == current).map_or(0, |l| l.meter.bits_per_second.load(Ordering::Relaxed))
     }
 
-    /// Points the downtrack at the best layer under its ceiling.
+    /// Points the downtrack at the best arriving layer under its ceiling.
     fn reselect(&self, downtrack: &Downtrack) {
         let ceiling = downtrack.ceiling();
-        let target = {
-            let state = self.state();
-            let ranks: Vec<u8> = state.layers.iter().map(|l| l.rank).collect();
-            choose_layer(&ranks, ceiling)
-        };
+        let target = choose_layer(&self.state().live, ceiling);
         let needs_keyframe = downtrack.switcher.lock().expect("switcher lock").retarget(target);
         if needs_keyframe {
             self.request_keyframe(downtrack);
@@ -233,10 +322,10 @@ impl PublishedTrack {
         self.tell_publisher_what_to_send();
     }
 
-    /// Tells the publisher the highest camera layer anyone's link allows
-    /// (the lowest alone when nobody watches), when that changes. It goes
-    /// by what links allow, not by the layers arriving: a paused layer
-    /// arrives only once the publisher is told to send it.
+    /// Tells the publisher the highest camera layer anyone's link allows or
+    /// anyone is still on (the lowest alone when nobody watches), when that
+    /// changes. It goes by what links allow, not by the layers arriving: a
+    /// paused layer arrives only once the publisher is told to send it.
     fn tell_publisher_what_to_send(&self) {
         if self.source != Source::Camera || self.kind != RTPCodecType::Video {
             return;
@@ -244,7 +333,15 @@ impl PublishedTrack {
         let top = {
             let mut state = self.state();
             let Some(lowest) = state.layers.first().map(|l| l.rank) else { return };
-            let wanted = state.downtracks.iter().filter_map(|d| d.ceiling()).max().unwrap_or(lowest).max(lowest);
+            // A subscriber moving down stays on its layer until the lower
+            // one's keyframe: that layer must go on until then.
+            let wanted = state
+                .downtracks
+                .iter()
+                .filter_map(|d| d.ceiling().max(d.current()))
+                .max()
+                .unwrap_or(lowest)
+                .max(lowest);
             if state.sending_top == Some(wanted) {
                 return;
             }
@@ -257,32 +354,9 @@ impl PublishedTrack {
     }
 }
 
-/// The best of the `available` layers (ranks, lowest first) at or under
-/// `ceiling`; the lowest if all are above it; None (no video) if the
-/// ceiling says so. Before any layer arrives, the ceiling itself.
-pub fn choose_layer(available: &[u8], ceiling: Option<u8>) -> Option<u8> {
-    let ceiling = ceiling?;
-    available.iter().rev().find(|&&rank| rank <= ceiling).or(available.first()).copied().or(Some(ceiling))
-}
-
 fn source_name(source: Source) -> &'static str {
     match source {
         Source::Camera => "camera",
         Source::Screen => "screen",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::choose_layer;
-
-    #[test]
-    fn the_best_layer_under_the_ceiling_is_chosen() {
-        assert_eq!(choose_layer(&[0, 1, 2], Some(2)), Some(2));
-        assert_eq!(choose_layer(&[0, 1, 2], Some(1)), Some(1));
-        assert_eq!(choose_layer(&[1, 2], Some(0)), Some(1), "nothing lower arrives: the lowest there is");
-        assert_eq!(choose_layer(&[0, 2], Some(1)), Some(0));
-        assert_eq!(choose_layer(&[0, 1, 2], None), None, "no video on a hopeless link");
-        assert_eq!(choose_layer(&[], Some(2)), Some(2));
     }
 }
