@@ -65,10 +65,6 @@ struct Receiving {
     downtrack: Arc<Downtrack>,
     /// Whether a subscribe offer has carried this track.
     offered: bool,
-    /// Whether the browser can take this track's packets yet: its
-    /// subscribe link is connected and has negotiated the track. Until
-    /// then a keyframe would be lost on the way.
-    flowing: bool,
 }
 
 /// The server offers on the subscribe link; one offer at a time.
@@ -286,7 +282,7 @@ impl Peer {
             self.video_tracks.fetch_add(1, Ordering::Relaxed);
         }
         tokio::spawn(read_reports(sender.clone(), ssrc, track.clone(), downtrack.clone(), self.video_tracks.clone()));
-        let receiving = Receiving { sender, track: track.clone(), downtrack, offered: false, flowing: false };
+        let receiving = Receiving { sender, track: track.clone(), downtrack, offered: false };
         self.receiving.lock().await.insert(track.id, receiving);
     }
 
@@ -299,8 +295,8 @@ impl Peer {
         {
             return;
         }
-        for receiving in self.receiving.lock().await.values_mut().filter(|r| r.offered && !r.flowing) {
-            receiving.flowing = true;
+        for receiving in self.receiving.lock().await.values().filter(|r| r.offered && !r.downtrack.is_flowing()) {
+            receiving.downtrack.start_flowing();
             if receiving.track.kind == RTPCodecType::Video {
                 receiving.track.request_keyframe(&receiving.downtrack);
             }

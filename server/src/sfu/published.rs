@@ -8,7 +8,7 @@ use super::bandwidth::{Governor, Report, choose_layer};
 use super::layers::Switcher;
 use super::peer::Peer;
 use anteroom_app::protocol::signal::{ParticipantId, SignalEvent, Source, TOP_LAYER};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -77,6 +77,11 @@ pub struct Downtrack {
     switcher: Mutex<Switcher>,
     /// Video only: how much the subscriber's link can take.
     governor: Option<Mutex<Governor>>,
+    /// Whether the subscriber's browser can take its packets yet: its
+    /// subscribe link is connected and has negotiated the track. Until
+    /// then a keyframe would be lost on the way, and asking for one would
+    /// only hold back the next request (they are paced).
+    flowing: AtomicBool,
 }
 
 impl Downtrack {
@@ -101,6 +106,14 @@ impl Downtrack {
 
     fn current(&self) -> Option<u8> {
         self.switcher.lock().expect("switcher lock").current()
+    }
+
+    pub fn is_flowing(&self) -> bool {
+        self.flowing.load(Ordering::Relaxed)
+    }
+
+    pub fn start_flowing(&self) {
+        self.flowing.store(true, Ordering::Relaxed);
     }
 
     /// Whether it waits for a keyframe to move to another layer.
@@ -249,6 +262,7 @@ impl PublishedTrack {
             local,
             switcher: Mutex::new(Switcher::new(video, top)),
             governor: video.then(|| Mutex::new(Governor::new(top, Instant::now()))),
+            flowing: AtomicBool::new(false),
         });
         {
             let mut state = self.state();
@@ -272,8 +286,12 @@ impl PublishedTrack {
 
     /// Asks the publisher for a keyframe of the layer the subscriber is
     /// going to (and, for a subscriber with no picture yet, of the lowest
-    /// layer too: it can start there at once). Nothing for paused video.
+    /// layer too: it can start there at once). Nothing for paused video,
+    /// nor before the subscriber's link can carry it.
     pub fn request_keyframe(&self, downtrack: &Downtrack) {
+        if !downtrack.is_flowing() {
+            return;
+        }
         let (target, current) = {
             let switcher = downtrack.switcher.lock().expect("switcher lock");
             (switcher.target(), switcher.current())
