@@ -1,6 +1,6 @@
-import { chromium, type Page } from '@playwright/test';
+import { chromium, type Browser, type Page } from '@playwright/test';
 import { chromiumArgs } from '../playwright.config';
-import { test, expect, startServer, stopServer, signedInPage, enter } from './fixtures';
+import { test, expect, startServer, stopServer, signedInPage, enter, type RunningServer } from './fixtures';
 import { NetworkNamespace } from './netns';
 
 /** Someone's picture as `page` shows it: the decoded width, and how many
@@ -10,6 +10,19 @@ async function pictureOf(page: Page, who: string) {
     width: video.videoWidth,
     frames: video.getVideoPlaybackQuality().totalVideoFrames,
   }));
+}
+
+/** A big screen: a call of three shows each tile 300 px tall, which takes
+ * the full 480-line layer. */
+const DESKTOP = { width: 1920, height: 1080 };
+
+/** Ada, Grace and Alan signed in, with the viewport each is given. */
+async function threeMembers(browser: Browser, server: RunningServer, viewports: { width: number; height: number }[]) {
+  const pages = await Promise.all(
+    ['ada', 'grace', 'alan'].map((name) => signedInPage(browser, server, `${name}@example.com`)),
+  );
+  await Promise.all(pages.map((page, i) => page.setViewportSize(viewports[i])));
+  return pages;
 }
 
 /** The local UDP port of the page's receiving connection (its subscribe
@@ -40,9 +53,7 @@ test('a subscriber on a capped link gets a smaller picture that keeps moving, wh
   const started = await startServer(true, netns.name);
   const browser = await chromium.launch({ executablePath: netns.chromium(), args: chromiumArgs });
   try {
-    const [ada, grace, alan] = await Promise.all(
-      ['ada', 'grace', 'alan'].map((name) => signedInPage(browser, started.server, `${name}@example.com`)),
-    );
+    const [ada, grace, alan] = await threeMembers(browser, started.server, [DESKTOP, DESKTOP, DESKTOP]);
     for (const page of [ada, grace, alan]) await enter(page, 'Design Review');
 
     // Ada's fake camera (640 × 480) is sent in two layers, 640 and 320
@@ -71,4 +82,20 @@ test('a subscriber on a capped link gets a smaller picture that keeps moving, wh
     await stopServer(started);
     netns.delete();
   }
+});
+
+test('a small tile gets a small layer: on a phone, Ada arrives at 320 px; on a big screen, at 640', async ({ browser, server }) => {
+  const phone = { width: 390, height: 844 };
+  const [ada, grace, alan] = await threeMembers(browser, server, [DESKTOP, DESKTOP, phone]);
+  for (const page of [ada, grace, alan]) await enter(page, 'Design Review');
+  await expect.poll(async () => (await pictureOf(grace, 'Ada Lovelace')).width, { timeout: 20_000 }).toBe(640);
+  await expect.poll(async () => (await pictureOf(alan, 'Ada Lovelace')).width, { timeout: 20_000 }).toBe(320);
+  const small = await pictureOf(alan, 'Ada Lovelace');
+  await expect
+    .poll(async () => (await pictureOf(alan, 'Ada Lovelace')).frames - small.frames, { timeout: 10_000 })
+    .toBeGreaterThan(30);
+
+  // Turned to a big screen, the tile grows and the full picture follows.
+  await alan.setViewportSize(DESKTOP);
+  await expect.poll(async () => (await pictureOf(alan, 'Ada Lovelace')).width, { timeout: 20_000 }).toBe(640);
 });

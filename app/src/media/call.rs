@@ -58,6 +58,8 @@ struct Inner {
     stopped: Cell<bool>,
     failed_attempts: Cell<u32>,
     speaker_poll: RefCell<Option<IntervalHandle>>,
+    /// What the SFU was told about the size of our tiles.
+    shown_heights: simulcast::ShownHeights,
 }
 
 impl CallClient {
@@ -78,6 +80,7 @@ impl CallClient {
             stopped: Cell::new(false),
             failed_attempts: Cell::new(0),
             speaker_poll: RefCell::new(None),
+            shown_heights: simulcast::ShownHeights::default(),
         });
         // The call is joined while the camera starts: others' media need
         // not wait for ours, and ours is published the moment it is there.
@@ -104,6 +107,9 @@ impl CallClient {
         let poll = set_interval_with_handle(
             move || {
                 if let Some(inner) = weak.upgrade() {
+                    for (stream, height) in inner.shown_heights.changes() {
+                        send(&inner, &SignalRequest::TileSize { stream, height });
+                    }
                     spawn_local(poll_speaker(inner));
                 }
             },
@@ -262,6 +268,7 @@ fn teardown(inner: &Inner) {
     }
     inner.link_handlers.borrow_mut().clear();
     inner.pending.borrow_mut().clear();
+    inner.shown_heights.forget();
     inner.screen_senders.borrow_mut().clear();
     streams::clear_remote();
     inner.state.speaking.set(None);

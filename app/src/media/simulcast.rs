@@ -3,7 +3,10 @@
 //! take. The SFU says which sizes anyone is sent; the others are paused
 //! here, which spares this machine's encoder and uplink.
 
+use crate::call_state::LOCAL_STREAM;
 use crate::protocol::signal::{SIMULCAST_LAYERS, layer_rank};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MediaStreamTrack, RtcPeerConnection, RtcRtpEncodingParameters, RtcRtpTransceiver};
@@ -83,6 +86,51 @@ pub async fn send_layers_up_to(publish: &RtcPeerConnection, mid: &str, top: u8) 
     if changed && let Err(error) = JsFuture::from(sender.set_parameters_with_parameters(&parameters)).await {
         leptos::logging::warn!("could not change the layers sent: {}", super::devices::describe(error));
     }
+}
+
+/// How tall each remote video is shown, in device pixels, as last told
+/// to the SFU: it sends no larger layer than a tile needs.
+#[derive(Default)]
+pub struct ShownHeights(RefCell<HashMap<String, u16>>);
+
+impl ShownHeights {
+    /// The streams whose shown height changed since the last call.
+    pub fn changes(&self) -> Vec<(String, u16)> {
+        let now = shown_heights();
+        let mut told = self.0.borrow_mut();
+        let changed = now.iter().filter(|(stream, height)| told.get(*stream) != Some(height));
+        let changed = changed.map(|(stream, height)| (stream.clone(), *height)).collect();
+        *told = now;
+        changed
+    }
+
+    /// A new call session knows nothing yet: tell it everything again.
+    pub fn forget(&self) {
+        self.0.borrow_mut().clear();
+    }
+}
+
+/// The shown height of every remote tile's video (tiles carry their
+/// stream id in `data-stream`).
+fn shown_heights() -> HashMap<String, u16> {
+    let mut heights = HashMap::new();
+    let Some(window) = web_sys::window() else { return heights };
+    let ratio = window.device_pixel_ratio();
+    let Some(tiles) = window.document().and_then(|d| d.query_selector_all("figure[data-stream]").ok()) else {
+        return heights;
+    };
+    for index in 0..tiles.length() {
+        let Some(tile) = tiles.item(index).and_then(|node| node.dyn_into::<web_sys::Element>().ok()) else { continue };
+        let stream = tile.get_attribute("data-stream").unwrap_or_default();
+        if stream.is_empty() || stream == LOCAL_STREAM {
+            continue;
+        }
+        if let Ok(Some(video)) = tile.query_selector("video") {
+            let height = (f64::from(video.client_height()) * ratio).round().clamp(0.0, f64::from(u16::MAX));
+            heights.insert(stream, height as u16);
+        }
+    }
+    heights
 }
 
 #[cfg(test)]

@@ -147,6 +147,12 @@ pub enum SignalRequest {
     },
     /// The shared screen stopped.
     StopScreen,
+    /// How tall (in device pixels) the browser shows the video of
+    /// `stream`: a smaller simulcast layer does for a small tile.
+    TileSize {
+        stream: String,
+        height: u16,
+    },
     Chat {
         text: String,
     },

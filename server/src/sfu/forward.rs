@@ -37,8 +37,8 @@ pub async fn forward_layer(remote: Arc<TrackRemote>, track: Arc<PublishedTrack>,
             (window_start, window_bytes) = (now, 0);
         }
         let keyframe = video && layers::vp8_starts_keyframe(&packet.payload);
-        if keyframe {
-            tracing::trace!(layer, ssrc = packet.header.ssrc, "keyframe");
+        if keyframe && let Some(height) = layers::vp8_keyframe_height(&packet.payload) {
+            meter.height.store(u32::from(height), Ordering::Relaxed);
         }
         for downtrack in track.downtracks().iter() {
             downtrack.send(layer, &packet, keyframe, now).await;

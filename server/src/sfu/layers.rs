@@ -136,19 +136,37 @@ impl Switcher {
 /// descriptor, then the first byte of the frame, whose lowest bit is 0 for
 /// a keyframe). Only the first packet of a frame can say so.
 pub fn vp8_starts_keyframe(payload: &[u8]) -> bool {
-    let Some(&first) = payload.first() else { return false };
+    vp8_frame_start(payload).and_then(|at| payload.get(at)).is_some_and(|frame| frame & 0x01 == 0)
+}
+
+/// The picture height a VP8 keyframe's first packet declares (RFC 6386
+/// 9.1: a 3-byte frame tag, the start code 9d 01 2a, then width and
+/// height as 14-bit little-endian numbers).
+pub fn vp8_keyframe_height(payload: &[u8]) -> Option<u16> {
+    let at = vp8_frame_start(payload)?;
+    let header = payload.get(at..at + 10)?;
+    if header[0] & 0x01 != 0 || header[3..6] != [0x9d, 0x01, 0x2a] {
+        return None;
+    }
+    Some(u16::from_le_bytes([header[8], header[9]]) & 0x3fff)
+}
+
+/// Where the VP8 frame itself begins in a payload that starts a frame
+/// (the descriptor's S bit set, partition 0), past the descriptor.
+fn vp8_frame_start(payload: &[u8]) -> Option<usize> {
+    let first = *payload.first()?;
     let starts_partition = first & 0x10 != 0;
     let partition = first & 0x07;
     if !starts_partition || partition != 0 {
-        return false;
+        return None;
     }
     let mut at = 1;
     if first & 0x80 != 0 {
-        let Some(&extensions) = payload.get(at) else { return false };
+        let extensions = *payload.get(at)?;
         at += 1;
         if extensions & 0x80 != 0 {
             // The picture id: one byte, or two when its top bit is set.
-            let Some(&picture_id) = payload.get(at) else { return false };
+            let picture_id = *payload.get(at)?;
             at += if picture_id & 0x80 != 0 { 2 } else { 1 };
         }
         if extensions & 0x40 != 0 {
@@ -158,7 +176,7 @@ pub fn vp8_starts_keyframe(payload: &[u8]) -> bool {
             at += 1;
         }
     }
-    payload.get(at).is_some_and(|frame| frame & 0x01 == 0)
+    Some(at)
 }
 
 #[cfg(test)]
@@ -196,6 +214,18 @@ mod tests {
         assert!(!vp8_starts_keyframe(&[0x00, 0x50]));
         assert!(!vp8_starts_keyframe(&[0x90, 0x80]), "truncated");
         assert!(!vp8_starts_keyframe(&[]));
+    }
+
+    #[test]
+    fn a_keyframe_says_how_tall_it_is() {
+        // Descriptor without extensions, frame tag (keyframe), start code,
+        // width 640 and height 480 (with scaling bits set, ignored).
+        let keyframe = [0x10, 0x50, 0x2d, 0x01, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x41];
+        assert_eq!(vp8_keyframe_height(&keyframe), Some(480));
+        let mut delta = keyframe;
+        delta[1] |= 0x01;
+        assert_eq!(vp8_keyframe_height(&delta), None, "only keyframes carry a size");
+        assert_eq!(vp8_keyframe_height(&keyframe[..8]), None, "truncated");
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub type Outbox = mpsc::Sender<SignalEvent>;
 
 /// Events that may wait for one participant's socket.
 pub const OUTBOX_LIMIT: usize = 512;
+/// Streams whose shown height one participant's browser may tell (far
+/// more than a call has; the rest are not kept).
+const MAX_SHOWN_STREAMS: usize = 64;
 /// Candidates kept for a link that has no remote description yet (their
 /// size is bounded by `requests`).
 pub const MAX_EARLY_CANDIDATES: usize = 32;
@@ -52,6 +55,9 @@ pub struct Peer {
     /// How many video tracks it receives: its browser's bandwidth estimate
     /// is shared between them.
     video_tracks: Arc<AtomicUsize>,
+    /// How tall its browser shows each stream (device pixels), kept for
+    /// tracks that reach it after their tile is drawn.
+    shown_heights: std::sync::Mutex<HashMap<String, u16>>,
     /// Signalled when either link fails for good (the browser is gone or
     /// unreachable) or the browser stops reading its signalling socket: the
     /// session then ends and the browser, if alive, rejoins.
@@ -125,6 +131,7 @@ impl Peer {
             subscribe,
             receiving: Mutex::default(),
             video_tracks: Arc::default(),
+            shown_heights: std::sync::Mutex::default(),
             negotiation: Mutex::default(),
             early_candidates: Mutex::default(),
         });
@@ -266,6 +273,11 @@ impl Peer {
             return;
         }
         let downtrack = track.subscribe();
+        let shown = self.shown_heights.lock().expect("shown heights lock").get(&track.stream_id).copied();
+        if let Some(height) = shown {
+            downtrack.show_at_height(height);
+            track.reselect(&downtrack);
+        }
         let init = RTCRtpTransceiverInit { direction: RTCRtpTransceiverDirection::Sendonly, send_encodings: vec![] };
         let local = Arc::clone(&downtrack.local) as Arc<dyn TrackLocal + Send + Sync>;
         let sender = match self.subscribe.add_transceiver_from_track(local, Some(init)).await {
@@ -299,6 +311,23 @@ impl Peer {
             receiving.downtrack.start_flowing();
             if receiving.track.kind == RTPCodecType::Video {
                 receiving.track.request_keyframe(&receiving.downtrack);
+            }
+        }
+    }
+
+    /// Notes how tall the browser shows the video of `stream`, and moves
+    /// it to the layer that is enough for that.
+    pub async fn show_at_height(&self, stream: &str, height: u16) {
+        {
+            let mut shown = self.shown_heights.lock().expect("shown heights lock");
+            if shown.len() < MAX_SHOWN_STREAMS || shown.contains_key(stream) {
+                shown.insert(stream.to_owned(), height);
+            }
+        }
+        for receiving in self.receiving.lock().await.values() {
+            if receiving.track.stream_id == stream && receiving.track.kind == RTPCodecType::Video {
+                receiving.downtrack.show_at_height(height);
+                receiving.track.reselect(&receiving.downtrack);
             }
         }
     }

@@ -8,7 +8,7 @@ use super::bandwidth::{Governor, Report, choose_layer};
 use super::layers::Switcher;
 use super::peer::Peer;
 use anteroom_app::protocol::signal::{ParticipantId, SignalEvent, Source, TOP_LAYER};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -67,6 +67,8 @@ struct Layer {
 #[derive(Default)]
 pub struct LayerMeter {
     pub bits_per_second: AtomicU64,
+    /// The picture height its last keyframe declared; 0 before one came.
+    pub height: AtomicU32,
     /// Milliseconds after the track's epoch.
     last_packet: AtomicU64,
 }
@@ -82,6 +84,9 @@ pub struct Downtrack {
     /// then a keyframe would be lost on the way, and asking for one would
     /// only hold back the next request (they are paced).
     flowing: AtomicBool,
+    /// How tall the subscriber shows it, in device pixels (`u32::MAX`
+    /// until its browser says): a larger layer would be wasted.
+    shown_height: AtomicU32,
 }
 
 impl Downtrack {
@@ -114,6 +119,10 @@ impl Downtrack {
 
     pub fn start_flowing(&self) {
         self.flowing.store(true, Ordering::Relaxed);
+    }
+
+    pub fn show_at_height(&self, height: u16) {
+        self.shown_height.store(u32::from(height), Ordering::Relaxed);
     }
 
     /// Whether it waits for a keyframe to move to another layer.
@@ -263,6 +272,7 @@ impl PublishedTrack {
             switcher: Mutex::new(Switcher::new(video, top)),
             governor: video.then(|| Mutex::new(Governor::new(top, Instant::now()))),
             flowing: AtomicBool::new(false),
+            shown_height: AtomicU32::new(u32::MAX),
         });
         {
             let mut state = self.state();
@@ -329,10 +339,24 @@ impl PublishedTrack {
         state.layers.iter().find(|l| l.rank == current).map_or(0, |l| l.meter.bits_per_second.load(Ordering::Relaxed))
     }
 
-    /// Points the downtrack at the best arriving layer under its ceiling.
-    fn reselect(&self, downtrack: &Downtrack) {
-        let ceiling = downtrack.ceiling();
-        let target = choose_layer(&self.state().live, ceiling);
+    /// Points the downtrack at the best arriving layer under its ceiling:
+    /// what its link allows, and no larger than the tile it is shown in.
+    pub fn reselect(&self, downtrack: &Downtrack) {
+        let target = {
+            let state = self.state();
+            let shown = downtrack.shown_height.load(Ordering::Relaxed);
+            let big_enough = state
+                .layers
+                .iter()
+                .filter(|l| state.live.contains(&l.rank))
+                .find(|l| l.meter.height.load(Ordering::Relaxed) >= shown)
+                .map(|l| l.rank);
+            let ceiling = match (downtrack.ceiling(), big_enough) {
+                (Some(link), Some(tile)) => Some(link.min(tile)),
+                (link, _) => link,
+            };
+            choose_layer(&state.live, ceiling)
+        };
         let needs_keyframe = downtrack.switcher.lock().expect("switcher lock").retarget(target);
         if needs_keyframe {
             self.request_keyframe(downtrack);

@@ -10,6 +10,8 @@ use anteroom_app::protocol::signal::{MAX_CHAT_CHARS, MAX_SIGNAL_MESSAGE_BYTES, S
 pub const MAX_CANDIDATE_BYTES: usize = 512;
 /// Longest media id a candidate may name (browsers use "0", "1", ...).
 pub const MAX_MEDIA_ID_BYTES: usize = 64;
+/// Longest stream id a tile size may name (ours are "p12-camera").
+pub const MAX_STREAM_ID_BYTES: usize = 64;
 
 /// The request in `text`, checked; chat text comes back trimmed.
 pub fn read_request(text: &str) -> Result<SignalRequest, String> {
@@ -30,6 +32,9 @@ pub fn read_request(text: &str) -> Result<SignalRequest, String> {
                 || candidate.sdp_mid.as_ref().is_some_and(|id| id.len() > MAX_MEDIA_ID_BYTES) =>
         {
             Err("That ICE candidate is too long.".into())
+        }
+        SignalRequest::TileSize { stream, .. } if stream.len() > MAX_STREAM_ID_BYTES => {
+            Err("That stream id is too long.".into())
         }
         SignalRequest::Chat { text } => {
             let text = text.trim();
@@ -95,6 +100,7 @@ mod tests {
                 .prop_map(|(link, candidate)| SignalRequest::Candidate { link, candidate }),
             (any::<bool>(), any::<bool>()).prop_map(|(audio, video)| SignalRequest::Mute { audio, video }),
             Just(SignalRequest::StopScreen),
+            (".{0,80}", any::<u16>()).prop_map(|(stream, height)| SignalRequest::TileSize { stream, height }),
             "(?s).{0,2100}".prop_map(|text| SignalRequest::Chat { text }),
         ];
         prop_oneof![
@@ -118,6 +124,7 @@ mod tests {
                     prop_assert!(candidate.candidate.len() <= MAX_CANDIDATE_BYTES);
                     prop_assert!(candidate.sdp_mid.map_or(0, |id| id.len()) <= MAX_MEDIA_ID_BYTES);
                 }
+                Ok(SignalRequest::TileSize { stream, .. }) => prop_assert!(stream.len() <= MAX_STREAM_ID_BYTES),
                 Ok(SignalRequest::Chat { text }) => {
                     prop_assert!(!text.is_empty() && text == text.trim());
                     prop_assert!(text.chars().count() <= MAX_CHAT_CHARS);

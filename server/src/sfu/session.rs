@@ -400,5 +400,6 @@ async fn handle(conference: &Arc<super::conference::Conference>, peer: &Arc<Peer
         SignalRequest::Mute { audio, video } => conference.set_muted(peer.id, audio, video),
         SignalRequest::StopScreen => conference.stop_screen(peer.id).await,
         SignalRequest::Chat { text } => conference.chat(peer.id, text),
+        SignalRequest::TileSize { stream, height } => peer.show_at_height(&stream, height).await,
     }
 }
