@@ -29,9 +29,6 @@ fn layer_count(height: i32) -> usize {
 /// The encodings to send a camera track in, lowest first; None for a
 /// picture too small for more than one.
 pub fn camera_encodings(track: &MediaStreamTrack) -> Option<js_sys::Array> {
-    if is_firefox() {
-        return None;
-    }
     let height = track.get_settings().get_height().unwrap_or(0);
     let count = layer_count(height);
     if count < 2 {
@@ -47,16 +44,6 @@ pub fn camera_encodings(track: &MediaStreamTrack) -> Option<js_sys::Array> {
         encodings.push(&encoding);
     }
     Some(encodings)
-}
-
-/// Firefox declares its simulcast layers by SSRC as well as by RTP stream
-/// id, and the SFU's WebRTC stack then takes none of them (it logs
-/// "Incoming unhandled RTCP"). Until that is solved, Firefox sends its
-/// camera in one layer, as it did before simulcast. There is no feature
-/// to detect this by, so the browser is told by its name (as
-/// mediasoup-client picks its Firefox handler).
-fn is_firefox() -> bool {
-    web_sys::window().and_then(|w| w.navigator().user_agent().ok()).is_some_and(|agent| agent.contains("Firefox/"))
 }
 
 /// Sends the layers of the track in media section `mid` up to `top` and

@@ -183,8 +183,10 @@ impl PublishedTrack {
             let at = state.layers.partition_point(|l| l.rank < rank);
             state.layers.insert(at, layer);
         }
+        // The publisher is not told what to send yet: nobody has had the
+        // time to subscribe, and pausing a layer before its first packet
+        // would keep it from arriving at all. The watch tells it soon.
         self.check_layers(Instant::now());
-        self.tell_publisher_what_to_send();
         Some(meter)
     }
 
@@ -212,6 +214,7 @@ impl PublishedTrack {
             let Some(track) = track.upgrade() else { return };
             let now = Instant::now();
             track.check_layers(now);
+            track.tell_publisher_what_to_send();
             let (downtracks, live) = {
                 let state = track.state();
                 (state.downtracks.clone(), state.live.clone())
