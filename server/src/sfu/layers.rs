@@ -93,7 +93,12 @@ impl Switcher {
             csrc: packet.header.csrc.clone(),
             ..Header::default()
         };
-        self.last = Some(Sent { sequence_number: header.sequence_number, timestamp: header.timestamp, at: now });
+        // A late (reordered) packet must not become the point the next
+        // layer's numbering follows on from.
+        let newest = self.last.is_none_or(|last| is_newer(header.sequence_number, last.sequence_number));
+        if newest {
+            self.last = Some(Sent { sequence_number: header.sequence_number, timestamp: header.timestamp, at: now });
+        }
         Some(Packet { header, payload: packet.payload.clone() })
     }
 
@@ -130,6 +135,11 @@ impl Switcher {
         let expected = last.timestamp.wrapping_add(ticks as u32);
         self.timestamp_offset = packet.header.timestamp.wrapping_sub(expected);
     }
+}
+
+/// Whether sequence number `a` comes after `b`, across the wrap at 65,535.
+fn is_newer(a: u16, b: u16) -> bool {
+    a != b && a.wrapping_sub(b) < 0x8000
 }
 
 /// Whether a VP8 RTP payload starts a keyframe (RFC 7741: the payload
@@ -259,6 +269,17 @@ mod tests {
         assert!(switcher.forward(0, &vp8(102, 8600, false), false, Instant::now()).is_none(), "the old layer is left");
         let next = switcher.forward(2, &vp8(60002, 4_000_003_000, false), false, Instant::now()).unwrap();
         assert_eq!((next.header.sequence_number, next.header.timestamp), (103, 5000 + 3600 + 3000));
+    }
+
+    #[test]
+    fn a_late_packet_does_not_move_where_the_next_layer_follows_on() {
+        let mut switcher = Switcher::new(true, 2);
+        let now = Instant::now();
+        switcher.forward(0, &vp8(65535, 0, true), true, now).unwrap();
+        switcher.forward(0, &vp8(1, 0, false), false, now).unwrap();
+        switcher.forward(0, &vp8(0, 0, false), false, now).expect("a late packet still goes out");
+        let moved = switcher.forward(2, &vp8(900, 0, true), true, now).unwrap();
+        assert_eq!(moved.header.sequence_number, 2, "follows the newest, across the wrap");
     }
 
     #[test]
