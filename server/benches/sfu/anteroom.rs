@@ -8,6 +8,7 @@ use anteroom_app::protocol::signal::{IceCandidate, Link, SIGNAL_PATH, SignalEven
 use futures::{SinkExt, StreamExt};
 use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
@@ -16,6 +17,7 @@ use webrtc::api::API;
 use webrtc::ice_transport::ice_candidate::{RTCIceCandidate, RTCIceCandidateInit};
 use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::peer_connection::configuration::RTCConfiguration;
+use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
 use webrtc::track::track_remote::TrackRemote;
 
@@ -76,17 +78,19 @@ impl AnteroomServer {
     }
 }
 
+/// What a synthetic participant does.
+pub enum Role {
+    /// Publishes a camera; counts itself into `connected` once its link is.
+    Publisher { connected: Arc<AtomicUsize> },
+    /// Receives everyone's camera and counts what arrives.
+    Subscriber(Arc<Received>),
+}
+
 /// One synthetic participant: joins the room's call over the real
-/// signalling socket, publishes a synthetic camera if `publisher`, and
-/// counts what it receives into `received`.
-pub async fn participant(
-    api: Arc<API>,
-    base: String,
-    cookie: String,
-    room: String,
-    publisher: bool,
-    received: Arc<Received>,
-) {
+/// signalling socket, and either publishes a synthetic camera or counts
+/// what it receives.
+pub async fn participant(api: Arc<API>, base: String, cookie: String, room: String, role: Role) {
+    let publisher = matches!(role, Role::Publisher { .. });
     let url = format!("{}{SIGNAL_PATH}?room={room}", base.replacen("http", "ws", 1));
     let mut request = url.into_client_request().unwrap();
     request.headers_mut().insert("cookie", cookie.parse().unwrap());
@@ -117,13 +121,21 @@ pub async fn participant(
             })
         }));
     }
-    subscribe.on_track(Box::new(move |track: Arc<TrackRemote>, _, _| {
-        tokio::spawn(peers::count_packets(track, received.clone(), joined_at));
-        Box::pin(async {})
-    }));
-    let camera = peers::camera_track();
+    match role {
+        Role::Subscriber(received) => subscribe.on_track(Box::new(move |track: Arc<TrackRemote>, _, _| {
+            tokio::spawn(peers::count_packets(track, received.clone(), joined_at));
+            Box::pin(async {})
+        })),
+        Role::Publisher { connected } => publish.on_peer_connection_state_change(Box::new(move |state| {
+            if state == RTCPeerConnectionState::Connected {
+                connected.fetch_add(1, Ordering::Relaxed);
+            }
+            Box::pin(async {})
+        })),
+    }
+    let camera = peers::camera_layers();
     if publisher {
-        publish.add_track(camera.clone()).await.expect("camera track");
+        peers::add_camera(&publish, &camera).await;
     }
 
     let mut pending: Vec<(Link, RTCIceCandidateInit)> = Vec::new();
@@ -142,7 +154,8 @@ pub async fn participant(
                 add_pending(&publish, Link::Publish, &mut pending).await;
                 tokio::spawn(peers::send_video(camera.clone()));
             }
-            SignalEvent::SubscribeOffer { sdp } => {
+            // Publishers only publish, as in the Janus half of the bench.
+            SignalEvent::SubscribeOffer { sdp } if !publisher => {
                 subscribe.set_remote_description(RTCSessionDescription::offer(sdp).unwrap()).await.unwrap();
                 add_pending(&subscribe, Link::Subscribe, &mut pending).await;
                 let answer = subscribe.create_answer(None).await.unwrap();

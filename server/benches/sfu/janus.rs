@@ -123,8 +123,11 @@ pub async fn publisher(janus: Arc<Janus>, api: Arc<API>, feeds: mpsc::UnboundedS
     let feed = joined["plugindata"]["data"]["id"].as_u64().expect("feed id");
 
     let pc = api.new_peer_connection(RTCConfiguration::default()).await.unwrap();
-    let camera = peers::camera_track();
-    pc.add_track(camera.clone()).await.unwrap();
+    let camera = peers::camera_layers();
+    // Janus reads the layers of an offer highest first (as its own
+    // janus.js offers them); browsers and Anteroom lowest first.
+    let highest_first: Vec<_> = camera.iter().rev().cloned().collect();
+    peers::add_camera(&pc, &highest_first).await;
     let offer = pc.create_offer(None).await.unwrap();
     let sdp = complete_description(&pc, offer).await;
     let jsep = json!({"type": "offer", "sdp": sdp, "trickle": false});

@@ -1,7 +1,12 @@
 //! SFU load benchmark. Drives an SFU with synthetic `webrtc` crate peers: P
-//! publishers each send a synthetic VP8 stream, S subscribers receive every
-//! publisher. Reports forwarded packets per second, the SFU process's CPU
-//! and memory, loss, and time from joining to the first forwarded packet.
+//! publishers each send a synthetic VP8 camera in three simulcast layers, S
+//! subscribers receive every publisher. Reports forwarded packets per
+//! second, the SFU process's CPU and memory, loss, time from joining to the
+//! first forwarded packet, and whole frames per second per track.
+//!
+//! With `--capped-port P` the first subscriber takes its media on UDP port P
+//! alone, which the caller caps (`scripts/bench-vs-janus` does, with `tc`):
+//! its frame rate is reported apart from the others'.
 //!
 //! Anteroom (default): starts the release `anteroom-server` as its own
 //! process and goes through the real HTTP API and signalling socket.
@@ -25,7 +30,7 @@ mod server_process;
 use peers::Received;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -48,6 +53,7 @@ struct Options {
     client_ip: Option<IpAddr>,
     janus_url: String,
     janus_pid: Option<u32>,
+    capped_port: Option<u16>,
 }
 
 fn options() -> Options {
@@ -61,6 +67,7 @@ fn options() -> Options {
         client_ip: None,
         janus_url: "http://10.77.0.1:8088/janus".into(),
         janus_pid: None,
+        capped_port: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -83,6 +90,9 @@ fn options() -> Options {
             "--client-ip" => options.client_ip = Some(value("--client-ip").parse().expect("--client-ip needs an IP")),
             "--janus-url" => options.janus_url = value("--janus-url"),
             "--janus-pid" => options.janus_pid = Some(number("--janus-pid", value("--janus-pid")) as u32),
+            "--capped-port" => {
+                options.capped_port = Some(value("--capped-port").parse().expect("--capped-port needs a port"))
+            }
             "--bench" => {}
             other => eprintln!("ignoring unknown argument {other}"),
         }
@@ -110,7 +120,13 @@ impl Sfu {
 #[tokio::main]
 async fn main() {
     let options = options();
-    let api = Arc::new(peers::client_api(options.client_ip));
+    let api = Arc::new(peers::client_api(options.client_ip, None));
+    // The first subscriber's engine: on the capped port, if there is one.
+    let capped_api = match options.capped_port {
+        Some(port) => Arc::new(peers::client_api(options.client_ip, Some(port))),
+        None => api.clone(),
+    };
+    let api_of = |subscriber: usize| if subscriber == 0 { capped_api.clone() } else { api.clone() };
     let mut tasks = Vec::new();
     let stats: Vec<Arc<Received>> = (0..options.subscribers).map(|_| Arc::default()).collect();
 
@@ -119,15 +135,23 @@ async fn main() {
             let mut server = anteroom::AnteroomServer::start(options.server_ip, options.server_netns.as_deref()).await;
             let members = server.members(options.publishers + options.subscribers).await;
             let (publishers, subscribers) = members.split_at(options.publishers);
+            let connected = Arc::new(AtomicUsize::new(0));
             for cookie in publishers {
                 let (api, url, cookie, room) = (api.clone(), server.url.clone(), cookie.clone(), server.room.clone());
-                tasks.push(tokio::spawn(anteroom::participant(api, url, cookie, room, true, Arc::default())));
+                let role = anteroom::Role::Publisher { connected: connected.clone() };
+                tasks.push(tokio::spawn(anteroom::participant(api, url, cookie, room, role)));
+            }
+            // The baseline is taken once every publisher sends, as for Janus.
+            let deadline = Instant::now() + JOIN_DEADLINE;
+            while connected.load(Ordering::Relaxed) < options.publishers && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
             let baseline = procstat::rss_kib(server.pid());
-            for (cookie, received) in subscribers.iter().zip(&stats) {
-                let (api, url, cookie, room) = (api.clone(), server.url.clone(), cookie.clone(), server.room.clone());
-                tasks.push(tokio::spawn(anteroom::participant(api, url, cookie, room, false, received.clone())));
+            for (n, (cookie, received)) in subscribers.iter().zip(&stats).enumerate() {
+                let (api, url, cookie, room) = (api_of(n), server.url.clone(), cookie.clone(), server.room.clone());
+                let role = anteroom::Role::Subscriber(received.clone());
+                tasks.push(tokio::spawn(anteroom::participant(api, url, cookie, room, role)));
             }
             (Sfu::Anteroom(Box::new(server)), baseline)
         }
@@ -146,10 +170,10 @@ async fn main() {
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
             let baseline = procstat::rss_kib(pid);
-            for received in &stats {
+            for (n, received) in stats.iter().enumerate() {
                 tasks.push(tokio::spawn(janus::subscriber(
                     janus.clone(),
-                    api.clone(),
+                    api_of(n),
                     feed_ids.clone(),
                     received.clone(),
                 )));
@@ -168,6 +192,7 @@ async fn main() {
 
     let packets_before: u64 = stats.iter().map(|s| s.packets.load(Ordering::Relaxed)).sum();
     let bytes_before: u64 = stats.iter().map(|s| s.bytes.load(Ordering::Relaxed)).sum();
+    let frames_before: Vec<u64> = stats.iter().map(|s| s.frames.load(Ordering::Relaxed)).collect();
     let cpu_before = procstat::cpu_seconds(pid);
     let started = Instant::now();
     tokio::time::sleep(Duration::from_secs(options.seconds)).await;
@@ -176,6 +201,20 @@ async fn main() {
     let packets = stats.iter().map(|s| s.packets.load(Ordering::Relaxed)).sum::<u64>() - packets_before;
     let bytes = stats.iter().map(|s| s.bytes.load(Ordering::Relaxed)).sum::<u64>() - bytes_before;
     let rss = procstat::rss_kib(pid);
+    // Whole frames per second of each subscriber, per track it receives.
+    let frame_rates: Vec<f64> = stats
+        .iter()
+        .zip(&frames_before)
+        .map(|(s, before)| (s.frames.load(Ordering::Relaxed) - before) as f64 / options.publishers as f64 / elapsed)
+        .collect();
+    let (capped_fps, others) = match options.capped_port {
+        Some(_) => (Some(frame_rates[0]), &frame_rates[1..]),
+        None => (None, &frame_rates[..]),
+    };
+    let mut others = others.to_vec();
+    others.sort_by(f64::total_cmp);
+    let others_median_fps = others.get(others.len() / 2).copied().unwrap_or(f64::NAN);
+    let others_min_fps = others.first().copied().unwrap_or(f64::NAN);
 
     let (mut expected, mut got) = (0u64, 0u64);
     for s in &stats {
@@ -210,16 +249,21 @@ async fn main() {
     );
     println!("  loss                         {loss:.3} %");
     println!("  join -> first packet         median {:.0} ms, p95 {:.0} ms", percentile(0.5), percentile(0.95));
+    println!("  whole frames/s per track     median {others_median_fps:.1}, lowest {others_min_fps:.1} (sent: 30)");
+    if let Some(fps) = capped_fps {
+        println!("  the capped subscriber        {fps:.1} whole frames/s per track");
+    }
     // One machine-readable line for scripts that compare runs.
     println!(
-        "RESULT target={name} subscribers={} receiving={receiving} pps={:.0} cpu_pct={:.1} per_core={:.0} rss_mib={:.1} per_sub_kib={per_subscriber_kib:.0} loss_pct={loss:.3} first_median_ms={:.0} first_p95_ms={:.0}",
+        "RESULT target={name} subscribers={} receiving={receiving} pps={:.0} cpu_pct={:.1} per_core={:.0} rss_mib={:.1} per_sub_kib={per_subscriber_kib:.0} loss_pct={loss:.3} first_median_ms={:.0} first_p95_ms={:.0} fps_median={others_median_fps:.1} fps_lowest={others_min_fps:.1} capped_fps={}",
         options.subscribers,
         packets as f64 / elapsed,
         cpu * 100.0,
         options.subscribers as f64 / cpu.max(1e-9),
         rss as f64 / 1024.0,
         percentile(0.5),
-        percentile(0.95)
+        percentile(0.95),
+        capped_fps.map_or("-".to_owned(), |fps| format!("{fps:.1}"))
     );
 
     for task in tasks {

@@ -11,18 +11,22 @@ use webrtc::api::setting_engine::SettingEngine;
 use webrtc::api::{API, APIBuilder};
 use webrtc::ice::mdns::MulticastDnsMode;
 use webrtc::ice::network_type::NetworkType;
+use webrtc::ice::udp_network::{EphemeralUDP, UDPNetwork};
 use webrtc::interceptor::registry::Registry;
+use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::rtp::packet::Packet;
-use webrtc::rtp_transceiver::rtp_codec::RTCRtpCodecCapability;
+use webrtc::rtp_transceiver::rtp_codec::{RTCRtpCodecCapability, RTCRtpHeaderExtensionCapability, RTPCodecType};
+use webrtc::sdp::extmap::{SDES_MID_URI, SDES_RTP_STREAM_ID_URI};
 use webrtc::track::track_local::TrackLocalWriter;
 use webrtc::track::track_local::track_local_static_rtp::TrackLocalStaticRTP;
 use webrtc::track::track_remote::TrackRemote;
 
-/// Synthetic video: 30 frames a second, 3 packets of 1,100 bytes each
-/// (about 800 kbit/s, a typical 360p camera).
+/// Synthetic video at 30 frames a second, in three simulcast layers as
+/// browsers send it: (stream id, picture height, packets a frame, bytes a
+/// packet). The full layer is about 800 kbit/s (a typical 360p camera), the
+/// half one about 240, the quarter one about 70.
 const FRAME_INTERVAL: Duration = Duration::from_millis(33);
-const PACKETS_PER_FRAME: u16 = 3;
-const PAYLOAD_BYTES: usize = 1100;
+pub const LAYERS: [(&str, u16, u16, usize); 3] = [("q", 90, 1, 300), ("h", 180, 1, 1000), ("f", 360, 3, 1100)];
 
 /// What one synthetic subscriber saw.
 #[derive(Default)]
@@ -32,6 +36,8 @@ pub struct Received {
     /// Per track: (first extended sequence number, highest, packets counted).
     pub tracks: Mutex<Vec<(u64, u64, u64)>>,
     pub first_packet: OnceLock<Duration>,
+    /// Frames that arrived whole (every packet, in order after the last).
+    pub frames: AtomicU64,
 }
 
 impl Received {
@@ -41,10 +47,16 @@ impl Received {
     }
 }
 
-/// The clients' WebRTC engine: only loopback, or only `client_ip`.
-pub fn client_api(client_ip: Option<IpAddr>) -> API {
+/// The clients' WebRTC engine: only loopback, or only `client_ip`; on UDP
+/// port `port` alone when given (so that a test can cap that port).
+pub fn client_api(client_ip: Option<IpAddr>, port: Option<u16>) -> API {
     let mut media = MediaEngine::default();
     media.register_default_codecs().expect("codecs");
+    // Simulcast layers are told apart by these header extensions.
+    for uri in [SDES_MID_URI, SDES_RTP_STREAM_ID_URI] {
+        let extension = RTCRtpHeaderExtensionCapability { uri: uri.to_owned() };
+        media.register_header_extension(extension, RTPCodecType::Video, None).expect("header extension");
+    }
     let interceptors = register_default_interceptors(Registry::new(), &mut media).expect("interceptors");
     let mut settings = SettingEngine::default();
     settings.set_network_types(vec![NetworkType::Udp4]);
@@ -56,6 +68,10 @@ pub fn client_api(client_ip: Option<IpAddr>) -> API {
             settings.set_ip_filter(Box::new(|ip: IpAddr| ip.is_loopback()));
         }
     }
+    if let Some(port) = port {
+        let ports = EphemeralUDP::new(port, port).expect("a port range");
+        settings.set_udp_network(UDPNetwork::Ephemeral(ports));
+    }
     APIBuilder::new()
         .with_media_engine(media)
         .with_interceptor_registry(interceptors)
@@ -63,40 +79,79 @@ pub fn client_api(client_ip: Option<IpAddr>) -> API {
         .build()
 }
 
-pub fn camera_track() -> Arc<TrackLocalStaticRTP> {
-    Arc::new(TrackLocalStaticRTP::new(
-        RTCRtpCodecCapability { mime_type: MIME_TYPE_VP8.to_string(), clock_rate: 90000, ..Default::default() },
-        "video".into(),
-        "bench-camera".into(),
-    ))
+/// A synthetic camera: one track per simulcast layer, lowest first, all
+/// in one media section.
+pub fn camera_layers() -> Vec<Arc<TrackLocalStaticRTP>> {
+    let codec = RTCRtpCodecCapability { mime_type: MIME_TYPE_VP8.to_string(), clock_rate: 90000, ..Default::default() };
+    LAYERS
+        .iter()
+        .map(|(rid, ..)| {
+            Arc::new(TrackLocalStaticRTP::new_with_rid(
+                codec.clone(),
+                "video".into(),
+                (*rid).into(),
+                "bench-camera".into(),
+            ))
+        })
+        .collect()
 }
 
-/// Sends synthetic VP8 frames until the track can no longer be written.
-pub async fn send_video(track: Arc<TrackLocalStaticRTP>) {
+/// Adds the camera's layers to `pc` as one simulcast sender.
+pub async fn add_camera(pc: &RTCPeerConnection, layers: &[Arc<TrackLocalStaticRTP>]) {
+    let sender = pc.add_track(layers[0].clone()).await.expect("camera track");
+    for layer in &layers[1..] {
+        sender.add_encoding(layer.clone()).await.expect("simulcast layer");
+    }
+}
+
+/// Sends synthetic VP8 frames on every layer until a layer can no longer
+/// be written.
+pub async fn send_video(layers: Vec<Arc<TrackLocalStaticRTP>>) {
     let mut ticker = tokio::time::interval(FRAME_INTERVAL);
-    let (mut sequence, mut timestamp) = (0u16, 0u32);
-    // Each packet reads as the start of a VP8 keyframe (descriptor 0x10:
-    // start of partition 0; frame byte 0x10: key frame), so a subscriber's
-    // stream starts at the first packet, as it would at a real keyframe.
-    let payload = bytes::Bytes::from(vec![0x10u8; PAYLOAD_BYTES]);
+    let mut sequences = [0u16; LAYERS.len()];
+    let mut timestamp = 0u32;
+    let payloads = LAYERS.map(|(_, height, _, bytes)| keyframe_packets(height, bytes));
     loop {
         ticker.tick().await;
-        for index in 0..PACKETS_PER_FRAME {
-            let mut packet = Packet { payload: payload.clone(), ..Default::default() };
-            packet.header.version = 2;
-            packet.header.sequence_number = sequence;
-            packet.header.timestamp = timestamp;
-            packet.header.marker = index + 1 == PACKETS_PER_FRAME;
-            sequence = sequence.wrapping_add(1);
-            if track.write_rtp(&packet).await.is_err() {
-                return;
+        for (index, track) in layers.iter().enumerate() {
+            let packets = LAYERS[index].2;
+            for n in 0..packets {
+                let payload = if n == 0 { &payloads[index].0 } else { &payloads[index].1 };
+                let mut packet = Packet { payload: payload.clone(), ..Default::default() };
+                packet.header.version = 2;
+                packet.header.sequence_number = sequences[index];
+                packet.header.timestamp = timestamp;
+                packet.header.marker = n + 1 == packets;
+                sequences[index] = sequences[index].wrapping_add(1);
+                if track.write_rtp(&packet).await.is_err() {
+                    return;
+                }
             }
         }
         timestamp = timestamp.wrapping_add(3000);
     }
 }
 
-/// Counts packets and sequence-number coverage of one received track.
+/// The payloads of a synthetic VP8 keyframe `height` lines tall (16:9):
+/// its first packet and the packets that continue it, `bytes` each. Every
+/// frame is a keyframe, so a subscriber can start, or move to another
+/// layer, at any frame; SFUs read these headers to find keyframes and the
+/// picture size (RFC 7741 descriptor, then the VP8 key frame header).
+fn keyframe_packets(height: u16, bytes: usize) -> (bytes::Bytes, bytes::Bytes) {
+    let width = height / 9 * 16;
+    // Descriptor: start of partition 0. Frame tag: key frame, version 0,
+    // shown. Then the key frame start code and the picture size.
+    let mut first = vec![0x10, 0x10, 0x00, 0x00, 0x9d, 0x01, 0x2a];
+    first.extend_from_slice(&width.to_le_bytes());
+    first.extend_from_slice(&height.to_le_bytes());
+    first.resize(bytes, 0);
+    // Descriptor: a continuation of the frame.
+    let rest = vec![0x00; bytes];
+    (first.into(), rest.into())
+}
+
+/// Counts packets, sequence-number coverage and whole frames of one
+/// received track.
 pub async fn count_packets(track: Arc<TrackRemote>, received: Arc<Received>, joined_at: Instant) {
     let mut buffer = vec![0u8; 1600];
     let slot = {
@@ -105,11 +160,15 @@ pub async fn count_packets(track: Arc<TrackRemote>, received: Arc<Received>, joi
         tracks.len() - 1
     };
     let mut last: Option<u64> = None;
+    let mut frame = FrameAssembly::default();
     while let Ok((packet, _)) = track.read(&mut buffer).await {
         let _ = received.first_packet.set(joined_at.elapsed());
         received.packets.fetch_add(1, Ordering::Relaxed);
         received.bytes.fetch_add(packet.payload.len() as u64, Ordering::Relaxed);
         let extended = extend(last, packet.header.sequence_number);
+        if frame.take(extended, packet.header.timestamp, packet.header.marker) {
+            received.frames.fetch_add(1, Ordering::Relaxed);
+        }
         let mut tracks = received.tracks.lock().unwrap();
         let entry = &mut tracks[slot];
         if last.is_none() {
@@ -118,6 +177,35 @@ pub async fn count_packets(track: Arc<TrackRemote>, received: Arc<Received>, joi
         entry.1 = entry.1.max(extended);
         entry.2 += 1;
         last = Some(last.map_or(extended, |l| l.max(extended)));
+    }
+}
+
+/// Follows one track's frames: a frame is whole when its packets follow
+/// the previous frame's last packet without a gap, up to its marker.
+#[derive(Default)]
+struct FrameAssembly {
+    timestamp: Option<u32>,
+    /// The sequence number of the last frame's final (marker) packet.
+    last_end: Option<u64>,
+    first: u64,
+    count: u64,
+    whole_so_far: bool,
+}
+
+impl FrameAssembly {
+    /// Takes one packet; true when it completes a whole frame.
+    fn take(&mut self, sequence: u64, timestamp: u32, marker: bool) -> bool {
+        if self.timestamp != Some(timestamp) {
+            self.timestamp = Some(timestamp);
+            self.whole_so_far = self.last_end.is_some_and(|end| end + 1 == sequence);
+            (self.first, self.count) = (sequence, 0);
+        }
+        self.count += 1;
+        if !marker {
+            return false;
+        }
+        self.last_end = Some(sequence);
+        self.whole_so_far && self.count == sequence - self.first + 1
     }
 }
 

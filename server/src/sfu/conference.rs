@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex, Weak};
 use tokio::sync::mpsc;
 use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::rtp_transceiver::RTCRtpTransceiver;
+use webrtc::rtp_transceiver::rtp_codec::RTPCodecType;
 use webrtc::track::track_remote::TrackRemote;
 
 pub struct Conference {
@@ -128,10 +129,13 @@ impl Conference {
         }
         let kind = remote.kind();
         let Some((track, publisher, new)) = self.find_or_add_track(owner, &remote, mid) else { return };
-        let (keyframe_requests, requests) = mpsc::channel(8);
         let layer = layer_rank(&rid);
+        let keyframe_requests = (kind == RTPCodecType::Video).then(|| {
+            let (sender, requests) = mpsc::channel(8);
+            tokio::spawn(forward::relay_keyframe_requests(publisher, remote.ssrc(), requests));
+            sender
+        });
         let Some(meter) = track.add_layer(layer, keyframe_requests) else { return };
-        tokio::spawn(forward::relay_keyframe_requests(publisher, remote.ssrc(), requests));
         if new {
             self.announce(&track).await;
         }

@@ -309,9 +309,7 @@ impl Peer {
         }
         for receiving in self.receiving.lock().await.values().filter(|r| r.offered && !r.downtrack.is_flowing()) {
             receiving.downtrack.start_flowing();
-            if receiving.track.kind == RTPCodecType::Video {
-                receiving.track.request_keyframe(&receiving.downtrack);
-            }
+            receiving.track.request_keyframe(&receiving.downtrack);
         }
     }
 

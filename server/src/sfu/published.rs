@@ -8,6 +8,7 @@ use super::bandwidth::{Governor, Report, choose_layer};
 use super::layers::Switcher;
 use super::peer::Peer;
 use anteroom_app::protocol::signal::{ParticipantId, SignalEvent, Source, TOP_LAYER};
+use arc_swap::ArcSwap;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
@@ -42,6 +43,9 @@ pub struct PublishedTrack {
     /// When the track was published: layers note their last packet as
     /// milliseconds since then.
     epoch: Instant,
+    /// The subscribers' downtracks. Read for every packet, changed only
+    /// when someone subscribes or leaves: readers take no lock.
+    downtracks: ArcSwap<Vec<Arc<Downtrack>>>,
     state: Mutex<TrackState>,
 }
 
@@ -51,15 +55,14 @@ struct TrackState {
     layers: Vec<Layer>,
     /// The ranks of those arriving now, as last checked.
     live: Vec<u8>,
-    /// Shared with the forwarding tasks, which take a copy per packet.
-    downtracks: Arc<[Arc<Downtrack>]>,
     /// The highest layer the publisher was last told to send.
     sending_top: Option<u8>,
 }
 
 struct Layer {
     rank: u8,
-    keyframe_requests: mpsc::Sender<()>,
+    /// Video only: audio has no keyframes.
+    keyframe_requests: Option<mpsc::Sender<()>>,
     meter: Arc<LayerMeter>,
 }
 
@@ -153,7 +156,19 @@ impl PublishedTrack {
     ) -> Self {
         let stream_id = format!("p{owner}-{}", source_name(source));
         let epoch = Instant::now();
-        PublishedTrack { id, owner, source, kind, stream_id, mid, codec, publisher, epoch, state: Mutex::default() }
+        PublishedTrack {
+            id,
+            owner,
+            source,
+            kind,
+            stream_id,
+            mid,
+            codec,
+            publisher,
+            epoch,
+            downtracks: ArcSwap::default(),
+            state: Mutex::default(),
+        }
     }
 
     /// Notes a packet of a layer (the forwarding task calls this).
@@ -171,7 +186,8 @@ impl PublishedTrack {
 
     /// A layer started arriving. Returns its meter for the forwarding
     /// task, or None if that layer already arrives (a duplicate is ignored).
-    pub fn add_layer(&self, rank: u8, keyframe_requests: mpsc::Sender<()>) -> Option<Arc<LayerMeter>> {
+    /// `keyframe_requests` reach the publisher (video only).
+    pub fn add_layer(&self, rank: u8, keyframe_requests: Option<mpsc::Sender<()>>) -> Option<Arc<LayerMeter>> {
         let meter = Arc::new(LayerMeter::default());
         self.note_packet(&meter, Instant::now());
         {
@@ -215,11 +231,8 @@ impl PublishedTrack {
             let now = Instant::now();
             track.check_layers(now);
             track.tell_publisher_what_to_send();
-            let (downtracks, live) = {
-                let state = track.state();
-                (state.downtracks.clone(), state.live.clone())
-            };
-            for downtrack in downtracks.iter() {
+            let live = track.state().live.clone();
+            for downtrack in track.downtracks.load().iter() {
                 let probe =
                     downtrack.governor.as_ref().is_some_and(|g| g.lock().expect("governor lock").tick(&live, now));
                 if probe {
@@ -237,7 +250,7 @@ impl PublishedTrack {
     /// pointed at the best of them again.
     fn check_layers(&self, now: Instant) {
         let cutoff = self.millis(now).saturating_sub(LAYER_IDLE.as_millis() as u64);
-        let downtracks = {
+        {
             let mut state = self.state();
             let live: Vec<u8> = state
                 .layers
@@ -249,16 +262,15 @@ impl PublishedTrack {
                 return;
             }
             state.live = live;
-            state.downtracks.clone()
-        };
-        for downtrack in downtracks.iter() {
+        }
+        for downtrack in self.downtracks.load().iter() {
             self.reselect(downtrack);
         }
     }
 
     /// The subscribers' downtracks, for forwarding one packet.
-    pub fn downtracks(&self) -> Arc<[Arc<Downtrack>]> {
-        self.state().downtracks.clone()
+    pub fn downtracks(&self) -> Arc<Vec<Arc<Downtrack>>> {
+        self.downtracks.load_full()
     }
 
     /// A new subscriber's downtrack, starting at the best layer there is.
@@ -277,32 +289,26 @@ impl PublishedTrack {
             flowing: AtomicBool::new(false),
             shown_height: AtomicU32::new(u32::MAX),
         });
-        {
-            let mut state = self.state();
-            let mut all: Vec<Arc<Downtrack>> = state.downtracks.to_vec();
+        self.downtracks.rcu(|all| {
+            let mut all = Vec::clone(all);
             all.push(downtrack.clone());
-            state.downtracks = all.into();
-        }
+            all
+        });
         self.reselect(&downtrack);
         downtrack
     }
 
     pub fn unsubscribe(&self, downtrack: &Arc<Downtrack>) {
-        {
-            let mut state = self.state();
-            let kept: Vec<Arc<Downtrack>> =
-                state.downtracks.iter().filter(|d| !Arc::ptr_eq(d, downtrack)).cloned().collect();
-            state.downtracks = kept.into();
-        }
+        self.downtracks.rcu(|all| all.iter().filter(|d| !Arc::ptr_eq(d, downtrack)).cloned().collect::<Vec<_>>());
         self.tell_publisher_what_to_send();
     }
 
     /// Asks the publisher for a keyframe of the layer the subscriber is
     /// going to (and, for a subscriber with no picture yet, of the lowest
-    /// layer too: it can start there at once). Nothing for paused video,
-    /// nor before the subscriber's link can carry it.
+    /// layer too: it can start there at once). Nothing for audio or paused
+    /// video, nor before the subscriber's link can carry it.
     pub fn request_keyframe(&self, downtrack: &Downtrack) {
-        if !downtrack.is_flowing() {
+        if self.kind != RTPCodecType::Video || !downtrack.is_flowing() {
             return;
         }
         let (target, current) = {
@@ -312,8 +318,10 @@ impl PublishedTrack {
         let Some(target) = target else { return };
         let state = self.state();
         let ask = |rank: u8| {
-            if let Some(layer) = state.layers.iter().find(|l| l.rank == rank) {
-                let _ = layer.keyframe_requests.try_send(());
+            if let Some(requests) =
+                state.layers.iter().find(|l| l.rank == rank).and_then(|l| l.keyframe_requests.as_ref())
+            {
+                let _ = requests.try_send(());
             }
         };
         ask(target);
@@ -380,8 +388,9 @@ impl PublishedTrack {
             let Some(lowest) = state.layers.first().map(|l| l.rank) else { return };
             // A subscriber moving down stays on its layer until the lower
             // one's keyframe: that layer must go on until then.
-            let wanted = state
+            let wanted = self
                 .downtracks
+                .load()
                 .iter()
                 .filter_map(|d| d.ceiling().max(d.current()))
                 .max()
