@@ -18,23 +18,27 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// Starts the server on `ip`, inside network namespace `netns` when
-    /// given (`ip netns exec` execs it, so its pid is the server's), with
-    /// the demo workspace if `demo`.
+    /// given (`ip netns exec` execs it, so its pid is the server's; under a
+    /// profiler wrapper, the profiler's), with the demo workspace if `demo`.
     pub async fn start(ip: IpAddr, netns: Option<&str>, demo: bool) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let server = env!("CARGO_BIN_EXE_anteroom-server");
-        let mut command = match netns {
-            Some(netns) => {
-                let mut command = tokio::process::Command::new("ip");
-                command.args(["netns", "exec", netns, server]);
-                command
-            }
-            None => tokio::process::Command::new(server),
+        // A profiler to run the server under, e.g. "heaptrack -o /tmp/sfu".
+        let wrapper = std::env::var("ANTEROOM_BENCH_WRAPPER").unwrap_or_default();
+        let mut words: Vec<&str> = match netns {
+            Some(netns) => vec!["ip", "netns", "exec", netns],
+            None => Vec::new(),
         };
+        words.extend(wrapper.split_whitespace());
+        words.push(server);
+        let mut command = tokio::process::Command::new(words[0]);
+        command.args(&words[1..]);
         let mut child = command
             .env("ANTEROOM_LISTEN", format!("{ip}:0"))
             .env("ANTEROOM_MEDIA_PORT", "0")
             .env("ANTEROOM_DEMO_DATA", demo.to_string())
+            // A town hall bench goes past the default cap of 100 a call.
+            .env("ANTEROOM_MAX_CALL_PARTICIPANTS", "1000")
             .env("DATABASE_URL", format!("sqlite://{}/bench.db", dir.path().display()))
             .env("ANTEROOM_MAIL_OUTBOX", dir.path().join("outbox"))
             .env("RUST_LOG", "warn")

@@ -4,7 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use tokio::net::UdpSocket;
-use webrtc::api::interceptor_registry::{configure_rtcp_reports, configure_twcc_receiver_only};
+use webrtc::api::interceptor_registry::configure_twcc_receiver_only;
 use webrtc::api::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine};
 use webrtc::api::setting_engine::SettingEngine;
 use webrtc::api::{API, APIBuilder};
@@ -16,6 +16,8 @@ use webrtc::ice_transport::ice_candidate_type::RTCIceCandidateType;
 use webrtc::interceptor::nack::generator::Generator;
 use webrtc::interceptor::nack::responder::Responder;
 use webrtc::interceptor::registry::Registry;
+use webrtc::interceptor::report::receiver::ReceiverReport;
+use webrtc::interceptor::report::sender::SenderReport;
 use webrtc::rtp_transceiver::RTCPFeedback;
 use webrtc::rtp_transceiver::rtp_codec::{
     RTCRtpCodecCapability, RTCRtpCodecParameters, RTCRtpHeaderExtensionCapability, RTPCodecType,
@@ -23,10 +25,10 @@ use webrtc::rtp_transceiver::rtp_codec::{
 use webrtc::sdp::extmap::{SDES_MID_URI, SDES_RTP_STREAM_ID_URI};
 
 /// Packets the NACK responder keeps per sent stream for retransmission:
-/// 512 is seconds of video, far more than a retransmission can wait. The
-/// crate's default (8,192 packets, about 9 MB per video stream at full
-/// size) would cost every subscriber megabytes per track.
-const NACK_HISTORY_LOG2: u8 = 9;
+/// 128 is about a second of full-size video (more of smaller layers),
+/// longer than a retransmission is worth waiting for. Every subscriber
+/// pays it per track: the crate's default (8,192 packets) cost megabytes.
+const NACK_HISTORY_LOG2: u8 = 7;
 
 /// Opus for sound and VP8 for pictures: every browser has both (they are
 /// WebRTC's mandatory codecs), and with one video codec the SFU can find
@@ -68,18 +70,42 @@ fn codecs() -> Result<MediaEngine, webrtc::Error> {
     Ok(media)
 }
 
-/// The crate's default interceptors (NACK both ways, RTCP sender and
-/// receiver reports, TWCC feedback for what we receive), with a bounded
-/// retransmission history.
-fn interceptors(media: &mut MediaEngine) -> Result<Registry, webrtc::Error> {
+/// Which way a peer connection carries media: each kind gets only the
+/// interceptors it uses, since every interceptor costs each connection a
+/// task, channels and state (memory per subscriber).
+#[derive(Clone, Copy)]
+enum Direction {
+    /// Receives a participant's media: asks for retransmissions (NACK),
+    /// sends receiver reports and TWCC feedback.
+    Publish,
+    /// Sends others' media to a participant: retransmits what it asks for
+    /// and sends sender reports.
+    Subscribe,
+}
+
+/// The codecs and interceptors for one direction. Both directions offer
+/// the same feedback (NACK, PLI, TWCC), so the descriptions stay alike.
+fn engine_parts(direction: Direction) -> Result<(MediaEngine, Registry), webrtc::Error> {
+    let mut media = codecs()?;
     for parameter in ["", "pli"] {
         media.register_feedback(RTCPFeedback { typ: "nack".into(), parameter: parameter.into() }, RTPCodecType::Video);
     }
     let mut registry = Registry::new();
-    registry.add(Box::new(Responder::builder().with_log2_size(NACK_HISTORY_LOG2)));
-    registry.add(Box::new(Generator::builder()));
-    registry = configure_rtcp_reports(registry);
-    configure_twcc_receiver_only(registry, media)
+    match direction {
+        Direction::Publish => {
+            registry.add(Box::new(Generator::builder()));
+            registry.add(Box::new(ReceiverReport::builder()));
+            registry = configure_twcc_receiver_only(registry, &mut media)?;
+        }
+        Direction::Subscribe => {
+            registry.add(Box::new(Responder::builder().with_log2_size(NACK_HISTORY_LOG2)));
+            registry.add(Box::new(SenderReport::builder()));
+            // Only for the description: the feedback and header extension
+            // it registers; its interceptor has nothing to do here.
+            let _ = configure_twcc_receiver_only(Registry::new(), &mut media)?;
+        }
+    }
+    Ok((media, registry))
 }
 
 /// How the SFU reaches browsers.
@@ -106,7 +132,10 @@ pub enum MediaError {
 }
 
 pub(super) struct Engine {
-    pub api: API,
+    /// For the links that receive participants' media.
+    pub publish_api: API,
+    /// For the links that send participants others' media.
+    pub subscribe_api: API,
     mux: Arc<UDPMuxDefault>,
     pub media_address: SocketAddr,
     pub ice_servers: Vec<String>,
@@ -116,9 +145,6 @@ pub(super) struct Engine {
 
 impl Engine {
     pub async fn start(config: &MediaConfig) -> Result<Self, MediaError> {
-        let mut media = codecs()?;
-        let interceptors = interceptors(&mut media)?;
-
         let socket =
             UdpSocket::bind(config.bind).await.map_err(|source| MediaError::Bind { address: config.bind, source })?;
         let media_address = socket.local_addr().map_err(|source| MediaError::Bind { address: config.bind, source })?;
@@ -144,13 +170,17 @@ impl Engine {
             let only = config.bind.ip();
             settings.set_ip_filter(Box::new(move |ip: IpAddr| ip == only));
         }
-        let api = APIBuilder::new()
-            .with_media_engine(media)
-            .with_interceptor_registry(interceptors)
-            .with_setting_engine(settings)
-            .build();
+        let api = |direction| -> Result<API, webrtc::Error> {
+            let (media, interceptors) = engine_parts(direction)?;
+            Ok(APIBuilder::new()
+                .with_media_engine(media)
+                .with_interceptor_registry(interceptors)
+                .with_setting_engine(settings.clone())
+                .build())
+        };
         Ok(Engine {
-            api,
+            publish_api: api(Direction::Publish)?,
+            subscribe_api: api(Direction::Subscribe)?,
             mux,
             media_address,
             ice_servers: config.ice_servers.clone(),

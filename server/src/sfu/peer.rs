@@ -5,7 +5,6 @@ use anteroom_app::protocol::signal::{IceCandidate, Link, ParticipantId, SignalEv
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{Mutex, Notify, mpsc};
-use webrtc::api::API;
 use webrtc::ice_transport::ice_candidate::{RTCIceCandidate, RTCIceCandidateInit};
 use webrtc::ice_transport::ice_server::RTCIceServer;
 use webrtc::peer_connection::RTCPeerConnection;
@@ -95,7 +94,7 @@ impl Peer {
         id: ParticipantId,
         outbox: Outbox,
     ) -> Result<Arc<Self>, webrtc::Error> {
-        let (api, ice_servers): (&API, &[String]) = (&engine.api, &engine.ice_servers);
+        let ice_servers: &[String] = &engine.ice_servers;
         let configuration = || RTCConfiguration {
             ice_servers: if ice_servers.is_empty() {
                 Vec::new()
@@ -104,8 +103,8 @@ impl Peer {
             },
             ..Default::default()
         };
-        let publish = Arc::new(api.new_peer_connection(configuration()).await?);
-        let subscribe = Arc::new(api.new_peer_connection(configuration()).await?);
+        let publish = Arc::new(engine.publish_api.new_peer_connection(configuration()).await?);
+        let subscribe = Arc::new(engine.subscribe_api.new_peer_connection(configuration()).await?);
         for (pc, link) in [(&publish, Link::Publish), (&subscribe, Link::Subscribe)] {
             let outbox = outbox.clone();
             pc.on_ice_candidate(Box::new(move |candidate: Option<RTCIceCandidate>| {
