@@ -6,27 +6,14 @@ use clap::Parser;
 /// mimalloc rather than glibc's allocator: glibc keeps an arena per thread
 /// and seldom gives freed memory back, so a burst (sign-ins hashing
 /// passwords, a call's peers starting) left the server's memory high for
-/// good. See BENCHMARKS.md. The `system-allocator` feature keeps glibc's,
+/// good. Built without transparent huge pages (`no_thp`): it asked for them
+/// on its arenas, and a 2 MiB page counts in full however little of it is
+/// used (an idle server was 33 MiB resident with them, 21 MiB without). See
+/// BENCHMARKS.md. The `system-allocator` feature keeps glibc's,
 /// for heap profilers that follow malloc (heaptrack).
 #[cfg(not(feature = "system-allocator"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-/// No transparent huge pages for this process. mimalloc asks for them on
-/// its arenas, and a 2 MiB page counts in full however little of it is
-/// used: an idle server was 33 MiB resident with them, 21 MiB without
-/// (BENCHMARKS.md). The server's heap is small; it gains nothing from them.
-/// It runs as a constructor, before the first allocation faults a page in.
-#[cfg(target_os = "linux")]
-extern "C" fn without_huge_pages() {
-    // SAFETY: prctl with PR_SET_THP_DISABLE only sets a flag on this process.
-    unsafe { libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0) };
-}
-
-#[cfg(target_os = "linux")]
-#[used]
-#[unsafe(link_section = ".init_array")]
-static WITHOUT_HUGE_PAGES: extern "C" fn() = without_huge_pages;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
