@@ -271,12 +271,8 @@ impl Peer {
         if self.receiving.lock().await.contains_key(&track.id) {
             return;
         }
-        let downtrack = track.subscribe();
         let shown = self.shown_heights.lock().expect("shown heights lock").get(&track.stream_id).copied();
-        if let Some(height) = shown {
-            downtrack.show_at_height(height);
-            track.reselect(&downtrack);
-        }
+        let downtrack = track.subscribe(shown);
         let init = RTCRtpTransceiverInit { direction: RTCRtpTransceiverDirection::Sendonly, send_encodings: vec![] };
         let local = Arc::clone(&downtrack.local) as Arc<dyn TrackLocal + Send + Sync>;
         let sender = match self.subscribe.add_transceiver_from_track(local, Some(init)).await {
@@ -323,8 +319,7 @@ impl Peer {
         }
         for receiving in self.receiving.lock().await.values() {
             if receiving.track.stream_id == stream && receiving.track.kind == RTPCodecType::Video {
-                receiving.downtrack.show_at_height(height);
-                receiving.track.reselect(&receiving.downtrack);
+                receiving.track.show_at_height(&receiving.downtrack, height);
             }
         }
     }

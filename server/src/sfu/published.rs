@@ -124,10 +124,6 @@ impl Downtrack {
         self.flowing.store(true, Ordering::Relaxed);
     }
 
-    pub fn show_at_height(&self, height: u16) {
-        self.shown_height.store(u32::from(height), Ordering::Relaxed);
-    }
-
     /// Whether it waits for a keyframe to move to another layer.
     fn is_switching(&self) -> bool {
         let switcher = self.switcher.lock().expect("switcher lock");
@@ -273,8 +269,9 @@ impl PublishedTrack {
         self.downtracks.load_full()
     }
 
-    /// A new subscriber's downtrack, starting at the best layer there is.
-    pub fn subscribe(&self) -> Arc<Downtrack> {
+    /// A new subscriber's downtrack, starting at the best layer there is
+    /// (for a tile `shown_height` device pixels tall, if its browser said).
+    pub fn subscribe(&self, shown_height: Option<u16>) -> Arc<Downtrack> {
         let video = self.kind == RTPCodecType::Video;
         let top = TOP_LAYER;
         let local = Arc::new(TrackLocalStaticRTP::new(
@@ -287,7 +284,7 @@ impl PublishedTrack {
             switcher: Mutex::new(Switcher::new(video, top)),
             governor: video.then(|| Mutex::new(Governor::new(top, Instant::now()))),
             flowing: AtomicBool::new(false),
-            shown_height: AtomicU32::new(u32::MAX),
+            shown_height: AtomicU32::new(shown_height.map_or(u32::MAX, u32::from)),
         });
         self.downtracks.rcu(|all| {
             let mut all = Vec::clone(all);
@@ -350,9 +347,16 @@ impl PublishedTrack {
         state.layers.iter().find(|l| l.rank == current).map_or(0, |l| l.meter.bits_per_second.load(Ordering::Relaxed))
     }
 
+    /// Notes how tall the subscriber shows this track (device pixels) and
+    /// moves it to the layer that is enough for that.
+    pub fn show_at_height(&self, downtrack: &Downtrack, height: u16) {
+        downtrack.shown_height.store(u32::from(height), Ordering::Relaxed);
+        self.reselect(downtrack);
+    }
+
     /// Points the downtrack at the best arriving layer under its ceiling:
     /// what its link allows, and no larger than the tile it is shown in.
-    pub fn reselect(&self, downtrack: &Downtrack) {
+    fn reselect(&self, downtrack: &Downtrack) {
         let target = {
             let state = self.state();
             let shown = downtrack.shown_height.load(Ordering::Relaxed);
