@@ -99,3 +99,54 @@ test('a small tile gets a small layer: on a phone, Ada arrives at 320 px; on a b
   await alan.setViewportSize(DESKTOP);
   await expect.poll(async () => (await pictureOf(alan, 'Ada Lovelace')).width, { timeout: 20_000 }).toBe(640);
 });
+
+/** Bytes the page's camera has sent in its full-size layer (rid "f") so
+ * far, and whether that layer is switched on. */
+async function fullLayerOf(page: Page) {
+  return page.evaluate(async () => {
+    for (const pc of (window as any).__pcs as RTCPeerConnection[]) {
+      for (const sender of pc.getSenders()) {
+        if (sender.track?.kind !== 'video') continue;
+        const encoding = sender.getParameters().encodings.find((e) => e.rid === 'f');
+        if (!encoding) continue;
+        let bytes = 0;
+        (await sender.getStats()).forEach((s: any) => {
+          if (s.type === 'outbound-rtp' && s.rid === 'f') bytes = s.bytesSent;
+        });
+        return { active: encoding.active, bytes };
+      }
+    }
+    throw new Error('the page sends no camera layer "f"');
+  });
+}
+
+test('when every tile showing Ada is small, her browser stops encoding the full layer, and starts again when one grows', async ({
+  browser,
+  server,
+}) => {
+  const phone = { width: 390, height: 844 };
+  const [ada, grace, alan] = await threeMembers(browser, server, [DESKTOP, phone, phone]);
+  for (const page of [ada, grace, alan]) await enter(page, 'Design Review');
+  for (const page of [grace, alan]) {
+    await expect.poll(async () => (await pictureOf(page, 'Ada Lovelace')).width, { timeout: 20_000 }).toBe(320);
+  }
+
+  // Nobody needs the full picture: Ada's browser is told to pause it, and
+  // its bytes stop growing (a paused encoding sends nothing at all).
+  // (A second of frames passes first, for what was in flight to settle.)
+  await expect.poll(async () => (await fullLayerOf(ada)).active, { timeout: 10_000 }).toBe(false);
+  const framesShown = async () => (await pictureOf(grace, 'Ada Lovelace')).frames;
+  const secondLater = async () => {
+    const from = await framesShown();
+    await expect.poll(async () => (await framesShown()) - from, { timeout: 10_000 }).toBeGreaterThan(30);
+  };
+  await secondLater();
+  const paused = await fullLayerOf(ada);
+  await secondLater();
+  expect((await fullLayerOf(ada)).bytes, 'nothing was sent in the paused layer').toBe(paused.bytes);
+
+  // Grace turns to a big screen: the full layer comes back, and reaches her.
+  await grace.setViewportSize(DESKTOP);
+  await expect.poll(async () => (await pictureOf(grace, 'Ada Lovelace')).width, { timeout: 20_000 }).toBe(640);
+  expect((await fullLayerOf(ada)).bytes).toBeGreaterThan(paused.bytes);
+});

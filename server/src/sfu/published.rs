@@ -124,6 +124,18 @@ impl Downtrack {
         self.flowing.store(true, Ordering::Relaxed);
     }
 
+    /// The highest layer worth sending it among `layers` (lowest first):
+    /// what its link allows, and no larger than the first layer at least as
+    /// tall as its tile (a layer whose height is not known yet never caps).
+    fn ceiling_for_tile<'a>(&self, mut layers: impl Iterator<Item = &'a Layer>) -> Option<u8> {
+        let shown = self.shown_height.load(Ordering::Relaxed);
+        let big_enough = layers.find(|l| l.meter.height.load(Ordering::Relaxed) >= shown).map(|l| l.rank);
+        match (self.ceiling(), big_enough) {
+            (Some(link), Some(tile)) => Some(link.min(tile)),
+            (link, _) => link,
+        }
+    }
+
     /// Whether it waits for a keyframe to move to another layer.
     fn is_switching(&self) -> bool {
         let switcher = self.switcher.lock().expect("switcher lock");
@@ -359,18 +371,8 @@ impl PublishedTrack {
     fn reselect(&self, downtrack: &Downtrack) {
         let target = {
             let state = self.state();
-            let shown = downtrack.shown_height.load(Ordering::Relaxed);
-            let big_enough = state
-                .layers
-                .iter()
-                .filter(|l| state.live.contains(&l.rank))
-                .find(|l| l.meter.height.load(Ordering::Relaxed) >= shown)
-                .map(|l| l.rank);
-            let ceiling = match (downtrack.ceiling(), big_enough) {
-                (Some(link), Some(tile)) => Some(link.min(tile)),
-                (link, _) => link,
-            };
-            choose_layer(&state.live, ceiling)
+            let arriving = state.layers.iter().filter(|l| state.live.contains(&l.rank));
+            choose_layer(&state.live, downtrack.ceiling_for_tile(arriving))
         };
         let needs_keyframe = downtrack.switcher.lock().expect("switcher lock").retarget(target);
         if needs_keyframe {
@@ -379,10 +381,11 @@ impl PublishedTrack {
         self.tell_publisher_what_to_send();
     }
 
-    /// Tells the publisher the highest camera layer anyone's link allows or
-    /// anyone is still on (the lowest alone when nobody watches), when that
-    /// changes. It goes by what links allow, not by the layers arriving: a
-    /// paused layer arrives only once the publisher is told to send it.
+    /// Tells the publisher the highest camera layer anyone needs (what their
+    /// link allows, no larger than their tile) or is still on (the lowest
+    /// alone when nobody watches), when that changes. Tiles are measured
+    /// against every layer that ever arrived, not only those arriving now:
+    /// a paused layer arrives only once the publisher is told to send it.
     fn tell_publisher_what_to_send(&self) {
         if self.source != Source::Camera || self.kind != RTPCodecType::Video {
             return;
@@ -396,7 +399,7 @@ impl PublishedTrack {
                 .downtracks
                 .load()
                 .iter()
-                .filter_map(|d| d.ceiling().max(d.current()))
+                .filter_map(|d| d.ceiling_for_tile(state.layers.iter()).max(d.current()))
                 .max()
                 .unwrap_or(lowest)
                 .max(lowest);
