@@ -51,11 +51,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                // A guest's camera preview starts before the app has loaded.
+                // Before the stylesheet: an inline script waits for the
+                // stylesheets above it to load before it runs.
+                <script nonce=leptos::nonce::use_nonce() inner_html=include_str!("media/early_camera.js")></script>
                 <AutoReload options=options.clone() />
                 <HashedStylesheet options=options.clone() id="leptos" />
-                <HydrationScripts options />
-                // A guest's camera preview starts before the app has loaded.
-                <script nonce=leptos::nonce::use_nonce() inner_html=include_str!("media/early_camera.js")></script>
+                // On a guest's welcome page the camera preview comes first:
+                // the app loads when the browser is idle once the preview
+                // plays (early_camera.js); forms there work before it loads.
+                <HydrationScripts options defer=is_guest_page() />
                 <MetaTags />
             </head>
             <body>
@@ -63,6 +68,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Whether the page being rendered is a guest's welcome page.
+#[cfg(feature = "ssr")]
+fn is_guest_page() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|request| request.uri.path().starts_with("/guest/"))
 }
 
 #[component]
