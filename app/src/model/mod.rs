@@ -40,6 +40,10 @@ id_type!(
     /// A room of the virtual office.
     RoomId
 );
+id_type!(
+    /// One call of a meeting channel, from its first joiner to its last leaver.
+    CallId
+);
 
 pub mod channel;
 pub mod inbox;

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod call_notes;
+pub mod calls;
 pub mod channels;
 pub mod content_policy;
 pub mod db;
