@@ -7,6 +7,10 @@ _anteroom_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 _anteroom_targets="$HOME/.cache/anteroom/target"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$_anteroom_targets/$(printf '%s' "$_anteroom_root" | sha256sum | cut -c1-12)}"
 export ANTEROOM_TOOLS_DIR="${ANTEROOM_TOOLS_DIR:-$HOME/.cache/anteroom/tools}"
+# The embedded speech engine's Python (scripts/setup makes it); the server
+# starts its worker with it.
+export ANTEROOM_SPEECH_VENV="${ANTEROOM_SPEECH_VENV:-$HOME/.cache/anteroom/speech-venv}"
+export ANTEROOM_SPEECH_PYTHON="${ANTEROOM_SPEECH_PYTHON:-$ANTEROOM_SPEECH_VENV/bin/python}"
 export PATH="$ANTEROOM_TOOLS_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 # CI builds once per clone: incremental caches would only take disk space.
 if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi

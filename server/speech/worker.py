@@ -20,6 +20,7 @@ import email.parser
 import email.policy
 import io
 import json
+import os
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -138,13 +139,26 @@ def make_handler(model, lock, max_bytes):
     return Handler
 
 
+def exit_when_stdin_closes():
+    while sys.stdin.buffer.read(4096):
+        pass
+    os._exit(0)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0: any free port (printed)")
     parser.add_argument("--threads", type=int, default=2, help="CPU threads for the model")
     parser.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES)
+    parser.add_argument(
+        "--exit-with-stdin",
+        action="store_true",
+        help="exit when stdin closes: the server that started us is gone, even if it was killed",
+    )
     options = parser.parse_args()
+    if options.exit_with_stdin:
+        threading.Thread(target=exit_when_stdin_closes, daemon=True).start()
     model = load_model(options.threads)
     server = ThreadingHTTPServer((options.host, options.port), make_handler(model, threading.Lock(), options.max_bytes))
     server.daemon_threads = True

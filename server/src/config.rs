@@ -82,6 +82,26 @@ pub struct Config {
     #[arg(long, env = "ANTEROOM_SMTP_LISTEN")]
     pub smtp_listen: Option<SocketAddr>,
 
+    /// Base URL of an OpenAI-compatible speech-to-text service for call
+    /// transcripts (POST /v1/audio/transcriptions), e.g. http://gpu-box:8000.
+    /// Unset: the embedded engine (server/speech), run with --speech-python.
+    #[arg(long, env = "ANTEROOM_TRANSCRIPTION_URL")]
+    pub transcription_url: Option<String>,
+
+    /// The Python of the embedded speech engine's virtual environment
+    /// (scripts/setup makes it). Unset: ~/.cache/anteroom/speech-venv/bin/python.
+    #[arg(long, env = "ANTEROOM_SPEECH_PYTHON")]
+    pub speech_python: Option<std::path::PathBuf>,
+
+    /// Folder for call recordings (kept only until transcribed) and the
+    /// embedded speech worker.
+    #[arg(long, env = "ANTEROOM_DATA_DIR", default_value = "data")]
+    pub data_dir: std::path::PathBuf,
+
+    /// Days a call's record, transcript and summary are kept after it ends.
+    #[arg(long, env = "ANTEROOM_TRANSCRIPT_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3650))]
+    pub transcript_retention_days: u64,
+
     /// Log filter, in tracing's EnvFilter syntax.
     #[arg(long, env = "RUST_LOG", default_value = "info,anteroom=debug")]
     pub log: String,
@@ -97,6 +117,14 @@ impl Config {
             loopback_only: self.listen.ip().is_loopback() && self.media_public_ip.is_none(),
             ice_servers: self.ice_servers.clone(),
         }
+    }
+
+    /// The embedded speech engine's Python.
+    pub fn speech_python(&self) -> std::path::PathBuf {
+        self.speech_python.clone().unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").map(std::path::PathBuf::from).unwrap_or_default();
+            home.join(".cache/anteroom/speech-venv/bin/python")
+        })
     }
 
     /// The public URL, given the address actually bound (which differs from
@@ -124,6 +152,10 @@ impl Config {
             mail_outbox: std::env::temp_dir().join("anteroom-test-outbox"),
             smtp_listen: None,
             calls_from: None,
+            transcription_url: None,
+            speech_python: None,
+            data_dir: std::env::temp_dir().join("anteroom-test-data"),
+            transcript_retention_days: 30,
             log: "warn".into(),
         }
     }

@@ -15,6 +15,7 @@ mod live_socket;
 mod routes;
 pub mod sfu;
 pub mod smtp_receiver;
+pub mod transcripts;
 mod web;
 
 pub use config::Config;
@@ -78,6 +79,7 @@ pub struct Server {
     pub state: ServerState,
     listener: TcpListener,
     shutdown: watch::Sender<bool>,
+    transcriber: transcripts::Transcriber,
 }
 
 impl Server {
@@ -138,7 +140,8 @@ impl Server {
             )),
             shutdown: shutdown_rx,
         };
-        Ok(Server { address, smtp_address, smtp_listener, public_url, state, listener, shutdown })
+        let transcriber = transcriber(&config, &state);
+        Ok(Server { address, smtp_address, smtp_listener, public_url, state, listener, shutdown, transcriber })
     }
 
     /// Serves requests until `signal` completes, then stops accepting, ends
@@ -155,6 +158,7 @@ impl Server {
         tokio::spawn(call_invitations::run(self.state.app.clone(), self.state.shutdown.clone()));
         let ended_calls = self.state.sfu.report_ended_calls();
         tokio::spawn(call_notes::run(self.state.app.clone(), ended_calls, self.state.shutdown.clone()));
+        tokio::spawn(self.transcriber.run(self.state.shutdown.clone()));
         let shutdown = self.shutdown;
         let result = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {
@@ -167,6 +171,26 @@ impl Server {
         }
         self.state.sfu.shutdown().await;
         self.state.app.db.close().await;
+    }
+}
+
+/// The transcripts task, speaking to --transcription-url, or to the
+/// embedded speech worker (started when first needed).
+fn transcriber(config: &Config, state: &ServerState) -> transcripts::Transcriber {
+    let endpoint = match &config.transcription_url {
+        Some(url) => transcripts::speech::Endpoint::Fixed(url.clone()),
+        None => transcripts::speech::Endpoint::Embedded(transcripts::worker::Worker::spawn(
+            config.speech_python(),
+            &config.data_dir,
+            state.shutdown.clone(),
+        )),
+    };
+    transcripts::Transcriber {
+        db: state.app.db.clone(),
+        engine: transcripts::speech::SpeechEngine::new(endpoint),
+        data_dir: config.data_dir.clone(),
+        first_retry: std::time::Duration::from_secs(30),
+        wake: Arc::default(),
     }
 }
 

@@ -146,7 +146,7 @@ fn talk_time(lines: &[Line]) -> Vec<(String, i64)> {
             None => totals.push((name, millis)),
         }
     }
-    totals.sort_by(|a, b| b.1.cmp(&a.1));
+    totals.sort_by_key(|(_, millis)| std::cmp::Reverse(*millis));
     totals
 }
 

@@ -1,0 +1,169 @@
+//! The speech engine as the server sees it: anything that answers the
+//! OpenAI-compatible `POST /v1/audio/transcriptions` (the embedded worker,
+//! a GPU box, a hosted service). One recording goes in; its segments, with
+//! times from the start of the recording, come out.
+
+use super::worker::Worker;
+use serde::Deserialize;
+use std::path::Path;
+use std::time::Duration;
+
+/// However short the audio, the engine gets this long to answer.
+const BASE_TIMEOUT: Duration = Duration::from_secs(60);
+/// And one more second for every this many bytes of Ogg Opus (about 2 s of
+/// speech: CPU engines run at a fifth of real time or faster).
+const BYTES_PER_EXTRA_SECOND: u64 = 8_000;
+/// Recordings larger than this (about 4 hours) are not sent.
+const MAX_RECORDING_BYTES: u64 = 64 * 1024 * 1024;
+/// The most of an answer read: a transcript of hours is well under this.
+const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
+/// How long connecting may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Where the engine is: a fixed URL, or the embedded worker.
+#[derive(Clone)]
+pub enum Endpoint {
+    Fixed(String),
+    Embedded(Worker),
+}
+
+impl Endpoint {
+    async fn current(&self) -> Result<String, SpeechError> {
+        match self {
+            Endpoint::Fixed(url) => Ok(url.clone()),
+            Endpoint::Embedded(worker) => worker.url().await.map_err(SpeechError::NotRunning),
+        }
+    }
+}
+
+/// One stretch of speech, seconds from the start of the recording.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Segment {
+    pub start: f64,
+    pub end: f64,
+    pub text: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpeechError {
+    #[error("the embedded speech engine is not running: {0} (scripts/setup installs it; the server log says more)")]
+    NotRunning(String),
+    #[error("the speech engine at {url} did not answer ({reason})")]
+    Unreachable { url: String, reason: String },
+    #[error("the speech engine took longer than {0} s")]
+    TimedOut(u64),
+    #[error("the speech engine refused the audio (HTTP {status}): {message}")]
+    Refused { status: u16, message: String },
+    #[error("the speech engine's answer could not be read: {0}")]
+    BadAnswer(String),
+    #[error("the recording could not be read: {0}")]
+    Recording(String),
+}
+
+impl SpeechError {
+    /// Whether trying again later may help: the engine down, slow or
+    /// overloaded, not the audio refused or missing.
+    pub fn is_worth_retrying(&self) -> bool {
+        match self {
+            SpeechError::Refused { status, .. } => *status == 408 || *status == 429 || *status >= 500,
+            SpeechError::Recording(_) => false,
+            _ => true,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct SpeechEngine {
+    endpoint: Endpoint,
+    http: reqwest::Client,
+}
+
+#[derive(Deserialize)]
+struct Transcription {
+    #[serde(default)]
+    segments: Vec<Segment>,
+    #[serde(default)]
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct ErrorAnswer {
+    error: ErrorBody,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    message: String,
+}
+
+impl SpeechEngine {
+    pub fn new(endpoint: Endpoint) -> Self {
+        // TLS (to a hosted engine) with ring, as the mail relay has it.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder().connect_timeout(CONNECT_TIMEOUT).build().expect("an HTTP client");
+        SpeechEngine { endpoint, http }
+    }
+
+    /// Transcribes one Ogg Opus recording.
+    pub async fn transcribe(&self, file: &Path) -> Result<Vec<Segment>, SpeechError> {
+        let base = self.endpoint.current().await?;
+        let url = format!("{}/v1/audio/transcriptions", base.trim_end_matches('/'));
+        let audio = read_recording(file).await?;
+        let timeout = BASE_TIMEOUT + Duration::from_secs(audio.len() as u64 / BYTES_PER_EXTRA_SECOND);
+        let part = reqwest::multipart::Part::bytes(audio)
+            .file_name("audio.ogg")
+            .mime_str("audio/ogg")
+            .expect("a valid mime type");
+        let form = reqwest::multipart::Form::new()
+            .part("file", part)
+            .text("model", "whisper-1")
+            .text("language", "en")
+            .text("response_format", "verbose_json");
+        let sent = self.http.post(&url).multipart(form).timeout(timeout).send().await;
+        let mut response = sent.map_err(|error| describe(&url, timeout, &error))?;
+        let status = response.status();
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|error| describe(&url, timeout, &error))? {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(SpeechError::BadAnswer(format!("longer than {MAX_ANSWER_BYTES} bytes")));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if !status.is_success() {
+            let message = serde_json::from_slice::<ErrorAnswer>(&body)
+                .map(|answer| answer.error.message)
+                .unwrap_or_else(|_| String::from_utf8_lossy(&body).chars().take(300).collect());
+            return Err(SpeechError::Refused { status: status.as_u16(), message });
+        }
+        let answer: Transcription =
+            serde_json::from_slice(&body).map_err(|error| SpeechError::BadAnswer(error.to_string()))?;
+        if answer.segments.is_empty() && !answer.text.trim().is_empty() {
+            // An engine that ignores verbose_json: the whole text, untimed.
+            return Ok(vec![Segment { start: 0.0, end: 0.0, text: answer.text.trim().to_string() }]);
+        }
+        Ok(answer.segments.into_iter().filter(|s| !s.text.trim().is_empty()).collect())
+    }
+}
+
+async fn read_recording(file: &Path) -> Result<Vec<u8>, SpeechError> {
+    let unreadable = |error: std::io::Error| SpeechError::Recording(format!("{}: {error}", file.display()));
+    let size = tokio::fs::metadata(file).await.map_err(unreadable)?.len();
+    if size > MAX_RECORDING_BYTES {
+        return Err(SpeechError::Recording(format!("{} is larger than {MAX_RECORDING_BYTES} bytes", file.display())));
+    }
+    tokio::fs::read(file).await.map_err(unreadable)
+}
+
+fn describe(url: &str, timeout: Duration, error: &reqwest::Error) -> SpeechError {
+    if error.is_timeout() {
+        return SpeechError::TimedOut(timeout.as_secs());
+    }
+    // The innermost cause says what happened ("Connection refused").
+    let mut reason = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        reason = cause.to_string();
+        source = cause.source();
+    }
+    SpeechError::Unreachable { url: url.to_string(), reason }
+}
