@@ -39,6 +39,8 @@ pub struct CallState {
     /// The latest arrival or departure ("Lin Park joined as a guest"), read
     /// out by screen readers and shown in the header.
     pub activity: RwSignal<Option<String>>,
+    /// Whether the call is being transcribed (everyone in it is told).
+    pub transcribing: RwSignal<bool>,
 }
 
 impl Default for CallState {
@@ -62,6 +64,7 @@ impl CallState {
             notice: RwSignal::new(None),
             streams_version: RwSignal::new(0),
             activity: RwSignal::new(None),
+            transcribing: RwSignal::new(false),
         }
     }
 

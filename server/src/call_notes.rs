@@ -1,59 +1,103 @@
-//! Emails the meeting notes of a meeting channel's call to its guests when
-//! the call ends, if the channel's "External users receive email summary"
-//! setting is on. The SFU reports each ended call; this task writes it up
-//! (`anteroom_app::ssr::call_notes`) and sends it to every guest who gave
-//! an email address in the lobby, within the limits `call_notes` sets.
+//! Emails the notes of each ended meeting-channel call to its guests, if
+//! the channel's "External users receive email summary" setting is on:
+//! with the summary and transcript (also attached as a text file) once the
+//! transcript is made, or marked "transcript unavailable" when it is not
+//! made within `TRANSCRIPT_WAIT`. The notes are written by
+//! `anteroom_app::ssr::call_notes`, and sent within the limits it sets.
 
 use anteroom_app::error::AppError;
-use anteroom_app::ssr::call_notes::{self, CallRecord};
-use anteroom_app::ssr::mail_out::Outgoing;
+use anteroom_app::model::CallId;
+use anteroom_app::ssr::call_notes::{self, CallRecord, Spoken};
+use anteroom_app::ssr::calls::{self, transcript};
+use anteroom_app::ssr::channel_settings::{self, Switch};
+use anteroom_app::ssr::db::now;
+use anteroom_app::ssr::mail_out::{Attachment, Outgoing};
 use anteroom_app::ssr::state::AppState;
 use anteroom_app::ssr::{accounts, channels};
-use tokio::sync::{mpsc, watch};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
 
-pub async fn run(
-    app: AppState,
-    mut ended_calls: mpsc::UnboundedReceiver<CallRecord>,
-    mut shutdown: watch::Receiver<bool>,
-) {
+/// The notes wait this long (seconds after the call) for a transcript that
+/// is still pending; then they go without it.
+const TRANSCRIPT_WAIT: i64 = 10 * 60;
+/// How often calls waiting for their notes are looked at, besides when
+/// woken (a call ended, a transcript settled).
+const LOOK_AGAIN: Duration = Duration::from_secs(60);
+
+pub async fn run(app: AppState, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
     loop {
+        if let Err(error) = send_due(&app).await {
+            tracing::error!(%error, "sending meeting notes");
+        }
         tokio::select! {
-            Some(call) = ended_calls.recv() => {
-                if let Err(error) = send_notes(&app, &call).await {
-                    tracing::error!(%error, channel = %call.channel, "sending meeting notes");
-                }
-            }
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(LOOK_AGAIN) => {}
             _ = shutdown.changed() => return,
         }
     }
 }
 
-async fn send_notes(app: &AppState, call: &CallRecord) -> Result<(), AppError> {
-    let guests = call.guest_emails();
-    if guests.is_empty() || !call_notes::emails_guests(&app.db, call.channel).await? {
-        return Ok(());
-    }
-    let Some((workspace, channel)) = channels::by_id(&app.db, call.channel).await? else { return Ok(()) };
-    let workspace_name = accounts::workspace_name(&app.db, workspace).await?;
-    let text = call.notes_text(&workspace_name, &channel.name);
-    for email in guests {
-        if !call_notes::may_send(&app.db, call.channel, call.started_at, &email).await? {
-            tracing::info!(channel = %call.channel, "meeting notes not sent: already sent, or the address's daily allowance is used");
+async fn send_due(app: &AppState) -> Result<(), AppError> {
+    for call in calls::notes_due(&app.db).await? {
+        let Some(record) = calls::record(&app.db, call).await? else { continue };
+        let Some(status) = transcript::status(&app.db, call).await? else { continue };
+        let waiting = status.state == transcript::State::Pending && now() - record.ended_at < TRANSCRIPT_WAIT;
+        if waiting {
             continue;
         }
-        let outgoing = Outgoing::about_calls(
+        send_notes(app, call, &record, &status).await?;
+        calls::notes_done(&app.db, call).await?;
+    }
+    Ok(())
+}
+
+async fn send_notes(
+    app: &AppState,
+    call: CallId,
+    record: &CallRecord,
+    status: &transcript::Status,
+) -> Result<(), AppError> {
+    let guests = record.guest_emails();
+    if guests.is_empty() || !channel_settings::is_on(&app.db, record.channel, Switch::EmailGuestNotes).await? {
+        return Ok(());
+    }
+    let Some((workspace, channel)) = channels::by_id(&app.db, record.channel).await? else { return Ok(()) };
+    let workspace_name = accounts::workspace_name(&app.db, workspace).await?;
+    let lines = transcript::lines(&app.db, call).await?;
+    let spoken = match (status.state, &status.summary) {
+        (transcript::State::Off, _) => Spoken::NotTranscribed,
+        (transcript::State::Done, Some(summary)) => Spoken::Transcribed { summary, lines: &lines },
+        _ => Spoken::Unavailable,
+    };
+    let text = record.notes_text(&workspace_name, &channel.name, &spoken);
+    let attachments = match spoken {
+        Spoken::Transcribed { lines, .. } => vec![Attachment {
+            file_name: "transcript.txt".into(),
+            content_type: "text/plain; charset=utf-8".into(),
+            text: call_notes::transcript_text(lines),
+        }],
+        _ => Vec::new(),
+    };
+    for email in guests {
+        if !call_notes::may_send(&app.db, record.channel, record.started_at, &email).await? {
+            tracing::info!(channel = %record.channel, "meeting notes not sent: already sent, or the address's daily allowance is used");
+            continue;
+        }
+        let mut outgoing = Outgoing::about_calls(
             &app.settings,
             &workspace_name,
             &email,
             format!("Notes from your call in {}", channel.name),
             text.clone(),
         );
+        outgoing.attachments = attachments.clone();
         match app.mailer.send(&outgoing).await {
             Ok(delivery) => {
-                call_notes::record_sent(&app.db, call.channel, call.started_at, &email, delivery.key()).await?;
-                tracing::info!(channel = %call.channel, delivery = delivery.key(), "meeting notes sent");
+                call_notes::record_sent(&app.db, record.channel, record.started_at, &email, delivery.key()).await?;
+                tracing::info!(channel = %record.channel, delivery = delivery.key(), "meeting notes sent");
             }
-            Err(error) => tracing::error!(channel = %call.channel, %error, "could not send meeting notes"),
+            Err(error) => tracing::error!(channel = %record.channel, %error, "could not send meeting notes"),
         }
     }
     Ok(())

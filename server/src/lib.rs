@@ -12,6 +12,7 @@ mod json_socket;
 mod keepalive;
 pub mod knock_limits;
 mod live_socket;
+pub mod outbound_http;
 mod routes;
 pub mod sfu;
 pub mod smtp_receiver;
@@ -80,6 +81,8 @@ pub struct Server {
     listener: TcpListener,
     shutdown: watch::Sender<bool>,
     transcriber: transcripts::Transcriber,
+    /// Rings the notes task (a call ended, a transcript settled).
+    notes: Arc<tokio::sync::Notify>,
 }
 
 impl Server {
@@ -140,8 +143,19 @@ impl Server {
             )),
             shutdown: shutdown_rx,
         };
-        let transcriber = transcriber(&config, &state);
-        Ok(Server { address, smtp_address, smtp_listener, public_url, state, listener, shutdown, transcriber })
+        let transcribe = Arc::new(tokio::sync::Notify::new());
+        let notes = Arc::new(tokio::sync::Notify::new());
+        let open_calls =
+            anteroom_app::ssr::calls::end_interrupted(&state.app.db, db::now()).await.map_err(|error| {
+                StartError::Database(db::OpenError::Connect { url: config.database_url.clone(), source: error })
+            })?;
+        if !open_calls.is_empty() {
+            tracing::info!(calls = open_calls.len(), "calls the last run left open ended at this restart");
+        }
+        let log = transcripts::call_log::CallLog::start(state.app.db.clone(), vec![transcribe.clone(), notes.clone()]);
+        state.sfu.keep_records(log, config.data_dir.clone());
+        let transcriber = transcriber(&config, &state, transcribe, notes.clone());
+        Ok(Server { address, smtp_address, smtp_listener, public_url, state, listener, shutdown, transcriber, notes })
     }
 
     /// Serves requests until `signal` completes, then stops accepting, ends
@@ -156,8 +170,7 @@ impl Server {
             tokio::spawn(smtp_receiver::serve(listener, delivery, self.state.shutdown.clone()));
         }
         tokio::spawn(call_invitations::run(self.state.app.clone(), self.state.shutdown.clone()));
-        let ended_calls = self.state.sfu.report_ended_calls();
-        tokio::spawn(call_notes::run(self.state.app.clone(), ended_calls, self.state.shutdown.clone()));
+        tokio::spawn(call_notes::run(self.state.app.clone(), self.notes, self.state.shutdown.clone()));
         tokio::spawn(self.transcriber.run(self.state.shutdown.clone()));
         let shutdown = self.shutdown;
         let result = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
@@ -176,7 +189,12 @@ impl Server {
 
 /// The transcripts task, speaking to --transcription-url, or to the
 /// embedded speech worker (started when first needed).
-fn transcriber(config: &Config, state: &ServerState) -> transcripts::Transcriber {
+fn transcriber(
+    config: &Config,
+    state: &ServerState,
+    wake: Arc<tokio::sync::Notify>,
+    settled: Arc<tokio::sync::Notify>,
+) -> transcripts::Transcriber {
     let endpoint = match &config.transcription_url {
         Some(url) => transcripts::speech::Endpoint::Fixed(url.clone()),
         None => transcripts::speech::Endpoint::Embedded(transcripts::worker::Worker::spawn(
@@ -190,7 +208,9 @@ fn transcriber(config: &Config, state: &ServerState) -> transcripts::Transcriber
         engine: transcripts::speech::SpeechEngine::new(endpoint),
         data_dir: config.data_dir.clone(),
         first_retry: std::time::Duration::from_secs(30),
-        wake: Arc::default(),
+        wake,
+        settled,
+        retention: std::time::Duration::from_secs(config.transcript_retention_days * 24 * 3600),
     }
 }
 

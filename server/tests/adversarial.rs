@@ -125,13 +125,19 @@ async fn pages_and_files_carry_the_browsers_safety_headers() {
 async fn over_https_browsers_are_told_to_stay_on_it() {
     let server = TestServer::with_demo_and(|config| config.public_url = Some("https://meet.example.com".into())).await;
     // The TLS proxy in front would forward to the address the server listens on.
-    let response = reqwest::get(format!("http://{}/healthz", server.address)).await.unwrap();
+    let response = anteroom_server::outbound_http::client_builder()
+        .build()
+        .unwrap()
+        .get(format!("http://{}/healthz", server.address))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers().get("strict-transport-security").unwrap(), "max-age=31536000");
 
     // The session cookie carries the __Host- prefix (no other host may set
     // it), and a cookie without the prefix is not a session here.
-    let http = reqwest::Client::new();
+    let http = anteroom_server::outbound_http::client_builder().build().unwrap();
     let signed_in = http
         .post(format!("http://{}/api/sign_in", server.address))
         .header("Host", "meet.example.com")

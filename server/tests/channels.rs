@@ -6,7 +6,9 @@
 mod support;
 
 use anteroom_app::error::AppError;
-use anteroom_app::model::{Channel, ChannelDetails, ChannelKind, GuestVisit, GuestWelcome, Office};
+use anteroom_app::model::{
+    Channel, ChannelDetails, ChannelKind, GuestVisit, GuestWelcome, Office, PastCall, PastCallDetails, TranscriptHit,
+};
 use anteroom_app::protocol::LiveEvent;
 use anteroom_app::protocol::guest::{GuestEvent, GuestId};
 use anteroom_app::protocol::live::InCall;
@@ -355,4 +357,66 @@ async fn workspace_admins_create_rename_and_delete_channels() {
     // held for the old one (a pass, a link, an open page) can reach it.
     let next: Channel = ada.call("create_channel", &args).await.unwrap();
     assert!(next.id > made.id, "{:?} reuses or precedes {:?}", next.id, made.id);
+}
+
+#[tokio::test]
+async fn transcription_is_told_to_everyone_and_past_calls_are_for_members_only() {
+    let Workspace { server, grace, alan, calls, .. } = workspace().await;
+    let channel = [("channel", calls.as_str())];
+    let on = [("channel", calls.as_str()), ("on", "true")];
+    let off = [("channel", calls.as_str()), ("on", "false")];
+
+    // Only the channel's admins (and workspace admins) switch it.
+    assert_eq!(alan.call::<()>("set_transcription", &on).await, Err(AppError::Forbidden));
+    grace.call::<()>("set_transcription", &on).await.unwrap();
+    let details: ChannelDetails = alan.call("open_channel", &channel).await.unwrap();
+    assert!(details.transcribe_calls && !details.email_guest_notes);
+
+    // A guest is told in the lobby, before joining.
+    let link: String = grace.call("external_link", &channel).await.unwrap();
+    let welcome: GuestWelcome = server.client().call("open_invite", &[("token", &token_of(&link))]).await.unwrap();
+    assert!(welcome.transcribed);
+
+    // Everyone in the call is told, at once, when it changes.
+    let mut graces_call = grace.signal_socket_at(&signal_path(&calls)).await.unwrap();
+    let welcome = graces_call.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
+    assert!(matches!(welcome, SignalEvent::Welcome { transcribing: true, .. }));
+    let mut alans_call = alan.signal_socket_at(&signal_path(&calls)).await.unwrap();
+    alans_call.wait_for(|e| matches!(e, SignalEvent::Welcome { transcribing: true, .. })).await;
+    grace.call::<()>("set_transcription", &off).await.unwrap();
+    for call in [&mut graces_call, &mut alans_call] {
+        call.wait_for(|e| *e == SignalEvent::Transcription { on: false }).await;
+    }
+    alans_call.send_text(r#"{"type":"chat","text":"See you next week"}"#).await;
+    graces_call.wait_for(|e| matches!(e, SignalEvent::Chat { .. })).await;
+    drop(graces_call);
+    drop(alans_call);
+
+    // The ended call is in Past calls for members, with its chat.
+    let past = loop {
+        let past: Vec<PastCall> = alan.call("past_calls", &channel).await.unwrap();
+        if !past.is_empty() {
+            break past;
+        }
+        tokio::task::yield_now().await;
+    };
+    assert_eq!(past[0].people, ["Grace Hopper", "Alan Turing"]);
+    let call = past[0].id.to_string();
+    let details: PastCallDetails = grace.call("open_past_call", &[("call", call.as_str())]).await.unwrap();
+    assert_eq!(details.chat.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(), ["See you next week"]);
+
+    // Nobody without an account reads them; searches are bounded.
+    let stranger = server.client();
+    assert_eq!(stranger.call::<Vec<PastCall>>("past_calls", &channel).await, Err(AppError::NotSignedIn));
+    assert_eq!(
+        stranger.call::<PastCallDetails>("open_past_call", &[("call", call.as_str())]).await,
+        Err(AppError::NotSignedIn)
+    );
+    let long = "word ".repeat(60);
+    for query in ["  ", long.as_str()] {
+        let refused = alan.call::<Vec<TranscriptHit>>("search_transcripts", &[("query", query)]).await;
+        assert!(matches!(refused, Err(AppError::Invalid { .. })), "{refused:?}");
+    }
+    let none: Vec<TranscriptHit> = alan.call("search_transcripts", &[("query", "week")]).await.unwrap();
+    assert!(none.is_empty(), "chat is not transcript");
 }

@@ -79,6 +79,8 @@ fn transcribe(db: &Db, data_dir: &Path, worker: Worker, shutdown: watch::Receive
         data_dir: data_dir.to_path_buf(),
         first_retry: Duration::from_secs(1),
         wake: Arc::new(Notify::new()),
+        settled: Arc::new(Notify::new()),
+        retention: Duration::from_secs(30 * 24 * 3600),
     };
     tokio::spawn(transcriber.run(shutdown));
 }

@@ -57,7 +57,8 @@ pub(crate) fn link_url(state: &crate::ssr::state::AppState, token: &str) -> Stri
 #[server(endpoint = "open_channel")]
 pub async fn open_channel(channel: ChannelId) -> Result<ChannelDetails, AppError> {
     use crate::protocol::signal::ConferenceId;
-    use crate::ssr::{call_notes, channels, invites};
+    use crate::ssr::channel_settings::{self, Switch};
+    use crate::ssr::{channels, invites};
     let ChannelCaller { state, channel: found, can_manage, .. } = meeting_channel(channel, share).await?;
     let token = invites::token(&state.db, ConferenceId::Channel(channel)).await?;
     Ok(ChannelDetails {
@@ -67,7 +68,8 @@ pub async fn open_channel(channel: ChannelId) -> Result<ChannelDetails, AppError
         external_link: token.map(|token| link_url(&state, &token)),
         can_manage,
         admins: channels::admins(&state.db, channel).await?,
-        email_guest_notes: call_notes::emails_guests(&state.db, channel).await?,
+        email_guest_notes: channel_settings::is_on(&state.db, channel, Switch::EmailGuestNotes).await?,
+        transcribe_calls: channel_settings::is_on(&state.db, channel, Switch::TranscribeCalls).await?,
     })
 }
 
@@ -75,10 +77,23 @@ pub async fn open_channel(channel: ChannelId) -> Result<ChannelDetails, AppError
 /// who gave an email get the meeting notes after each call.
 #[server(endpoint = "set_guest_notes")]
 pub async fn set_guest_notes(channel: ChannelId, on: bool) -> Result<(), AppError> {
-    use crate::ssr::call_notes;
+    use crate::ssr::channel_settings::{self, Switch};
     let ChannelCaller { state, me, .. } = meeting_channel(channel, manage).await?;
-    call_notes::set_emails_guests(&state.db, channel, on).await?;
+    channel_settings::set(&state.db, channel, Switch::EmailGuestNotes, on).await?;
     tracing::info!(%channel, on, by = %me.id, "guest notes setting changed");
+    Ok(())
+}
+
+/// Turns "Transcribe calls" on or off. A call going on follows at once:
+/// everyone in it is told, and recording starts or stops.
+#[server(endpoint = "set_transcription")]
+pub async fn set_transcription(channel: ChannelId, on: bool) -> Result<(), AppError> {
+    use crate::ssr::channel_settings::{self, Switch};
+    let ChannelCaller { state, me, .. } = meeting_channel(channel, manage).await?;
+    channel_settings::set(&state.db, channel, Switch::TranscribeCalls, on).await?;
+    // The calls of the workspace's channels look at their settings again.
+    let _ = state.channel_news.send(me.workspace_id);
+    tracing::info!(%channel, on, by = %me.id, "transcription setting changed");
     Ok(())
 }
 

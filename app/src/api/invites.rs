@@ -56,9 +56,21 @@ pub async fn open_invite(token: String) -> Result<GuestWelcome, AppError> {
     let Some(invitation) = invites::open(&state.db, &token).await? else {
         return Err(AppError::InviteInvalid);
     };
+    let transcribed = match invitation.conference {
+        crate::protocol::signal::ConferenceId::Channel(channel) => {
+            crate::ssr::channel_settings::is_on(
+                &state.db,
+                channel,
+                crate::ssr::channel_settings::Switch::TranscribeCalls,
+            )
+            .await?
+        }
+        crate::protocol::signal::ConferenceId::Room(_) => false,
+    };
     Ok(GuestWelcome {
         workspace_name: accounts::workspace_name(&state.db, invitation.workspace).await?,
         place_name: invitation.place_name,
         conference: invitation.conference,
+        transcribed,
     })
 }

@@ -108,6 +108,7 @@ mod server {
             message_id: format!("{}@{}", tokens::random_token(), state.settings.mail_domain()),
             in_reply_to: draft.in_reply_to.clone(),
             references: draft.references.clone(),
+            attachments: Vec::new(),
         };
         let delivery =
             state.mailer.send(&outgoing).await.map_err(|error| AppError::invalid("to", error.to_string()))?;

@@ -7,6 +7,7 @@
 use crate::api::accounts::list_members;
 use crate::api::channels::{
     disable_external_link, external_link, guest_activity, regenerate_external_link, set_channel_admin, set_guest_notes,
+    set_transcription,
 };
 use crate::components::call_schedule::CallScheduleTab;
 use crate::components::confirm::ConfirmButton;
@@ -37,7 +38,9 @@ pub fn ChannelDetailsDialog(
     /// Runs after a change was saved, so the page reads the channel again.
     changed: Callback<()>,
 ) -> impl IntoView {
-    let ChannelDetails { id, name, external_link: link, can_manage, admins, email_guest_notes, .. } = details;
+    let ChannelDetails {
+        id, name, external_link: link, can_manage, admins, email_guest_notes, transcribe_calls, ..
+    } = details;
     let link_on = link.is_some();
     view! {
         <Dialog title_id="channel-details-title" close class="wide">
@@ -59,7 +62,7 @@ pub fn ChannelDetailsDialog(
                 <CallScheduleTab channel=id can_manage link_on=link_on />
             </Show>
             <Show when=move || tab.get() == DetailsTab::Transcription>
-                <NotesSetting channel=id on=email_guest_notes can_manage changed />
+                <TranscriptionSettings channel=id transcribe=transcribe_calls notes=email_guest_notes can_manage changed />
             </Show>
             <Show when=move || can_manage && tab.get() == DetailsTab::GuestActivity>
                 <GuestActivity channel=id />
@@ -238,38 +241,81 @@ fn ExternalLink(channel: ChannelId, link: Option<String>, can_manage: bool, chan
     .into_any()
 }
 
-/// The Transcription tab: whether guests get the meeting notes by email.
+/// The Transcription tab: whether calls are transcribed, and whether guests
+/// get the meeting notes by email.
 #[component]
-fn NotesSetting(channel: ChannelId, on: bool, can_manage: bool, changed: Callback<()>) -> impl IntoView {
-    let on = RwSignal::new(on);
+fn TranscriptionSettings(
+    channel: ChannelId,
+    transcribe: bool,
+    notes: bool,
+    can_manage: bool,
+    changed: Callback<()>,
+) -> impl IntoView {
+    let transcribe = RwSignal::new(transcribe);
+    let notes = RwSignal::new(notes);
     let error = RwSignal::new(None::<AppError>);
-    let toggle = move |event: leptos::ev::Event| {
-        let wanted = event_target_checked(&event);
-        spawn_local(async move {
-            match set_guest_notes(channel, wanted).await {
-                Ok(()) => {
-                    on.set(wanted);
-                    error.set(None);
-                    changed.run(());
+    let toggled = move |which: Switch| {
+        Callback::new(move |wanted: bool| {
+            spawn_local(async move {
+                let (saved, setting) = match which {
+                    Switch::Transcribe => (set_transcription(channel, wanted).await, transcribe),
+                    Switch::Notes => (set_guest_notes(channel, wanted).await, notes),
+                };
+                match saved {
+                    Ok(()) => {
+                        setting.set(wanted);
+                        error.set(None);
+                        changed.run(());
+                    }
+                    Err(problem) => error.set(Some(problem)),
                 }
-                Err(problem) => error.set(Some(problem)),
-            }
-        });
+            });
+        })
     };
     view! {
         <div class="stack" role="tabpanel">
-            <label class="checkbox-row">
-                <input type="checkbox" prop:checked=move || on.get() disabled=!can_manage on:change=toggle />
-                "External users receive email summary"
-            </label>
-            <p class="muted small">
-                "When a call ends, every guest who gave an email address in the lobby gets the meeting notes: a summary (when, how long, who took part), who joined and left when, and the in-call chat. Spoken words are not transcribed on this server."
-            </p>
-            {(!can_manage).then(|| view! { <p class="muted small">"Channel admins can change this."</p> })}
+            <SettingSwitch
+                label="Transcribe calls"
+                hint="Each person's words are written down from their own microphone, so every line names who said it. After the call, members find the transcript and a summary under Past calls. Everyone in the call, and guests in the lobby, see that it is transcribed."
+                on=transcribe
+                can_manage
+                toggled=toggled(Switch::Transcribe)
+            />
+            <SettingSwitch
+                label="External users receive email summary"
+                hint="When a call ends, every guest who gave an email address in the lobby gets the meeting notes: who joined and left when, the in-call chat, and, when the call was transcribed, the summary and the transcript."
+                on=notes
+                can_manage
+                toggled=toggled(Switch::Notes)
+            />
+            {(!can_manage).then(|| view! { <p class="muted small">"Channel admins can change these."</p> })}
             <ErrorLine error=error />
         </div>
     }
     .into_any()
+}
+
+/// One switch of the Transcription tab, with what it does.
+#[component]
+fn SettingSwitch(
+    label: &'static str,
+    hint: &'static str,
+    on: RwSignal<bool>,
+    can_manage: bool,
+    toggled: Callback<bool>,
+) -> impl IntoView {
+    view! {
+        <label class="checkbox-row">
+            <input
+                type="checkbox"
+                prop:checked=move || on.get()
+                disabled=!can_manage
+                on:change=move |event| toggled.run(event_target_checked(&event))
+            />
+            {label}
+        </label>
+        <p class="muted small">{hint}</p>
+    }
 }
 
 /// The Guest Activity tab: the latest guests who joined, newest first.
@@ -330,4 +376,11 @@ fn VisitTable(visits: Vec<GuestVisit>) -> impl IntoView {
         </table>
     }
     .into_any()
+}
+
+/// The two switches of the Transcription tab.
+#[derive(Clone, Copy)]
+enum Switch {
+    Transcribe,
+    Notes,
 }

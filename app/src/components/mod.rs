@@ -13,6 +13,7 @@ pub mod guest_requests;
 pub mod inbox_overview;
 pub mod invite;
 pub mod member_page;
+pub mod past_calls;
 pub mod preview;
 pub mod sidebar;
 pub mod tabs;

@@ -278,9 +278,10 @@ fn teardown(inner: &Inner) {
 async fn handle(inner: &Rc<Inner>, event: SignalEvent) {
     let state = inner.state;
     match event {
-        SignalEvent::Welcome { me, participants, chat, ice_servers } => {
+        SignalEvent::Welcome { me, participants, chat, ice_servers, transcribing } => {
             inner.failed_attempts.set(0);
             state.me.set(Some(me));
+            state.transcribing.set(transcribing);
             state.participants.set(participants);
             state.chat.set(chat);
             state.status.set(CallStatus::Live);
@@ -333,6 +334,11 @@ async fn handle(inner: &Rc<Inner>, event: SignalEvent) {
         }
         SignalEvent::Chat { message } => state.chat.update(|chat| chat.push(message)),
         SignalEvent::Error { reason } => state.notice.set(Some(reason)),
+        SignalEvent::Transcription { on } => {
+            state.transcribing.set(on);
+            let change = if on { "Transcription started" } else { "Transcription stopped" };
+            state.activity.set(Some(change.to_string()));
+        }
         SignalEvent::SendLayers { mid, top } => {
             let Some(pc) = inner.publish.borrow().clone() else { return };
             simulcast::send_layers_up_to(&pc, &mid, top).await;

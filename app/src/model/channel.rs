@@ -18,6 +18,9 @@ pub struct ChannelDetails {
     /// "External users receive email summary": guests who gave an email get
     /// the meeting notes after each call.
     pub email_guest_notes: bool,
+    /// "Transcribe calls": each participant's words are written down, and
+    /// the call gets a transcript and a summary.
+    pub transcribe_calls: bool,
 }
 
 /// One guest's stay in a channel's call, for channel and workspace admins.
@@ -106,4 +109,56 @@ pub struct NewSchedule {
     pub recurrence: Recurrence,
     /// Email addresses separated by commas, spaces or new lines.
     pub external_participants: String,
+}
+
+/// Where a past call's transcript stands, as members see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TranscriptView {
+    /// The channel did not transcribe that call.
+    Off,
+    /// Waiting for the speech engine; why the last try failed, if it did.
+    Pending(Option<String>),
+    Done,
+    Failed(String),
+}
+
+/// One ended call of a meeting channel, in its Past calls list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastCall {
+    pub id: super::CallId,
+    /// Unix seconds.
+    pub started_at: i64,
+    pub ended_at: i64,
+    /// Who took part, each once, guests marked.
+    pub people: Vec<String>,
+    pub transcript: TranscriptView,
+}
+
+/// One thing said in a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpokenLine {
+    /// Unix milliseconds.
+    pub said_at: i64,
+    pub speaker: String,
+    pub guest: bool,
+    pub text: String,
+}
+
+/// Everything kept about a past call: its summary, transcript and chat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastCallDetails {
+    pub summary: Option<String>,
+    pub lines: Vec<SpokenLine>,
+    pub chat: Vec<crate::protocol::signal::ChatMessage>,
+    /// Who wrote each chat message as a guest (by participant).
+    pub guest_writers: Vec<crate::protocol::signal::ParticipantId>,
+}
+
+/// A transcript line that matched a search, with its call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranscriptHit {
+    pub call: super::CallId,
+    pub channel: ChannelId,
+    pub channel_name: String,
+    pub line: SpokenLine,
 }

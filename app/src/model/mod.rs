@@ -140,6 +140,9 @@ pub struct GuestWelcome {
     pub place_name: String,
     /// A room (the guest knocks) or a meeting channel (they join at once).
     pub conference: crate::protocol::signal::ConferenceId,
+    /// A meeting channel whose calls are transcribed: the guest is told
+    /// before joining.
+    pub transcribed: bool,
 }
 
 /// Where the front door sends someone.

@@ -7,6 +7,7 @@ use crate::components::channel_details::{ChannelDetailsDialog, DetailsTab};
 use crate::components::conference::Conference;
 use crate::components::form::ErrorText;
 use crate::components::member_page::{NotFoundCard, WithOffice};
+use crate::components::past_calls::PastCalls;
 use crate::components::sidebar::ChannelSidebar;
 use crate::components::top_bar::TopBar;
 use crate::error::AppError;
@@ -141,6 +142,7 @@ fn ChannelView(details: ChannelDetails, page: PageState, in_call: Signal<Vec<InC
                         </p>
                         <button class="primary" on:click=move |_| page.in_call.set(true)>"Join call"</button>
                     </section>
+                    <PastCalls channel=id />
                 }
             }
         >

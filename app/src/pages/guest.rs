@@ -125,7 +125,7 @@ impl KnockHandle {
 
 #[component]
 fn GuestVisit(welcome: GuestWelcome, token: String) -> impl IntoView {
-    let GuestWelcome { workspace_name, place_name: room_name, conference } = welcome;
+    let GuestWelcome { workspace_name, place_name: room_name, conference, transcribed } = welcome;
     // A meeting channel's lobby joins at once; a room's welcome page knocks.
     let at_channel = matches!(conference, ConferenceId::Channel(_));
     let place = if at_channel { "call" } else { "room" };
@@ -293,6 +293,15 @@ fn GuestVisit(welcome: GuestWelcome, token: String) -> impl IntoView {
                 <section class="guest-form card" aria-labelledby="guest-title">
                     <p class="muted">{workspace_name.clone()}</p>
                     <h1 id="guest-title">{room_name.clone()}</h1>
+                    {transcribed
+                        .then(|| {
+                            view! {
+                                <p class="transcription-on in-lobby" role="note">
+                                    <span class="recording-dot" aria-hidden="true"></span>
+                                    "Transcription on: what everyone says in this call is written down."
+                                </p>
+                            }
+                        })}
                     {panel.clone()}
                 </section>
             </main>

@@ -163,12 +163,19 @@ pub enum SignalRequest {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SignalEvent {
     /// First message after joining: who you are, who is here, what was
-    /// said, and the STUN/TURN URLs for the browser's peer connections.
+    /// said, the STUN/TURN URLs for the browser's peer connections, and
+    /// whether the call is being transcribed.
     Welcome {
         me: ParticipantId,
         participants: Vec<Participant>,
         chat: Vec<ChatMessage>,
         ice_servers: Vec<String>,
+        #[serde(default)]
+        transcribing: bool,
+    },
+    /// Transcription of the call was turned on or off.
+    Transcription {
+        on: bool,
     },
     PublishAnswer {
         sdp: String,

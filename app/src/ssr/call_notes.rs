@@ -10,10 +10,11 @@
 //! [`MAX_NOTES_PER_ADDRESS_PER_DAY`] a day to one address, and what guests
 //! wrote is quoted and marked as theirs.
 //!
-//! The notes hold what the server knows for certain. Spoken words are not
-//! transcribed: that needs a speech-recognition model, and none can be
-//! installed from the package registries this project builds from.
+//! When the channel transcribes its calls, the notes carry the summary and
+//! the transcript (server/src/transcripts makes them); otherwise they hold
+//! what the server knows for certain.
 
+use super::calls::transcript::Line;
 use super::db::{Db, now};
 use crate::dates::time_text;
 use crate::model::ChannelId;
@@ -86,18 +87,17 @@ impl CallRecord {
         people
     }
 
-    /// The notes email's text: a short summary, who took part, the chat.
-    pub fn notes_text(&self, workspace: &str, channel: &str) -> String {
+    /// The notes email's text: the facts (when, who, how much chat), the
+    /// summary of what was said, who took part, the transcript, the chat.
+    pub fn notes_text(&self, workspace: &str, channel: &str, spoken: &Spoken) -> String {
         let minutes = ((self.ended_at - self.started_at + 59) / 60).max(1);
         let people = self.people();
-        let clock = |seconds: i64| time_text(seconds).split(' ').nth(1).unwrap_or_default().to_string();
         let mut text = format!(
             "Notes from the call in {channel} ({workspace}).\n\n\
              Summary\n\
              - {} to {} UTC, about {minutes} minute{}\n\
              - {} took part: {}\n\
-             - {} chat message{}\n\n\
-             Who took part\n",
+             - {} chat message{}\n",
             time_text(self.started_at).trim_end_matches(" UTC"),
             clock(self.ended_at),
             if minutes == 1 { "" } else { "s" },
@@ -106,9 +106,24 @@ impl CallRecord {
             self.chat.len(),
             if self.chat.len() == 1 { "" } else { "s" },
         );
+        match spoken {
+            Spoken::NotTranscribed => {}
+            Spoken::Unavailable => {
+                text.push_str("- Transcript unavailable: the speech engine could not make it in time.\n")
+            }
+            Spoken::Transcribed { summary, .. } => {
+                text.push('\n');
+                text.push_str(summary);
+            }
+        }
+        text.push_str("\nWho took part\n");
         for stay in &self.attendance {
             let guest = if stay.guest { " (guest)" } else { "" };
             text.push_str(&format!("- {}{guest}: {} to {}\n", stay.name, clock(stay.joined_at), clock(stay.left_at)));
+        }
+        if let Spoken::Transcribed { lines, .. } = spoken {
+            text.push_str("\nTranscript (also attached)\n");
+            text.push_str(&transcript_text(lines));
         }
         text.push_str("\nChat\n");
         if self.chat.is_empty() {
@@ -127,31 +142,44 @@ impl CallRecord {
             }
         }
         if self.attendance.iter().any(|stay| stay.guest) {
-            text.push_str(&format!("\nNames and lines marked (guest) were typed by guests, not by {workspace}.\n"));
+            text.push_str(&format!(
+                "\nNames and lines marked (guest) were typed or said by guests, not by {workspace}.\n"
+            ));
         }
         text
     }
 }
 
-/// Whether the channel emails its guests the notes after each call.
-pub async fn emails_guests(db: &Db, channel: ChannelId) -> Result<bool, sqlx::Error> {
-    let on: Option<bool> = sqlx::query_scalar("SELECT email_guest_notes FROM channel_settings WHERE channel_id = $1")
-        .bind(channel)
-        .fetch_optional(db)
-        .await?;
-    Ok(on.unwrap_or(false))
+/// What the notes can say about what was said in the call.
+pub enum Spoken<'a> {
+    /// The channel does not transcribe its calls.
+    NotTranscribed,
+    /// It does, but the transcript could not be made (in time).
+    Unavailable,
+    Transcribed {
+        summary: &'a str,
+        lines: &'a [Line],
+    },
 }
 
-pub async fn set_emails_guests(db: &Db, channel: ChannelId, on: bool) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO channel_settings (channel_id, email_guest_notes) VALUES ($1, $2)
-         ON CONFLICT (channel_id) DO UPDATE SET email_guest_notes = excluded.email_guest_notes",
-    )
-    .bind(channel)
-    .bind(on)
-    .execute(db)
-    .await?;
-    Ok(())
+/// A transcript as text: one line per thing said, `[14:02] Lin Park
+/// (guest): ...`, in the order said (UTC clock).
+pub fn transcript_text(lines: &[Line]) -> String {
+    if lines.is_empty() {
+        return "Nothing was heard in this call.\n".to_string();
+    }
+    lines
+        .iter()
+        .map(|line| {
+            let guest = if line.guest { " (guest)" } else { "" };
+            format!("[{}] {}{guest}: {}\n", clock(line.said_at / 1000), line.speaker, line.text)
+        })
+        .collect()
+}
+
+/// The time of day of a unix time, `17:03` (UTC).
+fn clock(seconds: i64) -> String {
+    time_text(seconds).split(' ').nth(1).unwrap_or_default().to_string()
 }
 
 /// Whether `email` may get the notes of the call that started at
@@ -240,7 +268,7 @@ mod tests {
 
     #[test]
     fn notes_summarise_who_came_and_what_was_written() {
-        let notes = record().notes_text("Acme Studio", "client-calls");
+        let notes = record().notes_text("Acme Studio", "client-calls", &Spoken::NotTranscribed);
         assert!(notes.starts_with("Notes from the call in client-calls (Acme Studio)."), "{notes}");
         assert!(notes.contains("- 2026-11-23 17:00 to 17:25 UTC, about 25 minutes"), "{notes}");
         assert!(notes.contains("- 3 took part: Ada Lovelace, Lin Park (guest), Sam (guest)"), "{notes}");
@@ -251,9 +279,37 @@ mod tests {
             "a guest's lines are quoted and marked: {notes}"
         );
         assert!(
-            notes.ends_with("Names and lines marked (guest) were typed by guests, not by Acme Studio.\n"),
+            notes.ends_with("Names and lines marked (guest) were typed or said by guests, not by Acme Studio.\n"),
             "{notes}"
         );
+    }
+
+    #[test]
+    fn transcribed_notes_carry_the_summary_and_every_line_said_with_its_speaker() {
+        let start = record().started_at;
+        let said = |participant: u64, speaker: &str, guest, at: i64, text: &str| Line {
+            participant: ParticipantId(participant),
+            speaker: speaker.into(),
+            guest,
+            said_at: (start + at) * 1000,
+            ended_at: (start + at + 3) * 1000,
+            text: text.into(),
+        };
+        let lines = [
+            said(1, "Ada Lovelace", false, 125, "The budget is approved."),
+            said(2, "Lin Park", true, 130, "I'll send the contract on Friday."),
+        ];
+        let spoken =
+            Spoken::Transcribed { summary: "Key points\n- Ada Lovelace: The budget is approved.\n", lines: &lines };
+        let notes = record().notes_text("Acme Studio", "client-calls", &spoken);
+        let summary = notes.find("Key points\n- Ada Lovelace: The budget is approved.\n").expect(&notes);
+        let transcript = notes.find("\nTranscript (also attached)\n[17:02] Ada Lovelace: The budget is approved.\n[17:02] Lin Park (guest): I'll send the contract on Friday.\n").expect(&notes);
+        assert!(summary < transcript && transcript < notes.find("\nChat\n").unwrap(), "{notes}");
+        assert_eq!(transcript_text(&lines).lines().count(), 2);
+
+        let unavailable = record().notes_text("Acme Studio", "client-calls", &Spoken::Unavailable);
+        assert!(unavailable.contains("- Transcript unavailable"), "{unavailable}");
+        assert!(!unavailable.contains("Transcript (also attached)"), "{unavailable}");
     }
 
     #[test]
@@ -280,16 +336,5 @@ mod tests {
         }
         assert!(!may_send(&db, channel, 999, "lin@example.org").await.unwrap(), "the day's allowance is used");
         assert!(may_send(&db, channel, 999, "sam@example.org").await.unwrap(), "others are not affected");
-    }
-
-    #[tokio::test]
-    async fn the_setting_is_off_until_turned_on() {
-        let (db, _dir, _, channel) = crate::ssr::channels::tests::with_meeting_channel().await;
-        let channel = channel.id;
-        assert!(!emails_guests(&db, channel).await.unwrap());
-        set_emails_guests(&db, channel, true).await.unwrap();
-        assert!(emails_guests(&db, channel).await.unwrap());
-        set_emails_guests(&db, channel, false).await.unwrap();
-        assert!(!emails_guests(&db, channel).await.unwrap());
     }
 }

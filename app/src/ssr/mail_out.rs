@@ -2,7 +2,8 @@
 //! it through the configured SMTP relay, or, with no relay configured, keeps
 //! it as an .eml file in a local outbox folder (the README says how to look).
 
-use lettre::message::{Mailbox, SinglePart};
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::PathBuf;
 
@@ -27,6 +28,17 @@ pub struct Outgoing {
     pub message_id: String,
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
+    /// Files sent along (a transcript, a calendar invitation).
+    pub attachments: Vec<Attachment>,
+}
+
+/// A text file sent with a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub file_name: String,
+    /// Its MIME type, e.g. `text/plain; charset=utf-8`.
+    pub content_type: String,
+    pub text: String,
 }
 
 impl Outgoing {
@@ -48,6 +60,7 @@ impl Outgoing {
             message_id: format!("{}@{}", super::tokens::random_token(), settings.mail_domain()),
             in_reply_to: None,
             references: Vec::new(),
+            attachments: Vec::new(),
         }
     }
 }
@@ -87,6 +100,8 @@ pub enum MailError {
     Address(String),
     #[error("the message could not be built: {0}")]
     Build(#[from] lettre::error::Error),
+    #[error("{0} is not a content type an attachment can have")]
+    ContentType(String),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -152,7 +167,19 @@ pub fn build(outgoing: &Outgoing) -> Result<Message, MailError> {
         let references: Vec<String> = outgoing.references.iter().map(|id| format!("<{id}>")).collect();
         builder = builder.references(references.join(" "));
     }
-    Ok(builder.singlepart(SinglePart::plain(outgoing.text.clone()))?)
+    let text = SinglePart::plain(outgoing.text.clone());
+    if outgoing.attachments.is_empty() {
+        return Ok(builder.singlepart(text)?);
+    }
+    let mut parts = MultiPart::mixed().singlepart(text);
+    for attachment in &outgoing.attachments {
+        let content_type = ContentType::parse(&attachment.content_type)
+            .map_err(|_| MailError::ContentType(attachment.content_type.clone()))?;
+        parts = parts.singlepart(
+            lettre::message::Attachment::new(attachment.file_name.clone()).body(attachment.text.clone(), content_type),
+        );
+    }
+    Ok(builder.multipart(parts)?)
 }
 
 #[cfg(test)]
@@ -169,6 +196,7 @@ mod tests {
             message_id: "r1@acme.test".into(),
             in_reply_to: Some("b@example.org".into()),
             references: vec!["a@acme.test".into(), "b@example.org".into()],
+            attachments: Vec::new(),
         }
     }
 

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod auth;
 pub mod call_notes;
 pub mod calls;
+pub mod channel_settings;
 pub mod channels;
 pub mod content_policy;
 pub mod db;

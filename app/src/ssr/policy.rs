@@ -58,6 +58,9 @@ pub enum Action {
     ManageTeams(WorkspaceId),
     /// Create and delete the workspace's channels.
     ManageChannels(WorkspaceId),
+    /// See meeting channels' past calls, their transcripts and summaries,
+    /// and search them: any member, never a guest.
+    ReadPastCalls(WorkspaceId),
 }
 
 impl Action {
@@ -70,6 +73,7 @@ impl Action {
             | Action::OverseeInboxes(w)
             | Action::ManageTeams(w)
             | Action::ManageChannels(w)
+            | Action::ReadPastCalls(w)
             | Action::ShareChannelLink(w) => w,
             Action::JoinRoomCall { workspace, .. }
             | Action::JoinChannelCall { workspace, .. }
@@ -95,6 +99,7 @@ impl Action {
             | Action::OverseeInboxes(_)
             | Action::ManageTeams(_)
             | Action::ManageChannels(_)
+            | Action::ReadPastCalls(_)
             | Action::JoinChannelCall { .. }
             | Action::ShareChannelLink(_)
             | Action::ManageChannel { .. } => None,
@@ -278,6 +283,8 @@ mod tests {
             ),
             (Action::ShareChannelLink(HOME), [Err(SignIn), Err(No), Err(No), Ok(()), Ok(())]),
             (Action::ShareChannelLink(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
+            (Action::ReadPastCalls(HOME), [Err(SignIn), Err(No), Err(No), Ok(()), Ok(())]),
+            (Action::ReadPastCalls(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
             // A channel admin's standing is in the action: the member column
             // then reads as "a member who administers this channel".
             (

@@ -58,7 +58,10 @@ impl ServerProcess {
         .await
         .expect("the server listens within 30 s");
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let http = anteroom_server::outbound_http::client_builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
         ServerProcess { child, url, http, _dir: dir }
     }
 

@@ -6,18 +6,22 @@ use super::Sfu;
 use super::forward;
 use super::peer::Peer;
 use super::published::PublishedTrack;
-use anteroom_app::model::ChannelId;
+use crate::transcripts::call_log::Entry;
+use crate::transcripts::recorder::Recorder;
+use anteroom_app::model::CallId;
 use anteroom_app::protocol::live::InCall;
 use anteroom_app::protocol::signal::{
     CHAT_HISTORY, ChatMessage, ConferenceId, Participant, ParticipantId, PublishedStream, SIMULCAST_LAYERS,
     SignalEvent, Source, layer_rank,
 };
-use anteroom_app::ssr::call_notes::{Attendance, CallRecord};
+use anteroom_app::ssr::call_notes::Attendance;
+use anteroom_app::ssr::calls::transcript::Recording;
 use anteroom_app::ssr::db::now;
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use tokio::sync::mpsc;
+use std::time::Duration;
+use tokio::sync::{OnceCell, mpsc, oneshot};
 use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::rtp_transceiver::RTCRtpTransceiver;
 use webrtc::rtp_transceiver::rtp_codec::RTPCodecType;
@@ -30,7 +34,17 @@ pub struct Conference {
     next_track: AtomicU64,
     /// Unix seconds.
     started_at: i64,
+    /// A meeting channel's call: its record, opened when the first
+    /// participant joins (None if the database refused it).
+    record: OnceCell<Option<CallId>>,
+    /// Whether microphones are being recorded for the transcript.
+    transcribing: AtomicBool,
+    /// Each recording's file is complete once its receiver completes.
+    recordings_finished: Mutex<Vec<oneshot::Receiver<()>>>,
 }
+
+/// A recording's file has this long to be completed after the call ends.
+const RECORDING_FINISH: Duration = Duration::from_secs(10);
 
 #[derive(Default)]
 struct State {
@@ -51,7 +65,16 @@ struct Member {
 
 impl Conference {
     pub fn new(id: ConferenceId, sfu: Weak<Sfu>) -> Arc<Self> {
-        Arc::new(Conference { id, sfu, state: Mutex::default(), next_track: AtomicU64::new(1), started_at: now() })
+        Arc::new(Conference {
+            id,
+            sfu,
+            state: Mutex::default(),
+            next_track: AtomicU64::new(1),
+            started_at: now(),
+            record: OnceCell::new(),
+            transcribing: AtomicBool::new(false),
+            recordings_finished: Mutex::default(),
+        })
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -76,7 +99,8 @@ impl Conference {
         guest_email: Option<String>,
         ice_servers: Vec<String>,
     ) {
-        let (others, tracks, chat) = {
+        self.call_record().await;
+        let (others, tracks, chat, stay) = {
             let mut state = self.state();
             let others: Vec<Participant> = state.members.values().map(|m| m.participant.clone()).collect();
             let tracks = state.tracks.clone();
@@ -93,12 +117,14 @@ impl Conference {
                 joined_at,
                 left_at: joined_at,
             };
-            state.attendance.push(stay);
+            state.attendance.push(stay.clone());
             let member = Member { peer: peer.clone(), participant: participant.clone(), screen_stream: None };
             state.members.insert(peer.id, member);
-            (others, tracks, chat)
+            (others, tracks, chat, stay)
         };
-        peer.send(SignalEvent::Welcome { me: peer.id, participants: others, chat, ice_servers });
+        let transcribing = self.transcribing.load(Ordering::Relaxed);
+        peer.send(SignalEvent::Welcome { me: peer.id, participants: others, chat, ice_servers, transcribing });
+        self.note(|call| Entry::Joined(call, stay)).await;
         self.tell_sfu_calls_changed();
         self.broadcast_except(peer.id, SignalEvent::Joined { participant });
         self.watch_published_tracks(&peer);
@@ -137,6 +163,9 @@ impl Conference {
         });
         let Some(meter) = track.add_layer(layer, keyframe_requests) else { return };
         if new {
+            if track.is_microphone() && self.transcribing.load(Ordering::Relaxed) {
+                self.start_recording(&track).await;
+            }
             self.announce(&track).await;
         }
         tracing::debug!(conference = ?self.id, %owner, source = ?track.source, %kind, %rid, codec = %remote.codec().capability.mime_type, "track published");
@@ -225,6 +254,9 @@ impl Conference {
             self.broadcast(SignalEvent::Updated { participant });
         }
         for track in &removed {
+            track.stop_recording();
+        }
+        for track in &removed {
             for peer in receivers.iter().filter(|p| p.id != track.owner) {
                 peer.stop_receiving(track.id).await;
             }
@@ -255,8 +287,8 @@ impl Conference {
         self.broadcast(SignalEvent::Updated { participant: updated });
     }
 
-    /// Keeps the message for late joiners and sends it to everyone.
-    pub fn chat(&self, from: ParticipantId, text: String) {
+    /// Keeps the message for late joiners, records it and sends it to everyone.
+    pub async fn chat(&self, from: ParticipantId, text: String) {
         let message = {
             let mut state = self.state();
             let Some(member) = state.members.get(&from) else { return };
@@ -267,7 +299,8 @@ impl Conference {
             state.chat.push_back(message.clone());
             message
         };
-        self.broadcast(SignalEvent::Chat { message });
+        self.broadcast(SignalEvent::Chat { message: message.clone() });
+        self.note(|call| Entry::Chat(call, message)).await;
     }
 
     /// Removes a participant: their tracks leave everyone, their connections
@@ -281,6 +314,7 @@ impl Conference {
             }
             member
         };
+        self.note(|call| Entry::Left(call, participant, now())).await;
         self.unpublish(|t| t.owner == participant).await;
         member.peer.close().await;
         self.broadcast(SignalEvent::Left { participant });
@@ -292,11 +326,90 @@ impl Conference {
 
     /// Notes that a member removed this guest: the call's notes are not
     /// sent to them.
-    pub fn mark_removed(&self, participant: ParticipantId) {
-        let mut state = self.state();
-        if let Some(stay) = state.attendance.iter_mut().find(|stay| stay.participant == participant) {
+    pub async fn mark_removed(&self, participant: ParticipantId) {
+        if let Some(stay) = self.state().attendance.iter_mut().find(|stay| stay.participant == participant) {
             stay.removed = true;
         }
+        self.note(|call| Entry::Removed(call, participant)).await;
+    }
+
+    /// The record of a meeting channel's call, opened on first use; None
+    /// for a room's call, or when records are not kept.
+    async fn call_record(&self) -> Option<CallId> {
+        let ConferenceId::Channel(channel) = self.id else { return None };
+        let records = self.sfu.upgrade()?.records()?;
+        *self
+            .record
+            .get_or_init(|| async {
+                match records.log.open(channel, self.started_at).await {
+                    Ok((call, transcribed)) => {
+                        self.transcribing.store(transcribed, Ordering::Relaxed);
+                        Some(call)
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, %channel, "could not open the record of a call");
+                        None
+                    }
+                }
+            })
+            .await
+    }
+
+    /// Records what happened, if this call is recorded.
+    async fn note(&self, entry: impl FnOnce(CallId) -> Entry) {
+        let Some(call) = self.record.get().copied().flatten() else { return };
+        if let Some(records) = self.sfu.upgrade().and_then(|sfu| sfu.records()) {
+            records.log.note(entry(call)).await;
+        }
+    }
+
+    /// Starts or stops recording everyone's microphone for the transcript,
+    /// and tells everyone in the call.
+    pub async fn set_transcribing(&self, on: bool) {
+        let Some(call) = self.call_record().await else { return };
+        if self.transcribing.swap(on, Ordering::Relaxed) == on {
+            return;
+        }
+        let microphones: Vec<Arc<PublishedTrack>> =
+            self.state().tracks.iter().filter(|t| t.is_microphone()).cloned().collect();
+        if on {
+            self.note(|_| Entry::TranscriptionOn(call)).await;
+            for track in &microphones {
+                self.start_recording(track).await;
+            }
+        } else {
+            microphones.iter().for_each(|track| track.stop_recording());
+        }
+        tracing::info!(conference = ?self.id, on, "transcription changed");
+        self.broadcast(SignalEvent::Transcription { on });
+    }
+
+    async fn start_recording(&self, track: &PublishedTrack) {
+        let Some(call) = self.call_record().await else { return };
+        let Some(records) = self.sfu.upgrade().and_then(|sfu| sfu.records()) else { return };
+        if track.is_recording() {
+            return;
+        }
+        let file = format!("recordings/{call}/{}-{}.ogg", track.owner, track.id);
+        match Recorder::create(&records.data_dir.join(&file)) {
+            Ok((recorder, finished)) => {
+                track.start_recording(recorder);
+                self.recordings_finished.lock().expect("recordings lock").push(finished);
+                let recording = Recording { participant: track.owner, file, started_at: unix_millis() };
+                records.log.note(Entry::Recording(call, recording)).await;
+            }
+            Err(error) => tracing::error!(%error, %file, "could not start a recording; the transcript will lack it"),
+        }
+    }
+
+    /// Closes the record of an ended call, once its recordings' files are
+    /// complete (the transcript is made from them next).
+    pub async fn finish_record(self: Arc<Self>) {
+        let ended_at = now();
+        let Some(call) = self.record.get().copied().flatten() else { return };
+        let finished: Vec<_> = std::mem::take(&mut *self.recordings_finished.lock().expect("recordings lock"));
+        let _ = tokio::time::timeout(RECORDING_FINISH, futures::future::join_all(finished)).await;
+        self.note(|_| Entry::Ended(call, ended_at)).await;
     }
 
     /// Who is in the call, by order of arrival.
@@ -314,18 +427,6 @@ impl Conference {
     fn tell_sfu_calls_changed(&self) {
         if let (ConferenceId::Channel(_), Some(sfu)) = (self.id, self.sfu.upgrade()) {
             sfu.calls_changed();
-        }
-    }
-
-    /// What happened in the call, for its notes (once everyone has left).
-    pub fn record(&self, channel: ChannelId) -> CallRecord {
-        let state = self.state();
-        CallRecord {
-            channel,
-            started_at: self.started_at,
-            ended_at: now(),
-            attendance: state.attendance.clone(),
-            chat: state.chat.iter().cloned().collect(),
         }
     }
 

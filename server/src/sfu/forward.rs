@@ -36,6 +36,9 @@ pub async fn forward_layer(remote: Arc<TrackRemote>, track: Arc<PublishedTrack>,
             meter.bits_per_second.store((window_bytes as f64 * 8.0 / seconds) as u64, Ordering::Relaxed);
             (window_start, window_bytes) = (now, 0);
         }
+        if !video {
+            track.record(&packet);
+        }
         let keyframe = video && layers::vp8_starts_keyframe(&packet.payload);
         if keyframe && let Some(height) = layers::vp8_keyframe_height(&packet.payload) {
             meter.height.store(u32::from(height), Ordering::Relaxed);

@@ -27,22 +27,29 @@ pub mod session;
 
 pub use engine::{MediaConfig, MediaError};
 
+use crate::transcripts::call_log::CallLog;
 use anteroom_app::protocol::live::ChannelCall;
 use anteroom_app::protocol::signal::{ConferenceId, ParticipantId};
-use anteroom_app::ssr::call_notes::CallRecord;
 use conference::Conference;
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use tokio::sync::{broadcast, mpsc};
+use std::sync::{Arc, Mutex, OnceLock};
+use tokio::sync::broadcast;
+
+/// Where calls are recorded.
+struct Records {
+    log: CallLog,
+    data_dir: PathBuf,
+}
 
 pub struct Sfu {
     engine: engine::Engine,
     conferences: Mutex<HashMap<ConferenceId, Arc<Conference>>>,
     next_participant: AtomicU64,
-    /// Where ended meeting-channel calls are reported, if anyone listens.
-    ended_calls: Mutex<Option<mpsc::UnboundedSender<CallRecord>>>,
+    /// Where meeting channels' calls are recorded, once the server says.
+    records: OnceLock<Arc<Records>>,
     /// Rings when someone joins or leaves a meeting channel's call.
     calls_changed: broadcast::Sender<()>,
 }
@@ -54,17 +61,19 @@ impl Sfu {
             engine: engine::Engine::start(config).await?,
             conferences: Mutex::default(),
             next_participant: AtomicU64::new(1),
-            ended_calls: Mutex::default(),
+            records: OnceLock::new(),
             calls_changed: broadcast::channel(16).0,
         }))
     }
 
-    /// From now on, every meeting channel's call that ends (its last
-    /// participant left) is reported here, for its notes.
-    pub fn report_ended_calls(&self) -> mpsc::UnboundedReceiver<CallRecord> {
-        let (sender, receiver) = mpsc::unbounded_channel();
-        *self.ended_calls.lock().expect("ended calls lock") = Some(sender);
-        receiver
+    /// From now on, meeting channels' calls are recorded in `log`, and
+    /// their audio, when transcribed, under `data_dir`.
+    pub fn keep_records(&self, log: CallLog, data_dir: PathBuf) {
+        let _ = self.records.set(Arc::new(Records { log, data_dir }));
+    }
+
+    fn records(&self) -> Option<Arc<Records>> {
+        self.records.get().cloned()
     }
 
     /// The UDP address all media flows through.
@@ -93,16 +102,12 @@ impl Sfu {
     }
 
     /// Forgets a conference that has nobody left in it (its chat goes too),
-    /// reporting a meeting channel's call for its notes first.
+    /// closing a meeting channel's call record.
     fn end_if_empty(&self, conference: &Arc<Conference>) {
         let mut conferences = self.conferences.lock().expect("conferences lock");
         if conference.is_empty() && conferences.get(&conference.id).is_some_and(|c| Arc::ptr_eq(c, conference)) {
             conferences.remove(&conference.id);
-            if let ConferenceId::Channel(channel) = conference.id
-                && let Some(report) = self.ended_calls.lock().expect("ended calls lock").as_ref()
-            {
-                let _ = report.send(conference.record(channel));
-            }
+            tokio::spawn(conference.clone().finish_record());
         }
     }
 

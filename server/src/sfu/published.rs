@@ -7,6 +7,7 @@
 use super::bandwidth::{Governor, Report, choose_layer};
 use super::layers::Switcher;
 use super::peer::Peer;
+use crate::transcripts::recorder::Recorder;
 use anteroom_app::protocol::signal::{ParticipantId, SignalEvent, Source, TOP_LAYER};
 use arc_swap::ArcSwap;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -47,6 +48,11 @@ pub struct PublishedTrack {
     /// when someone subscribes or leaves: readers take no lock.
     downtracks: ArcSwap<Vec<Arc<Downtrack>>>,
     state: Mutex<TrackState>,
+    /// Whether `recorder` holds one: read for every packet, so that a
+    /// track not recorded takes no lock.
+    recording: AtomicBool,
+    /// Microphone audio of a transcribed call, written to its file.
+    recorder: Mutex<Option<Recorder>>,
 }
 
 #[derive(Default)]
@@ -176,6 +182,38 @@ impl PublishedTrack {
             epoch,
             downtracks: ArcSwap::default(),
             state: Mutex::default(),
+            recording: AtomicBool::new(false),
+            recorder: Mutex::default(),
+        }
+    }
+
+    /// Whether this is someone's microphone (what transcripts are made of).
+    pub fn is_microphone(&self) -> bool {
+        self.kind == RTPCodecType::Audio && self.source == Source::Camera
+    }
+
+    /// From now on its packets are also written to `recorder`.
+    pub fn start_recording(&self, recorder: Recorder) {
+        *self.recorder.lock().expect("recorder lock") = Some(recorder);
+        self.recording.store(true, Ordering::Relaxed);
+    }
+
+    /// Finishes its recording, if any (the file is complete after this).
+    pub fn stop_recording(&self) {
+        self.recording.store(false, Ordering::Relaxed);
+        self.recorder.lock().expect("recorder lock").take();
+    }
+
+    pub fn is_recording(&self) -> bool {
+        self.recording.load(Ordering::Relaxed)
+    }
+
+    /// Writes a packet to the recording, if it is being recorded.
+    pub fn record(&self, packet: &Packet) {
+        if self.recording.load(Ordering::Relaxed)
+            && let Some(recorder) = self.recorder.lock().expect("recorder lock").as_mut()
+        {
+            recorder.write(packet);
         }
     }
 

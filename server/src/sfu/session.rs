@@ -298,6 +298,9 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
                 };
                 if relevant && matches!(channels::channel(&state.app.db, here, channel).await, Ok(None)) {
                     ended = Some("This channel was deleted, so its call ended.".to_string());
+                } else if relevant && let Some(records) = state.sfu.records() {
+                    // Its "Transcribe calls" switch may have changed.
+                    conference.set_transcribing(records.log.transcribes(channel).await).await;
                 }
             }
             heard = session_ends.recv() => {
@@ -321,7 +324,7 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
     if let Attendee::Guest(pass) = &admission.attendee
         && *pass.status.borrow() == GuestStatus::Removed
     {
-        conference.mark_removed(id);
+        conference.mark_removed(id).await;
     }
     tracing::info!(conference = ?admission.conference, participant = %id, "left call");
     conference.leave(id).await;
@@ -399,7 +402,7 @@ async fn handle(conference: &Arc<super::conference::Conference>, peer: &Arc<Peer
         SignalRequest::Candidate { link, candidate } => peer.add_candidate(link, candidate).await,
         SignalRequest::Mute { audio, video } => conference.set_muted(peer.id, audio, video),
         SignalRequest::StopScreen => conference.stop_screen(peer.id).await,
-        SignalRequest::Chat { text } => conference.chat(peer.id, text),
+        SignalRequest::Chat { text } => conference.chat(peer.id, text).await,
         SignalRequest::TileSize { stream, height } => peer.show_at_height(&stream, height).await,
     }
 }

@@ -6,6 +6,8 @@
 //! engine that is down or slow never touches the call: the transcript
 //! stays pending and is tried again with backoff, and members see why.
 
+pub mod call_log;
+pub mod recorder;
 pub mod speech;
 pub mod worker;
 
@@ -33,6 +35,10 @@ pub struct Transcriber {
     pub first_retry: Duration,
     /// Rung when a call ends, so its transcript starts at once.
     pub wake: Arc<Notify>,
+    /// Rung when a transcript is stored or given up on (the notes wait).
+    pub settled: Arc<Notify>,
+    /// How long after it ends a call is forgotten, with its transcript.
+    pub retention: Duration,
 }
 
 impl Transcriber {
@@ -42,6 +48,9 @@ impl Transcriber {
         loop {
             if let Err(error) = self.transcribe_due().await {
                 tracing::error!(%error, "reading the pending transcripts");
+            }
+            if let Err(error) = self.forget_old_calls().await {
+                tracing::error!(%error, "forgetting calls past their retention");
             }
             let next = transcript::next_due(&self.db).await.ok().flatten();
             let wait = next.map_or(LONGEST_RETRY, |at| Duration::from_secs(at.saturating_sub(now()).max(0) as u64));
@@ -88,6 +97,26 @@ impl Transcriber {
         for recording in &recordings {
             self.forget(&recording.file).await;
         }
+        self.settled.notify_one();
+        Ok(())
+    }
+
+    /// Forgets the calls that ended longer ago than the retention, with
+    /// any recording still kept for them.
+    async fn forget_old_calls(&self) -> Result<(), sqlx::Error> {
+        let cutoff = now() - self.retention.as_secs() as i64;
+        for call in calls::ended_before(&self.db, cutoff).await? {
+            let folder = self.data_dir.join(format!("recordings/{call}"));
+            if let Err(error) = tokio::fs::remove_dir_all(&folder).await
+                && error.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!(%error, folder = %folder.display(), "could not delete a call's recordings");
+            }
+        }
+        let forgotten = calls::forget_ended_before(&self.db, cutoff).await?;
+        if forgotten > 0 {
+            tracing::info!(forgotten, "calls past their retention forgotten");
+        }
         Ok(())
     }
 
@@ -102,7 +131,11 @@ impl Transcriber {
             None => tracing::error!(%call, %error, attempts, "transcript failed"),
         }
         let reason = capitalised(&error.to_string());
-        transcript::attempt_failed(&self.db, call, &reason, retry_at).await
+        transcript::attempt_failed(&self.db, call, &reason, retry_at).await?;
+        if retry_at.is_none() {
+            self.settled.notify_one();
+        }
+        Ok(())
     }
 
     /// Deletes a recording that is no longer needed, and its call's folder

@@ -98,9 +98,8 @@ struct ErrorBody {
 
 impl SpeechEngine {
     pub fn new(endpoint: Endpoint) -> Self {
-        // TLS (to a hosted engine) with ring, as the mail relay has it.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder().connect_timeout(CONNECT_TIMEOUT).build().expect("an HTTP client");
+        let http =
+            crate::outbound_http::client_builder().connect_timeout(CONNECT_TIMEOUT).build().expect("an HTTP client");
         SpeechEngine { endpoint, http }
     }
 

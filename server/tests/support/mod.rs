@@ -72,7 +72,7 @@ impl TestServer {
         Client {
             base: self.url.clone(),
             jar: jar.clone(),
-            http: reqwest::Client::builder()
+            http: anteroom_server::outbound_http::client_builder()
                 .cookie_provider(jar)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()

@@ -73,6 +73,12 @@ pub fn Conference(
                     {count}
                 </span>
                 <p class="conference-status" role="status">{status_text}</p>
+                <Show when=move || state.transcribing.get()>
+                    <p class="transcription-on" role="status" title="Everyone's words are being written down for the call's transcript">
+                        <span class="recording-dot" aria-hidden="true"></span>
+                        "Transcription on"
+                    </p>
+                </Show>
                 <p class="conference-activity muted small" role="status" aria-live="polite">
                     {move || state.activity.get()}
                 </p>

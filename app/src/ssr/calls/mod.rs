@@ -10,7 +10,7 @@ pub mod transcript;
 
 use super::call_notes::{Attendance, CallRecord};
 use super::db::Db;
-use crate::model::{CallId, ChannelId};
+use crate::model::{CallId, ChannelId, PastCall, TranscriptView};
 use crate::protocol::signal::{ChatMessage, ParticipantId};
 use sqlx::Row;
 
@@ -158,6 +158,47 @@ pub async fn record(db: &Db, call: CallId) -> Result<Option<CallRecord>, sqlx::E
     }))
 }
 
+/// A channel's ended calls, newest first, at most `limit`: when, who, and
+/// where the transcript stands.
+pub async fn past(db: &Db, channel: ChannelId, limit: i64) -> Result<Vec<PastCall>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, started_at, ended_at, transcript, transcript_error FROM calls
+         WHERE channel_id = $1 AND ended_at IS NOT NULL ORDER BY started_at DESC, id DESC LIMIT $2",
+    )
+    .bind(channel)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    let mut calls = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id: CallId = row.get("id");
+        let people: Vec<(String, bool)> = sqlx::query_as(
+            "SELECT name, guest FROM call_attendance WHERE call_id = $1 GROUP BY name, guest ORDER BY MIN(id)",
+        )
+        .bind(id)
+        .fetch_all(db)
+        .await?;
+        let error: Option<String> = row.get("transcript_error");
+        let transcript = match transcript::State::parse(row.get("transcript")) {
+            transcript::State::Off => TranscriptView::Off,
+            transcript::State::Pending => TranscriptView::Pending(error),
+            transcript::State::Done => TranscriptView::Done,
+            transcript::State::Failed => TranscriptView::Failed(error.unwrap_or_default()),
+        };
+        calls.push(PastCall {
+            id,
+            started_at: row.get("started_at"),
+            ended_at: row.get("ended_at"),
+            people: people
+                .into_iter()
+                .map(|(name, guest)| if guest { format!("{name} (guest)") } else { name })
+                .collect(),
+            transcript,
+        });
+    }
+    Ok(calls)
+}
+
 /// Ended calls whose guests' notes have not gone out yet.
 pub async fn notes_due(db: &Db) -> Result<Vec<CallId>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM calls WHERE ended_at IS NOT NULL AND NOT notes_done ORDER BY id")
@@ -168,6 +209,14 @@ pub async fn notes_due(db: &Db) -> Result<Vec<CallId>, sqlx::Error> {
 pub async fn notes_done(db: &Db, call: CallId) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE calls SET notes_done = TRUE WHERE id = $1").bind(call).execute(db).await?;
     Ok(())
+}
+
+/// The calls that ended before `cutoff` (unix seconds).
+pub async fn ended_before(db: &Db, cutoff: i64) -> Result<Vec<CallId>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM calls WHERE ended_at IS NOT NULL AND ended_at < $1")
+        .bind(cutoff)
+        .fetch_all(db)
+        .await
 }
 
 /// Forgets the calls that ended before `cutoff` (unix seconds): their
@@ -213,6 +262,12 @@ pub(crate) mod tests {
         assert_eq!(stays, [("Ada Lovelace", 1000, 1100), ("Lin Park", 1010, 1030)]);
         assert_eq!(record.chat, [message]);
         assert_eq!(record.guest_emails(), ["lin@example.org"]);
+
+        let listed = past(&db, channel.id, 10).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!((listed[0].id, listed[0].started_at, listed[0].ended_at), (call, 1000, 1100));
+        assert_eq!(listed[0].people, ["Ada Lovelace", "Lin Park (guest)"]);
+        assert_eq!(listed[0].transcript, TranscriptView::Off);
     }
 
     #[tokio::test]
@@ -239,6 +294,7 @@ pub(crate) mod tests {
         let recent = start(&db, channel.id, 900, false).await.unwrap();
         end(&db, recent, 1000).await.unwrap();
         let going_on = start(&db, channel.id, 50, false).await.unwrap();
+        assert_eq!(ended_before(&db, 500).await.unwrap(), [old]);
         assert_eq!(forget_ended_before(&db, 500).await.unwrap(), 1);
         assert_eq!(channel_of(&db, old).await.unwrap(), None);
         assert_eq!(channel_of(&db, recent).await.unwrap(), Some(channel.id));

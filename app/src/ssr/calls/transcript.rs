@@ -30,7 +30,7 @@ impl State {
         }
     }
 
-    fn parse(text: &str) -> State {
+    pub(crate) fn parse(text: &str) -> State {
         match text {
             "pending" => State::Pending,
             "done" => State::Done,
@@ -216,6 +216,7 @@ pub struct Found {
     pub call: CallId,
     pub channel: ChannelId,
     pub speaker: String,
+    pub guest: bool,
     pub said_at: i64,
     pub text: String,
 }
@@ -225,7 +226,7 @@ pub struct Found {
 pub async fn search(db: &Db, workspace: WorkspaceId, query: &str, limit: i64) -> Result<Vec<Found>, sqlx::Error> {
     let Some(terms) = fts_terms(query) else { return Ok(Vec::new()) };
     let rows = sqlx::query(
-        "SELECT l.call_id, c.channel_id, l.speaker, l.said_at, l.text
+        "SELECT l.call_id, c.channel_id, l.speaker, l.guest, l.said_at, l.text
          FROM transcript_search s
          JOIN transcript_lines l ON l.id = s.rowid
          JOIN calls c ON c.id = l.call_id
@@ -244,6 +245,7 @@ pub async fn search(db: &Db, workspace: WorkspaceId, query: &str, limit: i64) ->
             call: row.get("call_id"),
             channel: row.get("channel_id"),
             speaker: row.get("speaker"),
+            guest: row.get("guest"),
             said_at: row.get("said_at"),
             text: row.get("text"),
         })

@@ -1,0 +1,202 @@
+//! A meeting channel's Past calls, for members: each ended call with its
+//! date, length and who took part, opening onto its summary, transcript
+//! and chat; and a search over the workspace's transcripts.
+
+use crate::api::calls::{MAX_SEARCH_CHARS, open_past_call, past_calls, search_transcripts};
+use crate::components::form::{ErrorLine, ErrorText};
+use crate::dates::time_text;
+use crate::error::AppError;
+use crate::model::{ChannelId, PastCall, PastCallDetails, SpokenLine, TranscriptHit, TranscriptView};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[component]
+pub fn PastCalls(channel: ChannelId) -> impl IntoView {
+    let calls = Resource::new(move || channel, past_calls);
+    let query = RwSignal::new(String::new());
+    let hits = RwSignal::new(None::<Vec<TranscriptHit>>);
+    let error = RwSignal::new(None::<AppError>);
+    let search = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        let wanted = query.get_untracked();
+        spawn_local(async move {
+            match search_transcripts(wanted).await {
+                Ok(found) => {
+                    error.set(None);
+                    hits.set(Some(found));
+                }
+                Err(problem) => error.set(Some(problem)),
+            }
+        });
+    };
+    view! {
+        <section class="card past-calls stack" aria-labelledby="past-calls-title">
+            <h2 id="past-calls-title">"Past calls"</h2>
+            <form class="search-row" role="search" on:submit=search>
+                <label for="transcript-search" class="visually-hidden">"Search transcripts"</label>
+                <input
+                    id="transcript-search"
+                    type="search"
+                    name="query"
+                    placeholder="Search what was said"
+                    maxlength=MAX_SEARCH_CHARS.to_string()
+                    bind:value=query
+                />
+                <button type="submit">"Search"</button>
+            </form>
+            <ErrorLine error=error />
+            {move || hits.get().map(|found| view! { <SearchResults found /> })}
+            <Transition fallback=|| view! { <p class="muted">"Loading past calls…"</p> }>
+                {move || Suspend::new(async move {
+                    match calls.await {
+                        Ok(list) if list.is_empty() => {
+                            view! { <p class="muted">"No call has ended in this channel yet."</p> }.into_any()
+                        }
+                        Ok(list) => {
+                            view! {
+                                <ul class="past-call-list">
+                                    {list.into_iter().map(|call| view! { <PastCallItem call /> }).collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
+                        Err(problem) => view! { <ErrorText error=problem /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn SearchResults(found: Vec<TranscriptHit>) -> impl IntoView {
+    if found.is_empty() {
+        return view! { <p class="muted" role="status">"No transcript has those words."</p> }.into_any();
+    }
+    view! {
+        <ul class="search-results" role="status" aria-label="Transcript lines found">
+            {found
+                .into_iter()
+                .map(|hit| {
+                    view! {
+                        <li>
+                            <span class="muted small">{format!("{} · {}", time_text(hit.line.said_at / 1000), hit.channel_name)}</span>
+                            <SpokenLineText line=hit.line />
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+fn PastCallItem(call: PastCall) -> impl IntoView {
+    let PastCall { id, started_at, ended_at, people, transcript } = call;
+    let details = RwSignal::new(None::<Result<PastCallDetails, AppError>>);
+    let load = move |_| {
+        if details.get_untracked().is_none() {
+            spawn_local(async move { details.set(Some(open_past_call(id).await)) });
+        }
+    };
+    let minutes = ((ended_at - started_at + 59) / 60).max(1);
+    view! {
+        <li class="past-call">
+            <details on:toggle=load>
+                <summary>
+                    <span class="past-call-when">{time_text(started_at)}</span>
+                    <span class="muted">{format!(" · {minutes} min · ")}{people.join(", ")}</span>
+                    <span class="transcript-state">{transcript_state_text(&transcript)}</span>
+                </summary>
+                {move || match details.get() {
+                    None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                    Some(Err(problem)) => view! { <ErrorText error=problem /> }.into_any(),
+                    Some(Ok(found)) => view! { <CallRecordView details=found /> }.into_any(),
+                }}
+            </details>
+        </li>
+    }
+    .into_any()
+}
+
+#[component]
+fn CallRecordView(details: PastCallDetails) -> impl IntoView {
+    let PastCallDetails { summary, lines, chat, guest_writers } = details;
+    view! {
+        <div class="call-record stack">
+            {summary
+                .map(|summary| {
+                    view! {
+                        <h3>"Summary"</h3>
+                        <pre class="call-summary">{summary}</pre>
+                    }
+                })}
+            {(!lines.is_empty())
+                .then(|| {
+                    view! {
+                        <h3>"Transcript"</h3>
+                        <ol class="transcript">
+                            {lines.into_iter().map(|line| view! { <li><SpokenLineText line /></li> }).collect_view()}
+                        </ol>
+                    }
+                })}
+            <h3>"Chat"</h3>
+            {if chat.is_empty() {
+                view! { <p class="muted">"Nobody wrote in the chat."</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="transcript">
+                        {chat
+                            .into_iter()
+                            .map(|message| {
+                                let guest = guest_writers.contains(&message.from);
+                                view! {
+                                    <li>
+                                        <span class="muted small">{clock_of(message.sent_at)}</span>
+                                        " "
+                                        <strong>{message.name}</strong>
+                                        {guest.then_some(" (guest)")}
+                                        ": "
+                                        {message.text}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ol>
+                }
+                    .into_any()
+            }}
+        </div>
+    }
+    .into_any()
+}
+
+/// `17:02 Lin Park (guest): what they said`.
+#[component]
+fn SpokenLineText(line: SpokenLine) -> impl IntoView {
+    view! {
+        <span class="muted small">{clock_of(line.said_at)}</span>
+        " "
+        <strong>{line.speaker}</strong>
+        {line.guest.then_some(" (guest)")}
+        ": "
+        {line.text}
+    }
+}
+
+/// The time of day of a unix time in milliseconds, `17:02` (UTC).
+fn clock_of(millis: i64) -> String {
+    time_text(millis / 1000).split(' ').nth(1).unwrap_or_default().to_string()
+}
+
+fn transcript_state_text(state: &TranscriptView) -> String {
+    match state {
+        TranscriptView::Off => String::new(),
+        TranscriptView::Done => " · Transcript".into(),
+        TranscriptView::Pending(None) => " · Transcript pending".into(),
+        TranscriptView::Pending(Some(reason)) => format!(" · Transcript pending (last try: {reason})"),
+        TranscriptView::Failed(reason) => format!(" · Transcript failed: {reason}"),
+    }
+}
