@@ -1,7 +1,5 @@
 import { test, expect, signedInPage, guestPage, hydrated, inboundMedia, flowing } from './fixtures';
-import { openChannel, externalLinkTab, generateLink, joinCall } from './steps';
-import fs from 'node:fs';
-import path from 'node:path';
+import { openChannel, externalLinkTab, generateLink, joinCall, outboxMails } from './steps';
 
 test('a member shares the external link; a guest joins from the lobby; the channel admin removes them', async ({ browser, server }) => {
   test.setTimeout(120_000);
@@ -106,18 +104,6 @@ test('replacing or turning off the link locks guests out at once; a workspace ad
   await ada.keyboard.press('Escape');
   await expect(ada.getByText('No external link: only members can join.')).toBeVisible();
 });
-
-/** The text of every .eml file the server kept in its outbox, decoded from
- * quoted-printable (long lines and non-ASCII characters are encoded). */
-function outboxMails(outbox: string): string[] {
-  if (!fs.existsSync(outbox)) return [];
-  return fs.readdirSync(outbox).map((name) =>
-    fs
-      .readFileSync(path.join(outbox, name), 'utf8')
-      .replace(/=\r?\n/g, '')
-      .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))),
-  );
-}
 
 test('a channel admin schedules a call; when it starts the external participants get the link', async ({ browser, server }) => {
   const grace = await signedInPage(browser, server, 'grace@example.com');

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** A real Anteroom server started for one test, with its own database file. */
-export type RunningServer = { url: string; databasePath: string; outbox: string };
+export type RunningServer = { url: string; databasePath: string; outbox: string; dataDir: string };
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -36,6 +36,8 @@ export async function startServer(
       DATABASE_URL: `sqlite://${databasePath}`,
       ANTEROOM_DEMO_DATA: String(demo),
       ANTEROOM_MAIL_OUTBOX: outbox,
+      // Call recordings and the speech worker's script stay in the test's folder.
+      ANTEROOM_DATA_DIR: path.join(dir, 'data'),
       LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? path.join(repoRoot, 'target', 'site'),
       RUST_LOG: process.env.ANTEROOM_E2E_LOG ?? 'warn',
     },
@@ -53,7 +55,7 @@ export async function startServer(
     child.on('exit', (code) => reject(new Error(`anteroom-server exited with ${code} before listening:\n${seen}`)));
     child.on('error', reject);
   });
-  return { server: { url, databasePath, outbox }, child, dir };
+  return { server: { url, databasePath, outbox, dataDir: path.join(dir, 'data') }, child, dir };
 }
 
 /** A PulseAudio server with one null sink, for Firefox. Firefox runs Web
@@ -120,7 +122,11 @@ export const test = base.extend<{ demo: boolean; server: RunningServer; closeCon
   closeContexts: [
     async ({}, use) => {
       await use();
-      for (const context of openContexts) await context.close();
+      for (const context of openContexts) {
+        // A test that launched a browser of its own has closed it, and its contexts.
+        if (context.browser()?.isConnected() === false) continue;
+        await context.close();
+      }
       openContexts.clear();
     },
     { auto: true },

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { expect, hydrated } from './fixtures';
 import type { Page } from '@playwright/test';
 
@@ -69,3 +71,14 @@ export async function joinCall(page: Page) {
   await expect(page.locator('.conference')).toHaveAttribute('data-call-status', 'live', { timeout: 20_000 });
 }
 
+/** The text of every .eml file the server kept in its outbox, decoded from
+ * quoted-printable (long lines and non-ASCII characters are encoded). */
+export function outboxMails(outbox: string): string[] {
+  if (!fs.existsSync(outbox)) return [];
+  return fs.readdirSync(outbox).map((name) =>
+    fs
+      .readFileSync(path.join(outbox, name), 'utf8')
+      .replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))),
+  );
+}

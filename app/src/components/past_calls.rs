@@ -10,9 +10,23 @@ use crate::model::{ChannelId, PastCall, PastCallDetails, SpokenLine, TranscriptH
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+/// Mounted in the browser once the page has woken up, never rendered on
+/// the server: the list is below the fold, the page shows sooner without
+/// it, and nothing of it has to match between the two.
 #[component]
 pub fn PastCalls(channel: ChannelId) -> impl IntoView {
-    let calls = Resource::new(move || channel, past_calls);
+    let awake = RwSignal::new(false);
+    Effect::new(move |_| awake.set(true));
+    view! {
+        <Show when=move || awake.get()>
+            <PastCallsList channel />
+        </Show>
+    }
+}
+
+#[component]
+fn PastCallsList(channel: ChannelId) -> impl IntoView {
+    let calls = LocalResource::new(move || past_calls(channel));
     let query = RwSignal::new(String::new());
     let hits = RwSignal::new(None::<Vec<TranscriptHit>>);
     let error = RwSignal::new(None::<AppError>);
@@ -75,13 +89,16 @@ fn SearchResults(found: Vec<TranscriptHit>) -> impl IntoView {
         return view! { <p class="muted" role="status">"No transcript has those words."</p> }.into_any();
     }
     view! {
-        <ul class="search-results" role="status" aria-label="Transcript lines found">
+        <p class="visually-hidden" role="status">{format!("{} lines found", found.len())}</p>
+        <ul class="search-results" aria-label="Transcript lines found">
             {found
                 .into_iter()
                 .map(|hit| {
                     view! {
                         <li>
-                            <span class="muted small">{format!("{} · {}", time_text(hit.line.said_at / 1000), hit.channel_name)}</span>
+                            <span class="muted small search-result-where">
+                                {format!("{} · {}", time_text(hit.line.said_at / 1000), hit.channel_name)}
+                            </span>
                             <SpokenLineText line=hit.line />
                         </li>
                     }

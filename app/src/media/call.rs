@@ -563,6 +563,10 @@ async fn poll_speaker(inner: Rc<Inner>) {
     for (pc, incoming) in [(subscribe, true), (publish, false)] {
         let Some(pc) = pc else { continue };
         let Ok(report) = JsFuture::from(pc.get_stats()).await else { continue };
+        // Hung up meanwhile: the call's state is gone with its view.
+        if inner.stopped.get() {
+            return;
+        }
         let report: js_sys::Map = report.unchecked_into();
         report.for_each(&mut |value, _| {
             let field = |name: &str| js_sys::Reflect::get(&value, &JsValue::from_str(name)).ok();

@@ -54,8 +54,7 @@ pub fn extractive(lines: &[Line]) -> String {
     if lines.is_empty() {
         return "Nothing was heard in this call.\n".to_string();
     }
-    let said: Vec<(&Line, &str)> =
-        lines.iter().flat_map(|line| sentences(&line.text).map(move |s| (line, s))).collect();
+    let said = once_each(lines.iter().flat_map(|line| sentences(&line.text).map(move |s| (line, s))));
     let mut text = String::from("Key points\n");
     for (line, sentence) in key_sentences(&said) {
         text.push_str(&format!("- {}: {sentence}\n", speaker(line)));
@@ -124,6 +123,17 @@ fn marked<'a>(said: &[(&'a Line, &'a str)], cues: &[&str]) -> Vec<(&'a Line, &'a
         .take(MARKED_SENTENCES)
         .copied()
         .collect()
+}
+
+/// Each sentence once (people repeat themselves), first saying kept.
+fn once_each<'a>(said: impl Iterator<Item = (&'a Line, &'a str)>) -> Vec<(&'a Line, &'a str)> {
+    let mut kept: Vec<(&Line, &str)> = Vec::new();
+    for (line, sentence) in said {
+        if !kept.iter().any(|(_, s)| s.eq_ignore_ascii_case(sentence)) {
+            kept.push((line, sentence));
+        }
+    }
+    kept
 }
 
 /// Whether `cue` occurs in `text` as whole words (not "agreed" in "disagreed").
@@ -228,6 +238,18 @@ mod tests {
             let source = meeting().into_iter().find(|l| l.text.contains(sentence)).unwrap_or_else(|| panic!("{point}"));
             assert_eq!(who, speaker(&source), "a key point keeps its speaker");
         }
+    }
+
+    #[test]
+    fn a_sentence_said_again_is_listed_once() {
+        let mut lines = meeting();
+        lines.push(line("Ada Lovelace", false, 100, 4, "We agreed to launch the website on the first of March."));
+        let summary = extractive(&lines);
+        assert_eq!(
+            summary.matches("We agreed to launch the website").count(),
+            2,
+            "a key point and a decision: {summary}"
+        );
     }
 
     #[test]
