@@ -13,8 +13,10 @@ use webrtc::rtp::packet::Packet;
 /// Opus in WebRTC: 48 kHz; browsers send mono speech.
 const SAMPLE_RATE: u32 = 48_000;
 const CHANNELS: u8 = 1;
-/// Bytes gathered before each write to the file (about 15 s of speech).
-const BUFFER_BYTES: usize = 64 * 1024;
+/// Bytes gathered before each write to the file: about 2 s of speech, so
+/// a server killed mid-call loses at most that much of each recording,
+/// for one small write every 2 s.
+const BUFFER_BYTES: usize = 8 * 1024;
 
 pub struct Recorder {
     writer: OggWriter<BufWriter<File>>,
