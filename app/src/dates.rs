@@ -14,17 +14,25 @@ pub fn time_text(seconds: i64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02} UTC", rest / 3600, rest % 3600 / 60)
+    format!("{year:04}-{month:02}-{day:02} {} UTC", clock_text(rest))
+}
+
+/// The time of day of unix seconds, "17:05" (UTC).
+pub fn clock_text(seconds: i64) -> String {
+    let rest = seconds.rem_euclid(86_400);
+    format!("{:02}:{:02}", rest / 3600, rest % 3600 / 60)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::time_text;
+    use super::{clock_text, time_text};
 
     #[test]
     fn times_read_as_utc_dates() {
         assert_eq!(time_text(0), "1970-01-01 00:00 UTC");
         assert_eq!(time_text(1_795_453_500), "2026-11-23 17:05 UTC");
         assert_eq!(time_text(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(clock_text(1_795_453_500), "17:05");
+        assert_eq!(clock_text(-60), "23:59");
     }
 }

@@ -64,7 +64,11 @@ async fn send_notes(
     }
     let Some((workspace, channel)) = channels::by_id(&app.db, record.channel).await? else { return Ok(()) };
     let workspace_name = accounts::workspace_name(&app.db, workspace).await?;
-    let lines = transcript::lines(&app.db, call).await?;
+    // The lines are read only when there is a transcript to send.
+    let lines = match status.state {
+        transcript::State::Done => transcript::lines(&app.db, call).await?,
+        _ => Vec::new(),
+    };
     let spoken = match (status.state, &status.summary) {
         (transcript::State::Off, _) => Spoken::NotTranscribed,
         (transcript::State::Done, Some(summary)) => Spoken::Transcribed { summary, lines: &lines },

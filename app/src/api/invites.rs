@@ -51,21 +51,16 @@ pub async fn regenerate_room_invite(room: RoomId) -> Result<String, AppError> {
 /// or made-up token gets [`AppError::InviteInvalid`].
 #[server(endpoint = "open_invite")]
 pub async fn open_invite(token: String) -> Result<GuestWelcome, AppError> {
+    use crate::protocol::signal::ConferenceId;
+    use crate::ssr::channel_settings::{self, Switch};
     use crate::ssr::{accounts, invites, state::app_state};
     let state = app_state()?;
     let Some(invitation) = invites::open(&state.db, &token).await? else {
         return Err(AppError::InviteInvalid);
     };
     let transcribed = match invitation.conference {
-        crate::protocol::signal::ConferenceId::Channel(channel) => {
-            crate::ssr::channel_settings::is_on(
-                &state.db,
-                channel,
-                crate::ssr::channel_settings::Switch::TranscribeCalls,
-            )
-            .await?
-        }
-        crate::protocol::signal::ConferenceId::Room(_) => false,
+        ConferenceId::Channel(channel) => channel_settings::is_on(&state.db, channel, Switch::TranscribeCalls).await?,
+        ConferenceId::Room(_) => false,
     };
     Ok(GuestWelcome {
         workspace_name: accounts::workspace_name(&state.db, invitation.workspace).await?,

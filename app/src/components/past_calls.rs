@@ -4,7 +4,7 @@
 
 use crate::api::calls::{MAX_SEARCH_CHARS, open_past_call, past_calls, search_transcripts};
 use crate::components::form::{ErrorLine, ErrorText};
-use crate::dates::time_text;
+use crate::dates::{clock_text, time_text};
 use crate::error::AppError;
 use crate::model::{ChannelId, PastCall, PastCallDetails, SpokenLine, TranscriptHit, TranscriptView};
 use leptos::prelude::*;
@@ -171,7 +171,7 @@ fn CallRecordView(details: PastCallDetails) -> impl IntoView {
                                 let guest = guest_writers.contains(&message.from);
                                 view! {
                                     <li>
-                                        <span class="muted small">{clock_of(message.sent_at)}</span>
+                                        <span class="muted small">{clock_text(message.sent_at / 1000)}</span>
                                         " "
                                         <strong>{message.name}</strong>
                                         {guest.then_some(" (guest)")}
@@ -194,18 +194,13 @@ fn CallRecordView(details: PastCallDetails) -> impl IntoView {
 #[component]
 fn SpokenLineText(line: SpokenLine) -> impl IntoView {
     view! {
-        <span class="muted small">{clock_of(line.said_at)}</span>
+        <span class="muted small">{clock_text(line.said_at / 1000)}</span>
         " "
         <strong>{line.speaker}</strong>
         {line.guest.then_some(" (guest)")}
         ": "
         {line.text}
     }
-}
-
-/// The time of day of a unix time in milliseconds, `17:02` (UTC).
-fn clock_of(millis: i64) -> String {
-    time_text(millis / 1000).split(' ').nth(1).unwrap_or_default().to_string()
 }
 
 fn transcript_state_text(state: &TranscriptView) -> String {

@@ -20,6 +20,12 @@ macro_rules! id_type {
     };
 }
 
+/// A person's name as Anteroom shows it: a guest's is marked "(guest)",
+/// so a name a guest typed never passes for a member's.
+pub fn shown_name(name: &str, guest: bool) -> String {
+    if guest { format!("{name} (guest)") } else { name.to_string() }
+}
+
 id_type!(
     /// A workspace: one team's office, channels and members.
     WorkspaceId

@@ -12,7 +12,7 @@ use crate::components::sidebar::ChannelSidebar;
 use crate::components::top_bar::TopBar;
 use crate::error::AppError;
 use crate::live_state::LiveState;
-use crate::model::{ChannelDetails, ChannelId, Office};
+use crate::model::{ChannelDetails, ChannelId, Office, shown_name};
 use crate::protocol::live::InCall;
 use crate::protocol::signal::ConferenceId;
 use leptos::prelude::*;
@@ -174,7 +174,6 @@ fn in_call_text(people: &[InCall]) -> String {
     if people.is_empty() {
         return "Nobody is in the call right now.".to_string();
     }
-    let names: Vec<String> =
-        people.iter().map(|p| if p.guest { format!("{} (guest)", p.name) } else { p.name.clone() }).collect();
+    let names: Vec<String> = people.iter().map(|p| shown_name(&p.name, p.guest)).collect();
     format!("In the call: {}", names.join(", "))
 }

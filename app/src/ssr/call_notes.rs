@@ -16,8 +16,9 @@
 
 use super::calls::transcript::Line;
 use super::db::{Db, now};
-use crate::dates::time_text;
+use crate::dates::{clock_text, time_text};
 use crate::model::ChannelId;
+use crate::model::shown_name;
 use crate::protocol::signal::{ChatMessage, ParticipantId};
 
 /// Notes emails one address may receive in 24 hours, from all calls.
@@ -79,7 +80,7 @@ impl CallRecord {
     fn people(&self) -> Vec<String> {
         let mut people: Vec<String> = Vec::new();
         for stay in &self.attendance {
-            let name = if stay.guest { format!("{} (guest)", stay.name) } else { stay.name.clone() };
+            let name = shown_name(&stay.name, stay.guest);
             if !people.contains(&name) {
                 people.push(name);
             }
@@ -99,7 +100,7 @@ impl CallRecord {
              - {} took part: {}\n\
              - {} chat message{}\n",
             time_text(self.started_at).trim_end_matches(" UTC"),
-            clock(self.ended_at),
+            clock_text(self.ended_at),
             if minutes == 1 { "" } else { "s" },
             people.len(),
             people.join(", "),
@@ -118,8 +119,8 @@ impl CallRecord {
         }
         text.push_str("\nWho took part\n");
         for stay in &self.attendance {
-            let guest = if stay.guest { " (guest)" } else { "" };
-            text.push_str(&format!("- {}{guest}: {} to {}\n", stay.name, clock(stay.joined_at), clock(stay.left_at)));
+            let name = shown_name(&stay.name, stay.guest);
+            text.push_str(&format!("- {name}: {} to {}\n", clock_text(stay.joined_at), clock_text(stay.left_at)));
         }
         if let Spoken::Transcribed { lines, .. } = spoken {
             text.push_str("\nTranscript (also attached)\n");
@@ -130,7 +131,7 @@ impl CallRecord {
             text.push_str("Nobody wrote in the chat.\n");
         }
         for message in &self.chat {
-            let at = clock(message.sent_at / 1000);
+            let at = clock_text(message.sent_at / 1000);
             if self.written_by_guest(message) {
                 // Quoted line by line, so a guest's text cannot pass for ours.
                 text.push_str(&format!("[{at}] {} (guest) wrote:\n", message.name));
@@ -171,15 +172,9 @@ pub fn transcript_text(lines: &[Line]) -> String {
     lines
         .iter()
         .map(|line| {
-            let guest = if line.guest { " (guest)" } else { "" };
-            format!("[{}] {}{guest}: {}\n", clock(line.said_at / 1000), line.speaker, line.text)
+            format!("[{}] {}: {}\n", clock_text(line.said_at / 1000), shown_name(&line.speaker, line.guest), line.text)
         })
         .collect()
-}
-
-/// The time of day of a unix time, `17:03` (UTC).
-fn clock(seconds: i64) -> String {
-    time_text(seconds).split(' ').nth(1).unwrap_or_default().to_string()
 }
 
 /// Whether `email` may get the notes of the call that started at

@@ -337,7 +337,7 @@ impl Conference {
     /// for a room's call, or when records are not kept.
     async fn call_record(&self) -> Option<CallId> {
         let ConferenceId::Channel(channel) = self.id else { return None };
-        let records = self.sfu.upgrade()?.records()?;
+        let records = self.records()?;
         *self
             .record
             .get_or_init(|| async {
@@ -358,9 +358,14 @@ impl Conference {
     /// Records what happened, if this call is recorded.
     async fn note(&self, entry: impl FnOnce(CallId) -> Entry) {
         let Some(call) = self.record.get().copied().flatten() else { return };
-        if let Some(records) = self.sfu.upgrade().and_then(|sfu| sfu.records()) {
+        if let Some(records) = self.records() {
             records.log.note(entry(call)).await;
         }
+    }
+
+    /// Where the server keeps call records, if it does.
+    fn records(&self) -> Option<Arc<super::Records>> {
+        self.sfu.upgrade()?.records()
     }
 
     /// Starts or stops recording everyone's microphone for the transcript,
@@ -386,7 +391,7 @@ impl Conference {
 
     async fn start_recording(&self, track: &PublishedTrack) {
         let Some(call) = self.call_record().await else { return };
-        let Some(records) = self.sfu.upgrade().and_then(|sfu| sfu.records()) else { return };
+        let Some(records) = self.records() else { return };
         if track.is_recording() {
             return;
         }

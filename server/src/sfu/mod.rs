@@ -39,9 +39,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::broadcast;
 
 /// Where calls are recorded.
-struct Records {
-    log: CallLog,
-    data_dir: PathBuf,
+pub(crate) struct Records {
+    pub(crate) log: CallLog,
+    pub(crate) data_dir: PathBuf,
 }
 
 pub struct Sfu {

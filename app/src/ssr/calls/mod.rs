@@ -10,7 +10,7 @@ pub mod transcript;
 
 use super::call_notes::{Attendance, CallRecord};
 use super::db::Db;
-use crate::model::{CallId, ChannelId, PastCall, TranscriptView};
+use crate::model::{CallId, ChannelId, PastCall, TranscriptView, shown_name};
 use crate::protocol::signal::{ChatMessage, ParticipantId};
 use sqlx::Row;
 
@@ -100,8 +100,7 @@ pub async fn end_interrupted(db: &Db, at: i64) -> Result<Vec<CallId>, sqlx::Erro
     Ok(open)
 }
 
-/// The channel a call belongs to, and when it started and ended (None
-/// while it goes on).
+/// The channel a call belongs to; None if there is no such call.
 pub async fn channel_of(db: &Db, call: CallId) -> Result<Option<ChannelId>, sqlx::Error> {
     sqlx::query_scalar("SELECT channel_id FROM calls WHERE id = $1").bind(call).fetch_optional(db).await
 }
@@ -189,10 +188,7 @@ pub async fn past(db: &Db, channel: ChannelId, limit: i64) -> Result<Vec<PastCal
             id,
             started_at: row.get("started_at"),
             ended_at: row.get("ended_at"),
-            people: people
-                .into_iter()
-                .map(|(name, guest)| if guest { format!("{name} (guest)") } else { name })
-                .collect(),
+            people: people.into_iter().map(|(name, guest)| shown_name(&name, guest)).collect(),
             transcript,
         });
     }

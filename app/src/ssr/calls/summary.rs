@@ -81,7 +81,7 @@ pub fn extractive(lines: &[Line]) -> String {
 }
 
 fn speaker(line: &Line) -> String {
-    if line.guest { format!("{} (guest)", line.speaker) } else { line.speaker.clone() }
+    crate::model::shown_name(&line.speaker, line.guest)
 }
 
 /// The sentences of a transcript line (the speech engine often puts two
