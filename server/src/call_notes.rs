@@ -1,5 +1,6 @@
 //! Emails the notes of each ended meeting-channel call to its guests, if
-//! the channel's "External users receive email summary" setting is on:
+//! the channel's "External users receive email summary" setting is on, and
+//! to the channel's admins who asked for them ("Email me the notes"):
 //! with the summary and transcript (also attached as a text file) once the
 //! transcript is made, or marked "transcript unavailable" when it is not
 //! made within `TRANSCRIPT_WAIT`. The notes are written by
@@ -7,7 +8,7 @@
 
 use anteroom_app::error::AppError;
 use anteroom_app::model::CallId;
-use anteroom_app::ssr::call_notes::{self, CallRecord, Spoken};
+use anteroom_app::ssr::call_notes::{self, CallRecord, Reader, Spoken};
 use anteroom_app::ssr::calls::{self, transcript};
 use anteroom_app::ssr::channel_settings::{self, Switch};
 use anteroom_app::ssr::db::now;
@@ -58,8 +59,18 @@ async fn send_notes(
     record: &CallRecord,
     status: &transcript::Status,
 ) -> Result<(), AppError> {
-    let guests = record.guest_emails();
-    if guests.is_empty() || !channel_settings::is_on(&app.db, record.channel, Switch::EmailGuestNotes).await? {
+    if !record.had_member() {
+        return Ok(());
+    }
+    let mut recipients: Vec<(String, Reader)> = Vec::new();
+    if channel_settings::is_on(&app.db, record.channel, Switch::EmailGuestNotes).await? {
+        recipients.extend(record.guest_emails().into_iter().map(|email| (email, Reader::Guest)));
+    }
+    for admin in channel_settings::notes_readers(&app.db, record.channel).await? {
+        recipients.retain(|(email, _)| *email != admin);
+        recipients.push((admin, Reader::Admin));
+    }
+    if recipients.is_empty() {
         return Ok(());
     }
     let Some((workspace, channel)) = channels::by_id(&app.db, record.channel).await? else { return Ok(()) };
@@ -83,8 +94,8 @@ async fn send_notes(
         }],
         _ => Vec::new(),
     };
-    for email in guests {
-        if !call_notes::may_send(&app.db, record.channel, record.started_at, &email).await? {
+    for (email, reader) in recipients {
+        if !call_notes::may_send(&app.db, record.channel, record.started_at, &email, reader).await? {
             tracing::info!(channel = %record.channel, "meeting notes not sent: already sent, or the address's daily allowance is used");
             continue;
         }

@@ -88,6 +88,30 @@ pub struct Config {
     #[arg(long, env = "ANTEROOM_TRANSCRIPTION_URL")]
     pub transcription_url: Option<String>,
 
+    /// Bearer token for --transcription-url, for a hosted service.
+    #[arg(long, env = "ANTEROOM_TRANSCRIPTION_API_KEY", hide_env_values = true)]
+    pub transcription_api_key: Option<String>,
+
+    /// Base URL of an OpenAI-compatible chat-completions service that writes
+    /// call summaries (POST /v1/chat/completions), e.g. http://localhost:11434
+    /// for Ollama. Unset: the extractive summary, written without a model
+    /// (also the fallback when the model fails).
+    #[arg(long, env = "ANTEROOM_SUMMARY_URL", requires = "summary_model")]
+    pub summary_url: Option<String>,
+
+    /// The model --summary-url runs, e.g. llama3.2:3b.
+    #[arg(long, env = "ANTEROOM_SUMMARY_MODEL", requires = "summary_url")]
+    pub summary_model: Option<String>,
+
+    /// Bearer token for --summary-url, for a hosted service.
+    #[arg(long, env = "ANTEROOM_SUMMARY_API_KEY", hide_env_values = true)]
+    pub summary_api_key: Option<String>,
+
+    /// Seconds the summary model gets to answer before the extractive
+    /// summary is used instead.
+    #[arg(long, env = "ANTEROOM_SUMMARY_TIMEOUT_SECS", default_value_t = 180, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub summary_timeout_secs: u64,
+
     /// The Python of the embedded speech engine's virtual environment
     /// (scripts/setup makes it). Unset: ~/.cache/anteroom/speech-venv/bin/python.
     #[arg(long, env = "ANTEROOM_SPEECH_PYTHON")]
@@ -153,6 +177,11 @@ impl Config {
             smtp_listen: None,
             calls_from: None,
             transcription_url: None,
+            transcription_api_key: None,
+            summary_url: None,
+            summary_model: None,
+            summary_api_key: None,
+            summary_timeout_secs: 180,
             speech_python: None,
             data_dir: std::env::temp_dir().join("anteroom-test-data"),
             transcript_retention_days: 30,

@@ -205,7 +205,16 @@ fn transcriber(
     };
     transcripts::Transcriber {
         db: state.app.db.clone(),
-        engine: transcripts::speech::SpeechEngine::new(endpoint),
+        engine: transcripts::speech::SpeechEngine::new(endpoint, config.transcription_api_key.clone()),
+        summaries: match (&config.summary_url, &config.summary_model) {
+            (Some(url), Some(model)) => transcripts::summary_model::SummaryWriter::model(
+                url,
+                model,
+                config.summary_api_key.clone(),
+                std::time::Duration::from_secs(config.summary_timeout_secs),
+            ),
+            _ => transcripts::summary_model::SummaryWriter::extractive(),
+        },
         data_dir: config.data_dir.clone(),
         first_retry: std::time::Duration::from_secs(30),
         wake,

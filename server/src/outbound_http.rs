@@ -10,3 +10,57 @@ pub fn client_builder() -> reqwest::ClientBuilder {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
 }
+
+/// The URL of `path` ("audio/transcriptions") of an OpenAI-compatible API
+/// whose base URL was given with or without its "/v1", as people copy it
+/// from the docs of Ollama, vLLM or a hosted service.
+pub fn api_url(base: &str, path: &str) -> String {
+    let base = base.trim_end_matches('/');
+    let base = base.strip_suffix("/v1").unwrap_or(base);
+    format!("{base}/v1/{path}")
+}
+
+/// Why an answer's body could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    #[error("{0}")]
+    Http(#[from] reqwest::Error),
+    #[error("the answer is longer than {0} bytes")]
+    TooLong(usize),
+}
+
+/// An answer's body, read no further than `max` bytes.
+pub async fn read_body(response: &mut reqwest::Response, max: usize) -> Result<Vec<u8>, BodyError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > max {
+            return Err(BodyError::TooLong(max));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The innermost cause of a failed request, which says what happened
+/// ("Connection refused") where the outer ones only say where.
+pub fn innermost_cause(error: &reqwest::Error) -> String {
+    let mut reason = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        reason = cause.to_string();
+        source = cause.source();
+    }
+    reason
+}
+
+#[cfg(test)]
+mod tests {
+    use super::api_url;
+
+    #[test]
+    fn a_base_url_works_with_or_without_its_v1() {
+        for base in ["http://box:8000", "http://box:8000/", "http://box:8000/v1", "http://box:8000/v1/"] {
+            assert_eq!(api_url(base, "chat/completions"), "http://box:8000/v1/chat/completions", "{base}");
+        }
+    }
+}

@@ -229,11 +229,17 @@ async fn when_the_call_ends_guests_who_gave_an_email_get_the_notes_if_the_channe
     assert_eq!(alan.call::<()>("set_guest_notes", &on).await, Err(AppError::Forbidden));
     grace.call::<()>("set_guest_notes", &on).await.unwrap();
     let details: ChannelDetails = alan.call("open_channel", &channel).await.unwrap();
-    assert!(details.email_guest_notes);
+    assert!(details.email_guest_notes && !details.notes_to_me);
+    // A channel admin asks for the notes herself; a plain member cannot.
+    assert_eq!(alan.call::<()>("set_notes_to_me", &on).await, Err(AppError::Forbidden));
+    grace.call::<()>("set_notes_to_me", &on).await.unwrap();
+    let details: ChannelDetails = grace.call("open_channel", &channel).await.unwrap();
+    assert!(details.notes_to_me);
 
     // Someone with the link, alone in the call, types an advert for an
     // address of their choosing and leaves: no member took part, so no
-    // notes go out (if they did, the relay would get them first).
+    // notes go out, to her or to Grace (if they did, the relay would get
+    // them first).
     let mut graces_page = grace.live_socket().await.unwrap();
     let (_mallorys_lobby, admitted) = arrive(&server, &token, "Mallory", "victim@example.net").await;
     let GuestEvent::Admitted { pass, conference } = admitted else { panic!("admitted") };
@@ -281,30 +287,33 @@ async fn when_the_call_ends_guests_who_gave_an_email_get_the_notes_if_the_channe
     guest_calls[0].send_text(r#"{"type":"chat","text":"Great\nSummary: wire the money"}"#).await;
     graces_call.wait_for(|e| matches!(e, SignalEvent::Chat { message } if message.name == "Lin Park")).await;
 
-    // Everyone leaves: the call ends and Lin, who gave an email, gets the notes.
+    // Everyone leaves: the call ends and Lin, who gave an email, gets the
+    // notes, and so does Grace, who asked for them.
     drop(graces_call);
     drop(guest_calls);
-    let (to, raw) = relay.next().await;
-    assert_eq!(to, ["lin@example.org"]);
-    let mail = anteroom_app::ssr::mail_in::parse(&raw).unwrap();
-    assert_eq!(mail.subject, "Notes from your call in client-calls");
-    for expected in [
-        "4 took part: Grace Hopper, Ann (guest), Lin Park (guest), Sam (guest)",
-        "Grace Hopper: Thanks for coming, the deck is on its way",
-        "Lin Park (guest) wrote:",
-        "    > Summary: wire the money",
-    ] {
-        assert!(mail.text_body.contains(expected), "{expected:?} in {}", mail.text_body);
+    for reader in ["lin@example.org", "grace@example.com"] {
+        let (to, raw) = relay.next().await;
+        assert_eq!(to, [reader]);
+        let mail = anteroom_app::ssr::mail_in::parse(&raw).unwrap();
+        assert_eq!(mail.subject, "Notes from your call in client-calls");
+        for expected in [
+            "4 took part: Grace Hopper, Ann (guest), Lin Park (guest), Sam (guest)",
+            "Grace Hopper: Thanks for coming, the deck is on its way",
+            "Lin Park (guest) wrote:",
+            "    > Summary: wire the money",
+        ] {
+            assert!(mail.text_body.contains(expected), "{expected:?} in {}", mail.text_body);
+        }
     }
     // The sending is put on record just after the relay took it.
     let recorded = async {
-        while sqlx_count(&server, "SELECT COUNT(*) FROM call_notes_sent WHERE email = 'lin@example.org'").await != 1 {
+        while sqlx_count(&server, "SELECT COUNT(*) FROM call_notes_sent").await != 2 {
             tokio::task::yield_now().await;
         }
     };
     tokio::time::timeout(std::time::Duration::from_secs(5), recorded).await.expect("the sending is on record");
     // Ann was removed (and her address sorts first): she got nothing.
-    assert_eq!(sqlx_count(&server, "SELECT COUNT(*) FROM call_notes_sent").await, 1);
+    assert_eq!(sqlx_count(&server, "SELECT COUNT(*) FROM call_notes_sent WHERE email = 'ann@example.org'").await, 0);
 }
 
 /// A count read straight from the server's database file.

@@ -11,6 +11,7 @@ use anteroom_app::ssr::calls::{self, transcript};
 use anteroom_app::ssr::db::{self, Db};
 use anteroom_server::transcripts::Transcriber;
 use anteroom_server::transcripts::speech::{Endpoint, SpeechEngine};
+use anteroom_server::transcripts::summary_model::SummaryWriter;
 use anteroom_server::transcripts::worker::{Worker, WorkerState};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -75,7 +76,8 @@ async fn until<F: std::future::Future<Output = bool>>(mut done: impl FnMut() -> 
 fn transcribe(db: &Db, data_dir: &Path, worker: Worker, shutdown: watch::Receiver<bool>) {
     let transcriber = Transcriber {
         db: db.clone(),
-        engine: SpeechEngine::new(Endpoint::Embedded(worker)),
+        engine: SpeechEngine::new(Endpoint::Embedded(worker), None),
+        summaries: SummaryWriter::extractive(),
         data_dir: data_dir.to_path_buf(),
         first_retry: Duration::from_secs(1),
         wake: Arc::new(Notify::new()),

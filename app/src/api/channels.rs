@@ -59,7 +59,7 @@ pub async fn open_channel(channel: ChannelId) -> Result<ChannelDetails, AppError
     use crate::protocol::signal::ConferenceId;
     use crate::ssr::channel_settings::{self, Switch};
     use crate::ssr::{channels, invites};
-    let ChannelCaller { state, channel: found, can_manage, .. } = meeting_channel(channel, share).await?;
+    let ChannelCaller { state, me, channel: found, can_manage } = meeting_channel(channel, share).await?;
     let token = invites::token(&state.db, ConferenceId::Channel(channel)).await?;
     Ok(ChannelDetails {
         id: found.id,
@@ -70,6 +70,7 @@ pub async fn open_channel(channel: ChannelId) -> Result<ChannelDetails, AppError
         admins: channels::admins(&state.db, channel).await?,
         email_guest_notes: channel_settings::is_on(&state.db, channel, Switch::EmailGuestNotes).await?,
         transcribe_calls: channel_settings::is_on(&state.db, channel, Switch::TranscribeCalls).await?,
+        notes_to_me: can_manage && channel_settings::wants_notes(&state.db, channel, me.id).await?,
     })
 }
 
@@ -94,6 +95,17 @@ pub async fn set_transcription(channel: ChannelId, on: bool) -> Result<(), AppEr
     // The calls of the workspace's channels look at their settings again.
     let _ = state.channel_news.send(me.workspace_id);
     tracing::info!(%channel, on, by = %me.id, "transcription setting changed");
+    Ok(())
+}
+
+/// A channel admin or workspace admin asks for (or stops) the notes of
+/// every call of the channel by email: the same email guests get.
+#[server(endpoint = "set_notes_to_me")]
+pub async fn set_notes_to_me(channel: ChannelId, on: bool) -> Result<(), AppError> {
+    use crate::ssr::channel_settings;
+    let ChannelCaller { state, me, .. } = meeting_channel(channel, manage).await?;
+    channel_settings::set_wants_notes(&state.db, channel, me.id, on).await?;
+    tracing::info!(%channel, on, by = %me.id, "notes by email for an admin changed");
     Ok(())
 }
 

@@ -7,7 +7,7 @@
 use crate::api::accounts::list_members;
 use crate::api::channels::{
     disable_external_link, external_link, guest_activity, regenerate_external_link, set_channel_admin, set_guest_notes,
-    set_transcription,
+    set_notes_to_me, set_transcription,
 };
 use crate::components::call_schedule::CallScheduleTab;
 use crate::components::confirm::ConfirmButton;
@@ -39,7 +39,15 @@ pub fn ChannelDetailsDialog(
     changed: Callback<()>,
 ) -> impl IntoView {
     let ChannelDetails {
-        id, name, external_link: link, can_manage, admins, email_guest_notes, transcribe_calls, ..
+        id,
+        name,
+        external_link: link,
+        can_manage,
+        admins,
+        email_guest_notes,
+        transcribe_calls,
+        notes_to_me,
+        ..
     } = details;
     let link_on = link.is_some();
     view! {
@@ -62,7 +70,14 @@ pub fn ChannelDetailsDialog(
                 <CallScheduleTab channel=id can_manage link_on=link_on />
             </Show>
             <Show when=move || tab.get() == DetailsTab::Transcription>
-                <TranscriptionSettings channel=id transcribe=transcribe_calls notes=email_guest_notes can_manage changed />
+                <TranscriptionSettings
+                    channel=id
+                    transcribe=transcribe_calls
+                    notes=email_guest_notes
+                    notes_to_me
+                    can_manage
+                    changed
+                />
             </Show>
             <Show when=move || can_manage && tab.get() == DetailsTab::GuestActivity>
                 <GuestActivity channel=id />
@@ -241,18 +256,20 @@ fn ExternalLink(channel: ChannelId, link: Option<String>, can_manage: bool, chan
     .into_any()
 }
 
-/// The Transcription tab: whether calls are transcribed, and whether guests
-/// get the meeting notes by email.
+/// The Transcription tab: whether calls are transcribed, whether guests
+/// get the meeting notes by email, and whether the admin looking does.
 #[component]
 fn TranscriptionSettings(
     channel: ChannelId,
     transcribe: bool,
     notes: bool,
+    notes_to_me: bool,
     can_manage: bool,
     changed: Callback<()>,
 ) -> impl IntoView {
     let transcribe = RwSignal::new(transcribe);
     let notes = RwSignal::new(notes);
+    let notes_to_me = RwSignal::new(notes_to_me);
     let error = RwSignal::new(None::<AppError>);
     let toggled = move |which: Switch| {
         Callback::new(move |wanted: bool| {
@@ -260,6 +277,7 @@ fn TranscriptionSettings(
                 let (saved, setting) = match which {
                     Switch::Transcribe => (set_transcription(channel, wanted).await, transcribe),
                     Switch::Notes => (set_guest_notes(channel, wanted).await, notes),
+                    Switch::NotesToMe => (set_notes_to_me(channel, wanted).await, notes_to_me),
                 };
                 match saved {
                     Ok(()) => {
@@ -288,7 +306,20 @@ fn TranscriptionSettings(
                 can_manage
                 toggled=toggled(Switch::Notes)
             />
-            {(!can_manage).then(|| view! { <p class="muted small">"Channel admins can change these."</p> })}
+            {if can_manage {
+                view! {
+                    <SettingSwitch
+                        label="Email me the notes after each call"
+                        hint="You get the same email as guests after every call in this channel, whether you were in it or not. This is your own choice; other admins choose for themselves."
+                        on=notes_to_me
+                        can_manage
+                        toggled=toggled(Switch::NotesToMe)
+                    />
+                }
+                    .into_any()
+            } else {
+                view! { <p class="muted small">"Channel admins can change these."</p> }.into_any()
+            }}
             <ErrorLine error=error />
         </div>
     }
@@ -378,9 +409,10 @@ fn VisitTable(visits: Vec<GuestVisit>) -> impl IntoView {
     .into_any()
 }
 
-/// The two switches of the Transcription tab.
+/// The switches of the Transcription tab.
 #[derive(Clone, Copy)]
 enum Switch {
     Transcribe,
     Notes,
+    NotesToMe,
 }

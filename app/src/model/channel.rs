@@ -21,6 +21,9 @@ pub struct ChannelDetails {
     /// "Transcribe calls": each participant's words are written down, and
     /// the call gets a transcript and a summary.
     pub transcribe_calls: bool,
+    /// Whether the asker (who may manage the channel) gets every call's
+    /// notes by email.
+    pub notes_to_me: bool,
 }
 
 /// One guest's stay in a channel's call, for channel and workspace admins.

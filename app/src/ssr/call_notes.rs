@@ -52,12 +52,16 @@ pub struct CallRecord {
 }
 
 impl CallRecord {
+    /// Whether a member took part. The notes of a call only guests were in
+    /// go to nobody: otherwise anyone with the link could have the company
+    /// mail their words to an address of their choosing.
+    pub fn had_member(&self) -> bool {
+        self.attendance.iter().any(|stay| !stay.guest)
+    }
+
     /// The guests to email the notes to, each address once: those who gave
-    /// an email and were not removed, and only if a member took part.
+    /// an email and were not removed.
     pub fn guest_emails(&self) -> Vec<String> {
-        if self.attendance.iter().all(|stay| stay.guest) {
-            return Vec::new();
-        }
         let removed: Vec<&str> =
             self.attendance.iter().filter(|stay| stay.removed).filter_map(|stay| stay.guest_email.as_deref()).collect();
         let mut emails: Vec<String> = self
@@ -177,9 +181,26 @@ pub fn transcript_text(lines: &[Line]) -> String {
         .collect()
 }
 
+/// Who an address belongs to, which decides its allowance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// Typed in a lobby by anyone with the link: held to a daily allowance,
+    /// so the link cannot be used to flood someone's mailbox.
+    Guest,
+    /// A channel admin's or workspace admin's own address.
+    Admin,
+}
+
 /// Whether `email` may get the notes of the call that started at
-/// `started_at`: not sent them already, and under the daily allowance.
-pub async fn may_send(db: &Db, channel: ChannelId, started_at: i64, email: &str) -> Result<bool, sqlx::Error> {
+/// `started_at`: not sent them already, and, for a guest's address, under
+/// the daily allowance.
+pub async fn may_send(
+    db: &Db,
+    channel: ChannelId,
+    started_at: i64,
+    email: &str,
+    reader: Reader,
+) -> Result<bool, sqlx::Error> {
     let already: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM call_notes_sent WHERE channel_id = $1 AND call_started_at = $2 AND email = $3",
     )
@@ -193,7 +214,7 @@ pub async fn may_send(db: &Db, channel: ChannelId, started_at: i64, email: &str)
         .bind(now() - 24 * 60 * 60)
         .fetch_one(db)
         .await?;
-    Ok(already == 0 && today < MAX_NOTES_PER_ADDRESS_PER_DAY)
+    Ok(already == 0 && (reader == Reader::Admin || today < MAX_NOTES_PER_ADDRESS_PER_DAY))
 }
 
 /// Notes that the notes of the call that started at `started_at` went to `email`.
@@ -315,21 +336,31 @@ mod tests {
         assert!(removed.guest_emails().is_empty(), "a guest removed on their second visit gets nothing");
         let mut guests_only = record();
         guests_only.attendance.remove(0);
-        assert!(guests_only.guest_emails().is_empty(), "no notes for a call no member took part in");
+        assert!(record().had_member() && !guests_only.had_member(), "no notes for a call no member took part in");
     }
 
     #[tokio::test]
     async fn an_address_gets_a_calls_notes_once_and_a_bounded_number_a_day() {
         let (db, _dir, _, channel) = crate::ssr::channels::tests::with_meeting_channel().await;
         let channel = channel.id;
-        assert!(may_send(&db, channel, 100, "lin@example.org").await.unwrap());
+        assert!(may_send(&db, channel, 100, "lin@example.org", Reader::Guest).await.unwrap());
         record_sent(&db, channel, 100, "lin@example.org", "relay").await.unwrap();
-        assert!(!may_send(&db, channel, 100, "lin@example.org").await.unwrap(), "once per call");
+        assert!(!may_send(&db, channel, 100, "lin@example.org", Reader::Guest).await.unwrap(), "once per call");
         for call in 1..MAX_NOTES_PER_ADDRESS_PER_DAY {
-            assert!(may_send(&db, channel, 100 + call, "lin@example.org").await.unwrap());
+            assert!(may_send(&db, channel, 100 + call, "lin@example.org", Reader::Guest).await.unwrap());
             record_sent(&db, channel, 100 + call, "lin@example.org", "relay").await.unwrap();
         }
-        assert!(!may_send(&db, channel, 999, "lin@example.org").await.unwrap(), "the day's allowance is used");
-        assert!(may_send(&db, channel, 999, "sam@example.org").await.unwrap(), "others are not affected");
+        assert!(
+            !may_send(&db, channel, 999, "lin@example.org", Reader::Guest).await.unwrap(),
+            "the day's allowance is used"
+        );
+        assert!(
+            may_send(&db, channel, 999, "sam@example.org", Reader::Guest).await.unwrap(),
+            "others are not affected"
+        );
+        assert!(
+            may_send(&db, channel, 999, "lin@example.org", Reader::Admin).await.unwrap(),
+            "an admin has no allowance"
+        );
     }
 }

@@ -2,22 +2,24 @@
 //! participant's audio to its own Ogg file (`recorder`); when the call
 //! ends, this task sends each file to the speech engine (`speech`; by
 //! default the embedded one, `worker`), merges the lines by time with
-//! their speakers, writes the summary and stores both with the call. An
+//! their speakers, has the summary written (`summary_model`) and stores both with the call. An
 //! engine that is down or slow never touches the call: the transcript
 //! stays pending and is tried again with backoff, and members see why.
 
 pub mod call_log;
 pub mod recorder;
 pub mod speech;
+pub mod summary_model;
 pub mod worker;
 
 use anteroom_app::model::CallId;
-use anteroom_app::ssr::calls::{self, summary, transcript};
+use anteroom_app::ssr::calls::{self, transcript};
 use anteroom_app::ssr::db::{Db, now};
 use speech::SpeechEngine;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use summary_model::SummaryWriter;
 use tokio::sync::{Notify, watch};
 
 /// A transcript is given up on after this many failed attempts (with the
@@ -29,6 +31,8 @@ const LONGEST_RETRY: Duration = Duration::from_secs(3600);
 pub struct Transcriber {
     pub db: Db,
     pub engine: SpeechEngine,
+    /// Writes each transcript's summary.
+    pub summaries: SummaryWriter,
     /// Where recordings' paths are relative to.
     pub data_dir: PathBuf,
     /// The wait before the first retry; doubled after each failure.
@@ -91,7 +95,7 @@ impl Transcriber {
             }));
         }
         lines.sort_by_key(|line| line.said_at);
-        let summary = summary::extractive(&lines);
+        let summary = self.summaries.write(call, &lines).await;
         transcript::store(&self.db, call, &lines, &summary).await?;
         tracing::info!(%call, lines = lines.len(), "transcript stored");
         for recording in &recordings {

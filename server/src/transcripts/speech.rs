@@ -4,6 +4,7 @@
 //! times from the start of the recording, come out.
 
 use super::worker::Worker;
+use crate::outbound_http::{BodyError, api_url, innermost_cause, read_body};
 use serde::Deserialize;
 use std::path::Path;
 use std::time::Duration;
@@ -75,6 +76,8 @@ impl SpeechError {
 #[derive(Clone)]
 pub struct SpeechEngine {
     endpoint: Endpoint,
+    /// Sent as a bearer token, for hosted engines.
+    api_key: Option<String>,
     http: reqwest::Client,
 }
 
@@ -97,16 +100,16 @@ struct ErrorBody {
 }
 
 impl SpeechEngine {
-    pub fn new(endpoint: Endpoint) -> Self {
+    pub fn new(endpoint: Endpoint, api_key: Option<String>) -> Self {
         let http =
             crate::outbound_http::client_builder().connect_timeout(CONNECT_TIMEOUT).build().expect("an HTTP client");
-        SpeechEngine { endpoint, http }
+        SpeechEngine { endpoint, api_key, http }
     }
 
     /// Transcribes one Ogg Opus recording.
     pub async fn transcribe(&self, file: &Path) -> Result<Vec<Segment>, SpeechError> {
         let base = self.endpoint.current().await?;
-        let url = format!("{}/v1/audio/transcriptions", base.trim_end_matches('/'));
+        let url = api_url(&base, "audio/transcriptions");
         let audio = read_recording(file).await?;
         let timeout = BASE_TIMEOUT + Duration::from_secs(audio.len() as u64 / BYTES_PER_EXTRA_SECOND);
         let part = reqwest::multipart::Part::bytes(audio)
@@ -118,16 +121,16 @@ impl SpeechEngine {
             .text("model", "whisper-1")
             .text("language", "en")
             .text("response_format", "verbose_json");
-        let sent = self.http.post(&url).multipart(form).timeout(timeout).send().await;
-        let mut response = sent.map_err(|error| describe(&url, timeout, &error))?;
-        let status = response.status();
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|error| describe(&url, timeout, &error))? {
-            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-                return Err(SpeechError::BadAnswer(format!("longer than {MAX_ANSWER_BYTES} bytes")));
-            }
-            body.extend_from_slice(&chunk);
+        let mut request = self.http.post(&url).multipart(form).timeout(timeout);
+        if let Some(key) = &self.api_key {
+            request = request.bearer_auth(key);
         }
+        let mut response = request.send().await.map_err(|error| describe(&url, timeout, &error))?;
+        let status = response.status();
+        let body = read_body(&mut response, MAX_ANSWER_BYTES).await.map_err(|error| match error {
+            BodyError::Http(error) => describe(&url, timeout, &error),
+            too_long => SpeechError::BadAnswer(too_long.to_string()),
+        })?;
         if !status.is_success() {
             let message = serde_json::from_slice::<ErrorAnswer>(&body)
                 .map(|answer| answer.error.message)
@@ -157,12 +160,5 @@ fn describe(url: &str, timeout: Duration, error: &reqwest::Error) -> SpeechError
     if error.is_timeout() {
         return SpeechError::TimedOut(timeout.as_secs());
     }
-    // The innermost cause says what happened ("Connection refused").
-    let mut reason = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        reason = cause.to_string();
-        source = cause.source();
-    }
-    SpeechError::Unreachable { url: url.to_string(), reason }
+    SpeechError::Unreachable { url: url.to_string(), reason: innermost_cause(error) }
 }

@@ -73,7 +73,15 @@ pub fn extractive(lines: &[Line]) -> String {
             text.push_str(&format!("- {}: {sentence}\n", speaker(line)));
         }
     }
-    text.push_str("\nWho spoke how long\n");
+    text.push('\n');
+    text.push_str(&talk_time_section(lines));
+    text
+}
+
+/// "Who spoke how long", counted from the lines' times: every summary ends
+/// with it, whoever wrote the rest.
+pub fn talk_time_section(lines: &[Line]) -> String {
+    let mut text = String::from("Who spoke how long\n");
     for (name, millis) in talk_time(lines) {
         text.push_str(&format!("- {name}: {}\n", duration_text(millis)));
     }
