@@ -44,6 +44,12 @@ pub enum AppError {
     NotFound(String),
     #[error("Many guests are already waiting at this door. Try again in a few minutes.")]
     DoorBusy,
+    /// A guest pressed Join on a lobby that said nothing of transcripts,
+    /// and the channel has started transcribing since: they are told first.
+    #[error(
+        "Transcription was turned on while you were here: what everyone says in this call is now written down. Press Join again to join anyway."
+    )]
+    TranscriptionTurnedOn,
     #[error("Too many sign-in attempts. Try again in {retry_after_secs} s.")]
     TooManyAttempts { retry_after_secs: u64 },
     /// The server is at capacity for this kind of work; nothing was done.
@@ -74,7 +80,8 @@ impl AppError {
             | AppError::WorkspaceExists
             | AppError::AlreadyAnswered
             | AppError::RecipientUnconfirmed(_)
-            | AppError::RecipientChanged(_) => 409,
+            | AppError::RecipientChanged(_)
+            | AppError::TranscriptionTurnedOn => 409,
             AppError::Invalid { .. } => 422,
             AppError::TooManyKnocks | AppError::TooManyAttempts { .. } | AppError::DoorBusy => 429,
             AppError::Busy => 503,

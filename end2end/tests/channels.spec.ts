@@ -160,6 +160,31 @@ test('a channel admin schedules a call; when it starts the external participants
   await expect(details.getByText('No calls are scheduled in this channel.')).toBeVisible();
 });
 
+test('a guest whose lobby opened before transcription was turned on is told before joining', async ({ browser, server }) => {
+  test.setTimeout(60_000);
+  const grace = await signedInPage(browser, server, 'grace@example.com');
+  const { details, link } = await generateLink(grace, 'client-calls');
+  const guest = await guestPage(browser);
+  await guest.goto(link);
+  await hydrated(guest);
+  await expect(guest.getByRole('note')).toHaveCount(0);
+
+  // While the guest gets ready, Grace turns transcription on.
+  await details.getByRole('tab', { name: 'Transcription' }).click();
+  await details.getByRole('checkbox', { name: 'Transcribe calls' }).check();
+  await expect(details.getByRole('checkbox', { name: 'Transcribe calls' })).toBeChecked();
+
+  // Join does not take the guest in unawares: the lobby says so first.
+  await guest.getByLabel('Your Name').fill('Lin Park');
+  await guest.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(guest.getByRole('alert')).toContainText('Transcription was turned on while you were here');
+  await expect(guest.getByRole('note')).toHaveText(/Transcription on: what everyone says in this call is written down/);
+  await expect(guest.getByLabel('Your Name')).toHaveValue('Lin Park');
+  await guest.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(guest.locator('.conference')).toHaveAttribute('data-call-status', 'live', { timeout: 20_000 });
+  await expect(guest.getByText('Transcription on')).toBeVisible();
+});
+
 test('with the email summary on, a guest gets the meeting notes when the call ends', async ({ browser, server }) => {
   test.setTimeout(90_000);
   const grace = await signedInPage(browser, server, 'grace@example.com');

@@ -50,11 +50,16 @@ test('a transcribed call: each voice is written down as its speaker, the guest g
     'Thanks for having me. I will send the contract on Friday, and our lawyers will read it next week.',
   );
   try {
-    // Grace, the channel's admin, turns on transcripts and the notes.
+    // Grace, the channel's admin, turns on transcripts and the notes, for
+    // guests and for herself.
     const grace = await signedInPage(graces, server, 'grace@example.com');
     const { details, link } = await generateLink(grace, 'client-calls');
     await details.getByRole('tab', { name: 'Transcription' }).click();
-    for (const name of ['Transcribe calls', 'External users receive email summary']) {
+    for (const name of [
+      'Transcribe calls',
+      'External users receive email summary',
+      'Email me the notes after each call',
+    ]) {
       await details.getByRole('checkbox', { name }).check();
       await expect(details.getByRole('checkbox', { name })).toBeChecked();
     }
@@ -82,9 +87,12 @@ test('a transcribed call: each voice is written down as its speaker, the guest g
 
     // The guest's notes: the summary, then the transcript, each line with
     // who said it, and the transcript as an attachment.
-    await expect.poll(() => outboxMails(server.outbox).length, { timeout: 90_000 }).toBe(1);
-    const [notes] = outboxMails(server.outbox);
-    expect(notes).toContain('To: lin@example.org');
+    await expect.poll(() => outboxMails(server.outbox).length, { timeout: 90_000 }).toBe(2);
+    const notes = outboxMails(server.outbox).find((mail) => mail.includes('To: lin@example.org'))!;
+    expect(notes).toBeDefined();
+    // Grace gets the same notes.
+    const gracesNotes = outboxMails(server.outbox).find((mail) => mail.includes('To: grace@example.com'))!;
+    expect(gracesNotes).toMatch(/\] Lin Park \(guest\): [^\n]*contract/i);
     expect(notes).toContain('Key points');
     expect(notes).toMatch(/\] Grace Hopper: [^\n]*budget/i);
     expect(notes).toMatch(/\] Lin Park \(guest\): [^\n]*contract/i);

@@ -11,6 +11,7 @@ use crate::keepalive::Keepalive;
 use anteroom_app::error::AppError;
 use anteroom_app::protocol::guest::{GuestEvent, GuestRequest, MAX_GUEST_MESSAGE_BYTES};
 use anteroom_app::protocol::signal::ConferenceId;
+use anteroom_app::ssr::channel_settings::{self, Switch};
 use anteroom_app::ssr::guests::{GuestStatus, Knock};
 use anteroom_app::ssr::{channels, invites};
 use anteroom_app::validate;
@@ -56,8 +57,8 @@ pub async fn upgrade(
 }
 
 async fn serve(mut socket: WebSocket, state: ServerState, invite: String, address: IpAddr) {
-    let Some((name, email)) = first_knock(&mut socket).await else { return };
-    let knock = match accept_knock(&state, &invite, address, &name, &email).await {
+    let Some(GuestRequest::Knock { name, email, knows_transcribed }) = first_knock(&mut socket).await else { return };
+    let knock = match accept_knock(&state, &invite, address, &name, &email, knows_transcribed).await {
         Ok(knock) => knock,
         Err(error) => {
             send(&mut socket, &GuestEvent::Refused { error }).await;
@@ -83,7 +84,7 @@ async fn serve(mut socket: WebSocket, state: ServerState, invite: String, addres
 }
 
 /// Waits for the knock: the first message, within [`KNOCK_DEADLINE`].
-async fn first_knock(socket: &mut WebSocket) -> Option<(String, String)> {
+async fn first_knock(socket: &mut WebSocket) -> Option<GuestRequest> {
     let message = tokio::time::timeout(KNOCK_DEADLINE, async {
         loop {
             match socket.recv().await? {
@@ -96,7 +97,7 @@ async fn first_knock(socket: &mut WebSocket) -> Option<(String, String)> {
     .await
     .ok()??;
     match serde_json::from_str::<GuestRequest>(message.as_str()) {
-        Ok(GuestRequest::Knock { name, email }) => Some((name, email)),
+        Ok(knock) => Some(knock),
         Err(error) => {
             let error = AppError::invalid("knock", format!("Could not read that request: {error}"));
             send(socket, &GuestEvent::Refused { error }).await;
@@ -107,14 +108,16 @@ async fn first_knock(socket: &mut WebSocket) -> Option<(String, String)> {
 
 /// Checks the knock the way every other input is checked: the link is live,
 /// the address and the link are within their limits, the name and email
-/// are valid (the email is optional at a meeting channel). Then the members
-/// inside the room are asked, or the guest is let into the channel's call.
+/// are valid (the email is optional at a meeting channel), and a guest
+/// joining a transcribed call was told so. Then the members inside the room
+/// are asked, or the guest is let into the channel's call.
 async fn accept_knock(
     state: &ServerState,
     invite: &str,
     address: IpAddr,
     name: &str,
     email: &str,
+    knows_transcribed: bool,
 ) -> Result<Knock, AppError> {
     if !state.knock_limits.allow_address(address) {
         tracing::warn!(%address, "knocks refused: too many from one address");
@@ -126,6 +129,12 @@ async fn accept_knock(
         ConferenceId::Channel(_) if email.trim().is_empty() => None,
         _ => Some(validate::email("email", email)?),
     };
+    if let ConferenceId::Channel(channel) = invitation.conference
+        && !knows_transcribed
+        && channel_settings::is_on(&state.app.db, channel, Switch::TranscribeCalls).await?
+    {
+        return Err(AppError::TranscriptionTurnedOn);
+    }
     if !state.knock_limits.allow_link(invitation.conference) {
         tracing::warn!(conference = ?invitation.conference, "knocks refused: too many at one link");
         return Err(AppError::TooManyKnocks);

@@ -383,8 +383,18 @@ async fn transcription_is_told_to_everyone_and_past_calls_are_for_members_only()
 
     // A guest is told in the lobby, before joining.
     let link: String = grace.call("external_link", &channel).await.unwrap();
-    let welcome: GuestWelcome = server.client().call("open_invite", &[("token", &token_of(&link))]).await.unwrap();
+    let token = token_of(&link);
+    let welcome: GuestWelcome = server.client().call("open_invite", &[("token", &token)]).await.unwrap();
     assert!(welcome.transcribed);
+    // A guest whose lobby was opened before it was turned on, and so did
+    // not say so, is told before being let in; told, they join.
+    let (_lobby, refused) = arrive(&server, &token, "Lin Park", "").await;
+    assert_eq!(refused, GuestEvent::Refused { error: AppError::TranscriptionTurnedOn });
+    let mut lobby = server.client().guest_socket(&token).await.unwrap();
+    let knock = serde_json::json!({ "type": "knock", "name": "Lin Park", "email": "", "knows_transcribed": true });
+    lobby.send_text(&knock.to_string()).await;
+    assert!(matches!(lobby.next_event().await, GuestEvent::Admitted { .. }));
+    drop(lobby);
 
     // Everyone in the call is told, at once, when it changes.
     let mut graces_call = grace.signal_socket_at(&signal_path(&calls)).await.unwrap();

@@ -33,6 +33,13 @@ fn speech_python() -> PathBuf {
 /// A demo database with one ended call in a meeting channel: Ada (member)
 /// and Lin Park (guest), whose audio was recorded.
 async fn ended_call(dir: &Path) -> (Db, CallId) {
+    let (db, call) = call_going_on(dir).await;
+    calls::end(&db, call, db::now() + 30).await.unwrap();
+    (db, call)
+}
+
+/// The same call, still going on: as a server killed mid-call leaves it.
+async fn call_going_on(dir: &Path) -> (Db, CallId) {
     let db = db::open(&format!("sqlite://{}/anteroom.db", dir.display())).await.unwrap();
     anteroom_app::ssr::seed::seed_demo_if_empty(&db).await.unwrap();
     let channel: ChannelId = sqlx::query_scalar("SELECT id FROM channels WHERE kind = 'meeting' ORDER BY id LIMIT 1")
@@ -58,7 +65,6 @@ async fn ended_call(dir: &Path) -> (Db, CallId) {
     std::fs::copy(SPEECH, dir.join(&file)).unwrap();
     let recording = transcript::Recording { participant: ParticipantId(2), file, started_at: started * 1000 + 2000 };
     transcript::add_recording(&db, call, &recording).await.unwrap();
-    calls::end(&db, call, started + 30).await.unwrap();
     (db, call)
 }
 
@@ -153,4 +159,31 @@ async fn an_engine_that_refuses_the_audio_fails_the_transcript_with_its_reason()
     until(|| async { state_of(&db, call).await.state == transcript::State::Failed }).await;
     let failed = state_of(&db, call).await;
     assert!(failed.error.unwrap().starts_with("The speech engine refused the audio (HTTP 400)"));
+}
+
+#[tokio::test]
+async fn a_call_the_server_died_in_is_transcribed_after_the_restart_from_its_cut_recording() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, call) = call_going_on(dir.path()).await;
+    // The server was killed: the recording stops where its last buffer
+    // reached the disk, in the middle of an Ogg page, with no end page.
+    let file = dir.path().join(format!("recordings/{call}/2.ogg"));
+    let whole = std::fs::read(&file).unwrap();
+    let last_page = whole.windows(4).rposition(|w| w == b"OggS").unwrap();
+    let cut = whole.len() * 3 / 4;
+    assert!(cut < last_page + 27, "the cut falls inside the last pages, not at an end page");
+    std::fs::write(&file, &whole[..cut]).unwrap();
+
+    // The restart ends the call, and the transcripts task takes it up.
+    assert_eq!(calls::end_interrupted(&db, db::now()).await.unwrap(), [call]);
+    let (_stop, shutdown) = watch::channel(false);
+    let worker = Worker::spawn(speech_python(), dir.path(), shutdown.clone());
+    transcribe(&db, dir.path(), worker, shutdown);
+    until(|| async { state_of(&db, call).await.state != transcript::State::Pending }).await;
+    let status = state_of(&db, call).await;
+    assert_eq!((status.state, status.error), (transcript::State::Done, None));
+    let text = transcript::lines(&db, call).await.unwrap().iter().map(|l| l.text.to_lowercase()).collect::<String>();
+    for word in ["budget", "approved"] {
+        assert!(text.contains(word), "{word:?}, said before the cut, is missing from {text:?}");
+    }
 }

@@ -95,12 +95,13 @@ impl KnockHandle {
         token: &str,
         name: String,
         email: String,
+        knows_transcribed: bool,
         on_event: impl Fn(GuestEvent) + 'static,
         on_lost: impl Fn() + 'static,
     ) -> Result<(), String> {
         #[cfg(feature = "hydrate")]
         {
-            let knock = crate::protocol::guest::GuestRequest::Knock { name, email };
+            let knock = crate::protocol::guest::GuestRequest::Knock { name, email, knows_transcribed };
             let opened = crate::knock::KnockConnection::open(token, knock, on_event, on_lost)?;
             self.connection.update_value(|c| {
                 if let Some(old) = c.replace(opened) {
@@ -111,7 +112,7 @@ impl KnockHandle {
         }
         #[cfg(not(feature = "hydrate"))]
         {
-            let _ = (token, name, email, on_event, on_lost);
+            let _ = (token, name, email, knows_transcribed, on_event, on_lost);
             Err("Joining needs JavaScript.".into())
         }
     }
@@ -126,6 +127,9 @@ impl KnockHandle {
 #[component]
 fn GuestVisit(welcome: GuestWelcome, token: String) -> impl IntoView {
     let GuestWelcome { workspace_name, place_name: room_name, conference, transcribed } = welcome;
+    // Said in the lobby; turned on if the server says the call has started
+    // to be transcribed since the page loaded.
+    let transcribed = RwSignal::new(transcribed);
     // A meeting channel's lobby joins at once; a room's welcome page knocks.
     let at_channel = matches!(conference, ConferenceId::Channel(_));
     let place = if at_channel { "call" } else { "room" };
@@ -148,6 +152,9 @@ fn GuestVisit(welcome: GuestWelcome, token: String) -> impl IntoView {
         GuestEvent::Removed => back_to_welcome(Some(&format!("You were removed from the {place}."))),
         GuestEvent::Refused { error: AppError::InviteInvalid } => stage.set(Stage::LinkDead),
         GuestEvent::Refused { error: refused } => {
+            if refused == AppError::TranscriptionTurnedOn {
+                transcribed.set(true);
+            }
             error.set(Some(refused));
             back_to_welcome(None);
         }
@@ -177,7 +184,7 @@ fn GuestVisit(welcome: GuestWelcome, token: String) -> impl IntoView {
                 Ok((name, email)) => {
                     error.set(None);
                     notice.set(None);
-                    match handle.knock(&token, name, email, on_event, on_lost) {
+                    match handle.knock(&token, name, email, transcribed.get_untracked(), on_event, on_lost) {
                         Ok(()) => stage.set(Stage::Knocking { heard: false }),
                         Err(problem) => error.set(Some(AppError::Unreachable(problem))),
                     }
@@ -293,15 +300,12 @@ fn GuestVisit(welcome: GuestWelcome, token: String) -> impl IntoView {
                 <section class="guest-form card" aria-labelledby="guest-title">
                     <p class="muted">{workspace_name.clone()}</p>
                     <h1 id="guest-title">{room_name.clone()}</h1>
-                    {transcribed
-                        .then(|| {
-                            view! {
-                                <p class="transcription-on in-lobby" role="note">
-                                    <span class="recording-dot" aria-hidden="true"></span>
-                                    "Transcription on: what everyone says in this call is written down."
-                                </p>
-                            }
-                        })}
+                    <Show when=move || transcribed.get()>
+                        <p class="transcription-on in-lobby" role="note">
+                            <span class="recording-dot" aria-hidden="true"></span>
+                            "Transcription on: what everyone says in this call is written down."
+                        </p>
+                    </Show>
                     {panel.clone()}
                 </section>
             </main>

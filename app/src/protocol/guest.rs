@@ -38,8 +38,15 @@ pub fn guest_socket_path(invite: &str) -> String {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum GuestRequest {
     /// Ask to be let in. Only the first knock on a socket counts. `email`
-    /// may be empty at a meeting channel, never at a room.
-    Knock { name: String, email: String },
+    /// may be empty at a meeting channel, never at a room. `knows_transcribed`:
+    /// the lobby told the guest that the call is transcribed; a guest who
+    /// was not told is refused with `TranscriptionTurnedOn`, and told.
+    Knock {
+        name: String,
+        email: String,
+        #[serde(default)]
+        knows_transcribed: bool,
+    },
 }
 
 /// Server to browser.
@@ -95,7 +102,10 @@ mod tests {
     fn knocks_and_answers_are_tagged_json() {
         let knock: GuestRequest =
             serde_json::from_str(r#"{"type":"knock","name":"Lin","email":"lin@example.org"}"#).expect("a knock parses");
-        assert_eq!(knock, GuestRequest::Knock { name: "Lin".into(), email: "lin@example.org".into() });
+        assert_eq!(
+            knock,
+            GuestRequest::Knock { name: "Lin".into(), email: "lin@example.org".into(), knows_transcribed: false }
+        );
         assert!(serde_json::from_str::<GuestRequest>(r#"{"type":"walk","room":2}"#).is_err());
         let refused = GuestEvent::Refused { error: AppError::InviteInvalid };
         let json = serde_json::to_string(&refused).unwrap();

@@ -13,7 +13,9 @@ pub struct ServerProcess {
     child: tokio::process::Child,
     pub url: String,
     http: reqwest::Client,
-    _dir: tempfile::TempDir,
+    /// The server's files: database, outbox, data folder (recordings).
+    #[allow(dead_code, reason = "read by the SFU bench, not by the doors bench")]
+    pub dir: tempfile::TempDir,
 }
 
 impl ServerProcess {
@@ -41,6 +43,7 @@ impl ServerProcess {
             .env("ANTEROOM_MAX_CALL_PARTICIPANTS", "1000")
             .env("DATABASE_URL", format!("sqlite://{}/bench.db", dir.path().display()))
             .env("ANTEROOM_MAIL_OUTBOX", dir.path().join("outbox"))
+            .env("ANTEROOM_DATA_DIR", dir.path().join("data"))
             .env("RUST_LOG", "warn")
             .stdout(std::process::Stdio::piped())
             .kill_on_drop(true)
@@ -62,7 +65,7 @@ impl ServerProcess {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        ServerProcess { child, url, http, _dir: dir }
+        ServerProcess { child, url, http, dir }
     }
 
     pub fn pid(&self) -> u32 {

@@ -3,8 +3,8 @@
 
 use super::peers::{self, Received};
 use super::server_process::ServerProcess;
-use anteroom_app::model::{MemberSummary, Office, Presence};
-use anteroom_app::protocol::signal::{IceCandidate, Link, SIGNAL_PATH, SignalEvent, SignalRequest};
+use anteroom_app::model::{Channel, MemberSummary, Office, Presence};
+use anteroom_app::protocol::signal::{ConferenceId, IceCandidate, Link, SignalEvent, SignalRequest};
 use futures::{SinkExt, StreamExt};
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -19,15 +19,28 @@ use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::peer_connection::configuration::RTCConfiguration;
 use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
+use webrtc::rtp_transceiver::rtp_codec::RTPCodecType;
 use webrtc::track::track_remote::TrackRemote;
 
 const PASSWORD: &str = "bench-password";
 
-/// The server under test, as its own process, and the room its call is in.
+/// The server under test, as its own process, and the call everyone joins.
 pub struct AnteroomServer {
     process: ServerProcess,
     pub url: String,
-    pub room: String,
+    /// The call's signalling path: the first room's, or a transcribed
+    /// meeting channel's.
+    pub signal_path: String,
+}
+
+/// Which call the participants join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Call {
+    /// The office's first room (members walk in first).
+    Room,
+    /// A meeting channel with "Transcribe calls" on: the SFU records every
+    /// microphone to disk.
+    Transcribed,
 }
 
 impl AnteroomServer {
@@ -36,7 +49,7 @@ impl AnteroomServer {
     pub async fn start(ip: IpAddr, netns: Option<&str>) -> Self {
         let process = ServerProcess::start(ip, netns, false).await;
         let url = process.url.clone();
-        AnteroomServer { process, url, room: String::new() }
+        AnteroomServer { process, url, signal_path: String::new() }
     }
 
     pub fn pid(&self) -> u32 {
@@ -52,14 +65,25 @@ impl AnteroomServer {
         self.process.call(cookie, function, args).await
     }
 
-    /// Creates the workspace and `count` members inside its first room;
+    /// Creates the workspace and `count` members ready to join `call`;
     /// returns their session cookies.
-    pub async fn members(&mut self, count: usize) -> Vec<String> {
+    pub async fn members(&mut self, count: usize, call: Call) -> Vec<String> {
         let sign_up =
             [("workspace_name", "Bench"), ("name", "Admin"), ("email", "admin@bench.test"), ("password", PASSWORD)];
         let admin = self.call::<()>(None, "sign_up", &sign_up).await.1.expect("a session cookie");
         let office: Office = self.call(Some(&admin), "load_office", &[]).await.0;
-        self.room = office.rooms[0].id.to_string();
+        let room = office.rooms[0].id;
+        self.signal_path = match call {
+            Call::Room => ConferenceId::Room(room).signal_path(),
+            Call::Transcribed => {
+                let args = [("name", "bench-calls"), ("kind", "Meeting")];
+                let channel: Channel = self.call(Some(&admin), "create_channel", &args).await.0;
+                let id = channel.id.to_string();
+                let _: ((), _) =
+                    self.call(Some(&admin), "set_transcription", &[("channel", &id), ("on", "true")]).await;
+                ConferenceId::Channel(channel.id).signal_path()
+            }
+        };
         let mut cookies = Vec::new();
         for n in 0..count {
             let (name, email) = (format!("Member {n}"), format!("member{n}@bench.test"));
@@ -67,10 +91,20 @@ impl AnteroomServer {
                 .call(Some(&admin), "add_member", &[("name", &name), ("email", &email), ("password", PASSWORD)])
                 .await;
             let cookie = self.process.sign_in(&email, PASSWORD).await;
-            let _: (Presence, _) = self.call(Some(&cookie), "walk_into", &[("room", &self.room)]).await;
+            if call == Call::Room {
+                let _: (Presence, _) = self.call(Some(&cookie), "walk_into", &[("room", &room.to_string())]).await;
+            }
             cookies.push(cookie);
         }
         cookies
+    }
+
+    /// The recordings on disk: files and bytes.
+    pub fn recorded(&self) -> (usize, u64) {
+        let folder = self.process.dir.path().join("data/recordings");
+        let calls = std::fs::read_dir(folder).into_iter().flatten().flatten();
+        let files = calls.flat_map(|call| std::fs::read_dir(call.path()).into_iter().flatten().flatten());
+        files.filter_map(|file| file.metadata().ok()).fold((0, 0), |(count, bytes), m| (count + 1, bytes + m.len()))
     }
 
     pub async fn stop(self) {
@@ -80,18 +114,22 @@ impl AnteroomServer {
 
 /// What a synthetic participant does.
 pub enum Role {
-    /// Publishes a camera; counts itself into `connected` once its link is.
-    Publisher { connected: Arc<AtomicUsize> },
+    /// Publishes a camera, and a microphone if `microphone`; counts itself
+    /// into `connected` once its link is.
+    Publisher { connected: Arc<AtomicUsize>, microphone: bool },
     /// Receives everyone's camera and counts what arrives.
     Subscriber(Arc<Received>),
 }
 
-/// One synthetic participant: joins the room's call over the real
-/// signalling socket, and either publishes a synthetic camera or counts
-/// what it receives.
-pub async fn participant(api: Arc<API>, base: String, cookie: String, room: String, role: Role) {
-    let publisher = matches!(role, Role::Publisher { .. });
-    let url = format!("{}{SIGNAL_PATH}?room={room}", base.replacen("http", "ws", 1));
+/// One synthetic participant: joins the call at `signal_path` over the
+/// real signalling socket, and either publishes (a synthetic camera, and
+/// microphone) or counts what it receives.
+pub async fn participant(api: Arc<API>, base: String, cookie: String, signal_path: String, role: Role) {
+    let (publisher, microphone) = match role {
+        Role::Publisher { microphone, .. } => (true, microphone),
+        Role::Subscriber(_) => (false, false),
+    };
+    let url = format!("{}{signal_path}", base.replacen("http", "ws", 1));
     let mut request = url.into_client_request().unwrap();
     request.headers_mut().insert("cookie", cookie.parse().unwrap());
     let joined_at = Instant::now();
@@ -123,10 +161,13 @@ pub async fn participant(api: Arc<API>, base: String, cookie: String, room: Stri
     }
     match role {
         Role::Subscriber(received) => subscribe.on_track(Box::new(move |track: Arc<TrackRemote>, _, _| {
-            tokio::spawn(peers::count_packets(track, received.clone(), joined_at));
+            match track.kind() {
+                RTPCodecType::Audio => tokio::spawn(peers::count_audio(track, received.clone())),
+                _ => tokio::spawn(peers::count_packets(track, received.clone(), joined_at)),
+            };
             Box::pin(async {})
         })),
-        Role::Publisher { connected } => publish.on_peer_connection_state_change(Box::new(move |state| {
+        Role::Publisher { connected, .. } => publish.on_peer_connection_state_change(Box::new(move |state| {
             if state == RTCPeerConnectionState::Connected {
                 connected.fetch_add(1, Ordering::Relaxed);
             }
@@ -134,8 +175,12 @@ pub async fn participant(api: Arc<API>, base: String, cookie: String, room: Stri
         })),
     }
     let camera = peers::camera_layers();
+    let voice = peers::microphone();
     if publisher {
         peers::add_camera(&publish, &camera).await;
+    }
+    if microphone {
+        publish.add_track(voice.clone()).await.expect("microphone track");
     }
 
     let mut pending: Vec<(Link, RTCIceCandidateInit)> = Vec::new();
@@ -153,6 +198,9 @@ pub async fn participant(api: Arc<API>, base: String, cookie: String, room: Stri
                 publish.set_remote_description(RTCSessionDescription::answer(sdp).unwrap()).await.unwrap();
                 add_pending(&publish, Link::Publish, &mut pending).await;
                 tokio::spawn(peers::send_video(camera.clone()));
+                if microphone {
+                    tokio::spawn(peers::send_audio(voice.clone()));
+                }
             }
             // Publishers only publish, as in the Janus half of the bench.
             SignalEvent::SubscribeOffer { sdp } if !publisher => {

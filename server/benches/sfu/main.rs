@@ -4,6 +4,12 @@
 //! second, the SFU process's CPU and memory, loss, time from joining to the
 //! first forwarded packet, and whole frames per second per track.
 //!
+//! With `--audio` each publisher also sends a microphone (Opus, 50 packets
+//! a second). With `--transcribed` the call is a meeting channel's with
+//! "Transcribe calls" on (microphones included), so the SFU also writes
+//! every microphone to disk: run it beside `--audio` to see what recording
+//! costs (Anteroom only).
+//!
 //! With `--capped-port P` the first subscriber takes its media on UDP port P
 //! alone, which the caller caps (`scripts/bench-vs-janus` does, with `tc`):
 //! its frame rate is reported apart from the others'.
@@ -54,6 +60,8 @@ struct Options {
     janus_url: String,
     janus_pid: Option<u32>,
     capped_port: Option<u16>,
+    audio: bool,
+    transcribed: bool,
 }
 
 fn options() -> Options {
@@ -68,6 +76,8 @@ fn options() -> Options {
         janus_url: "http://10.77.0.1:8088/janus".into(),
         janus_pid: None,
         capped_port: None,
+        audio: false,
+        transcribed: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -93,11 +103,14 @@ fn options() -> Options {
             "--capped-port" => {
                 options.capped_port = Some(value("--capped-port").parse().expect("--capped-port needs a port"))
             }
+            "--audio" => options.audio = true,
+            "--transcribed" => (options.audio, options.transcribed) = (true, true),
             "--bench" => {}
             other => eprintln!("ignoring unknown argument {other}"),
         }
     }
     assert!(options.publishers >= 1 && options.subscribers >= 1, "need at least one publisher and one subscriber");
+    assert!(options.target == Target::Anteroom || !options.audio, "--audio and --transcribed are for Anteroom only");
     assert!(options.subscribers <= 200 && options.seconds <= 300, "bounded: at most 200 subscribers and 300 s");
     options
 }
@@ -133,13 +146,15 @@ async fn main() {
     let sfu = match options.target {
         Target::Anteroom => {
             let mut server = anteroom::AnteroomServer::start(options.server_ip, options.server_netns.as_deref()).await;
-            let members = server.members(options.publishers + options.subscribers).await;
+            let call = if options.transcribed { anteroom::Call::Transcribed } else { anteroom::Call::Room };
+            let members = server.members(options.publishers + options.subscribers, call).await;
             let (publishers, subscribers) = members.split_at(options.publishers);
             let connected = Arc::new(AtomicUsize::new(0));
             for cookie in publishers {
-                let (api, url, cookie, room) = (api.clone(), server.url.clone(), cookie.clone(), server.room.clone());
-                let role = anteroom::Role::Publisher { connected: connected.clone() };
-                tasks.push(tokio::spawn(anteroom::participant(api, url, cookie, room, role)));
+                let (api, url, cookie, path) =
+                    (api.clone(), server.url.clone(), cookie.clone(), server.signal_path.clone());
+                let role = anteroom::Role::Publisher { connected: connected.clone(), microphone: options.audio };
+                tasks.push(tokio::spawn(anteroom::participant(api, url, cookie, path, role)));
             }
             // The baseline is taken once every publisher sends, as for Janus.
             let deadline = Instant::now() + JOIN_DEADLINE;
@@ -149,9 +164,10 @@ async fn main() {
             tokio::time::sleep(Duration::from_secs(1)).await;
             let baseline = procstat::rss_kib(server.pid());
             for (n, (cookie, received)) in subscribers.iter().zip(&stats).enumerate() {
-                let (api, url, cookie, room) = (api_of(n), server.url.clone(), cookie.clone(), server.room.clone());
+                let (api, url, cookie, path) =
+                    (api_of(n), server.url.clone(), cookie.clone(), server.signal_path.clone());
                 let role = anteroom::Role::Subscriber(received.clone());
-                tasks.push(tokio::spawn(anteroom::participant(api, url, cookie, room, role)));
+                tasks.push(tokio::spawn(anteroom::participant(api, url, cookie, path, role)));
             }
             (Sfu::Anteroom(Box::new(server)), baseline)
         }
@@ -191,6 +207,7 @@ async fn main() {
     let receiving = stats.iter().filter(|s| s.flowing_tracks() >= options.publishers).count();
 
     let packets_before: u64 = stats.iter().map(|s| s.packets.load(Ordering::Relaxed)).sum();
+    let audio_before: u64 = stats.iter().map(|s| s.audio_packets.load(Ordering::Relaxed)).sum();
     let bytes_before: u64 = stats.iter().map(|s| s.bytes.load(Ordering::Relaxed)).sum();
     let frames_before: Vec<u64> = stats.iter().map(|s| s.frames.load(Ordering::Relaxed)).collect();
     let cpu_before = procstat::cpu_seconds(pid);
@@ -200,6 +217,7 @@ async fn main() {
     let cpu = (procstat::cpu_seconds(pid) - cpu_before) / elapsed;
     let packets = stats.iter().map(|s| s.packets.load(Ordering::Relaxed)).sum::<u64>() - packets_before;
     let bytes = stats.iter().map(|s| s.bytes.load(Ordering::Relaxed)).sum::<u64>() - bytes_before;
+    let audio_packets = stats.iter().map(|s| s.audio_packets.load(Ordering::Relaxed)).sum::<u64>() - audio_before;
     let rss = procstat::rss_kib(pid);
     // Whole frames per second of each subscriber, per track it receives.
     let frame_rates: Vec<f64> = stats
@@ -231,8 +249,13 @@ async fn main() {
     let per_subscriber_kib = rss.saturating_sub(baseline_rss) as f64 / options.subscribers as f64;
     let name = format!("{:?}", options.target).to_lowercase();
 
+    let call = match (options.transcribed, options.audio) {
+        (true, _) => "camera + microphone, transcribed",
+        (false, true) => "camera + microphone",
+        (false, false) => "camera",
+    };
     println!(
-        "SFU bench ({name}): {} publisher(s) -> {} subscriber(s), {} s measured, on {} cores",
+        "SFU bench ({name}, {call}): {} publisher(s) -> {} subscriber(s), {} s measured, on {} cores",
         options.publishers,
         options.subscribers,
         options.seconds,
@@ -240,6 +263,9 @@ async fn main() {
     );
     println!("  subscribers receiving        {receiving} of {}", options.subscribers);
     println!("  forwarded packets/s          {:.0}", packets as f64 / elapsed);
+    if options.audio {
+        println!("  forwarded audio packets/s    {:.0}", audio_packets as f64 / elapsed);
+    }
     println!("  forwarded bit/s              {:.1} Mbit/s", bytes as f64 * 8.0 / 1e6 / elapsed);
     println!("  SFU CPU                      {:.1} % of one core", cpu * 100.0);
     println!("  subscribers per core         {:.0}", options.subscribers as f64 / cpu.max(1e-9));
@@ -255,7 +281,8 @@ async fn main() {
     }
     // One machine-readable line for scripts that compare runs.
     println!(
-        "RESULT target={name} subscribers={} receiving={receiving} pps={:.0} cpu_pct={:.1} per_core={:.0} rss_mib={:.1} per_sub_kib={per_subscriber_kib:.0} loss_pct={loss:.3} first_median_ms={:.0} first_p95_ms={:.0} fps_median={others_median_fps:.1} fps_lowest={others_min_fps:.1} capped_fps={}",
+        "RESULT target={name} transcribed={} subscribers={} receiving={receiving} pps={:.0} cpu_pct={:.1} per_core={:.0} rss_mib={:.1} per_sub_kib={per_subscriber_kib:.0} loss_pct={loss:.3} first_median_ms={:.0} first_p95_ms={:.0} fps_median={others_median_fps:.1} fps_lowest={others_min_fps:.1} capped_fps={}",
+        options.transcribed,
         options.subscribers,
         packets as f64 / elapsed,
         cpu * 100.0,
@@ -265,6 +292,13 @@ async fn main() {
         percentile(0.95),
         capped_fps.map_or("-".to_owned(), |fps| format!("{fps:.1}"))
     );
+
+    if let Sfu::Anteroom(server) = &sfu
+        && options.transcribed
+    {
+        let (files, bytes) = server.recorded();
+        println!("  recorded                     {files} file(s), {:.0} KiB", bytes as f64 / 1024.0);
+    }
 
     for task in tasks {
         task.abort();

@@ -1,12 +1,13 @@
 //! The synthetic WebRTC peers both SFUs are driven with: a publisher's
-//! synthetic VP8 camera, and a subscriber's packet counter.
+//! synthetic VP8 camera (and Opus microphone), and a subscriber's packet
+//! counters.
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use webrtc::api::interceptor_registry::register_default_interceptors;
-use webrtc::api::media_engine::{MIME_TYPE_VP8, MediaEngine};
+use webrtc::api::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine};
 use webrtc::api::setting_engine::SettingEngine;
 use webrtc::api::{API, APIBuilder};
 use webrtc::ice::mdns::MulticastDnsMode;
@@ -28,10 +29,17 @@ use webrtc::track::track_remote::TrackRemote;
 const FRAME_INTERVAL: Duration = Duration::from_millis(33);
 pub const LAYERS: [(&str, u16, u16, usize); 3] = [("q", 90, 1, 300), ("h", 180, 1, 1000), ("f", 360, 3, 1100)];
 
+/// Synthetic speech: one Opus packet every 20 ms, of the size a voice at
+/// about 32 kbit/s gives.
+const AUDIO_INTERVAL: Duration = Duration::from_millis(20);
+const AUDIO_PACKET_BYTES: usize = 80;
+
 /// What one synthetic subscriber saw.
 #[derive(Default)]
 pub struct Received {
+    /// Video packets (audio ones are counted apart).
     pub packets: AtomicU64,
+    pub audio_packets: AtomicU64,
     pub bytes: AtomicU64,
     /// Per track: (first extended sequence number, highest, packets counted).
     pub tracks: Mutex<Vec<(u64, u64, u64)>>,
@@ -101,6 +109,47 @@ pub async fn add_camera(pc: &RTCPeerConnection, layers: &[Arc<TrackLocalStaticRT
     let sender = pc.add_track(layers[0].clone()).await.expect("camera track");
     for layer in &layers[1..] {
         sender.add_encoding(layer.clone()).await.expect("simulcast layer");
+    }
+}
+
+/// A synthetic microphone (Opus, as browsers send it).
+pub fn microphone() -> Arc<TrackLocalStaticRTP> {
+    let codec = RTCRtpCodecCapability {
+        mime_type: MIME_TYPE_OPUS.to_string(),
+        clock_rate: 48000,
+        channels: 2,
+        sdp_fmtp_line: "minptime=10;useinbandfec=1".into(),
+        ..Default::default()
+    };
+    Arc::new(TrackLocalStaticRTP::new(codec, "audio".into(), "bench-camera".into()))
+}
+
+/// Sends a synthetic Opus packet every 20 ms until the track can no longer
+/// be written. The payload is not real speech: the SFU never decodes it,
+/// it forwards and records it as it is.
+pub async fn send_audio(track: Arc<TrackLocalStaticRTP>) {
+    let mut ticker = tokio::time::interval(AUDIO_INTERVAL);
+    let payload = bytes::Bytes::from(vec![0x78; AUDIO_PACKET_BYTES]);
+    let (mut sequence, mut timestamp) = (0u16, 0u32);
+    loop {
+        ticker.tick().await;
+        let mut packet = Packet { payload: payload.clone(), ..Default::default() };
+        packet.header.version = 2;
+        packet.header.sequence_number = sequence;
+        packet.header.timestamp = timestamp;
+        if track.write_rtp(&packet).await.is_err() {
+            return;
+        }
+        sequence = sequence.wrapping_add(1);
+        timestamp = timestamp.wrapping_add(960);
+    }
+}
+
+/// Counts the packets of one received audio track.
+pub async fn count_audio(track: Arc<TrackRemote>, received: Arc<Received>) {
+    let mut buffer = vec![0u8; 1600];
+    while track.read(&mut buffer).await.is_ok() {
+        received.audio_packets.fetch_add(1, Ordering::Relaxed);
     }
 }
 
