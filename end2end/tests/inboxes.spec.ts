@@ -140,3 +140,48 @@ test('an HTML email is shown in a sandboxed frame of its own origin, sanitised',
   expect(await frame.evaluate((element: HTMLIFrameElement) => element.contentDocument)).toBeNull();
   expect(await katherine.title()).not.toBe('pwned');
 });
+
+test('a workspace admin creates a team, gives it an inbox, and deleting the team takes the inbox away live', async ({ browser, server }) => {
+  const ada = await signedInPage(browser, server, 'ada@example.com');
+  const katherine = await signedInPage(browser, server, 'katherine@example.com');
+  // She has Support (through Engineering), not Sales.
+  await expect(sidebarInboxes(katherine).getByRole('link', { name: 'Support' })).toBeVisible();
+  await expect(sidebarInboxes(katherine).getByRole('link', { name: 'Sales' })).toHaveCount(0);
+
+  // Workspace Settings > Teams: create, refuse a taken name, rename, add Katherine.
+  await ada.getByRole('link', { name: 'Workspace settings' }).click();
+  await ada.getByLabel('Team name').fill('  Field Desk ');
+  await ada.getByRole('button', { name: 'Create team' }).click();
+  await expect(ada.getByRole('heading', { name: 'Field Desk', level: 3 })).toBeVisible();
+  await ada.getByLabel('Team name').fill('field desk');
+  await ada.getByRole('button', { name: 'Create team' }).click();
+  await expect(ada.getByText('A team named “field desk” already exists.')).toBeVisible();
+  await ada.getByRole('button', { name: 'Rename Field Desk' }).click();
+  await ada.getByLabel('New name for Field Desk').fill('Field Team');
+  await ada.getByLabel('New name for Field Desk').press('Enter');
+  await expect(ada.getByRole('heading', { name: 'Field Team', level: 3 })).toBeVisible();
+  await ada.getByLabel('Add a member to Field Team').selectOption({ label: 'Katherine Johnson' });
+  await ada.getByRole('button', { name: 'Add to Field Team' }).click();
+  await expect(ada.getByRole('list', { name: 'Members of Field Team' })).toContainText('Katherine Johnson');
+
+  // The team becomes a Viewer of Sales: Katherine's sidebar shows it at once.
+  await ada.getByRole('list', { name: 'All inboxes' }).getByRole('link', { name: 'Sales' }).click();
+  await ada.getByRole('button', { name: 'Sales', exact: true }).click();
+  const overview = ada.getByRole('dialog', { name: 'Sales' });
+  await overview.getByRole('tab', { name: 'Members' }).click();
+  await overview.getByLabel('Search members and teams by name').fill('field');
+  await overview.getByRole('checkbox', { name: /Field Team/ }).check();
+  await overview.getByLabel('Role for Field Team').selectOption('viewer');
+  await overview.getByRole('button', { name: 'Add to inbox' }).click();
+  await expect(overview.getByLabel('Role of Field Team')).toHaveValue('viewer');
+  await expect(sidebarInboxes(katherine).getByRole('link', { name: 'Sales' })).toBeVisible();
+  await ada.keyboard.press('Escape');
+
+  // Deleting the team takes its role away: gone from her sidebar, no reload.
+  await ada.getByRole('link', { name: 'Workspace settings' }).click();
+  await ada.getByRole('button', { name: 'Delete the team Field Team' }).click();
+  await ada.getByRole('button', { name: 'Delete the team', exact: true }).click();
+  await expect(ada.getByRole('heading', { name: 'Field Team', level: 3 })).toHaveCount(0);
+  await expect(sidebarInboxes(katherine).getByRole('link', { name: 'Sales' })).toHaveCount(0);
+  await expect(sidebarInboxes(katherine).getByRole('link', { name: 'Support' })).toBeVisible();
+});

@@ -15,6 +15,7 @@ pub mod invite;
 pub mod member_page;
 pub mod past_calls;
 pub mod preview;
+pub mod rename;
 pub mod sidebar;
 pub mod tabs;
 pub mod top_bar;

@@ -4,10 +4,9 @@
 use crate::api::channels::{CreateChannel, DeleteChannel, list_channels, rename_channel};
 use crate::components::confirm::ConfirmButton;
 use crate::components::form::{ErrorLine, ErrorText, Field, FormError, action_error};
-use crate::error::AppError;
+use crate::components::rename::InlineRename;
 use crate::model::{Channel, ChannelKind};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 #[component]
 pub fn ChannelAdmin() -> impl IntoView {
@@ -76,23 +75,6 @@ pub fn ChannelAdmin() -> impl IntoView {
 #[component]
 fn ChannelRow(channel: Channel, delete: ServerAction<DeleteChannel>, renamed: RwSignal<u32>) -> impl IntoView {
     let Channel { id, name, kind } = channel;
-    let editing = RwSignal::new(false);
-    let draft = RwSignal::new(name.clone());
-    let error = RwSignal::new(None::<AppError>);
-    let save = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
-        let new_name = draft.get_untracked();
-        spawn_local(async move {
-            match rename_channel(id, new_name).await {
-                Ok(()) => {
-                    error.set(None);
-                    editing.set(false);
-                    renamed.update(|n| *n += 1);
-                }
-                Err(problem) => error.set(Some(problem)),
-            }
-        });
-    };
     let kind_text = match kind {
         ChannelKind::Meeting => "meeting channel",
         ChannelKind::Text => "text channel",
@@ -101,33 +83,15 @@ fn ChannelRow(channel: Channel, delete: ServerAction<DeleteChannel>, renamed: Rw
         ChannelKind::Meeting => view! { <a href=format!("/channel/{id}")>{name.clone()}</a> }.into_any(),
         ChannelKind::Text => view! { <span>{name.clone()}</span> }.into_any(),
     };
-    let rename_label = format!("Rename {name}");
-    let field_label = format!("New name for {name}");
     view! {
         <li>
             {title}
             <span class="muted small">{kind_text}</span>
-            <Show
-                when=move || editing.get()
-                fallback=move || {
-                    view! {
-                        <button class="quiet small" aria-label=rename_label.clone() on:click=move |_| editing.set(true)>
-                            "Rename"
-                        </button>
-                    }
-                }
-            >
-                <form class="inline-form" on:submit=save>
-                    <input
-                        type="text"
-                        aria-label=field_label.clone()
-                        prop:value=move || draft.get()
-                        on:input=move |e| draft.set(event_target_value(&e))
-                    />
-                    <button type="submit" class="primary small">"Save"</button>
-                    <button type="button" class="quiet small" on:click=move |_| editing.set(false)>"Cancel"</button>
-                </form>
-            </Show>
+            <InlineRename
+                name=name.clone()
+                save=move |new_name| rename_channel(id, new_name)
+                saved=Callback::new(move |_| renamed.update(|n| *n += 1))
+            />
             <ConfirmButton
                 label="Delete"
                 aria_label=format!("Delete {name}")
@@ -138,7 +102,6 @@ fn ChannelRow(channel: Channel, delete: ServerAction<DeleteChannel>, renamed: Rw
                     delete.dispatch(DeleteChannel { channel: id });
                 })
             />
-            <ErrorLine error=error />
         </li>
     }
     .into_any()

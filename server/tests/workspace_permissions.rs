@@ -1,0 +1,115 @@
+//! The permission table of the workspace's organising functions (teams,
+//! and what issue 14 adds), through the server functions a browser calls:
+//! each for a guest (an admitted guest's pass as the session cookie), a
+//! non-member (no account), a member, a channel admin and a workspace
+//! admin. Every cell runs against a fresh object, so an allowed call never
+//! spoils the next one.
+
+mod support;
+
+use anteroom_app::error::AppError;
+use anteroom_app::model::{MemberSummary, Office, TeamId};
+use anteroom_app::protocol::guest::GuestEvent;
+use anteroom_app::ssr::seed::DEMO_PASSWORD;
+use support::{Client, GuestSocket, TestServer};
+
+/// What a call came to: allowed, or the error it was refused with.
+type Outcome = Result<(), AppError>;
+
+const GUEST: usize = 0;
+const COLUMNS: [&str; 5] = ["guest", "non-member", "member", "channel admin", "workspace admin"];
+
+/// Allowed to workspace admins only.
+fn admins_only() -> [Outcome; 5] {
+    [Err(AppError::NotSignedIn), Err(AppError::NotSignedIn), Err(AppError::Forbidden), Err(AppError::Forbidden), Ok(())]
+}
+
+struct Table {
+    server: TestServer,
+    /// One client per column, in `COLUMNS` order.
+    callers: Vec<Client>,
+    ada: Client,
+    alan_id: String,
+    /// The guest's socket: their pass lives as long as it is open.
+    _guest_socket: GuestSocket,
+}
+
+impl Table {
+    async fn new() -> Self {
+        let server = TestServer::with_demo().await;
+        let ada = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
+        let grace = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
+        let alan = server.signed_in("alan@example.com", DEMO_PASSWORD).await;
+        let office: Office = ada.call("load_office", &[]).await.unwrap();
+        let calls = office.channels.iter().find(|c| c.name == "client-calls").unwrap().id.to_string();
+        // A guest let into client-calls: their pass is all they hold.
+        let link: String = grace.call("external_link", &[("channel", &calls)]).await.unwrap();
+        let token = link.rsplit('/').next().unwrap();
+        let mut guest_socket = server.client().guest_socket(token).await.unwrap();
+        guest_socket.send_text(r#"{"type":"knock","name":"Lin Park","email":""}"#).await;
+        let GuestEvent::Admitted { pass, .. } = guest_socket.next_event().await else { panic!("admitted") };
+        let guest = server.client();
+        guest.set_cookie(&format!("anteroom_session={pass}"));
+        let members: Vec<MemberSummary> = ada.call("list_members", &[]).await.unwrap();
+        let alan_id = members.iter().find(|m| m.email == "alan@example.com").unwrap().id.to_string();
+        let callers =
+            vec![guest, server.client(), alan, grace, server.signed_in("ada@example.com", DEMO_PASSWORD).await];
+        Table { server, callers, ada, alan_id, _guest_socket: guest_socket }
+    }
+
+    /// A new team, made by the workspace admin.
+    async fn fresh_team(&self, n: usize) -> String {
+        let name = format!("Subject {n}");
+        let team: TeamId = self.ada.call("create_team", &[("name", name.as_str())]).await.unwrap();
+        team.to_string()
+    }
+
+    /// Calls `function` as every column, each with arguments `args` makes
+    /// for it (given a number no other cell uses), and checks the outcomes.
+    async fn row<F, Fut>(&self, function: &str, expected: [Outcome; 5], mut args: F)
+    where
+        F: FnMut(usize) -> Fut,
+        Fut: std::future::Future<Output = Vec<(&'static str, String)>>,
+    {
+        for (column, caller) in self.callers.iter().enumerate() {
+            let cell = args(column).await;
+            let cell: Vec<(&str, &str)> = cell.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let got = caller.call::<serde_json::Value>(function, &cell).await.map(drop);
+            assert_eq!(got, expected[column], "{function} as {}", COLUMNS[column]);
+        }
+    }
+}
+
+#[tokio::test]
+async fn teams_are_organised_by_workspace_admins_only() {
+    let table = Table::new().await;
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        n
+    };
+    table.row("create_team", admins_only(), |column| async move { vec![("name", format!("New team {column}"))] }).await;
+    for function in ["rename_team", "delete_team", "set_team_member"] {
+        let mut cells = Vec::new();
+        for _ in COLUMNS {
+            cells.push(table.fresh_team(next()).await);
+        }
+        let alan = table.alan_id.clone();
+        table
+            .row(function, admins_only(), |column| {
+                let (team, alan) = (cells[column].clone(), alan.clone());
+                async move {
+                    match function {
+                        "rename_team" => vec![("team", team), ("name", format!("Renamed {column}"))],
+                        "set_team_member" => vec![("team", team), ("member", alan), ("join", "true".into())],
+                        _ => vec![("team", team)],
+                    }
+                }
+            })
+            .await;
+    }
+    // A guest's pass reads nothing either.
+    let listed = table.callers[GUEST].call::<serde_json::Value>("list_teams", &[]).await;
+    assert_eq!(listed.map(drop), Err(AppError::NotSignedIn));
+    table.server.stop().await;
+}
