@@ -23,6 +23,34 @@ pub fn clock_text(seconds: i64) -> String {
     format!("{:02}:{:02}", rest / 3600, rest % 3600 / 60)
 }
 
+/// Unix seconds as the viewer's own clock reads them, with its zone:
+/// "Tue 24 Nov 2026, 10:00 CET". In the browser only (the server does not
+/// know the viewer's zone: it writes UTC), so use it in views that are
+/// drawn in the browser, never in server-rendered ones.
+pub fn local_call_text(seconds: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsValue;
+        let date = js_sys::Date::new(&JsValue::from_f64(seconds as f64 * 1000.0));
+        let options = js_sys::Object::new();
+        for (key, value) in [
+            ("weekday", "short"),
+            ("day", "numeric"),
+            ("month", "short"),
+            ("year", "numeric"),
+            ("hour", "2-digit"),
+            ("minute", "2-digit"),
+            ("timeZoneName", "short"),
+        ] {
+            let _ = js_sys::Reflect::set(&options, &key.into(), &value.into());
+        }
+        if let Some(text) = date.to_locale_string("en-GB", &options).as_string() {
+            return text;
+        }
+    }
+    time_text(seconds)
+}
+
 #[cfg(test)]
 mod tests {
     use super::{clock_text, time_text};

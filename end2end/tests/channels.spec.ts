@@ -105,7 +105,7 @@ test('replacing or turning off the link locks guests out at once; a workspace ad
   await expect(ada.getByText('No external link: only members can join.')).toBeVisible();
 });
 
-test('a channel admin schedules a call; when it starts the external participants get the link', async ({ browser, server }) => {
+test('a channel admin schedules a call, changes it and cancels it: participants get the link and calendar invitations', async ({ browser, server }) => {
   const grace = await signedInPage(browser, server, 'grace@example.com');
   const { details, link } = await generateLink(grace, 'client-calls');
 
@@ -129,35 +129,70 @@ test('a channel admin schedules a call; when it starts the external participants
   await details.getByLabel('External participants').fill('lin@example.org\nsam@example.org');
   await details.getByRole('button', { name: 'Save schedule' }).click();
   await expect(details.getByText('Schedule saved.')).toBeVisible();
-  const listed = details.getByRole('list', { name: 'Scheduled calls' }).getByRole('listitem');
+  const listed = details.getByRole('list', { name: 'Scheduled calls' }).getByRole('listitem').first();
   await expect(listed).toContainText('Kick-off with Lin');
   await expect(listed).toContainText('Every week');
   await expect(listed).toContainText('lin@example.org, sam@example.org');
 
-  // The call starts now: both get an invitation with the channel's link.
-  await expect.poll(() => outboxMails(server.outbox).length, { timeout: 10_000 }).toBe(2);
+  // Each gets a calendar invitation, and, as the call starts now, the link.
+  await expect.poll(() => outboxMails(server.outbox).length, { timeout: 10_000 }).toBe(4);
   const mails = outboxMails(server.outbox);
   for (const to of ['lin@example.org', 'sam@example.org']) {
-    const mail = mails.find((m) => m.includes(`To: ${to}`));
-    expect(mail, `an invitation to ${to}`).toBeDefined();
-    expect(mail).toContain('Subject: Kick-off with Lin is starting now');
-    expect(mail).toContain(link);
+    const theirs = mails.filter((m) => m.includes(`To: ${to}`));
+    const starting = theirs.find((m) => m.includes('Subject: Kick-off with Lin is starting now'));
+    expect(starting, `the link to ${to}`).toContain(link);
+    const invitation = theirs.find((m) => m.includes('Subject: Invitation: Kick-off with Lin'));
+    expect(invitation, `a calendar invitation to ${to}`).toContain('filename="invite.ics"');
+    expect(invitation).toContain('METHOD:REQUEST');
+    expect(invitation).toContain('RRULE:FREQ=WEEKLY');
+    expect(invitation).toContain(`LOCATION:${link}`);
   }
 
-  // Alan, a member, sees the schedule (now on to next week) but cannot change it.
+  // Alan, a member, sees the next calls but cannot change the schedule.
   const alan = await signedInPage(browser, server, 'alan@example.com');
   await openChannel(alan, 'client-calls');
   await alan.getByRole('button', { name: 'Details of client-calls' }).click();
   await alan.getByRole('dialog').getByRole('tab', { name: 'Call Schedule' }).click();
-  const seen = alan.getByRole('dialog').getByRole('list', { name: 'Scheduled calls' }).getByRole('listitem');
-  await expect(seen).toContainText('Next call:');
+  const next = alan.getByRole('dialog').getByRole('list', { name: 'Next calls of Kick-off with Lin' });
+  await expect(next.getByRole('listitem')).toHaveCount(3);
   await expect(alan.getByRole('dialog').getByRole('button', { name: 'Save schedule' })).toHaveCount(0);
-  await expect(alan.getByRole('dialog').getByRole('button', { name: 'Delete Kick-off with Lin' })).toHaveCount(0);
+  await expect(alan.getByRole('dialog').getByRole('button', { name: 'Edit Kick-off with Lin' })).toHaveCount(0);
+  await expect(alan.getByRole('dialog').getByRole('button', { name: 'Cancel Kick-off with Lin' })).toHaveCount(0);
 
-  // Grace deletes it.
-  await details.getByRole('button', { name: 'Delete Kick-off with Lin' }).click();
-  await details.getByRole('button', { name: 'Delete the schedule' }).click();
+  // Grace moves it to 9:00 on Monday 6 January 2031, three calls in all.
+  await details.getByRole('button', { name: 'Edit Kick-off with Lin' }).click();
+  await expect(details.getByRole('heading', { name: 'Edit “Kick-off with Lin”' })).toBeVisible();
+  await expect(details.getByLabel('Title')).toHaveValue('Kick-off with Lin');
+  await details.getByLabel('First call').fill('2031-01-06T09:00');
+  await details.getByLabel('Ends').selectOption('count');
+  await details.getByLabel('Number of calls').fill('3');
+  await details.getByRole('button', { name: 'Save changes' }).click();
+  await expect(listed).toContainText('Every week, 3 calls');
+  await expect(details.getByRole('list', { name: 'Next calls of Kick-off with Lin' }).getByRole('listitem')).toHaveText([
+    /Mon 6 Jan 2031/,
+    /Mon 13 Jan 2031/,
+    /Mon 20 Jan 2031/,
+  ]);
+  await expect.poll(() => outboxMails(server.outbox).length, { timeout: 10_000 }).toBe(6);
+  const updates = outboxMails(server.outbox).filter((m) => m.includes('Subject: Updated invitation: Kick-off with Lin'));
+  expect(updates).toHaveLength(2);
+  for (const update of updates) {
+    expect(update).toContain('SEQUENCE:1');
+    expect(update).toMatch(/RRULE:FREQ=WEEKLY;[^\n]*COUNT=3/);
+    expect(update).toMatch(/DTSTART;TZID=[^:]+:20310106T090000/);
+  }
+
+  // Grace cancels it: both calendars are told.
+  await details.getByRole('button', { name: 'Cancel Kick-off with Lin' }).click();
+  await details.getByRole('button', { name: 'Cancel the schedule' }).click();
   await expect(details.getByText('No calls are scheduled in this channel.')).toBeVisible();
+  await expect.poll(() => outboxMails(server.outbox).length, { timeout: 10_000 }).toBe(8);
+  const cancellations = outboxMails(server.outbox).filter((m) => m.includes('Subject: Cancelled: Kick-off with Lin'));
+  expect(cancellations).toHaveLength(2);
+  for (const cancellation of cancellations) {
+    expect(cancellation).toContain('METHOD:CANCEL');
+    expect(cancellation).toContain('SEQUENCE:2');
+  }
 });
 
 test('a guest whose lobby opened before transcription was turned on is told before joining', async ({ browser, server }) => {

@@ -72,13 +72,16 @@ export async function joinCall(page: Page) {
 }
 
 /** The text of every .eml file the server kept in its outbox, decoded from
- * quoted-printable (long lines and non-ASCII characters are encoded). */
+ * quoted-printable (long lines and non-ASCII characters are encoded), with
+ * the long lines of attached calendars (folded at 75 characters: a line
+ * break and one space) joined again. */
 export function outboxMails(outbox: string): string[] {
   if (!fs.existsSync(outbox)) return [];
   return fs.readdirSync(outbox).map((name) =>
     fs
       .readFileSync(path.join(outbox, name), 'utf8')
       .replace(/=\r?\n/g, '')
-      .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))),
+      .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)))
+      .replace(/\r?\n (?! )/g, ''),
   );
 }

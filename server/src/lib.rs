@@ -3,7 +3,6 @@
 // Leptos view types nest deeply; the default limit is too low for them.
 #![recursion_limit = "512"]
 
-mod call_invitations;
 mod call_notes;
 pub mod config;
 mod guest_socket;
@@ -14,6 +13,7 @@ pub mod knock_limits;
 mod live_socket;
 pub mod outbound_http;
 mod routes;
+mod schedules;
 pub mod sfu;
 pub mod smtp_receiver;
 pub mod transcripts;
@@ -169,7 +169,7 @@ impl Server {
             };
             tokio::spawn(smtp_receiver::serve(listener, delivery, self.state.shutdown.clone()));
         }
-        tokio::spawn(call_invitations::run(self.state.app.clone(), self.state.shutdown.clone()));
+        tokio::spawn(schedules::run(self.state.app.clone(), self.state.shutdown.clone()));
         tokio::spawn(call_notes::run(self.state.app.clone(), self.notes, self.state.shutdown.clone()));
         tokio::spawn(self.transcriber.run(self.state.shutdown.clone()));
         let shutdown = self.shutdown;

@@ -1,13 +1,17 @@
 //! Integration tests of call schedules: only channel admins and workspace
-//! admins schedule calls; every member sees them; when a call starts its
-//! external participants get the channel's link over real SMTP (a relay
-//! this test starts on 127.0.0.1), once each, and the schedule moves on.
+//! admins schedule, change and cancel calls; every member sees them;
+//! external participants get a calendar invitation (read back with the
+//! `icalendar` crate), an update after a change, a cancellation, and the
+//! channel's link when a call starts, over real SMTP (a relay this test
+//! starts on 127.0.0.1), once each.
 
 mod support;
 
 use anteroom_app::error::AppError;
 use anteroom_app::model::{CallSchedule, Office, Recurrence, ScheduleId};
-use anteroom_app::ssr::{mail_in, seed::DEMO_PASSWORD};
+use anteroom_app::ssr::seed::DEMO_PASSWORD;
+use icalendar::{Calendar, Component, EventLike};
+use mail_parser::MimeHeaders;
 use std::time::Duration;
 use support::{Client, Relay, TestServer};
 
@@ -25,6 +29,50 @@ fn schedule(title: &str, starts_local: &str, recurrence: Recurrence, participant
         "recurrence": recurrence,
         "external_participants": participants,
     })
+}
+
+/// One email from the relay: to whom, its subject and text, and its
+/// calendar, if it carries one.
+struct Received {
+    to: String,
+    subject: String,
+    text: String,
+    calendar: Option<Calendar>,
+}
+
+async fn next_mail(relay: &mut Relay) -> Received {
+    let (to, raw) = relay.next().await;
+    let message = mail_parser::MessageParser::default().parse(&raw).expect("a readable email");
+    let calendar = message.attachments().find(|part| part.attachment_name() == Some("invite.ics")).map(|part| {
+        String::from_utf8(part.contents().to_vec()).unwrap().parse::<Calendar>().expect("an .ics the parser reads")
+    });
+    Received {
+        to: to.join(","),
+        subject: message.subject().unwrap_or_default().to_string(),
+        text: message.body_text(0).unwrap_or_default().into_owned(),
+        calendar,
+    }
+}
+
+/// The next `count` emails, by recipient and subject.
+async fn next_mails(relay: &mut Relay, count: usize) -> Vec<Received> {
+    let mut mails = Vec::new();
+    for _ in 0..count {
+        mails.push(next_mail(relay).await);
+    }
+    mails.sort_by(|a, b| (&a.to, &a.subject).cmp(&(&b.to, &b.subject)));
+    mails
+}
+
+/// The calendar's method, and its one event's sequence and calls (up to ten).
+fn read(calendar: &Calendar) -> (String, u32, Vec<String>) {
+    let event = calendar.events().next().expect("an event");
+    let calls = event.get_recurrence().expect("a readable rule").all(10).dates;
+    (
+        calendar.property_value("METHOD").unwrap().to_string(),
+        event.get_sequence().unwrap(),
+        calls.iter().map(|call| call.format("%Y-%m-%d %H:%M").to_string()).collect(),
+    )
 }
 
 async fn create(member: &Client, channel: &str, new: serde_json::Value) -> Result<ScheduleId, AppError> {
@@ -61,34 +109,78 @@ async fn when_a_scheduled_call_starts_its_external_participants_get_the_link_onc
     let past = create(&grace, &calls, schedule("Sync", "2020-01-01T10:00", Recurrence::Once, "")).await;
     assert_eq!(past.unwrap_err().field(), Some("starts_local"));
 
-    // Grace, the channel admin, schedules a weekly call starting this minute.
+    // Grace, the channel admin, schedules a weekly call starting this minute:
+    // each participant gets the calendar invitation, and the link as it starts.
     create(&grace, &calls, weekly).await.unwrap();
-    let mut recipients = Vec::new();
-    for _ in 0..2 {
-        let (to, raw) = relay.next().await;
-        let mail = mail_in::parse(&raw).unwrap();
-        assert_eq!(mail.subject, "Weekly sync is starting now");
-        assert!(mail.text_body.contains(&link), "the channel's link: {}", mail.text_body);
-        assert_eq!((mail.from_name.as_str(), mail.from_address.as_str()), ("Acme Studio", "meetings@acme.example"));
-        recipients.extend(to);
+    let mails = next_mails(&mut relay, 4).await;
+    let subjects: Vec<(&str, &str)> = mails.iter().map(|m| (m.to.as_str(), m.subject.as_str())).collect();
+    assert_eq!(
+        subjects,
+        [
+            ("lin@example.org", "Invitation: Weekly sync"),
+            ("lin@example.org", "Weekly sync is starting now"),
+            ("sam@example.org", "Invitation: Weekly sync"),
+            ("sam@example.org", "Weekly sync is starting now"),
+        ]
+    );
+    for mail in &mails {
+        assert!(mail.text.contains(&link), "the channel's link: {}", mail.text);
     }
-    recipients.sort();
-    assert_eq!(recipients, ["lin@example.org", "sam@example.org"]);
+    let invitation = mails[0].calendar.as_ref().expect("the invitation's .ics");
+    let (method, sequence, first_calls) = read(invitation);
+    assert_eq!((method.as_str(), sequence), ("REQUEST", 0));
+    assert_eq!(first_calls[0], now.replace('T', " "), "the first call is this minute");
+    assert_eq!(first_calls.len(), 10, "weekly, without an end");
+    let event = invitation.events().next().unwrap();
+    assert_eq!(event.get_location(), Some(link.as_str()));
+    let uid = event.get_uid().unwrap().to_string();
+    assert!(mails[1].calendar.is_none(), "the link as the call starts is a plain email");
 
     // Every member sees the schedule, now pointing at next week's call.
     let listed: Vec<CallSchedule> = alan.call("list_schedules", &[("channel", &calls)]).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].external_participants, ["lin@example.org", "sam@example.org"]);
-    let next = listed[0].next_call.clone().expect("a weekly call has a next one");
-    assert!(!next.is_empty());
+    assert_eq!(listed[0].upcoming.len(), 3, "the next three calls");
     // Nobody is invited twice to the same call.
     assert!(tokio::time::timeout(Duration::from_millis(300), relay.received.recv()).await.is_err());
 
-    // Alan may not delete it; Grace may.
-    let id = listed[0].id.to_string();
+    // Grace moves it to 9:00 on the first of next year, three calls in all,
+    // and takes Sam off: Lin gets the update, Sam a cancellation.
+    let id = listed[0].id;
+    let changed = serde_json::json!({
+        "channel": calls.parse::<i64>().unwrap(),
+        "schedule": id,
+        "changed": {
+            "title": "Weekly sync", "starts_local": "2031-01-01T09:00", "time_zone": "UTC",
+            "recurrence": Recurrence::Weekly, "ends": { "AfterCalls": 3 },
+            "external_participants": "lin@example.org",
+        },
+    });
+    assert_eq!(alan.call_json::<()>("update_schedule", changed.clone()).await, Err(AppError::Forbidden));
+    grace.call_json::<()>("update_schedule", changed).await.unwrap();
+    let mails = next_mails(&mut relay, 2).await;
+    assert_eq!(
+        (mails[0].to.as_str(), mails[0].subject.as_str()),
+        ("lin@example.org", "Updated invitation: Weekly sync")
+    );
+    let (method, sequence, calls_now) = read(mails[0].calendar.as_ref().unwrap());
+    assert_eq!((method.as_str(), sequence), ("REQUEST", 1));
+    assert_eq!(calls_now, ["2031-01-01 09:00", "2031-01-08 09:00", "2031-01-15 09:00"]);
+    assert_eq!(mails[0].calendar.as_ref().unwrap().events().next().unwrap().get_uid(), Some(uid.as_str()));
+    assert_eq!((mails[1].to.as_str(), mails[1].subject.as_str()), ("sam@example.org", "Cancelled: Weekly sync"));
+    assert_eq!(read(mails[1].calendar.as_ref().unwrap()).0, "CANCEL");
+
+    // Alan may not cancel it; Grace may, and Lin's calendar is told.
+    let id = id.to_string();
     let args = [("channel", calls.as_str()), ("schedule", id.as_str())];
-    assert_eq!(alan.call::<()>("delete_schedule", &args).await, Err(AppError::Forbidden));
-    grace.call::<()>("delete_schedule", &args).await.unwrap();
+    assert_eq!(alan.call::<()>("cancel_schedule", &args).await, Err(AppError::Forbidden));
+    grace.call::<()>("cancel_schedule", &args).await.unwrap();
+    let cancelled = next_mail(&mut relay).await;
+    assert_eq!((cancelled.to.as_str(), cancelled.subject.as_str()), ("lin@example.org", "Cancelled: Weekly sync"));
+    let calendar = cancelled.calendar.unwrap();
+    let (method, sequence, _) = read(&calendar);
+    assert_eq!((method.as_str(), sequence), ("CANCEL", 2));
+    assert_eq!(calendar.events().next().unwrap().get_uid(), Some(uid.as_str()));
     let listed: Vec<CallSchedule> = alan.call("list_schedules", &[("channel", &calls)]).await.unwrap();
     assert!(listed.is_empty());
 }

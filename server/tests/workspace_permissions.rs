@@ -8,7 +8,7 @@
 mod support;
 
 use anteroom_app::error::AppError;
-use anteroom_app::model::{MemberSummary, Office, TeamId};
+use anteroom_app::model::{MemberSummary, Office, ScheduleId, TeamId};
 use anteroom_app::protocol::guest::GuestEvent;
 use anteroom_app::ssr::seed::DEMO_PASSWORD;
 use support::{Client, GuestSocket, TestServer};
@@ -18,6 +18,16 @@ type Outcome = Result<(), AppError>;
 
 const GUEST: usize = 0;
 const COLUMNS: [&str; 5] = ["guest", "non-member", "member", "channel admin", "workspace admin"];
+
+/// Allowed to the channel's admins and workspace admins.
+fn channel_admins() -> [Outcome; 5] {
+    [Err(AppError::NotSignedIn), Err(AppError::NotSignedIn), Err(AppError::Forbidden), Ok(()), Ok(())]
+}
+
+/// Allowed to every member.
+fn members() -> [Outcome; 5] {
+    [Err(AppError::NotSignedIn), Err(AppError::NotSignedIn), Ok(()), Ok(()), Ok(())]
+}
 
 /// Allowed to workspace admins only.
 fn admins_only() -> [Outcome; 5] {
@@ -30,6 +40,8 @@ struct Table {
     callers: Vec<Client>,
     ada: Client,
     alan_id: String,
+    /// The demo's meeting channel, whose admin is the channel-admin column.
+    calls: String,
     /// The guest's socket: their pass lives as long as it is open.
     _guest_socket: GuestSocket,
 }
@@ -54,7 +66,7 @@ impl Table {
         let alan_id = members.iter().find(|m| m.email == "alan@example.com").unwrap().id.to_string();
         let callers =
             vec![guest, server.client(), alan, grace, server.signed_in("ada@example.com", DEMO_PASSWORD).await];
-        Table { server, callers, ada, alan_id, _guest_socket: guest_socket }
+        Table { server, callers, ada, alan_id, calls, _guest_socket: guest_socket }
     }
 
     /// A new team, made by the workspace admin.
@@ -64,13 +76,44 @@ impl Table {
         team.to_string()
     }
 
+    /// A new schedule in the meeting channel, made by the workspace admin.
+    async fn fresh_schedule(&self) -> i64 {
+        let id: ScheduleId = self.ada.call_json("create_schedule", self.schedule_args("Subject")).await.unwrap();
+        id.0
+    }
+
+    fn schedule_args(&self, title: &str) -> serde_json::Value {
+        serde_json::json!({
+            "channel": self.calls.parse::<i64>().unwrap(),
+            "schedule": {
+                "title": title, "starts_local": "2031-01-01T09:00", "time_zone": "UTC",
+                "recurrence": "Weekly", "external_participants": "",
+            },
+        })
+    }
+
+    /// As `row`, for a function that takes JSON.
+    async fn row_json(
+        &self,
+        function: &str,
+        expected: [Outcome; 5],
+        mut args: impl AsyncFnMut(usize) -> serde_json::Value,
+    ) {
+        for (column, caller) in self.callers.iter().enumerate() {
+            let cell = args(column).await;
+            let got = caller.call_json::<serde_json::Value>(function, cell).await.map(drop);
+            assert_eq!(got, expected[column], "{function} as {}", COLUMNS[column]);
+        }
+    }
+
     /// Calls `function` as every column, each with arguments `args` makes
     /// for it (given a number no other cell uses), and checks the outcomes.
-    async fn row<F, Fut>(&self, function: &str, expected: [Outcome; 5], mut args: F)
-    where
-        F: FnMut(usize) -> Fut,
-        Fut: std::future::Future<Output = Vec<(&'static str, String)>>,
-    {
+    async fn row(
+        &self,
+        function: &str,
+        expected: [Outcome; 5],
+        mut args: impl AsyncFnMut(usize) -> Vec<(&'static str, String)>,
+    ) {
         for (column, caller) in self.callers.iter().enumerate() {
             let cell = args(column).await;
             let cell: Vec<(&str, &str)> = cell.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -88,22 +131,21 @@ async fn teams_are_organised_by_workspace_admins_only() {
         n += 1;
         n
     };
-    table.row("create_team", admins_only(), |column| async move { vec![("name", format!("New team {column}"))] }).await;
+    table.row("create_team", admins_only(), async |column| vec![("name", format!("New team {column}"))]).await;
     for function in ["rename_team", "delete_team", "set_team_member"] {
         let mut cells = Vec::new();
         for _ in COLUMNS {
             cells.push(table.fresh_team(next()).await);
         }
-        let alan = table.alan_id.clone();
         table
-            .row(function, admins_only(), |column| {
-                let (team, alan) = (cells[column].clone(), alan.clone());
-                async move {
-                    match function {
-                        "rename_team" => vec![("team", team), ("name", format!("Renamed {column}"))],
-                        "set_team_member" => vec![("team", team), ("member", alan), ("join", "true".into())],
-                        _ => vec![("team", team)],
+            .row(function, admins_only(), async |column| {
+                let team = cells[column].clone();
+                match function {
+                    "rename_team" => vec![("team", team), ("name", format!("Renamed {column}"))],
+                    "set_team_member" => {
+                        vec![("team", team), ("member", table.alan_id.clone()), ("join", "true".into())]
                     }
+                    _ => vec![("team", team)],
                 }
             })
             .await;
@@ -111,5 +153,29 @@ async fn teams_are_organised_by_workspace_admins_only() {
     // A guest's pass reads nothing either.
     let listed = table.callers[GUEST].call::<serde_json::Value>("list_teams", &[]).await;
     assert_eq!(listed.map(drop), Err(AppError::NotSignedIn));
+    table.server.stop().await;
+}
+
+#[tokio::test]
+async fn call_schedules_are_seen_by_members_and_changed_by_channel_admins() {
+    let table = Table::new().await;
+    let calls = table.calls.clone();
+    table.row("list_schedules", members(), async |_| vec![("channel", calls.clone())]).await;
+    table
+        .row_json("create_schedule", channel_admins(), async |column| table.schedule_args(&format!("New {column}")))
+        .await;
+    table
+        .row_json("update_schedule", channel_admins(), async |column| {
+            let mut args = table.schedule_args(&format!("Changed {column}"));
+            args["changed"] = args["schedule"].take();
+            args["schedule"] = table.fresh_schedule().await.into();
+            args
+        })
+        .await;
+    table
+        .row("cancel_schedule", channel_admins(), async |_| {
+            vec![("channel", calls.clone()), ("schedule", table.fresh_schedule().await.to_string())]
+        })
+        .await;
     table.server.stop().await;
 }

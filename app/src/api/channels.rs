@@ -116,6 +116,8 @@ pub async fn external_link(channel: ChannelId) -> Result<String, AppError> {
     use crate::ssr::invites;
     let ChannelCaller { state, me, .. } = meeting_channel(channel, share).await?;
     let token = invites::token_for(&state.db, ConferenceId::Channel(channel), me.id).await?;
+    // Calendar invitations held back for want of a link can go now.
+    state.schedule_changes.notify_one();
     Ok(link_url(&state, &token))
 }
 
@@ -127,6 +129,9 @@ pub async fn regenerate_external_link(channel: ChannelId) -> Result<String, AppE
     let ChannelCaller { state, me, .. } = meeting_channel(channel, manage).await?;
     let token = invites::regenerate(&state.db, ConferenceId::Channel(channel), me.id).await?;
     state.guests.revoke_link(ConferenceId::Channel(channel));
+    // Calendars hold the old link: each schedule sends an update.
+    crate::ssr::schedules::link_changed(&state.db, channel).await?;
+    state.schedule_changes.notify_one();
     tracing::info!(%channel, by = %me.id, "external link regenerated");
     Ok(link_url(&state, &token))
 }

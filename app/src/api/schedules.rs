@@ -1,7 +1,8 @@
 //! Call schedules of a meeting channel: every member sees them; channel
-//! admins and workspace admins create and delete them. When a call starts,
-//! the server emails its external participants the channel's link
-//! (`server/src/call_invitations.rs`).
+//! admins and workspace admins create, change and cancel them. External
+//! participants get a calendar invitation (and an update after each change,
+//! a cancellation at the end), and when each call starts the channel's link
+//! (`server/src/schedules/`).
 
 use crate::error::AppError;
 use crate::model::{CallSchedule, ChannelId, NewSchedule, ScheduleId};
@@ -31,15 +32,32 @@ pub async fn create_schedule(channel: ChannelId, schedule: NewSchedule) -> Resul
     Ok(id)
 }
 
-/// Deletes a schedule: no more invitations go out for it.
-#[server(endpoint = "delete_schedule")]
-pub async fn delete_schedule(channel: ChannelId, schedule: ScheduleId) -> Result<(), AppError> {
+/// Changes a schedule (title, time, recurrence and its end, participants).
+/// Its participants' calendars get the update; anyone taken off it, a
+/// cancellation.
+#[server(endpoint = "update_schedule", input = Json)]
+pub async fn update_schedule(channel: ChannelId, schedule: ScheduleId, changed: NewSchedule) -> Result<(), AppError> {
+    use crate::api::channels::{ChannelCaller, manage, meeting_channel};
+    use crate::ssr::schedules::{self, ValidSchedule};
+    let ChannelCaller { state, me, .. } = meeting_channel(channel, manage).await?;
+    let valid = ValidSchedule::check(changed)?;
+    schedules::update(&state.db, channel, schedule, &valid).await?;
+    tracing::info!(%channel, %schedule, by = %me.id, "call schedule changed");
+    state.schedule_changes.notify_one();
+    Ok(())
+}
+
+/// Cancels a schedule: no more invitations go out for it, and its
+/// participants' calendars are told.
+#[server(endpoint = "cancel_schedule")]
+pub async fn cancel_schedule(channel: ChannelId, schedule: ScheduleId) -> Result<(), AppError> {
     use crate::api::channels::{ChannelCaller, manage, meeting_channel};
     use crate::ssr::schedules;
-    let ChannelCaller { state, .. } = meeting_channel(channel, manage).await?;
-    if !schedules::delete(&state.db, channel, schedule).await? {
+    let ChannelCaller { state, me, .. } = meeting_channel(channel, manage).await?;
+    if !schedules::cancel(&state.db, channel, schedule).await? {
         return Err(AppError::NotFound("That call schedule".into()));
     }
+    tracing::info!(%channel, %schedule, by = %me.id, "call schedule cancelled");
     state.schedule_changes.notify_one();
     Ok(())
 }

@@ -87,16 +87,43 @@ impl Recurrence {
     }
 }
 
+/// When a repeating schedule stops.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RecurrenceEnd {
+    #[default]
+    Never,
+    /// No call after this day ("2027-03-31", in the schedule's time zone).
+    OnDate(String),
+    /// After this many calls.
+    AfterCalls(u32),
+}
+
+impl RecurrenceEnd {
+    /// "until 31 Mar 2027", "10 calls", or nothing.
+    pub fn label(&self) -> Option<String> {
+        match self {
+            RecurrenceEnd::Never => None,
+            RecurrenceEnd::OnDate(date) => Some(format!("until {date}")),
+            RecurrenceEnd::AfterCalls(1) => Some("1 call".into()),
+            RecurrenceEnd::AfterCalls(count) => Some(format!("{count} calls")),
+        }
+    }
+}
+
 /// A call schedule as the Call Schedule tab lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallSchedule {
     pub id: ScheduleId,
     pub title: String,
+    /// The first call, wall-clock time in `time_zone` ("2026-11-24T10:00"),
+    /// as the form edits it.
+    pub starts_local: String,
     pub recurrence: Recurrence,
+    pub ends: RecurrenceEnd,
     pub time_zone: String,
-    /// The next call in the schedule's time zone ("Tue 24 Nov 2026, 10:00"),
-    /// or `None` once a one-off call has started.
-    pub next_call: Option<String>,
+    /// The next calls (unix seconds, up to three), shown in the viewer's
+    /// own time zone; empty once the last call has started.
+    pub upcoming: Vec<i64>,
     pub external_participants: Vec<String>,
 }
 
@@ -110,6 +137,9 @@ pub struct NewSchedule {
     /// The browser's IANA time zone, e.g. "Europe/Berlin".
     pub time_zone: String,
     pub recurrence: Recurrence,
+    /// When a repeating schedule stops (ignored for a one-off call).
+    #[serde(default)]
+    pub ends: RecurrenceEnd,
     /// Email addresses separated by commas, spaces or new lines.
     pub external_participants: String,
 }
