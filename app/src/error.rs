@@ -44,6 +44,11 @@ pub enum AppError {
     NotFound(String),
     #[error("Many guests are already waiting at this door. Try again in a few minutes.")]
     DoorBusy,
+    /// The room a guest was invited to was deleted.
+    #[error(
+        "This room no longer exists: it was taken off the office map, and its link went with it. Ask the person who invited you for a new link."
+    )]
+    RoomGone,
     /// A guest pressed Join on a lobby that said nothing of transcripts,
     /// and the channel has started transcribing since: they are told first.
     #[error(
@@ -75,7 +80,7 @@ impl AppError {
         match self {
             AppError::NotSignedIn | AppError::WrongCredentials => 401,
             AppError::Forbidden | AppError::NotInRoom | AppError::CannotSend => 403,
-            AppError::NotFound(_) | AppError::InviteInvalid => 404,
+            AppError::NotFound(_) | AppError::InviteInvalid | AppError::RoomGone => 404,
             AppError::EmailTaken(_)
             | AppError::WorkspaceExists
             | AppError::AlreadyAnswered

@@ -2,7 +2,7 @@
 //! inbox, a channel): who is where, guests at the rooms, the inboxes in the
 //! sidebar, news of mail, and who is in which channel's call. One connection per page.
 
-use crate::model::{Channel, InboxId, MemberId, MyInbox, Presence};
+use crate::model::{Channel, InboxId, MemberId, MyInbox, Presence, Room};
 use crate::protocol::LiveEvent;
 use crate::protocol::guest::RoomGuests;
 use crate::protocol::live::ChannelCall;
@@ -15,6 +15,8 @@ pub struct LiveState {
     pub inboxes: RwSignal<Vec<MyInbox>>,
     /// The workspace's channels, for the sidebar.
     pub channels: RwSignal<Vec<Channel>>,
+    /// The office map's rooms (the office page fills it in).
+    pub rooms: RwSignal<Vec<Room>>,
     /// The latest inbox that had new or sent mail, with a counter so the
     /// same inbox twice still counts as news.
     pub mail: RwSignal<(Option<InboxId>, u32)>,
@@ -31,6 +33,7 @@ impl LiveState {
             waiting: RwSignal::new(Vec::new()),
             inboxes: RwSignal::new(Vec::new()),
             channels: RwSignal::new(channels),
+            rooms: RwSignal::new(Vec::new()),
             mail: RwSignal::new((None, 0)),
             calls: RwSignal::new(Vec::new()),
             live: RwSignal::new(None),
@@ -75,6 +78,7 @@ impl LiveState {
             LiveEvent::Inboxes { inboxes } => self.inboxes.set(inboxes),
             LiveEvent::Calls { calls } => self.calls.set(calls),
             LiveEvent::Channels { channels } => self.channels.set(channels),
+            LiveEvent::Rooms { rooms } => self.rooms.set(rooms),
             LiveEvent::InboxMail { inbox } => self.mail.update(|(last, count)| {
                 *last = Some(inbox);
                 *count += 1;

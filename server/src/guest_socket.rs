@@ -163,6 +163,7 @@ async fn follow(mut socket: WebSocket, state: &ServerState, knock: Knock) -> boo
                     GuestStatus::Admitted { pass } => GuestEvent::Admitted { pass, conference: knock.conference },
                     GuestStatus::Denied => GuestEvent::Denied,
                     GuestStatus::LinkRevoked => GuestEvent::Refused { error: AppError::InviteInvalid },
+                    GuestStatus::PlaceGone => GuestEvent::Refused { error: AppError::RoomGone },
                     GuestStatus::Removed => {
                         removed = true;
                         GuestEvent::Removed

@@ -46,7 +46,24 @@ pub async fn ping(socket: &mut WebSocket) -> bool {
     write(socket, Message::Ping(Default::default())).await
 }
 
-/// Says goodbye (a close frame), waiting no longer than any other write.
+/// How long a closing socket waits for the browser's own close frame.
+const CLOSE_WAIT: Duration = Duration::from_secs(1);
+
+/// Says goodbye: a close frame, then whatever the browser still sends is
+/// read and dropped until its own close frame, for at most [`CLOSE_WAIT`].
+/// Dropping a socket with unread data in it (a pong on its way) resets the
+/// connection, and the browser may then lose the last messages sent to it,
+/// such as why its call ended.
 pub async fn close(socket: &mut WebSocket) {
-    write(socket, Message::Close(None)).await;
+    if !write(socket, Message::Close(None)).await {
+        return;
+    }
+    let drained = async {
+        while let Some(Ok(message)) = socket.recv().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(CLOSE_WAIT, drained).await;
 }

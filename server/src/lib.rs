@@ -129,6 +129,7 @@ impl Server {
                 inbox_news: Default::default(),
                 schedule_changes: Arc::default(),
                 channel_news: tokio::sync::broadcast::channel(16).0,
+                office_news: tokio::sync::broadcast::channel(16).0,
                 mailer,
                 settings: Arc::new(Settings { public_url: public_url.clone(), calls_from }),
                 sign_in_limits: Arc::default(),

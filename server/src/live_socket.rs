@@ -50,6 +50,7 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member, sessio
     let mut inbox_changes = state.app.inbox_news.subscribe();
     let mut call_changes = state.sfu.subscribe_calls();
     let mut channel_changes = state.app.channel_news.subscribe();
+    let mut office_changes = state.app.office_news.subscribe();
     let mut session_ends = state.app.session_ends.subscribe();
     let mut channel_list = LastSent::default();
     let snapshot = presence.socket_opened(&member);
@@ -123,6 +124,17 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member, sessio
                                 && calls.send_if_changed(&mut socket, calls_now(&state, &channel_list), in_calls).await
                         }
                         None => true,
+                    },
+                    Err(RecvError::Closed) => false,
+                },
+                change = office_changes.recv() => match change {
+                    Ok(workspace) if workspace != member.workspace_id => true,
+                    Ok(_) | Err(RecvError::Lagged(_)) => match office::rooms(&state.app.db, member.workspace_id).await {
+                        Ok(rooms) => send(&mut socket, &LiveEvent::Rooms { rooms }).await,
+                        Err(error) => {
+                            tracing::error!(%error, "reading the office's rooms for a live socket");
+                            true
+                        }
                     },
                     Err(RecvError::Closed) => false,
                 },

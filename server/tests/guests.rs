@@ -5,7 +5,7 @@
 mod support;
 
 use anteroom_app::error::AppError;
-use anteroom_app::model::{Office, Presence};
+use anteroom_app::model::{GuestWelcome, Office, Presence};
 use anteroom_app::protocol::LiveEvent;
 use anteroom_app::protocol::guest::{GuestEvent, GuestId, RoomGuests};
 use anteroom_app::protocol::signal::SignalEvent;
@@ -314,6 +314,50 @@ async fn a_pass_opens_no_call_for_a_room_that_no_longer_exists() {
     // reused, and the pass opens no call for it.
     let db = anteroom_app::ssr::db::open(&server.database_url).await.unwrap();
     sqlx::query("DELETE FROM rooms WHERE id = ?").bind(room_a.parse::<i64>().unwrap()).execute(&db).await.unwrap();
-    assert_eq!(refusal_status(server.client().guest_signal_socket(&room_a, &pass).await), 404);
+    assert_eq!(refusal_status(server.client().guest_signal_socket(&room_a, &pass).await), 403);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn deleting_a_room_empties_it_ends_its_call_and_kills_its_link_knocks_and_passes() {
+    let office = office().await;
+    let Lin { token, pass, _socket: mut lins_door, _adas_page: _ada_online } = lin_let_into_room_a(&office).await;
+    let Office2 { server, ada, grace, alan, room_a, room_b } = office;
+    let mut graces_call = grace.signal_socket(&room_a).await.unwrap();
+    graces_call.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
+    let mut lins_call = server.client().guest_signal_socket(&room_a, &pass).await.unwrap();
+    lins_call.wait_for(|e| matches!(e, SignalEvent::Welcome { .. })).await;
+    // Sam knocks at room A and waits.
+    let (mut sam, first) = knock(&server, &token, "Sam", "sam@example.org").await;
+    assert_eq!(first, GuestEvent::Waiting);
+    let mut alans_page = alan.live_socket().await.unwrap();
+
+    // Alan, a member outside it, deletes room A in build mode.
+    alan.call::<()>("delete_room", &[("room", &room_a)]).await.unwrap();
+    let gone = "This room was deleted, so its call ended.".to_string();
+    assert_eq!(
+        graces_call.wait_for(|e| matches!(e, SignalEvent::Ended { .. })).await,
+        SignalEvent::Ended { reason: gone.clone() }
+    );
+    assert_eq!(
+        lins_call.wait_for(|e| matches!(e, SignalEvent::Ended { .. })).await,
+        SignalEvent::Ended { reason: gone }
+    );
+    assert_eq!(lins_door.next_event().await, GuestEvent::Refused { error: AppError::RoomGone }, "Lin is told");
+    assert_eq!(sam.next_event().await, GuestEvent::Refused { error: AppError::RoomGone }, "Sam's knock ends");
+    // Everyone's map loses the room; Ada and Grace are in the lobby.
+    let rooms = alans_page.wait_for(|e| matches!(e, LiveEvent::Rooms { .. })).await;
+    let LiveEvent::Rooms { rooms } = rooms else { unreachable!() };
+    assert!(rooms.iter().all(|r| r.id.to_string() != room_a) && rooms.iter().any(|r| r.id.to_string() == room_b));
+    let office: Office = ada.call("load_office", &[]).await.unwrap();
+    for name in ["Ada Lovelace", "Grace Hopper"] {
+        let presence = office.people.iter().find(|p| p.member.name == name).unwrap();
+        assert_eq!(presence.room, None, "{name} is in the lobby");
+    }
+    // Neither the old link nor the old pass opens anything.
+    let dead = server.client().call::<GuestWelcome>("open_invite", &[("token", &token)]).await;
+    assert_eq!(dead, Err(AppError::InviteInvalid));
+    assert_eq!(refusal_status(server.client().guest_signal_socket(&room_a, &pass).await), 403);
+    assert_eq!(alan.call::<()>("delete_room", &[("room", &room_a)]).await, Err(AppError::NotFound("That room".into())));
     server.stop().await;
 }

@@ -8,7 +8,7 @@
 mod support;
 
 use anteroom_app::error::AppError;
-use anteroom_app::model::{MemberSummary, Office, ScheduleId, TeamId};
+use anteroom_app::model::{MemberSummary, Office, Room, ScheduleId, TeamId};
 use anteroom_app::protocol::guest::GuestEvent;
 use anteroom_app::ssr::seed::DEMO_PASSWORD;
 use support::{Client, GuestSocket, TestServer};
@@ -177,5 +177,85 @@ async fn call_schedules_are_seen_by_members_and_changed_by_channel_admins() {
             vec![("channel", calls.clone()), ("schedule", table.fresh_schedule().await.to_string())]
         })
         .await;
+    table.server.stop().await;
+}
+
+/// Allowed to every member (build mode's default).
+fn builders() -> [Outcome; 5] {
+    members()
+}
+
+#[tokio::test]
+async fn build_mode_is_for_members_or_admins_only_and_never_guests() {
+    let table = Table::new().await;
+    let office: Office = table.ada.call("load_office", &[]).await.unwrap();
+    assert!(office.can_build && !office.build_admins_only);
+    // An empty map, then each cell gets a room of its own, six to a row,
+    // with space to grow into.
+    for room in office.rooms {
+        table.ada.call::<()>("delete_room", &[("room", &room.id.to_string())]).await.unwrap();
+    }
+    let mut made = 0;
+    let mut fresh_room = async || {
+        let (name, x, y) = (format!("Subject {made}"), made % 6 * 165, made % 18 / 6 * 125);
+        made += 1;
+        let args = [
+            ("name", name),
+            ("x", x.to_string()),
+            ("y", y.to_string()),
+            ("width", "160".into()),
+            ("height", "120".into()),
+        ];
+        let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let room: Room = table.ada.call("create_room", &args).await.unwrap();
+        room.id.to_string()
+    };
+    for (admins_only, expected) in [("false", builders()), ("true", admins_only())] {
+        table.ada.call::<()>("set_build_admins_only", &[("on", admins_only)]).await.unwrap();
+        let mut rooms = Vec::new();
+        for _ in 0..3 * COLUMNS.len() {
+            rooms.push(fresh_room().await);
+        }
+        let cell = |row: usize, column: usize| rooms[row * COLUMNS.len() + column].clone();
+        table
+            .row("create_room", expected.clone(), async |column| {
+                let name = format!("Built {admins_only} {column}");
+                let x = (column as i64 * 160).to_string();
+                vec![("name", name), ("x", x), ("y", "400".into()), ("width", "160".into()), ("height", "120".into())]
+            })
+            .await;
+        // Those it made go again, to leave the space for the next round.
+        for room in table.ada.call::<Office>("load_office", &[]).await.unwrap().rooms {
+            if room.name.starts_with("Built") {
+                table.ada.call::<()>("delete_room", &[("room", &room.id.to_string())]).await.unwrap();
+            }
+        }
+        table
+            .row("rename_room", expected.clone(), async |column| {
+                vec![("room", cell(0, column)), ("name", format!("Renamed {admins_only} {column}"))]
+            })
+            .await;
+        table
+            .row("place_room", expected.clone(), async |column| {
+                let room = cell(1, column);
+                let current = table.ada.call::<Office>("load_office", &[]).await.unwrap().rooms;
+                let found = current.iter().find(|r| r.id.to_string() == room).unwrap();
+                vec![
+                    ("room", room),
+                    ("x", found.x.to_string()),
+                    ("y", found.y.to_string()),
+                    ("width", "165".into()),
+                    ("height", "125".into()),
+                ]
+            })
+            .await;
+        table.row("delete_room", expected.clone(), async |column| vec![("room", cell(2, column))]).await;
+        for room in table.ada.call::<Office>("load_office", &[]).await.unwrap().rooms {
+            if room.name.starts_with("Subject") || room.name.starts_with("Renamed") {
+                table.ada.call::<()>("delete_room", &[("room", &room.id.to_string())]).await.unwrap();
+            }
+        }
+    }
+    table.row("set_build_admins_only", admins_only(), async |_| vec![("on", "false".to_string())]).await;
     table.server.stop().await;
 }

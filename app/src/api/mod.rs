@@ -2,6 +2,7 @@
 //! may they (the policy) -> do it -> typed error.
 
 pub mod accounts;
+pub mod build;
 pub mod calls;
 pub mod channels;
 pub mod guests;

@@ -11,9 +11,17 @@ pub async fn load_office() -> Result<Office, AppError> {
     let principal = auth::principal(&state).await?;
     let me = principal.member()?;
     policy::check(&principal, policy::Action::ViewOffice(me.workspace_id))?;
+    let build_admins_only = crate::ssr::room_layout::admins_only(&state.db, me.workspace_id).await?;
+    let can_build = policy::check(
+        &principal,
+        policy::Action::BuildOffice { workspace: me.workspace_id, admins_only: build_admins_only },
+    )
+    .is_ok();
     Ok(Office {
         workspace_name: accounts::workspace_name(&state.db, me.workspace_id).await?,
         me: me.summary(),
+        can_build,
+        build_admins_only,
         rooms: office::rooms(&state.db, me.workspace_id).await?,
         channels: office::channels(&state.db, me.workspace_id).await?,
         people: state.presence.snapshot(me.workspace_id),

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 pub fn GuestRequests(
     waiting: RwSignal<Vec<RoomGuests>>,
     my_room: Memo<Option<RoomId>>,
-    room_names: HashMap<RoomId, String>,
+    room_names: Signal<HashMap<RoomId, String>>,
 ) -> impl IntoView {
     let here = move || {
         let room = my_room.get()?;
@@ -32,7 +32,8 @@ pub fn GuestRequests(
             }
         }
     });
-    let room_name = move || my_room.get().and_then(|room| room_names.get(&room).cloned()).unwrap_or_default();
+    let room_name =
+        move || my_room.get().and_then(|room| room_names.with(|names| names.get(&room).cloned())).unwrap_or_default();
     let room_name = Signal::derive(room_name);
     view! {
         <aside class="guest-requests" aria-label="Guests asking to join" aria-live="polite">

@@ -1,6 +1,7 @@
 //! View pieces used by more than one page.
 
 pub mod avatar;
+pub mod build_mode;
 pub mod call_schedule;
 pub mod channel_details;
 pub mod conference;

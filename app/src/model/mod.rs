@@ -53,6 +53,7 @@ id_type!(
 
 pub mod channel;
 pub mod inbox;
+pub mod layout;
 pub use channel::*;
 pub use inbox::*;
 
@@ -133,6 +134,11 @@ pub struct Presence {
 pub struct Office {
     pub workspace_name: String,
     pub me: MemberSummary,
+    /// Whether the viewer may use build mode (every member, unless a
+    /// workspace admin kept it to admins).
+    pub can_build: bool,
+    /// Whether build mode is kept to workspace admins (Workspace Settings).
+    pub build_admins_only: bool,
     pub rooms: Vec<Room>,
     pub channels: Vec<Channel>,
     pub people: Vec<Presence>,

@@ -37,15 +37,21 @@ pub fn GuestWelcomePage() -> impl IntoView {
     .into_any()
 }
 
+/// The link leads nowhere any more: replaced, turned off, or its room was
+/// deleted (`why` says which).
 #[component]
-fn InvalidLink() -> impl IntoView {
+fn InvalidLink(#[prop(default = AppError::InviteInvalid)] why: AppError) -> impl IntoView {
+    let heading = match why {
+        AppError::RoomGone => "This room no longer exists",
+        _ => "This link is no longer valid",
+    };
     view! {
-        <Title text="Link no longer valid" />
+        <Title text=heading />
         <main class="centered-page">
             <section class="card narrow" role="alert">
                 <div class="brand-mark large" aria-hidden="true"></div>
-                <h1>"This link is no longer valid"</h1>
-                <p>{AppError::InviteInvalid.to_string()}</p>
+                <h1>{heading}</h1>
+                <p>{why.to_string()}</p>
             </section>
         </main>
     }
@@ -67,7 +73,9 @@ enum Stage {
     },
     Denied,
     /// The link died between opening the page and knocking.
-    LinkDead,
+    /// The link died while they were here (`AppError::InviteInvalid` or
+    /// `RoomGone`).
+    LinkDead(AppError),
 }
 
 /// The open knock, if any (browser only).
@@ -150,7 +158,9 @@ fn GuestVisit(welcome: GuestWelcome, token: String) -> impl IntoView {
         GuestEvent::Admitted { pass, conference } => stage.set(Stage::InCall { pass, conference }),
         GuestEvent::Denied => stage.set(Stage::Denied),
         GuestEvent::Removed => back_to_welcome(Some(&format!("You were removed from the {place}."))),
-        GuestEvent::Refused { error: AppError::InviteInvalid } => stage.set(Stage::LinkDead),
+        GuestEvent::Refused { error: error @ (AppError::InviteInvalid | AppError::RoomGone) } => {
+            stage.set(Stage::LinkDead(error))
+        }
         GuestEvent::Refused { error: refused } => {
             if refused == AppError::TranscriptionTurnedOn {
                 transcribed.set(true);
@@ -289,7 +299,7 @@ fn GuestVisit(welcome: GuestWelcome, token: String) -> impl IntoView {
                 }
                     .into_any()
             }
-            Stage::LinkDead => view! { <InvalidLink /> }.into_any(),
+            Stage::LinkDead(why) => view! { <InvalidLink why /> }.into_any(),
             _ => ().into_any(),
         }}
         <Show when=move || matches!(stage.get(), Stage::Welcome | Stage::Knocking { .. } | Stage::Denied)>

@@ -3,6 +3,7 @@
 
 use crate::api::office::{load_office, walk_into, walk_out};
 use crate::components::avatar::Avatar;
+use crate::components::build_mode::{BuildToolbar, Builder, RoomBuildControls, room_grip};
 use crate::components::conference::Conference;
 use crate::components::form::ErrorLine;
 use crate::components::guest_requests::{GuestRequests, KnockBadge};
@@ -11,6 +12,7 @@ use crate::components::sidebar::ChannelSidebar;
 use crate::components::top_bar::TopBar;
 use crate::error::AppError;
 use crate::live_state::LiveState;
+use crate::model::layout::Place;
 use crate::model::{MAP_HEIGHT, MAP_WIDTH, MemberId, Office, Presence, Room, RoomId};
 use crate::protocol::guest::{GuestInside, RoomGuests};
 use crate::protocol::signal::ConferenceId;
@@ -55,16 +57,30 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
 
 #[component]
 fn OfficeView(office: Office) -> impl IntoView {
-    let Office { workspace_name, me, rooms, channels, people } = office;
+    let Office { workspace_name, me, rooms, channels, people, can_build, .. } = office;
     let live_state = LiveState::new(people, channels);
-    let LiveState { people, waiting, inboxes, live, calls, channels, .. } = live_state;
+    live_state.rooms.set(rooms);
+    let LiveState { people, waiting, inboxes, live, calls, channels, rooms, .. } = live_state;
+    let builder = Builder { on: RwSignal::new(false), rooms, error: RwSignal::new(None) };
     let me_id = me.id;
     let my_room = Memo::new(move |_| people.with(|list| room_of(list, me_id)));
     let walk_error = RwSignal::new(None::<AppError>);
     // While in a room the call fills the page; the map is one click away.
     let show_map = RwSignal::new(false);
-    let room_names: std::collections::HashMap<RoomId, String> = rooms.iter().map(|r| (r.id, r.name.clone())).collect();
+    let room_names = Signal::derive(move || {
+        rooms.with(|list| list.iter().map(|r| (r.id, r.name.clone())).collect::<std::collections::HashMap<_, _>>())
+    });
     live_state.listen(me_id);
+    // Escape leaves build mode, wherever the focus is.
+    #[cfg(feature = "hydrate")]
+    {
+        let listener = window_event_listener(leptos::ev::keydown, move |event| {
+            if event.key() == "Escape" && builder.on.get_untracked() {
+                builder.on.set(false);
+            }
+        });
+        on_cleanup(move || listener.remove());
+    }
 
     let walk = Callback::new(move |room: Option<RoomId>| {
         spawn_local(async move {
@@ -87,7 +103,7 @@ fn OfficeView(office: Office) -> impl IntoView {
         <div class="app-shell">
             <TopBar workspace_name me />
             <ChannelSidebar channels inboxes calls />
-            <GuestRequests waiting my_room room_names=room_names.clone() />
+            <GuestRequests waiting my_room room_names />
             <main
                 class="office"
                 aria-labelledby="office-title"
@@ -104,13 +120,28 @@ fn OfficeView(office: Office) -> impl IntoView {
                             if live.get() == Some(false) { "Reconnecting… the map may be out of date." } else { "" }
                         }}
                     </p>
+                    <Show when=move || can_build && !builder.on.get()>
+                        <button
+                            class="quiet small build-toggle"
+                            on:click=move |_| {
+                                builder.on.set(true);
+                                show_map.set(true);
+                            }
+                        >
+                            "Build mode"
+                        </button>
+                    </Show>
                 </div>
                 <ErrorLine error=walk_error />
+                <Show when=move || builder.on.get()>
+                    <BuildToolbar builder />
+                </Show>
+                <ErrorLine error=builder.error />
                 {move || {
                     my_room
                         .get()
                         .map(|room| {
-                            let title = room_names.get(&room).cloned().unwrap_or_default();
+                            let title = room_names.with(|names| names.get(&room).cloned()).unwrap_or_default();
                             view! {
                                 <div class="call-area" hidden=move || show_map.get()>
                                     <Conference
@@ -129,13 +160,14 @@ fn OfficeView(office: Office) -> impl IntoView {
                 }}
                 <div
                     class="map"
+                    class:building=move || builder.on.get()
                     hidden=move || my_room.get().is_some() && !show_map.get()
                     style=format!("aspect-ratio: {MAP_WIDTH} / {MAP_HEIGHT}")
                 >
-                    {rooms
-                        .into_iter()
-                        .map(|room| view! { <RoomCard room people waiting my_room walk /> })
-                        .collect_view()}
+                    // A renamed room is drawn anew; a moved one only moves.
+                    <For each=move || rooms.get() key=|room| (room.id, room.name.clone()) let(room)>
+                        <RoomCard room people waiting my_room walk builder />
+                    </For>
                 </div>
                 <Lobby people my_room walk />
             </main>
@@ -155,26 +187,52 @@ fn RoomCard(
     waiting: RwSignal<Vec<RoomGuests>>,
     my_room: Memo<Option<RoomId>>,
     walk: Callback<Option<RoomId>>,
+    builder: Builder,
 ) -> impl IntoView {
-    let Room { id, name, x, y, width, height } = room;
+    let first_place = Place::of(&room);
+    let Room { id, name, .. } = room;
+    // Where the room is: as the map has it, or where it is being dragged.
+    let saved = Signal::derive(move || {
+        builder.rooms.with(|rooms| rooms.iter().find(|r| r.id == id).map(Place::of)).unwrap_or(first_place)
+    });
+    let grip = room_grip(builder, id, saved);
+    let draft = grip.draft;
+    let place = move || {
+        let Place { x, y, width, height } = draft.get().unwrap_or_else(|| saved.get());
+        format!(
+            "left: {}%; top: {}%; width: {}%; height: {}%",
+            x as f64 * 100.0 / MAP_WIDTH as f64,
+            y as f64 * 100.0 / MAP_HEIGHT as f64,
+            width as f64 * 100.0 / MAP_WIDTH as f64,
+            height as f64 * 100.0 / MAP_HEIGHT as f64,
+        )
+    };
+    let on = builder.on;
     let here = move || waiting.with(|rooms| rooms.iter().find(|r| r.room == id).cloned());
     let knocking = Signal::derive(move || here().map(|r| r.waiting).unwrap_or_default());
     let guests_inside = Signal::derive(move || here().map(|r| r.inside).unwrap_or_default());
     let title_id = format!("room-{id}-title");
     let inside = move || my_room.get() == Some(id);
     let occupants = move || people.with(|list| list.iter().filter(|p| p.room == Some(id)).cloned().collect::<Vec<_>>());
-    let place = format!(
-        "left: {}%; top: {}%; width: {}%; height: {}%",
-        x as f64 * 100.0 / MAP_WIDTH as f64,
-        y as f64 * 100.0 / MAP_HEIGHT as f64,
-        width as f64 * 100.0 / MAP_WIDTH as f64,
-        height as f64 * 100.0 / MAP_HEIGHT as f64,
-    );
     let room_name = name.clone();
     let heading_id = title_id.clone();
     let invite_name = name.clone();
     view! {
-        <section class="room" class:room-mine=inside style=place aria-labelledby=title_id data-room-id=id.0>
+        <section
+            class="room"
+            class:room-mine=inside
+            class:dragging=move || draft.get().is_some()
+            style=place
+            aria-labelledby=title_id
+            aria-describedby=move || on.get().then_some("build-hint")
+            data-room-id=id.0
+            tabindex=move || on.get().then_some("0")
+            on:pointerdown=move |e| grip.down.run(e)
+            on:pointermove=move |e| grip.moved.run(e)
+            on:pointerup=move |e| grip.up.run(e)
+            on:pointercancel=move |e| grip.up.run(e)
+            on:keydown=move |e| grip.key.run(e)
+        >
             <header class="room-title-bar">
                 <h2 id=heading_id>{name.clone()}</h2>
                 <span class="room-count" aria-label=move || format!("{} inside", occupants().len())>
@@ -187,6 +245,14 @@ fn RoomCard(
                     </Show>
                 </div>
             </header>
+            {
+                let build_name = name.clone();
+                view! {
+                    <Show when=move || on.get()>
+                        <RoomBuildControls builder room=id name=build_name.clone() />
+                    </Show>
+                }
+            }
             <OccupantList label=format!("People in {name}") people=Signal::derive(occupants) guests=guests_inside />
             <div class="room-footer">
                 {move || {

@@ -2,7 +2,7 @@
 //! that sends them and the browser that applies them.
 
 use super::guest::RoomGuests;
-use crate::model::{Channel, ChannelId, InboxId, MemberId, MyInbox, Presence};
+use crate::model::{Channel, ChannelId, InboxId, MemberId, MyInbox, Presence, Room};
 use serde::{Deserialize, Serialize};
 
 /// The path of the live-event websocket.
@@ -34,6 +34,8 @@ pub enum LiveEvent {
     InboxMail { inbox: InboxId },
     /// The workspace's channels, whenever one is created or deleted.
     Channels { channels: Vec<Channel> },
+    /// The office map's rooms, whenever build mode changed one.
+    Rooms { rooms: Vec<Room> },
     /// Who is in each of the workspace's meeting-channel calls that is
     /// going on, whenever someone joins or leaves one.
     Calls { calls: Vec<ChannelCall> },
@@ -56,6 +58,7 @@ impl LiveEvent {
             | LiveEvent::InboxMail { .. }
             | LiveEvent::Calls { .. }
             | LiveEvent::Channels { .. }
+            | LiveEvent::Rooms { .. }
             | LiveEvent::Refused { .. }
             | LiveEvent::SignedOut => {}
         }

@@ -48,6 +48,8 @@ pub enum GuestStatus {
     Removed,
     /// The link they came by was replaced or turned off while they waited.
     LinkRevoked,
+    /// The room they came for was deleted: waiting or inside, they are out.
+    PlaceGone,
     /// The guest left (socket closed) or their visit ran out of time: any
     /// call they are in ends.
     Gone,
@@ -278,7 +280,11 @@ impl GuestDesk {
                     .or_insert_with(entry)
                     .inside
                     .push(GuestInside { id: info.id, name: info.name.clone() }),
-                GuestStatus::Denied | GuestStatus::Removed | GuestStatus::LinkRevoked | GuestStatus::Gone => {}
+                GuestStatus::Denied
+                | GuestStatus::Removed
+                | GuestStatus::LinkRevoked
+                | GuestStatus::PlaceGone
+                | GuestStatus::Gone => {}
             }
         }
         rooms.into_values().collect()
@@ -378,6 +384,29 @@ impl GuestDesk {
         drop(desk);
         if let Some(workspace) = workspace {
             tracing::info!(?conference, "a link was revoked: its knocks ended, its passes open no new sessions");
+            self.changed(workspace);
+        }
+    }
+
+    /// The room was deleted: every guest waiting at it or inside it is
+    /// told, and their passes open nothing any more.
+    pub fn place_gone(&self, conference: ConferenceId) {
+        let mut desk = self.lock();
+        let mut dead_passes = Vec::new();
+        let mut workspace = None;
+        for guest in desk.guests.values().filter(|guest| guest.info.conference == conference) {
+            workspace = Some(guest.info.workspace);
+            if let GuestStatus::Admitted { pass } = &*guest.status.borrow() {
+                dead_passes.push(pass.clone());
+            }
+            guest.status.send_replace(GuestStatus::PlaceGone);
+        }
+        for pass in dead_passes {
+            desk.passes.remove(&pass);
+        }
+        drop(desk);
+        if let Some(workspace) = workspace {
+            tracing::info!(?conference, "a room was deleted: its guests were told, their passes ended");
             self.changed(workspace);
         }
     }

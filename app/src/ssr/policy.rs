@@ -61,6 +61,11 @@ pub enum Action {
     /// See meeting channels' past calls, their transcripts and summaries,
     /// and search them: any member, never a guest.
     ReadPastCalls(WorkspaceId),
+    /// Build mode: create, rename, move, resize and delete the office's
+    /// rooms. Any member, unless the workspace keeps it to admins.
+    BuildOffice { workspace: WorkspaceId, admins_only: bool },
+    /// Change the workspace's own settings (who may build).
+    ConfigureWorkspace(WorkspaceId),
 }
 
 impl Action {
@@ -74,10 +79,12 @@ impl Action {
             | Action::ManageTeams(w)
             | Action::ManageChannels(w)
             | Action::ReadPastCalls(w)
+            | Action::ConfigureWorkspace(w)
             | Action::ShareChannelLink(w) => w,
             Action::JoinRoomCall { workspace, .. }
             | Action::JoinChannelCall { workspace, .. }
             | Action::ManageChannel { workspace, .. }
+            | Action::BuildOffice { workspace, .. }
             | Action::InviteGuest { workspace, .. }
             | Action::AnswerGuest { workspace, .. }
             | Action::RemoveGuest { workspace, .. } => workspace,
@@ -100,6 +107,8 @@ impl Action {
             | Action::ManageTeams(_)
             | Action::ManageChannels(_)
             | Action::ReadPastCalls(_)
+            | Action::BuildOffice { .. }
+            | Action::ConfigureWorkspace(_)
             | Action::JoinChannelCall { .. }
             | Action::ShareChannelLink(_)
             | Action::ManageChannel { .. } => None,
@@ -110,10 +119,13 @@ impl Action {
     /// they administer the channel).
     fn needs_admin(self) -> bool {
         match self {
-            Action::AddMember(_) | Action::OverseeInboxes(_) | Action::ManageTeams(_) | Action::ManageChannels(_) => {
-                true
-            }
+            Action::AddMember(_)
+            | Action::OverseeInboxes(_)
+            | Action::ManageTeams(_)
+            | Action::ManageChannels(_)
+            | Action::ConfigureWorkspace(_) => true,
             Action::ManageChannel { channel_admin, .. } => !channel_admin,
+            Action::BuildOffice { admins_only, .. } => admins_only,
             _ => false,
         }
     }
@@ -285,6 +297,20 @@ mod tests {
             (Action::ShareChannelLink(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
             (Action::ReadPastCalls(HOME), [Err(SignIn), Err(No), Err(No), Ok(()), Ok(())]),
             (Action::ReadPastCalls(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
+            (
+                Action::BuildOffice { workspace: HOME, admins_only: false },
+                [Err(SignIn), Err(No), Err(No), Ok(()), Ok(())],
+            ),
+            (
+                Action::BuildOffice { workspace: HOME, admins_only: true },
+                [Err(SignIn), Err(No), Err(No), Err(No), Ok(())],
+            ),
+            (
+                Action::BuildOffice { workspace: OTHER, admins_only: false },
+                [Err(SignIn), Err(No), Err(No), Err(No), Err(No)],
+            ),
+            (Action::ConfigureWorkspace(HOME), [Err(SignIn), Err(No), Err(No), Err(No), Ok(())]),
+            (Action::ConfigureWorkspace(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
             // A channel admin's standing is in the action: the member column
             // then reads as "a member who administers this channel".
             (

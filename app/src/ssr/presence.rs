@@ -117,6 +117,24 @@ impl PresenceHub {
 
     /// Moves `member` into `room` (or the lobby with `None`). The caller has
     /// checked that the room is in the member's workspace.
+    /// The room was deleted: everyone in it is in the open lobby now.
+    pub fn empty_room(&self, workspace: WorkspaceId, room: RoomId) {
+        let moved: Vec<Presence> = {
+            let mut people = self.people.lock().expect("presence lock");
+            people
+                .values_mut()
+                .filter(|entry| entry.workspace == workspace && entry.presence.room == Some(room))
+                .map(|entry| {
+                    entry.presence.room = None;
+                    entry.presence.clone()
+                })
+                .collect()
+        };
+        for presence in moved {
+            self.publish(workspace, LiveEvent::Moved { presence });
+        }
+    }
+
     pub fn walk(&self, member: &Member, room: Option<RoomId>) -> Presence {
         let (presence, changed) = {
             let mut people = self.people.lock().expect("presence lock");

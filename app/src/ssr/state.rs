@@ -23,6 +23,9 @@ pub struct AppState {
     /// Tells live sockets and calls that a workspace's channels changed
     /// (one was created or deleted).
     pub channel_news: tokio::sync::broadcast::Sender<crate::model::WorkspaceId>,
+    /// Tells live sockets and calls that a workspace's office map changed
+    /// (a room was created, renamed, moved, resized or deleted).
+    pub office_news: tokio::sync::broadcast::Sender<crate::model::WorkspaceId>,
     /// How often sign-in may be tried, per client address and per account.
     pub sign_in_limits: Arc<super::sign_in_limits::SignInLimits>,
     /// Tells open sockets that the session they were opened with ended.

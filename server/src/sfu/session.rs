@@ -8,7 +8,7 @@ use super::limits::{MemberSlot, message_allowance};
 use super::peer::Peer;
 use super::requests::read_request;
 use crate::ServerState;
-use crate::json_socket::{ping, send};
+use crate::json_socket::{close, ping, send};
 use crate::keepalive::Keepalive;
 use anteroom_app::error::AppError;
 use anteroom_app::model::{ChannelId, ChannelKind, RoomId, WorkspaceId};
@@ -315,11 +315,18 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
             }
         }
     }
+    // Put out of a room's call because the room itself was deleted: say so.
+    if let (Some(reason), ConferenceId::Room(room)) = (ended.as_mut(), admission.conference)
+        && matches!(office::room(&state.app.db, admission.workspace(), room).await, Ok(None))
+    {
+        *reason = "This room was deleted, so its call ended.".to_string();
+    }
     if let Some(reason) = ended {
         while let Ok(event) = events.try_recv() {
             send(&mut socket, &event).await;
         }
         send(&mut socket, &SignalEvent::Ended { reason }).await;
+        close(&mut socket).await;
     }
     if let Attendee::Guest(pass) = &admission.attendee
         && *pass.status.borrow() == GuestStatus::Removed

@@ -36,6 +36,7 @@ pub fn WorkspaceSettingsPage() -> impl IntoView {
                                     <Members is_admin />
                                     <Teams is_admin />
                                     <Show when=move || is_admin>
+                                        <BuildPolicy />
                                         <ChannelAdmin />
                                         <InboxAdmin />
                                     </Show>
@@ -138,6 +139,49 @@ fn Members(is_admin: bool) -> impl IntoView {
                 </ActionForm>
             </section>
         </Show>
+    }
+    .into_any()
+}
+
+/// Who may use build mode on the office map: every member (the default, as
+/// in Gather and Kumospace), or workspace admins only.
+#[component]
+fn BuildPolicy() -> impl IntoView {
+    use crate::api::build::set_build_admins_only;
+    use crate::components::form::ErrorLine;
+    use leptos::task::spawn_local;
+    let admins_only = RwSignal::new(false);
+    let error = RwSignal::new(None::<AppError>);
+    let current = Resource::new(|| (), |_| load_office());
+    Effect::new(move |_| {
+        if let Some(Ok(office)) = current.get() {
+            admins_only.set(office.build_admins_only);
+        }
+    });
+    let toggled = move |event: leptos::ev::Event| {
+        let wanted = event_target_checked(&event);
+        spawn_local(async move {
+            match set_build_admins_only(wanted).await {
+                Ok(()) => {
+                    admins_only.set(wanted);
+                    error.set(None);
+                }
+                Err(problem) => error.set(Some(problem)),
+            }
+        });
+    };
+    view! {
+        <section class="card" aria-labelledby="office-settings-title">
+            <h2 id="office-settings-title">"Office"</h2>
+            <label class="checkbox-row">
+                <input type="checkbox" prop:checked=move || admins_only.get() on:change=toggled />
+                "Only workspace admins can use build mode"
+            </label>
+            <p class="muted small">
+                "Build mode creates, renames, moves, resizes and deletes the office's rooms. Off: every member can."
+            </p>
+            <ErrorLine error />
+        </section>
     }
     .into_any()
 }
