@@ -169,9 +169,9 @@ test('a channel admin schedules a call, changes it and cancels it: participants 
   await details.getByRole('button', { name: 'Save changes' }).click();
   await expect(listed).toContainText('Every week, 3 calls');
   await expect(details.getByRole('list', { name: 'Next calls of Kick-off with Lin' }).getByRole('listitem')).toHaveText([
-    /Mon 6 Jan 2031/,
-    /Mon 13 Jan 2031/,
-    /Mon 20 Jan 2031/,
+    /Mon, 6 Jan 2031/,
+    /Mon, 13 Jan 2031/,
+    /Mon, 20 Jan 2031/,
   ]);
   await expect.poll(() => outboxMails(server.outbox).length, { timeout: 10_000 }).toBe(6);
   const updates = outboxMails(server.outbox).filter((m) => m.includes('Subject: Updated invitation: Kick-off with Lin'));

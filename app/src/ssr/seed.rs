@@ -18,12 +18,13 @@ pub const DEMO_MEMBERS: &[(&str, &str, bool)] = &[
     ("Alan Turing", "alan@example.com", false),
     ("Katherine Johnson", "katherine@example.com", false),
 ];
+/// The right-hand strip is left free, for rooms made in build mode.
 const DEMO_ROOMS: &[office::RoomPlan<'static>] = &[
-    ("Design Review", 40, 40, 440, 250),
-    ("Engineering", 520, 40, 440, 250),
-    ("Coffee Corner", 40, 330, 280, 230),
-    ("Focus Booth", 360, 330, 260, 230),
-    ("Boardroom", 660, 330, 300, 230),
+    ("Design Review", 40, 40, 360, 250),
+    ("Engineering", 430, 40, 340, 250),
+    ("Coffee Corner", 40, 320, 240, 240),
+    ("Focus Booth", 300, 320, 220, 240),
+    ("Boardroom", 540, 320, 230, 240),
 ];
 /// Channel, admin: Grace runs the client calls (Ada, a workspace admin,
 /// manages every channel anyway).
@@ -200,7 +201,9 @@ mod tests {
         assert!(ada.is_admin);
         assert_eq!(passwords::verify(DEMO_PASSWORD.into(), hash).await, Ok(true));
         assert_eq!(accounts::members(&db, ada.workspace_id).await.unwrap().len(), DEMO_MEMBERS.len());
-        assert_eq!(office::rooms(&db, ada.workspace_id).await.unwrap().len(), DEMO_ROOMS.len());
+        let rooms = office::rooms(&db, ada.workspace_id).await.unwrap();
+        assert_eq!(rooms.len(), DEMO_ROOMS.len());
+        assert!(crate::model::layout::free_spot(&rooms).is_some(), "build mode has room to add one");
         assert_eq!(office::channels(&db, ada.workspace_id).await.unwrap().len(), DEMO_CHANNELS.len());
         let team_rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM team_members").fetch_one(&db).await.unwrap();
         assert_eq!(team_rows, 5);
