@@ -314,7 +314,7 @@ async fn a_pass_opens_no_call_for_a_room_that_no_longer_exists() {
     // reused, and the pass opens no call for it.
     let db = anteroom_app::ssr::db::open(&server.database_url).await.unwrap();
     sqlx::query("DELETE FROM rooms WHERE id = ?").bind(room_a.parse::<i64>().unwrap()).execute(&db).await.unwrap();
-    assert_eq!(refusal_status(server.client().guest_signal_socket(&room_a, &pass).await), 403);
+    assert_eq!(refusal_status(server.client().guest_signal_socket(&room_a, &pass).await), 404);
     server.stop().await;
 }
 
