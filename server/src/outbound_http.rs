@@ -41,6 +41,25 @@ pub async fn read_body(response: &mut reqwest::Response, max: usize) -> Result<V
     Ok(body)
 }
 
+/// An OpenAI-style error answer: `{"error": {"message": …}}`.
+#[derive(serde::Deserialize)]
+struct ErrorAnswer {
+    error: ErrorBody,
+}
+
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    message: String,
+}
+
+/// What a refusing API said: its error message, or else the start of its
+/// answer as text.
+pub fn error_message(body: &[u8]) -> String {
+    serde_json::from_slice::<ErrorAnswer>(body)
+        .map(|answer| answer.error.message)
+        .unwrap_or_else(|_| String::from_utf8_lossy(body).chars().take(300).collect())
+}
+
 /// The innermost cause of a failed request, which says what happened
 /// ("Connection refused") where the outer ones only say where.
 pub fn innermost_cause(error: &reqwest::Error) -> String {

@@ -4,7 +4,7 @@
 //! times from the start of the recording, come out.
 
 use super::worker::Worker;
-use crate::outbound_http::{BodyError, api_url, innermost_cause, read_body};
+use crate::outbound_http::{BodyError, api_url, error_message, innermost_cause, read_body};
 use serde::Deserialize;
 use std::path::Path;
 use std::time::Duration;
@@ -89,16 +89,6 @@ struct Transcription {
     text: String,
 }
 
-#[derive(Deserialize)]
-struct ErrorAnswer {
-    error: ErrorBody,
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    message: String,
-}
-
 impl SpeechEngine {
     pub fn new(endpoint: Endpoint, api_key: Option<String>) -> Self {
         let http =
@@ -132,9 +122,7 @@ impl SpeechEngine {
             too_long => SpeechError::BadAnswer(too_long.to_string()),
         })?;
         if !status.is_success() {
-            let message = serde_json::from_slice::<ErrorAnswer>(&body)
-                .map(|answer| answer.error.message)
-                .unwrap_or_else(|_| String::from_utf8_lossy(&body).chars().take(300).collect());
+            let message = error_message(&body);
             return Err(SpeechError::Refused { status: status.as_u16(), message });
         }
         let answer: Transcription =

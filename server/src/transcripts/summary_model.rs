@@ -6,7 +6,7 @@
 //! down, slow, or answering nothing usable), the extractive summary
 //! (`anteroom_app::ssr::calls::summary`) is used and the log says why.
 
-use crate::outbound_http::{BodyError, api_url, client_builder, innermost_cause, read_body};
+use crate::outbound_http::{BodyError, api_url, client_builder, error_message, innermost_cause, read_body};
 use anteroom_app::model::CallId;
 use anteroom_app::ssr::call_notes::transcript_text;
 use anteroom_app::ssr::calls::summary;
@@ -85,16 +85,6 @@ struct Message {
     content: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct ErrorAnswer {
-    error: ErrorBody,
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    message: String,
-}
-
 impl SummaryWriter {
     /// The extractive summary, no model.
     pub fn extractive() -> Self {
@@ -156,9 +146,7 @@ impl ChatModel {
             too_long => SummaryError::BadAnswer(too_long.to_string()),
         })?;
         if !status.is_success() {
-            let message = serde_json::from_slice::<ErrorAnswer>(&body)
-                .map(|answer| answer.error.message)
-                .unwrap_or_else(|_| String::from_utf8_lossy(&body).chars().take(300).collect());
+            let message = error_message(&body);
             return Err(SummaryError::Refused { status: status.as_u16(), message });
         }
         let completion: Completion =
