@@ -5,9 +5,10 @@
 //! RRULE for repeating calls with their end), `METHOD:CANCEL` when it is
 //! cancelled or they are taken off it. Written with the `icalendar` crate.
 
-use super::{ChannelLink, channel_link};
+use super::{ChannelPlace, channel_place};
 use anteroom_app::error::AppError;
 use anteroom_app::model::Recurrence;
+use anteroom_app::model::ScheduleId;
 use anteroom_app::ssr::mail_out::{Attachment, Outgoing};
 use anteroom_app::ssr::schedules::calendar_mail::{self, CalendarMail, Method};
 use anteroom_app::ssr::schedules::timing::End;
@@ -18,6 +19,7 @@ use icalendar::{
     Calendar, CalendarDateTime, Component, EventLike, EventStatus, Frequency, NWeekday, RRule, Tz, Weekday,
 };
 use icalendar::{PartStat, Role};
+use std::collections::HashMap;
 
 /// How long a call is in the calendar: the schedule has no end time, and
 /// an hour is what calendars assume for a meeting.
@@ -25,33 +27,38 @@ const CALL_MINUTES: i64 = 60;
 
 /// Sends every calendar email owed. An invitation waits while its
 /// channel has no external link (there is nothing to put in it); a
-/// cancellation never waits.
+/// cancellation never waits. Each schedule and its channel are read once,
+/// however many of its participants are owed an email.
 pub async fn send_owed(app: &AppState) -> Result<(), AppError> {
+    let organizer = app.settings.calls_from();
+    let mut known: HashMap<ScheduleId, Option<(Schedule, ChannelPlace)>> = HashMap::new();
     for mail in calendar_mail::due(&app.db).await? {
-        let Some(schedule) = schedules::by_id(&app.db, mail.schedule).await? else { continue };
-        let place = channel_link(app, schedule.channel).await?;
-        if mail.method == Method::Request && place.is_none() {
+        if let std::collections::hash_map::Entry::Vacant(entry) = known.entry(mail.schedule) {
+            let found = match schedules::by_id(&app.db, mail.schedule).await? {
+                Some(schedule) => channel_place(app, schedule.channel).await?.map(|place| (schedule, place)),
+                None => None,
+            };
+            entry.insert(found);
+        }
+        let Some((schedule, place)) = &known[&mail.schedule] else { continue };
+        if mail.method == Method::Request && place.link.is_none() {
             continue;
         }
-        let workspace_name = match &place {
-            Some(place) => place.workspace_name.clone(),
-            None => channel_workspace_name(app, &schedule).await?,
-        };
-        let organizer = app.settings.calls_from();
         let invitation = Invitation {
-            schedule: &schedule,
+            schedule,
             mail: &mail,
-            link: place.as_ref().map(|place| place.link.as_str()),
+            link: place.link.as_deref(),
+            channel_name: &place.channel_name,
             organizer: &organizer,
-            workspace_name: &workspace_name,
+            workspace_name: &place.workspace_name,
             uid_domain: app.settings.mail_domain(),
         };
         let mut outgoing = Outgoing::about_calls(
             &app.settings,
-            &workspace_name,
+            &place.workspace_name,
             &mail.email,
             invitation.subject(),
-            invitation.text(place.as_ref()),
+            invitation.text(),
         );
         outgoing.attachments = vec![Attachment {
             file_name: "invite.ics".into(),
@@ -69,20 +76,13 @@ pub async fn send_owed(app: &AppState) -> Result<(), AppError> {
     Ok(())
 }
 
-async fn channel_workspace_name(app: &AppState, schedule: &Schedule) -> Result<String, AppError> {
-    use anteroom_app::ssr::{accounts, channels};
-    match channels::by_id(&app.db, schedule.channel).await? {
-        Some((workspace, _)) => Ok(accounts::workspace_name(&app.db, workspace).await?),
-        None => Ok(String::new()),
-    }
-}
-
 /// One calendar email, as written.
 struct Invitation<'a> {
     schedule: &'a Schedule,
     mail: &'a CalendarMail,
     /// The channel's external link (None only for a cancellation).
     link: Option<&'a str>,
+    channel_name: &'a str,
     organizer: &'a str,
     workspace_name: &'a str,
     /// The UID's domain: the server's public host.
@@ -106,19 +106,19 @@ impl Invitation<'_> {
         }
     }
 
-    fn text(&self, place: Option<&ChannelLink>) -> String {
+    fn text(&self) -> String {
         let title = &self.schedule.title;
         let workspace = self.workspace_name;
         let when = self.when_text();
-        match (self.mail.method, place) {
-            (Method::Request, Some(place)) => format!(
+        match (self.mail.method, self.link) {
+            (Method::Request, Some(link)) => format!(
                 "{workspace} invites you to \u{201c}{title}\u{201d}: {when}.\n\n\
                  Join from your browser:\n{}\n\n\
                  No account is needed: open the link, check your camera and microphone, \
                  type your name and join. You will see only this call ({}). \
                  The attached invite.ics puts the call in your calendar; you also get the link \
                  by email when each call starts.\n",
-                place.link, place.channel_name
+                link, self.channel_name
             ),
             _ => format!(
                 "{workspace} has cancelled \u{201c}{title}\u{201d} for you ({when}).\n\n\
@@ -256,6 +256,7 @@ mod tests {
             schedule,
             mail: &mail,
             link: Some("https://meet.example/guest/abc"),
+            channel_name: "client-calls",
             organizer: "calls@meet.example",
             workspace_name: "Acme Studio",
             uid_domain: "meet.example",

@@ -44,21 +44,20 @@ pub async fn run(app: AppState, mut shutdown: watch::Receiver<bool>) {
     }
 }
 
-/// Where a channel's guests go, for the emails: its link, its name and its
-/// workspace's.
-struct ChannelLink {
-    link: String,
+/// Where a channel's guests go, for the emails: its link (None while it
+/// has none), its name and its workspace's.
+struct ChannelPlace {
+    link: Option<String>,
     channel_name: String,
     workspace_name: String,
 }
 
-/// The channel's link and names; None while the channel has no link (or no
-/// longer exists).
-async fn channel_link(app: &AppState, channel: ChannelId) -> Result<Option<ChannelLink>, AppError> {
+/// The channel's link and names; None if the channel no longer exists.
+async fn channel_place(app: &AppState, channel: ChannelId) -> Result<Option<ChannelPlace>, AppError> {
     let Some((workspace, found)) = channels::by_id(&app.db, channel).await? else { return Ok(None) };
-    let Some(token) = invites::token(&app.db, ConferenceId::Channel(channel)).await? else { return Ok(None) };
-    Ok(Some(ChannelLink {
-        link: format!("{}{}", app.settings.public_url, guest_path(&token)),
+    let token = invites::token(&app.db, ConferenceId::Channel(channel)).await?;
+    Ok(Some(ChannelPlace {
+        link: token.map(|token| format!("{}{}", app.settings.public_url, guest_path(&token))),
         channel_name: found.name,
         workspace_name: accounts::workspace_name(&app.db, workspace).await?,
     }))

@@ -2,7 +2,7 @@
 //! participant gets the channel's link. Every invitation is recorded, so
 //! none goes out twice, and each schedule moves on to its next call.
 
-use super::channel_link;
+use super::channel_place;
 use anteroom_app::error::AppError;
 use anteroom_app::ssr::db::now;
 use anteroom_app::ssr::mail_out::Outgoing;
@@ -27,7 +27,8 @@ pub async fn send_due(app: &AppState) -> Result<(), AppError> {
 
 async fn invite(app: &AppState, call: &DueCall) -> Result<(), AppError> {
     let schedule = &call.schedule;
-    let Some(place) = channel_link(app, schedule.channel).await? else {
+    let Some(place) = channel_place(app, schedule.channel).await? else { return Ok(()) };
+    let Some(link) = &place.link else {
         tracing::warn!(schedule = %schedule.id, "the channel's external link is off: no invitations sent");
         return Ok(());
     };
@@ -40,7 +41,7 @@ async fn invite(app: &AppState, call: &DueCall) -> Result<(), AppError> {
             &place.workspace_name,
             email,
             format!("{} is starting now", schedule.title),
-            invitation_text(&place.workspace_name, &place.channel_name, &schedule.title, &place.link),
+            invitation_text(&place.workspace_name, &place.channel_name, &schedule.title, link),
         );
         match app.mailer.send(&outgoing).await {
             Ok(delivery) => {
