@@ -9,10 +9,19 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 /// How many times one call is retried after a 429 before the bench gives up.
 const MAX_REFUSALS: u32 = 100;
 
+/// Sign-ins are limited per address (20 at once, then one per 3 s), as
+/// they should be; a town hall bench signs 200 people in, which from one
+/// address takes ten minutes. From a loopback server they come from this
+/// many loopback addresses in turn, as from a company's many machines.
+const SIGN_IN_ADDRESSES: u8 = 10;
+
 pub struct ServerProcess {
     child: tokio::process::Child,
     pub url: String,
     http: reqwest::Client,
+    /// Clients on different source addresses, for sign-ins.
+    sign_in_http: Vec<reqwest::Client>,
+    sign_ins: std::sync::atomic::AtomicUsize,
     /// The server's files: database, outbox, data folder (recordings).
     #[allow(dead_code, reason = "read by the SFU bench, not by the doors bench")]
     pub dir: tempfile::TempDir,
@@ -61,11 +70,21 @@ impl ServerProcess {
         .await
         .expect("the server listens within 30 s");
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        let http = anteroom_server::outbound_http::client_builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        ServerProcess { child, url, http, dir }
+        let client = |from: Option<IpAddr>| {
+            anteroom_server::outbound_http::client_builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .local_address(from)
+                .build()
+                .unwrap()
+        };
+        let http = client(None);
+        let sign_in_http = match ip {
+            IpAddr::V4(server) if server.is_loopback() => {
+                (2..2 + SIGN_IN_ADDRESSES).map(|n| client(Some(IpAddr::from([127, 0, 0, n])))).collect()
+            }
+            _ => sign_in_addresses().into_iter().map(|from| client(Some(from))).collect(),
+        };
+        ServerProcess { child, url, http, sign_in_http, sign_ins: Default::default(), dir }
     }
 
     pub fn pid(&self) -> u32 {
@@ -80,12 +99,21 @@ impl ServerProcess {
         function: &str,
         args: &[(&str, &str)],
     ) -> (T, Option<String>) {
+        self.call_from(&self.http, cookie, function, args).await
+    }
+
+    async fn call_from<T: serde::de::DeserializeOwned>(
+        &self,
+        http: &reqwest::Client,
+        cookie: Option<&str>,
+        function: &str,
+        args: &[(&str, &str)],
+    ) -> (T, Option<String>) {
         // Refused for going too fast (sign-ins are limited per address):
         // wait as long as the server says, as a browser's user would.
         let mut refusals = 0;
         let response = loop {
-            let mut request = self
-                .http
+            let mut request = http
                 .post(format!("{}/api/{function}", self.url))
                 .header("Accept", "application/json")
                 .header("Origin", &self.url)
@@ -122,11 +150,25 @@ impl ServerProcess {
 
     /// Signs in and returns the session cookie.
     pub async fn sign_in(&self, email: &str, password: &str) -> String {
-        self.call::<()>(None, "sign_in", &[("email", email), ("password", password)]).await.1.expect("a session cookie")
+        let turn = self.sign_ins.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let http = self.sign_in_http.get(turn % self.sign_in_http.len().max(1)).unwrap_or(&self.http);
+        let args = [("email", email), ("password", password)];
+        self.call_from::<()>(http, None, "sign_in", &args).await.1.expect("a session cookie")
     }
 
     pub async fn stop(mut self) {
         let _ = self.child.start_kill();
         let _ = tokio::time::timeout(Duration::from_secs(10), self.child.wait()).await;
     }
+}
+
+/// Extra source addresses for sign-ins to a server that is not on
+/// loopback (`ANTEROOM_BENCH_SIGN_IN_FROM`, comma-separated; the bench
+/// script gives its peers' namespace these addresses too).
+fn sign_in_addresses() -> Vec<IpAddr> {
+    std::env::var("ANTEROOM_BENCH_SIGN_IN_FROM")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|address| address.trim().parse().ok())
+        .collect()
 }

@@ -1,8 +1,8 @@
 //! The hot path: read a publisher's RTP, forward it to every subscriber of
 //! the track, and relay keyframe requests the other way.
 
-use super::layers;
 use super::published::{LayerMeter, PublishedTrack};
+use super::vp8;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -39,8 +39,8 @@ pub async fn forward_layer(remote: Arc<TrackRemote>, track: Arc<PublishedTrack>,
         if !video {
             track.record(&packet);
         }
-        let keyframe = video && layers::vp8_starts_keyframe(&packet.payload);
-        if keyframe && let Some(height) = layers::vp8_keyframe_height(&packet.payload) {
+        let keyframe = video && vp8::starts_keyframe(&packet.payload);
+        if keyframe && let Some(height) = vp8::keyframe_height(&packet.payload) {
             meter.height.store(u32::from(height), Ordering::Relaxed);
         }
         for downtrack in track.downtracks().iter() {

@@ -6,8 +6,11 @@
 //! timestamp base. A subscriber receives one continuous stream: when it
 //! moves to another layer (only at that layer's keyframe, which its decoder
 //! can start from), the packets are renumbered to follow on from the last
-//! ones it got, and their timestamps shifted to follow on in time.
+//! ones it got, and their timestamps shifted to follow on in time. VP8's
+//! own picture numbering (picture id, TL0PICIDX) is shifted the same way
+//! (`vp8`), so the decoder sees no pictures missing either.
 
+use super::vp8;
 use std::time::Duration;
 use tokio::time::Instant;
 use webrtc::rtp::header::Header;
@@ -30,6 +33,9 @@ pub struct Switcher {
     video: bool,
     sequence_offset: u16,
     timestamp_offset: u32,
+    /// Subtracted from VP8 picture ids and TL0PICIDX (video only).
+    picture_id_shift: u16,
+    tl0_shift: u8,
     last: Option<Sent>,
 }
 
@@ -38,11 +44,23 @@ struct Sent {
     sequence_number: u16,
     timestamp: u32,
     at: Instant,
+    /// The VP8 picture id and TL0PICIDX sent, as the subscriber saw them.
+    picture_id: Option<u16>,
+    tl0_index: Option<u8>,
 }
 
 impl Switcher {
     pub fn new(video: bool, target: u8) -> Self {
-        Switcher { current: None, target: Some(target), video, sequence_offset: 0, timestamp_offset: 0, last: None }
+        Switcher {
+            current: None,
+            target: Some(target),
+            video,
+            sequence_offset: 0,
+            timestamp_offset: 0,
+            picture_id_shift: 0,
+            tl0_shift: 0,
+            last: None,
+        }
     }
 
     pub fn target(&self) -> Option<u8> {
@@ -67,11 +85,12 @@ impl Switcher {
     /// any. `keyframe` says whether the packet starts a keyframe.
     pub fn forward(&mut self, layer: u8, packet: &Packet, keyframe: bool, now: Instant) -> Option<Packet> {
         let target = self.target?;
+        let descriptor = if self.video { vp8::Descriptor::parse(&packet.payload) } else { None };
         if Some(layer) != self.current {
             if !self.may_switch_to(layer, target, keyframe) {
                 return None;
             }
-            self.switch_to(layer, packet, now);
+            self.switch_to(layer, packet, descriptor.as_ref(), now);
         }
         if packet.payload.is_empty() {
             // Padding (the publisher's bandwidth probes) would cost the
@@ -95,11 +114,21 @@ impl Switcher {
         };
         // A late (reordered) packet must not become the point the next
         // layer's numbering follows on from.
+        let payload = match &descriptor {
+            Some(descriptor) => vp8::renumber(&packet.payload, descriptor, self.picture_id_shift, self.tl0_shift),
+            None => packet.payload.clone(),
+        };
         let newest = self.last.is_none_or(|last| is_newer(header.sequence_number, last.sequence_number));
         if newest {
-            self.last = Some(Sent { sequence_number: header.sequence_number, timestamp: header.timestamp, at: now });
+            self.last = Some(Sent {
+                sequence_number: header.sequence_number,
+                timestamp: header.timestamp,
+                at: now,
+                picture_id: descriptor.and_then(|d| d.picture_id).map(|id| id.shifted(self.picture_id_shift)),
+                tl0_index: descriptor.and_then(|d| d.tl0_index).map(|(index, _)| index.wrapping_sub(self.tl0_shift)),
+            });
         }
-        Some(Packet { header, payload: packet.payload.clone() })
+        Some(Packet { header, payload })
     }
 
     /// A stream may start, or move towards its target, at a keyframe of any
@@ -119,13 +148,24 @@ impl Switcher {
         }
     }
 
-    fn switch_to(&mut self, layer: u8, packet: &Packet, now: Instant) {
+    fn switch_to(&mut self, layer: u8, packet: &Packet, descriptor: Option<&vp8::Descriptor>, now: Instant) {
         self.current = Some(layer);
         let Some(last) = self.last else {
             // The first packet this subscriber gets: numbers pass unchanged.
             self.sequence_offset = 0;
             self.timestamp_offset = 0;
             return;
+        };
+        // The new layer's keyframe is the picture after the last one sent,
+        // and a picture of the temporal base layer.
+        let picture_id = descriptor.and_then(|d| d.picture_id);
+        self.picture_id_shift = match (picture_id, last.picture_id) {
+            (Some(id), Some(before)) => id.value.wrapping_sub(before.wrapping_add(1)) % id.modulus(),
+            _ => 0,
+        };
+        self.tl0_shift = match (descriptor.and_then(|d| d.tl0_index), last.tl0_index) {
+            (Some((index, _)), Some(before)) => index.wrapping_sub(before.wrapping_add(1)),
+            _ => 0,
         };
         self.sequence_offset = packet.header.sequence_number.wrapping_sub(last.sequence_number.wrapping_add(1));
         // The new layer's picture follows the last one after as long as
@@ -140,53 +180,6 @@ impl Switcher {
 /// Whether sequence number `a` comes after `b`, across the wrap at 65,535.
 fn is_newer(a: u16, b: u16) -> bool {
     a != b && a.wrapping_sub(b) < 0x8000
-}
-
-/// Whether a VP8 RTP payload starts a keyframe (RFC 7741: the payload
-/// descriptor, then the first byte of the frame, whose lowest bit is 0 for
-/// a keyframe). Only the first packet of a frame can say so.
-pub fn vp8_starts_keyframe(payload: &[u8]) -> bool {
-    vp8_frame_start(payload).and_then(|at| payload.get(at)).is_some_and(|frame| frame & 0x01 == 0)
-}
-
-/// The picture height a VP8 keyframe's first packet declares (RFC 6386
-/// 9.1: a 3-byte frame tag, the start code 9d 01 2a, then width and
-/// height as 14-bit little-endian numbers).
-pub fn vp8_keyframe_height(payload: &[u8]) -> Option<u16> {
-    let at = vp8_frame_start(payload)?;
-    let header = payload.get(at..at + 10)?;
-    if header[0] & 0x01 != 0 || header[3..6] != [0x9d, 0x01, 0x2a] {
-        return None;
-    }
-    Some(u16::from_le_bytes([header[8], header[9]]) & 0x3fff)
-}
-
-/// Where the VP8 frame itself begins in a payload that starts a frame
-/// (the descriptor's S bit set, partition 0), past the descriptor.
-fn vp8_frame_start(payload: &[u8]) -> Option<usize> {
-    let first = *payload.first()?;
-    let starts_partition = first & 0x10 != 0;
-    let partition = first & 0x07;
-    if !starts_partition || partition != 0 {
-        return None;
-    }
-    let mut at = 1;
-    if first & 0x80 != 0 {
-        let extensions = *payload.get(at)?;
-        at += 1;
-        if extensions & 0x80 != 0 {
-            // The picture id: one byte, or two when its top bit is set.
-            let picture_id = *payload.get(at)?;
-            at += if picture_id & 0x80 != 0 { 2 } else { 1 };
-        }
-        if extensions & 0x40 != 0 {
-            at += 1;
-        }
-        if extensions & 0x30 != 0 {
-            at += 1;
-        }
-    }
-    Some(at)
 }
 
 #[cfg(test)]
@@ -212,30 +205,6 @@ mod tests {
         let mut packet = Packet::default();
         packet.header.sequence_number = sequence_number;
         packet
-    }
-
-    #[test]
-    fn vp8_keyframes_are_recognised() {
-        assert!(vp8_starts_keyframe(&vp8(0, 0, true).payload));
-        assert!(!vp8_starts_keyframe(&vp8(0, 0, false).payload));
-        // Without extensions: S=1, PID=0, then the frame byte.
-        assert!(vp8_starts_keyframe(&[0x10, 0x50]));
-        // The middle of a frame (S=0) is never a start.
-        assert!(!vp8_starts_keyframe(&[0x00, 0x50]));
-        assert!(!vp8_starts_keyframe(&[0x90, 0x80]), "truncated");
-        assert!(!vp8_starts_keyframe(&[]));
-    }
-
-    #[test]
-    fn a_keyframe_says_how_tall_it_is() {
-        // Descriptor without extensions, frame tag (keyframe), start code,
-        // width 640 and height 480 (with scaling bits set, ignored).
-        let keyframe = [0x10, 0x50, 0x2d, 0x01, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x41];
-        assert_eq!(vp8_keyframe_height(&keyframe), Some(480));
-        let mut delta = keyframe;
-        delta[1] |= 0x01;
-        assert_eq!(vp8_keyframe_height(&delta), None, "only keyframes carry a size");
-        assert_eq!(vp8_keyframe_height(&keyframe[..8]), None, "truncated");
     }
 
     #[test]
@@ -269,6 +238,39 @@ mod tests {
         assert!(switcher.forward(0, &vp8(102, 8600, false), false, Instant::now()).is_none(), "the old layer is left");
         let next = switcher.forward(2, &vp8(60002, 4_000_003_000, false), false, Instant::now()).unwrap();
         assert_eq!((next.header.sequence_number, next.header.timestamp), (103, 5000 + 3600 + 3000));
+    }
+
+    /// A VP8 packet of one picture: its picture id (15 bits) and TL0PICIDX.
+    fn picture(sequence_number: u16, picture_id: u16, tl0_index: u8, keyframe: bool) -> Packet {
+        let mut packet = vp8(sequence_number, 0, keyframe);
+        let [high, low] = picture_id.to_be_bytes();
+        let frame = if keyframe { 0x10 } else { 0x11 };
+        packet.payload = Bytes::from(vec![0x90, 0xc0, 0x80 | high, low, tl0_index, frame, 0]);
+        packet
+    }
+
+    fn picture_numbers(packet: &Packet) -> (u16, u8) {
+        let descriptor = vp8::Descriptor::parse(&packet.payload).unwrap();
+        (descriptor.picture_id.unwrap().value, descriptor.tl0_index.unwrap().0)
+    }
+
+    #[test]
+    fn moving_between_layers_continues_the_picture_numbering() {
+        let now = Instant::now();
+        let mut switcher = Switcher::new(true, 2);
+        let first = switcher.forward(0, &picture(1, 100, 5, true), true, now).unwrap();
+        assert_eq!(picture_numbers(&first), (100, 5), "the first layer passes unchanged");
+        switcher.forward(0, &picture(2, 101, 5, false), false, now).unwrap();
+        let moved = switcher.forward(2, &picture(900, 32_000, 200, true), true, now).unwrap();
+        assert_eq!(picture_numbers(&moved), (102, 6), "the next picture, and the next base-layer picture");
+        let next = switcher.forward(2, &picture(901, 32_767, 200, false), false, now).unwrap();
+        assert_eq!(picture_numbers(&next), (869, 6));
+        let wrapped = switcher.forward(2, &picture(902, 0, 201, false), false, now).unwrap();
+        assert_eq!(picture_numbers(&wrapped), (870, 7), "the publisher's wrap at 15 bits carries through");
+
+        assert!(switcher.retarget(Some(0)));
+        let back = switcher.forward(0, &picture(3, 150, 9, true), true, now).unwrap();
+        assert_eq!(picture_numbers(&back), (871, 8), "and back down again");
     }
 
     #[test]

@@ -9,10 +9,11 @@
 //! Layers: `session` (the signalling socket, who may join what) -> `conference`
 //! (participants, published tracks, chat) -> `peer` (one participant's two
 //! peer connections and their negotiation) -> `published` (a track's
-//! simulcast layers and each subscriber's downtrack of it) -> `forward` (the
-//! RTP hot path). `layers` moves a subscriber between layers at keyframes,
-//! `bandwidth` decides how high its link allows; `limits` bounds what one
-//! call, member or socket may take.
+//! simulcast layers and each subscriber's downtrack of it, sent on its
+//! `outgoing` track) -> `forward` (the RTP hot path). `layers` moves a
+//! subscriber between layers at keyframes (`vp8` reads and renumbers the
+//! payload descriptor), `bandwidth` decides how high its link allows;
+//! `limits` bounds what one call, member or socket may take.
 
 mod bandwidth;
 mod conference;
@@ -20,10 +21,12 @@ mod engine;
 mod forward;
 mod layers;
 pub mod limits;
+mod outgoing;
 mod peer;
 mod published;
 mod requests;
 pub mod session;
+mod vp8;
 
 pub use engine::{MediaConfig, MediaError};
 

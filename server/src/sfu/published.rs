@@ -6,6 +6,7 @@
 
 use super::bandwidth::{Governor, Report, choose_layer};
 use super::layers::Switcher;
+use super::outgoing::OutgoingTrack;
 use super::peer::Peer;
 use crate::transcripts::recorder::Recorder;
 use anteroom_app::protocol::signal::{ParticipantId, SignalEvent, Source, TOP_LAYER};
@@ -17,8 +18,6 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use webrtc::rtp::packet::Packet;
 use webrtc::rtp_transceiver::rtp_codec::{RTCRtpCodecCapability, RTPCodecType};
-use webrtc::track::track_local::TrackLocalWriter;
-use webrtc::track::track_local::track_local_static_rtp::TrackLocalStaticRTP;
 
 /// A layer that sent nothing for this long counts as stopped (the
 /// publisher paused it, or its browser dropped it for want of uplink):
@@ -84,7 +83,7 @@ pub struct LayerMeter {
 
 /// One subscriber's copy of a published track.
 pub struct Downtrack {
-    pub local: Arc<TrackLocalStaticRTP>,
+    pub local: Arc<OutgoingTrack>,
     switcher: Mutex<Switcher>,
     /// Video only: how much the subscriber's link can take.
     governor: Option<Mutex<Governor>>,
@@ -112,7 +111,7 @@ impl Downtrack {
             out
         };
         if let Some(out) = out
-            && let Err(error) = self.local.write_rtp(&out).await
+            && let Err(error) = self.local.write(out).await
         {
             tracing::debug!(%error, "a subscriber could not take a packet");
         }
@@ -324,8 +323,9 @@ impl PublishedTrack {
     pub fn subscribe(&self, shown_height: Option<u16>) -> Arc<Downtrack> {
         let video = self.kind == RTPCodecType::Video;
         let top = TOP_LAYER;
-        let local = Arc::new(TrackLocalStaticRTP::new(
+        let local = Arc::new(OutgoingTrack::new(
             self.codec.clone(),
+            self.kind,
             format!("{}-{}", self.stream_id, self.kind),
             self.stream_id.clone(),
         ));

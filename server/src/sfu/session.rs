@@ -229,7 +229,10 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
         Attendee::Guest(pass) => pass.guest.email.clone(),
         Attendee::Member(..) => None,
     };
-    conference.join(peer.clone(), participant, guest_email, sfu.ice_servers()).await;
+    // Joining, handling a message and leaving await the WebRTC stack's
+    // large futures (6 KB each): boxed, they take memory only while they
+    // run, not in every participant's session for its whole life.
+    Box::pin(conference.join(peer.clone(), participant, guest_email, sfu.ice_servers())).await;
     // Re-check after subscribing, so a walk-out that raced the join is not missed.
     let mut ended = still_allowed(&state, &admission).err();
     let mut keepalive = Keepalive::default();
@@ -266,7 +269,7 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
             incoming = socket.recv() => match incoming.inspect(|_| keepalive.heard()) {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
                 Some(Ok(Message::Text(text))) => match allowance.check() {
-                    Ok(()) => handle(&conference, &peer, text.as_str()).await,
+                    Ok(()) => Box::pin(handle(&conference, &peer, text.as_str())).await,
                     Err(_) => peer.send(SignalEvent::Error { reason: "Too many messages at once; that one was dropped.".into() }),
                 },
                 Some(Ok(Message::Binary(_))) => peer.send(SignalEvent::Error { reason: "Signalling messages are JSON text.".into() }),
@@ -334,7 +337,7 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
         conference.mark_removed(id).await;
     }
     tracing::info!(conference = ?admission.conference, participant = %id, "left call");
-    conference.leave(id).await;
+    Box::pin(conference.leave(id)).await;
 }
 
 /// Whether the participant may still be in the call; the reason if not.
