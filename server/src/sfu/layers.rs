@@ -160,7 +160,7 @@ impl Switcher {
         // and a picture of the temporal base layer.
         let picture_id = descriptor.and_then(|d| d.picture_id);
         self.picture_id_shift = match (picture_id, last.picture_id) {
-            (Some(id), Some(before)) => id.value.wrapping_sub(before.wrapping_add(1)) % id.modulus(),
+            (Some(id), Some(before)) => id.shifted(before.wrapping_add(1)),
             _ => 0,
         };
         self.tl0_shift = match (descriptor.and_then(|d| d.tl0_index), last.tl0_index) {
