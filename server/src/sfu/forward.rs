@@ -39,12 +39,14 @@ pub async fn forward_layer(remote: Arc<TrackRemote>, track: Arc<PublishedTrack>,
         if !video {
             track.record(&packet);
         }
-        let keyframe = video && vp8::starts_keyframe(&packet.payload);
-        if keyframe && let Some(height) = vp8::keyframe_height(&packet.payload) {
+        // Read once here, not once per subscriber.
+        let descriptor = if video { vp8::Descriptor::parse(&packet.payload) } else { None };
+        let keyframe = descriptor.is_some_and(|d| d.starts_keyframe(&packet.payload));
+        if keyframe && let Some(height) = descriptor.and_then(|d| d.keyframe_height(&packet.payload)) {
             meter.height.store(u32::from(height), Ordering::Relaxed);
         }
         for downtrack in track.downtracks().iter() {
-            downtrack.send(layer, &packet, keyframe, now).await;
+            downtrack.send(layer, &packet, descriptor.as_ref(), keyframe, now).await;
         }
     }
 }

@@ -82,10 +82,19 @@ impl Switcher {
     }
 
     /// The packet to send this subscriber for `packet` of layer `layer`, if
-    /// any. `keyframe` says whether the packet starts a keyframe.
-    pub fn forward(&mut self, layer: u8, packet: &Packet, keyframe: bool, now: Instant) -> Option<Packet> {
+    /// any. `descriptor` is the packet's VP8 payload descriptor, read once
+    /// for every subscriber; `keyframe` says whether the packet starts a
+    /// keyframe.
+    pub fn forward(
+        &mut self,
+        layer: u8,
+        packet: &Packet,
+        descriptor: Option<&vp8::Descriptor>,
+        keyframe: bool,
+        now: Instant,
+    ) -> Option<Packet> {
         let target = self.target?;
-        let descriptor = if self.video { vp8::Descriptor::parse(&packet.payload) } else { None };
+        let descriptor = descriptor.filter(|_| self.video).copied();
         if Some(layer) != self.current {
             if !self.may_switch_to(layer, target, keyframe) {
                 return None;
@@ -188,6 +197,12 @@ mod tests {
     use bytes::Bytes;
     use webrtc::util::Marshal;
 
+    /// As the forwarding loop does: the descriptor read once, then forwarded.
+    fn forward(switcher: &mut Switcher, layer: u8, packet: &Packet, keyframe: bool, now: Instant) -> Option<Packet> {
+        let descriptor = vp8::Descriptor::parse(&packet.payload);
+        switcher.forward(layer, packet, descriptor.as_ref(), keyframe, now)
+    }
+
     /// A VP8 packet: descriptor with a two-byte picture id, then the frame's
     /// first byte (keyframe or not).
     fn vp8(sequence_number: u16, timestamp: u32, keyframe: bool) -> Packet {
@@ -211,9 +226,9 @@ mod tests {
     fn a_stream_starts_at_the_first_keyframe_of_a_layer_up_to_its_target() {
         let now = Instant::now();
         let mut switcher = Switcher::new(true, 1);
-        assert!(switcher.forward(0, &vp8(10, 1000, false), false, now).is_none(), "no picture to start from");
-        assert!(switcher.forward(2, &vp8(50, 9000, true), true, now).is_none(), "above the target");
-        let first = switcher.forward(0, &vp8(11, 1000, true), true, now).expect("a keyframe of a lower layer");
+        assert!(forward(&mut switcher, 0, &vp8(10, 1000, false), false, now).is_none(), "no picture to start from");
+        assert!(forward(&mut switcher, 2, &vp8(50, 9000, true), true, now).is_none(), "above the target");
+        let first = forward(&mut switcher, 0, &vp8(11, 1000, true), true, now).expect("a keyframe of a lower layer");
         assert_eq!((first.header.sequence_number, first.header.timestamp), (11, 1000));
         assert!(!first.header.extension, "publisher extensions are not forwarded");
         // The subscriber's own extension (its media id) is added on sending.
@@ -227,16 +242,19 @@ mod tests {
     async fn moving_up_a_layer_continues_numbers_and_time() {
         let mut switcher = Switcher::new(true, 2);
         let start = Instant::now();
-        switcher.forward(0, &vp8(100, 5000, true), true, start).unwrap();
-        switcher.forward(0, &vp8(101, 5000, false), false, start).unwrap();
+        forward(&mut switcher, 0, &vp8(100, 5000, true), true, start).unwrap();
+        forward(&mut switcher, 0, &vp8(101, 5000, false), false, start).unwrap();
         tokio::time::advance(Duration::from_millis(40)).await;
         // The top layer's own numbering is elsewhere entirely.
-        assert!(switcher.forward(2, &vp8(60000, 4_000_000_000, false), false, Instant::now()).is_none());
-        let moved = switcher.forward(2, &vp8(60001, 4_000_000_000, true), true, Instant::now()).unwrap();
+        assert!(forward(&mut switcher, 2, &vp8(60000, 4_000_000_000, false), false, Instant::now()).is_none());
+        let moved = forward(&mut switcher, 2, &vp8(60001, 4_000_000_000, true), true, Instant::now()).unwrap();
         assert_eq!(moved.header.sequence_number, 102, "follows on from the last packet sent");
         assert_eq!(moved.header.timestamp, 5000 + 40 * 90, "40 ms later on the 90 kHz clock");
-        assert!(switcher.forward(0, &vp8(102, 8600, false), false, Instant::now()).is_none(), "the old layer is left");
-        let next = switcher.forward(2, &vp8(60002, 4_000_003_000, false), false, Instant::now()).unwrap();
+        assert!(
+            forward(&mut switcher, 0, &vp8(102, 8600, false), false, Instant::now()).is_none(),
+            "the old layer is left"
+        );
+        let next = forward(&mut switcher, 2, &vp8(60002, 4_000_003_000, false), false, Instant::now()).unwrap();
         assert_eq!((next.header.sequence_number, next.header.timestamp), (103, 5000 + 3600 + 3000));
     }
 
@@ -258,18 +276,18 @@ mod tests {
     fn moving_between_layers_continues_the_picture_numbering() {
         let now = Instant::now();
         let mut switcher = Switcher::new(true, 2);
-        let first = switcher.forward(0, &picture(1, 100, 5, true), true, now).unwrap();
+        let first = forward(&mut switcher, 0, &picture(1, 100, 5, true), true, now).unwrap();
         assert_eq!(picture_numbers(&first), (100, 5), "the first layer passes unchanged");
-        switcher.forward(0, &picture(2, 101, 5, false), false, now).unwrap();
-        let moved = switcher.forward(2, &picture(900, 32_000, 200, true), true, now).unwrap();
+        forward(&mut switcher, 0, &picture(2, 101, 5, false), false, now).unwrap();
+        let moved = forward(&mut switcher, 2, &picture(900, 32_000, 200, true), true, now).unwrap();
         assert_eq!(picture_numbers(&moved), (102, 6), "the next picture, and the next base-layer picture");
-        let next = switcher.forward(2, &picture(901, 32_767, 200, false), false, now).unwrap();
+        let next = forward(&mut switcher, 2, &picture(901, 32_767, 200, false), false, now).unwrap();
         assert_eq!(picture_numbers(&next), (869, 6));
-        let wrapped = switcher.forward(2, &picture(902, 0, 201, false), false, now).unwrap();
+        let wrapped = forward(&mut switcher, 2, &picture(902, 0, 201, false), false, now).unwrap();
         assert_eq!(picture_numbers(&wrapped), (870, 7), "the publisher's wrap at 15 bits carries through");
 
         assert!(switcher.retarget(Some(0)));
-        let back = switcher.forward(0, &picture(3, 150, 9, true), true, now).unwrap();
+        let back = forward(&mut switcher, 0, &picture(3, 150, 9, true), true, now).unwrap();
         assert_eq!(picture_numbers(&back), (871, 8), "and back down again");
     }
 
@@ -277,10 +295,10 @@ mod tests {
     fn a_late_packet_does_not_move_where_the_next_layer_follows_on() {
         let mut switcher = Switcher::new(true, 2);
         let now = Instant::now();
-        switcher.forward(0, &vp8(65535, 0, true), true, now).unwrap();
-        switcher.forward(0, &vp8(1, 0, false), false, now).unwrap();
-        switcher.forward(0, &vp8(0, 0, false), false, now).expect("a late packet still goes out");
-        let moved = switcher.forward(2, &vp8(900, 0, true), true, now).unwrap();
+        forward(&mut switcher, 0, &vp8(65535, 0, true), true, now).unwrap();
+        forward(&mut switcher, 0, &vp8(1, 0, false), false, now).unwrap();
+        forward(&mut switcher, 0, &vp8(0, 0, false), false, now).expect("a late packet still goes out");
+        let moved = forward(&mut switcher, 2, &vp8(900, 0, true), true, now).unwrap();
         assert_eq!(moved.header.sequence_number, 2, "follows the newest, across the wrap");
     }
 
@@ -288,11 +306,11 @@ mod tests {
     fn moving_down_waits_for_a_keyframe_of_the_lower_layer() {
         let now = Instant::now();
         let mut switcher = Switcher::new(true, 2);
-        switcher.forward(2, &vp8(1, 0, true), true, now).unwrap();
+        forward(&mut switcher, 2, &vp8(1, 0, true), true, now).unwrap();
         assert!(switcher.retarget(Some(0)), "a keyframe of the new layer is needed");
-        assert!(switcher.forward(0, &vp8(500, 0, false), false, now).is_none());
-        assert!(switcher.forward(2, &vp8(2, 0, false), false, now).is_some(), "the old layer plays until then");
-        assert!(switcher.forward(0, &vp8(501, 0, true), true, now).is_some());
+        assert!(forward(&mut switcher, 0, &vp8(500, 0, false), false, now).is_none());
+        assert!(forward(&mut switcher, 2, &vp8(2, 0, false), false, now).is_some(), "the old layer plays until then");
+        assert!(forward(&mut switcher, 0, &vp8(501, 0, true), true, now).is_some());
         assert_eq!(switcher.current(), Some(0));
     }
 
@@ -300,12 +318,12 @@ mod tests {
     fn a_paused_stream_sends_nothing_and_restarts_at_a_keyframe() {
         let now = Instant::now();
         let mut switcher = Switcher::new(true, 0);
-        switcher.forward(0, &vp8(1, 0, true), true, now).unwrap();
+        forward(&mut switcher, 0, &vp8(1, 0, true), true, now).unwrap();
         assert!(!switcher.retarget(None));
-        assert!(switcher.forward(0, &vp8(2, 0, true), true, now).is_none());
+        assert!(forward(&mut switcher, 0, &vp8(2, 0, true), true, now).is_none());
         assert!(switcher.retarget(Some(0)));
-        assert!(switcher.forward(0, &vp8(3, 0, false), false, now).is_none());
-        assert_eq!(switcher.forward(0, &vp8(4, 0, true), true, now).unwrap().header.sequence_number, 2);
+        assert!(forward(&mut switcher, 0, &vp8(3, 0, false), false, now).is_none());
+        assert_eq!(forward(&mut switcher, 0, &vp8(4, 0, true), true, now).unwrap().header.sequence_number, 2);
     }
 
     #[test]
@@ -314,7 +332,7 @@ mod tests {
         let mut switcher = Switcher::new(false, 2);
         let sent: Vec<u16> = [vp8(65534, 0, false), padding(65535), vp8(0, 0, false), padding(1), vp8(2, 0, false)]
             .iter()
-            .filter_map(|packet| switcher.forward(2, packet, false, now))
+            .filter_map(|packet| forward(&mut switcher, 2, packet, false, now))
             .map(|packet| packet.header.sequence_number)
             .collect();
         assert_eq!(sent, [65534, 65535, 0], "consecutive across the wrap, padding gone");

@@ -8,6 +8,7 @@ use super::bandwidth::{Governor, Report, choose_layer};
 use super::layers::Switcher;
 use super::outgoing::OutgoingTrack;
 use super::peer::Peer;
+use super::vp8;
 use crate::transcripts::recorder::Recorder;
 use anteroom_app::protocol::signal::{ParticipantId, SignalEvent, Source, TOP_LAYER};
 use arc_swap::ArcSwap;
@@ -100,11 +101,18 @@ pub struct Downtrack {
 impl Downtrack {
     /// Sends this subscriber its copy of `packet` (of layer `layer`), if it
     /// is on that layer or moving to it. Errors are one subscriber's own.
-    pub async fn send(&self, layer: u8, packet: &Packet, keyframe: bool, now: Instant) {
+    pub async fn send(
+        &self,
+        layer: u8,
+        packet: &Packet,
+        descriptor: Option<&vp8::Descriptor>,
+        keyframe: bool,
+        now: Instant,
+    ) {
         let out = {
             let mut switcher = self.switcher.lock().expect("switcher lock");
             let before = switcher.current();
-            let out = switcher.forward(layer, packet, keyframe, now);
+            let out = switcher.forward(layer, packet, descriptor, keyframe, now);
             if switcher.current() != before {
                 tracing::debug!(?before, now = ?switcher.current(), "a subscriber moved to another layer");
             }

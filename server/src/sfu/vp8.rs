@@ -78,25 +78,25 @@ impl Descriptor {
     }
 }
 
-/// Whether a VP8 payload starts a keyframe: only the first packet of a frame
-/// can say, in the lowest bit of the frame tag (0 for a keyframe).
-pub fn starts_keyframe(payload: &[u8]) -> bool {
-    Descriptor::parse(payload)
-        .and_then(|d| d.frame_start)
-        .and_then(|at| payload.get(at))
-        .is_some_and(|tag| tag & 0x01 == 0)
-}
-
-/// The picture height a keyframe's first packet declares (RFC 6386 9.1: a
-/// 3-byte frame tag, the start code 9d 01 2a, then width and height as
-/// 14-bit little-endian numbers).
-pub fn keyframe_height(payload: &[u8]) -> Option<u16> {
-    let at = Descriptor::parse(payload)?.frame_start?;
-    let header = payload.get(at..at + 10)?;
-    if header[0] & 0x01 != 0 || header[3..6] != [0x9d, 0x01, 0x2a] {
-        return None;
+impl Descriptor {
+    /// Whether the packet this descriptor came from starts a keyframe: only
+    /// the first packet of a frame can say, in the lowest bit of the frame
+    /// tag (0 for a keyframe).
+    pub fn starts_keyframe(&self, payload: &[u8]) -> bool {
+        self.frame_start.and_then(|at| payload.get(at)).is_some_and(|tag| tag & 0x01 == 0)
     }
-    Some(u16::from_le_bytes([header[8], header[9]]) & 0x3fff)
+
+    /// The picture height a keyframe's first packet declares (RFC 6386 9.1:
+    /// a 3-byte frame tag, the start code 9d 01 2a, then width and height as
+    /// 14-bit little-endian numbers).
+    pub fn keyframe_height(&self, payload: &[u8]) -> Option<u16> {
+        let at = self.frame_start?;
+        let header = payload.get(at..at + 10)?;
+        if header[0] & 0x01 != 0 || header[3..6] != [0x9d, 0x01, 0x2a] {
+            return None;
+        }
+        Some(u16::from_le_bytes([header[8], header[9]]) & 0x3fff)
+    }
 }
 
 /// A copy of `payload` with its picture id lowered by `picture_id_shift`
@@ -128,6 +128,14 @@ pub fn renumber(payload: &Bytes, descriptor: &Descriptor, picture_id_shift: u16,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn starts_keyframe(payload: &[u8]) -> bool {
+        Descriptor::parse(payload).is_some_and(|d| d.starts_keyframe(payload))
+    }
+
+    fn keyframe_height(payload: &[u8]) -> Option<u16> {
+        Descriptor::parse(payload)?.keyframe_height(payload)
+    }
 
     /// Descriptor with a 15-bit picture id and a TL0PICIDX, then a frame tag.
     fn packet(picture_id: u16, tl0: u8, frame_tag: u8) -> Bytes {
