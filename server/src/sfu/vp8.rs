@@ -76,9 +76,6 @@ impl Descriptor {
         let frame_start = (starts_frame && at < payload.len()).then_some(at);
         Some(Descriptor { picture_id, tl0_index, frame_start })
     }
-}
-
-impl Descriptor {
     /// Whether the packet this descriptor came from starts a keyframe: only
     /// the first packet of a frame can say, in the lowest bit of the frame
     /// tag (0 for a keyframe).
