@@ -6,6 +6,7 @@ use super::Sfu;
 use super::forward;
 use super::peer::Peer;
 use super::published::PublishedTrack;
+use super::workers::Worker;
 use crate::transcripts::call_log::Entry;
 use crate::transcripts::recorder::Recorder;
 use anteroom_app::model::CallId;
@@ -30,6 +31,9 @@ use webrtc::track::track_remote::TrackRemote;
 pub struct Conference {
     pub id: ConferenceId,
     sfu: Weak<Sfu>,
+    /// Where the call's peer connections live and its packets are
+    /// forwarded: everything that touches WebRTC runs there.
+    pub worker: Worker,
     state: Mutex<State>,
     next_track: AtomicU64,
     /// Unix seconds.
@@ -54,6 +58,9 @@ struct State {
     /// Everyone who joined, in order of arrival, for the meeting notes
     /// (`left_at` is filled in when they leave).
     attendance: Vec<Attendance>,
+    /// Participants on their way in (their connections are being made):
+    /// the conference is not over while someone is arriving.
+    arriving: usize,
 }
 
 struct Member {
@@ -64,10 +71,11 @@ struct Member {
 }
 
 impl Conference {
-    pub fn new(id: ConferenceId, sfu: Weak<Sfu>) -> Arc<Self> {
+    pub fn new(id: ConferenceId, sfu: Weak<Sfu>, worker: Worker) -> Arc<Self> {
         Arc::new(Conference {
             id,
             sfu,
+            worker,
             state: Mutex::default(),
             next_track: AtomicU64::new(1),
             started_at: now(),
@@ -81,15 +89,28 @@ impl Conference {
         self.state.lock().expect("conference lock")
     }
 
+    /// Nobody in the call, and nobody on their way in.
     pub fn is_empty(&self) -> bool {
-        self.state().members.is_empty()
+        let state = self.state();
+        state.members.is_empty() && state.arriving == 0
+    }
+
+    /// Someone is on their way in: followed by `join` or `turn_back`.
+    pub fn expect_arrival(&self) {
+        self.state().arriving += 1;
+    }
+
+    /// Someone on their way in did not make it (their connections could
+    /// not be made).
+    pub fn turn_back(&self) {
+        self.state().arriving -= 1;
     }
 
     pub fn participant_count(&self) -> usize {
         self.state().members.len()
     }
 
-    /// Adds a participant: they are welcomed with who is here and what was
+    /// Adds a participant who arrived (`expect_arrival`): they are welcomed with who is here and what was
     /// said, everyone else hears they joined, and they start receiving every
     /// track already published.
     pub async fn join(
@@ -118,6 +139,7 @@ impl Conference {
                 left_at: joined_at,
             };
             state.attendance.push(stay.clone());
+            state.arriving -= 1;
             let member = Member { peer: peer.clone(), participant: participant.clone(), screen_stream: None };
             state.members.insert(peer.id, member);
             (others, tracks, chat, stay)

@@ -1,6 +1,7 @@
 //! The WebRTC engine shared by every peer connection: codecs, interceptors
 //! (NACK, RTCP reports), and the one UDP socket all ICE traffic goes through.
 
+use super::workers::Workers;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use tokio::net::UdpSocket;
@@ -127,6 +128,8 @@ pub struct MediaConfig {
 pub enum MediaError {
     #[error("could not open the media UDP port {address}: {source}. Set ANTEROOM_MEDIA_PORT to a free port.")]
     Bind { address: SocketAddr, source: std::io::Error },
+    #[error("could not start the media worker threads: {0}")]
+    Workers(std::io::Error),
     #[error("could not set up the WebRTC engine: {0}")]
     Engine(#[from] webrtc::Error),
 }
@@ -144,11 +147,18 @@ pub(super) struct Engine {
 }
 
 impl Engine {
-    pub async fn start(config: &MediaConfig) -> Result<Self, MediaError> {
-        let socket =
-            UdpSocket::bind(config.bind).await.map_err(|source| MediaError::Bind { address: config.bind, source })?;
-        let media_address = socket.local_addr().map_err(|source| MediaError::Bind { address: config.bind, source })?;
-        let mux = UDPMuxDefault::new(UDPMuxParams::new(socket));
+    /// Opens the media socket on the first of `workers`: its reading task
+    /// runs there and its readiness wakes that worker (see `workers`).
+    pub async fn start(config: &MediaConfig, workers: &Workers) -> Result<Self, MediaError> {
+        let bind = config.bind;
+        let (mux, media_address) = workers
+            .run_on_first(async move {
+                let socket = UdpSocket::bind(bind).await?;
+                let address = socket.local_addr()?;
+                Ok::<_, std::io::Error>((UDPMuxDefault::new(UDPMuxParams::new(socket)), address))
+            })
+            .await
+            .map_err(|source| MediaError::Bind { address: bind, source })?;
 
         let mut settings = SettingEngine::default();
         settings.set_udp_network(UDPNetwork::Muxed(mux.clone()));

@@ -13,7 +13,8 @@
 //! `outgoing` track) -> `forward` (the RTP hot path). `layers` moves a
 //! subscriber between layers at keyframes (`vp8` reads and renumbers the
 //! payload descriptor), `bandwidth` decides how high its link allows;
-//! `limits` bounds what one call, member or socket may take.
+//! `limits` bounds what one call, member or socket may take. `workers`
+//! runs each call on one single-threaded runtime of its own core.
 
 mod bandwidth;
 mod conference;
@@ -27,6 +28,7 @@ mod published;
 mod requests;
 pub mod session;
 mod vp8;
+mod workers;
 
 pub use engine::{MediaConfig, MediaError};
 
@@ -49,6 +51,7 @@ pub(crate) struct Records {
 
 pub struct Sfu {
     engine: engine::Engine,
+    workers: workers::Workers,
     conferences: Mutex<HashMap<ConferenceId, Arc<Conference>>>,
     next_participant: AtomicU64,
     /// Where meeting channels' calls are recorded, once the server says.
@@ -60,8 +63,10 @@ pub struct Sfu {
 impl Sfu {
     /// Binds the media UDP port and prepares the WebRTC engine.
     pub async fn start(config: &MediaConfig) -> Result<Arc<Self>, MediaError> {
+        let workers = workers::Workers::per_core().map_err(MediaError::Workers)?;
         Ok(Arc::new(Sfu {
-            engine: engine::Engine::start(config).await?,
+            engine: engine::Engine::start(config, &workers).await?,
+            workers,
             conferences: Mutex::default(),
             next_participant: AtomicU64::new(1),
             records: OnceLock::new(),
@@ -93,15 +98,20 @@ impl Sfu {
         ParticipantId(self.next_participant.fetch_add(1, Ordering::Relaxed))
     }
 
-    /// The conference with this id, started on first use.
     /// How many are in the conference's call now (0 when there is none).
     pub fn participants_in(&self, id: ConferenceId) -> usize {
         self.conferences.lock().expect("conferences lock").get(&id).map_or(0, |c| c.participant_count())
     }
 
-    fn conference(self: &Arc<Self>, id: ConferenceId) -> Arc<Conference> {
+    /// The conference with this id, started on first use, expecting one
+    /// more participant (see `Conference::expect_arrival`).
+    fn arrive_at(self: &Arc<Self>, id: ConferenceId) -> Arc<Conference> {
         let mut conferences = self.conferences.lock().expect("conferences lock");
-        conferences.entry(id).or_insert_with(|| Conference::new(id, Arc::downgrade(self))).clone()
+        let conference = conferences
+            .entry(id)
+            .or_insert_with(|| Conference::new(id, Arc::downgrade(self), self.workers.place_call()));
+        conference.expect_arrival();
+        conference.clone()
     }
 
     /// Forgets a conference that has nobody left in it (its chat goes too),

@@ -198,17 +198,25 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
     let sfu = state.sfu.clone();
     let (outbox, mut events) = mpsc::channel(super::peer::OUTBOX_LIMIT);
     let id = sfu.next_participant_id();
-    let peer = match Peer::new(&sfu.engine, id, outbox).await {
+    let conference = sfu.arrive_at(admission.conference);
+    // The peer connections are made on the call's worker, so that the
+    // WebRTC stack's tasks for them run there (see `workers`).
+    let made = conference.worker.run({
+        let sfu = sfu.clone();
+        async move { Peer::new(&sfu.engine, id, outbox).await }
+    });
+    let peer = match made.await {
         Ok(peer) => peer,
         Err(error) => {
             tracing::error!(%error, "could not create peer connections");
+            conference.turn_back();
+            sfu.end_if_empty(&conference);
             let _ =
                 send(&mut socket, &SignalEvent::Ended { reason: "The media server could not start your call.".into() })
                     .await;
             return;
         }
     };
-    let conference = sfu.conference(admission.conference);
     let participant = Participant {
         id,
         name: admission.name(),
@@ -229,10 +237,17 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
         Attendee::Guest(pass) => pass.guest.email.clone(),
         Attendee::Member(..) => None,
     };
-    // Joining, handling a message and leaving await the WebRTC stack's
-    // large futures (6 KB each): boxed, they take memory only while they
-    // run, not in every participant's session for its whole life.
-    Box::pin(conference.join(peer.clone(), participant, guest_email, sfu.ice_servers())).await;
+    // Joining, handling a message and leaving run on the call's worker;
+    // their futures (the WebRTC stack's are 6 KB each) are tasks there,
+    // taking memory only while they run, not in every session for its
+    // whole life.
+    conference
+        .worker
+        .run({
+            let (conference, peer, ice_servers) = (conference.clone(), peer.clone(), sfu.ice_servers());
+            async move { conference.join(peer, participant, guest_email, ice_servers).await }
+        })
+        .await;
     // Re-check after subscribing, so a walk-out that raced the join is not missed.
     let mut ended = still_allowed(&state, &admission).err();
     let mut keepalive = Keepalive::default();
@@ -269,7 +284,10 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
             incoming = socket.recv() => match incoming.inspect(|_| keepalive.heard()) {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
                 Some(Ok(Message::Text(text))) => match allowance.check() {
-                    Ok(()) => Box::pin(handle(&conference, &peer, text.as_str())).await,
+                    Ok(()) => {
+                        let (handled, peer, text) = (conference.clone(), peer.clone(), text.to_string());
+                        conference.worker.run(async move { handle(&handled, &peer, &text).await }).await;
+                    }
                     Err(_) => peer.send(SignalEvent::Error { reason: "Too many messages at once; that one was dropped.".into() }),
                 },
                 Some(Ok(Message::Binary(_))) => peer.send(SignalEvent::Error { reason: "Signalling messages are JSON text.".into() }),
@@ -303,7 +321,9 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
                     ended = Some("This channel was deleted, so its call ended.".to_string());
                 } else if relevant && let Some(records) = state.sfu.records() {
                     // Its "Transcribe calls" switch may have changed.
-                    conference.set_transcribing(records.log.transcribes(channel).await).await;
+                    let on = records.log.transcribes(channel).await;
+                    let transcribed = conference.clone();
+                    conference.worker.run(async move { transcribed.set_transcribing(on).await }).await;
                 }
             }
             heard = session_ends.recv() => {
@@ -337,7 +357,8 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
         conference.mark_removed(id).await;
     }
     tracing::info!(conference = ?admission.conference, participant = %id, "left call");
-    Box::pin(conference.leave(id)).await;
+    let leaving = conference.clone();
+    conference.worker.run(async move { leaving.leave(id).await }).await;
 }
 
 /// Whether the participant may still be in the call; the reason if not.
