@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 use tokio::sync::{OnceCell, mpsc, oneshot};
-use webrtc::peer_connection::RTCPeerConnection;
+use webrtc::peer_connection::{OnTrackHdlrFn, RTCPeerConnection};
 use webrtc::rtp_transceiver::RTCRtpTransceiver;
 use webrtc::rtp_transceiver::rtp_codec::RTPCodecType;
 use webrtc::track::track_remote::TrackRemote;
@@ -149,24 +149,22 @@ impl Conference {
         self.note(|call| Entry::Joined(call, stay)).await;
         self.tell_sfu_calls_changed();
         self.broadcast_except(peer.id, SignalEvent::Joined { participant });
-        self.watch_published_tracks(&peer);
         peer.receive(&tracks).await;
     }
 
-    /// Hooks the participant's publish link: every track it sends becomes a
-    /// published track of this conference (each simulcast layer arrives as
-    /// a track of its own and joins the others of its media section).
-    fn watch_published_tracks(self: &Arc<Self>, peer: &Arc<Peer>) {
+    /// For `owner`'s publish link: every track it sends becomes a published
+    /// track of this conference (each simulcast layer arrives as a track of
+    /// its own and joins the others of its media section).
+    pub fn on_published_track(self: &Arc<Self>, owner: ParticipantId) -> OnTrackHdlrFn {
         let conference = Arc::downgrade(self);
-        let owner = peer.id;
-        peer.publish.on_track(Box::new(move |remote: Arc<TrackRemote>, _, transceiver: Arc<RTCRtpTransceiver>| {
+        Box::new(move |remote: Arc<TrackRemote>, _, transceiver: Arc<RTCRtpTransceiver>| {
             let conference = conference.upgrade();
             Box::pin(async move {
                 let Some(conference) = conference else { return };
                 let mid = transceiver.mid().map(|mid| mid.to_string()).unwrap_or_default();
                 tokio::spawn(async move { conference.publish(owner, remote, mid).await });
             })
-        }));
+        })
     }
 
     async fn publish(self: Arc<Self>, owner: ParticipantId, remote: Arc<TrackRemote>, mid: String) {
@@ -209,7 +207,8 @@ impl Conference {
     ) -> Option<(Arc<PublishedTrack>, Weak<RTCPeerConnection>, bool)> {
         let mut state = self.state();
         let member = state.members.get(&owner)?;
-        let publisher = Arc::downgrade(&member.peer.publish);
+        // The track came on it, so it is made.
+        let publisher = Arc::downgrade(member.peer.publish_link_made()?);
         let kind = remote.kind();
         if let Some(track) = state.tracks.iter().find(|t| t.owner == owner && t.kind == kind && t.mid == mid) {
             return Some((track.clone(), publisher, false));

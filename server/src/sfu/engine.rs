@@ -135,8 +135,9 @@ pub enum MediaError {
 }
 
 pub(super) struct Engine {
-    /// For the links that receive participants' media.
-    pub publish_api: API,
+    /// For the links that receive participants' media (each participant
+    /// keeps it, to make its link with its first offer).
+    pub publish_api: Arc<API>,
     /// For the links that send participants others' media.
     pub subscribe_api: API,
     mux: Arc<UDPMuxDefault>,
@@ -189,7 +190,7 @@ impl Engine {
                 .build())
         };
         Ok(Engine {
-            publish_api: api(Direction::Publish)?,
+            publish_api: Arc::new(api(Direction::Publish)?),
             subscribe_api: api(Direction::Subscribe)?,
             mux,
             media_address,

@@ -4,13 +4,14 @@
 use anteroom_app::protocol::signal::{IceCandidate, Link, ParticipantId, SignalEvent};
 use std::collections::HashMap;
 use std::sync::Arc;
-use tokio::sync::{Mutex, Notify, mpsc};
+use tokio::sync::{Mutex, Notify, OnceCell, mpsc};
+use webrtc::api::API;
 use webrtc::ice_transport::ice_candidate::{RTCIceCandidate, RTCIceCandidateInit};
 use webrtc::ice_transport::ice_server::RTCIceServer;
-use webrtc::peer_connection::RTCPeerConnection;
 use webrtc::peer_connection::configuration::RTCConfiguration;
 use webrtc::peer_connection::peer_connection_state::RTCPeerConnectionState;
 use webrtc::peer_connection::sdp::session_description::RTCSessionDescription;
+use webrtc::peer_connection::{OnTrackHdlrFn, RTCPeerConnection};
 use webrtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use webrtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use webrtc::rtp_transceiver::RTCRtpTransceiverInit;
@@ -44,7 +45,12 @@ pub struct Peer {
     /// Ignore browser candidates that are not on loopback (see `add_candidate`).
     loopback_only: bool,
     outbox: Outbox,
-    pub publish: Arc<RTCPeerConnection>,
+    /// The link that receives the participant's own media, made with
+    /// their first publish offer: one who only watches and listens never
+    /// pays for it (about 25 KiB, BENCHMARKS.md).
+    publish: OnceCell<Arc<RTCPeerConnection>>,
+    /// What the publish link is made with, until it is.
+    publish_setup: std::sync::Mutex<Option<PublishSetup>>,
     subscribe: Arc<RTCPeerConnection>,
     /// What this participant receives, by published track id.
     receiving: Mutex<HashMap<u64, Receiving>>,
@@ -61,6 +67,14 @@ pub struct Peer {
     /// unreachable) or the browser stops reading its signalling socket: the
     /// session then ends and the browser, if alive, rejoins.
     pub failed: Arc<Notify>,
+}
+
+/// What making the publish link takes.
+struct PublishSetup {
+    api: Arc<API>,
+    configuration: RTCConfiguration,
+    /// Told of every track the browser sends on it (`Conference`).
+    on_track: OnTrackHdlrFn,
 }
 
 /// One published track this participant receives.
@@ -86,74 +100,97 @@ pub enum PeerError {
     Description(webrtc::Error),
     #[error("no subscribe offer is waiting for an answer")]
     UnexpectedAnswer,
+    #[error("the media server could not take your camera and microphone: {0}")]
+    PublishLink(webrtc::Error),
 }
 
 impl Peer {
+    /// A participant with their subscribe link; their publish link is made
+    /// with their first publish offer, and tells `on_track` of every track
+    /// they send.
     pub async fn new(
         engine: &super::engine::Engine,
         id: ParticipantId,
         outbox: Outbox,
+        on_track: OnTrackHdlrFn,
     ) -> Result<Arc<Self>, webrtc::Error> {
-        let ice_servers: &[String] = &engine.ice_servers;
-        let configuration = || RTCConfiguration {
-            ice_servers: if ice_servers.is_empty() {
+        let configuration = RTCConfiguration {
+            ice_servers: if engine.ice_servers.is_empty() {
                 Vec::new()
             } else {
-                vec![RTCIceServer { urls: ice_servers.to_vec(), ..Default::default() }]
+                vec![RTCIceServer { urls: engine.ice_servers.clone(), ..Default::default() }]
             },
             ..Default::default()
         };
-        let publish = Arc::new(engine.publish_api.new_peer_connection(configuration()).await?);
-        let subscribe = Arc::new(engine.subscribe_api.new_peer_connection(configuration()).await?);
-        for (pc, link) in [(&publish, Link::Publish), (&subscribe, Link::Subscribe)] {
-            let outbox = outbox.clone();
-            pc.on_ice_candidate(Box::new(move |candidate: Option<RTCIceCandidate>| {
-                let outbox = outbox.clone();
-                Box::pin(async move {
-                    let Some(init) = candidate.and_then(|c| c.to_json().ok()) else { return };
-                    let candidate = IceCandidate {
-                        candidate: init.candidate,
-                        sdp_mid: init.sdp_mid.filter(|mid| !mid.is_empty()).or(Some("0".into())),
-                        sdp_mline_index: init.sdp_mline_index,
-                    };
-                    let _ = outbox.try_send(SignalEvent::Candidate { link, candidate });
-                })
-            }));
-        }
-        let failed = Arc::new(Notify::new());
+        let subscribe = Arc::new(engine.subscribe_api.new_peer_connection(configuration.clone()).await?);
+        let publish_setup = PublishSetup { api: engine.publish_api.clone(), configuration, on_track };
         let peer = Arc::new(Peer {
-            failed,
+            failed: Arc::new(Notify::new()),
             id,
             loopback_only: engine.loopback_only,
             outbox,
-            publish,
-            subscribe,
+            publish: OnceCell::new(),
+            publish_setup: std::sync::Mutex::new(Some(publish_setup)),
+            subscribe: subscribe.clone(),
             receiving: Mutex::default(),
             video_tracks: Arc::default(),
             shown_heights: std::sync::Mutex::default(),
             negotiation: Mutex::default(),
             early_candidates: Mutex::default(),
         });
-        for link in [Link::Publish, Link::Subscribe] {
-            let weak = Arc::downgrade(&peer);
-            peer.link(link).on_peer_connection_state_change(Box::new(move |state: RTCPeerConnectionState| {
-                let peer = weak.upgrade();
-                Box::pin(async move {
-                    let Some(peer) = peer else { return };
-                    match (state, link) {
-                        (RTCPeerConnectionState::Failed, _) => peer.failed.notify_one(),
-                        // Encrypted media can reach the browser from now on.
-                        // Its own task: the crate calls this from inside its
-                        // operations queue, which a negotiation may wait for.
-                        (RTCPeerConnectionState::Connected, Link::Subscribe) => {
-                            tokio::spawn(async move { peer.start_new_tracks().await });
-                        }
-                        _ => {}
-                    }
-                })
-            }));
-        }
+        peer.wire(&subscribe, Link::Subscribe);
         Ok(peer)
+    }
+
+    /// The publish link, made on first use.
+    async fn publish_link(self: &Arc<Self>) -> Result<&Arc<RTCPeerConnection>, webrtc::Error> {
+        self.publish
+            .get_or_try_init(|| async {
+                let setup = self.publish_setup.lock().expect("publish setup lock").take();
+                let PublishSetup { api, configuration, on_track } =
+                    setup.expect("the publish link is made once, by this cell");
+                let publish = Arc::new(api.new_peer_connection(configuration).await?);
+                publish.on_track(on_track);
+                self.wire(&publish, Link::Publish);
+                Ok(publish)
+            })
+            .await
+    }
+
+    /// Sends the link's ICE candidates to the browser, and watches its
+    /// state: a failed link ends the session, a connected subscribe link
+    /// starts its tracks.
+    fn wire(self: &Arc<Self>, pc: &RTCPeerConnection, link: Link) {
+        let outbox = self.outbox.clone();
+        pc.on_ice_candidate(Box::new(move |candidate: Option<RTCIceCandidate>| {
+            let outbox = outbox.clone();
+            Box::pin(async move {
+                let Some(init) = candidate.and_then(|c| c.to_json().ok()) else { return };
+                let candidate = IceCandidate {
+                    candidate: init.candidate,
+                    sdp_mid: init.sdp_mid.filter(|mid| !mid.is_empty()).or(Some("0".into())),
+                    sdp_mline_index: init.sdp_mline_index,
+                };
+                let _ = outbox.try_send(SignalEvent::Candidate { link, candidate });
+            })
+        }));
+        let weak = Arc::downgrade(self);
+        pc.on_peer_connection_state_change(Box::new(move |state: RTCPeerConnectionState| {
+            let peer = weak.upgrade();
+            Box::pin(async move {
+                let Some(peer) = peer else { return };
+                match (state, link) {
+                    (RTCPeerConnectionState::Failed, _) => peer.failed.notify_one(),
+                    // Encrypted media can reach the browser from now on.
+                    // Its own task: the crate calls this from inside its
+                    // operations queue, which a negotiation may wait for.
+                    (RTCPeerConnectionState::Connected, Link::Subscribe) => {
+                        tokio::spawn(async move { peer.start_new_tracks().await });
+                    }
+                    _ => {}
+                }
+            })
+        }));
     }
 
     pub fn send(&self, event: SignalEvent) {
@@ -169,12 +206,13 @@ impl Peer {
     }
 
     /// Answers the browser's offer on the publish link.
-    pub async fn accept_publish_offer(&self, sdp: String) -> Result<(), PeerError> {
+    pub async fn accept_publish_offer(self: &Arc<Self>, sdp: String) -> Result<(), PeerError> {
         let offer = RTCSessionDescription::offer(sdp).map_err(PeerError::Description)?;
-        self.publish.set_remote_description(offer).await.map_err(PeerError::Description)?;
-        let answer = self.publish.create_answer(None).await.map_err(PeerError::Description)?;
-        self.publish.set_local_description(answer).await.map_err(PeerError::Description)?;
-        let sdp = self.publish.local_description().await.map(|d| d.sdp).unwrap_or_default();
+        let publish = self.publish_link().await.map_err(PeerError::PublishLink)?;
+        publish.set_remote_description(offer).await.map_err(PeerError::Description)?;
+        let answer = publish.create_answer(None).await.map_err(PeerError::Description)?;
+        publish.set_local_description(answer).await.map_err(PeerError::Description)?;
+        let sdp = publish.local_description().await.map(|d| d.sdp).unwrap_or_default();
         self.send(SignalEvent::PublishAnswer { sdp });
         self.flush_early_candidates(Link::Publish).await;
         Ok(())
@@ -217,22 +255,27 @@ impl Peer {
             sdp_mline_index: candidate.sdp_mline_index,
             username_fragment: None,
         };
-        let pc = self.link(link);
-        if pc.remote_description().await.is_none() {
-            let mut early = self.early_candidates.lock().await;
-            if early.iter().filter(|(l, _)| *l == link).count() < MAX_EARLY_CANDIDATES {
-                early.push((link, init));
-            } else {
-                tracing::debug!(participant = %self.id, "ignored an early ICE candidate past the cap");
+        let pc = match self.link(link) {
+            Some(pc) if pc.remote_description().await.is_some() => pc,
+            // Before the link's description (or, for the publish link,
+            // before the link itself): kept until it comes.
+            _ => {
+                let mut early = self.early_candidates.lock().await;
+                if early.iter().filter(|(l, _)| *l == link).count() < MAX_EARLY_CANDIDATES {
+                    early.push((link, init));
+                } else {
+                    tracing::debug!(participant = %self.id, "ignored an early ICE candidate past the cap");
+                }
+                return;
             }
-            return;
-        }
+        };
         if let Err(error) = pc.add_ice_candidate(init).await {
             tracing::debug!(participant = %self.id, %error, "ignored an ICE candidate");
         }
     }
 
     async fn flush_early_candidates(&self, link: Link) {
+        let Some(pc) = self.link(link) else { return };
         let waiting: Vec<RTCIceCandidateInit> = {
             let mut early = self.early_candidates.lock().await;
             let (ready, rest) = early.drain(..).partition(|(l, _)| *l == link);
@@ -240,17 +283,23 @@ impl Peer {
             ready.into_iter().map(|(_, c)| c).collect()
         };
         for init in waiting {
-            if let Err(error) = self.link(link).add_ice_candidate(init).await {
+            if let Err(error) = pc.add_ice_candidate(init).await {
                 tracing::debug!(participant = %self.id, %error, "ignored an early ICE candidate");
             }
         }
     }
 
-    fn link(&self, link: Link) -> &Arc<RTCPeerConnection> {
+    /// The link, if made (the publish link is made with the first offer).
+    fn link(&self, link: Link) -> Option<&Arc<RTCPeerConnection>> {
         match link {
-            Link::Publish => &self.publish,
-            Link::Subscribe => &self.subscribe,
+            Link::Publish => self.publish.get(),
+            Link::Subscribe => Some(&self.subscribe),
         }
+    }
+
+    /// The publish link, once the participant has offered to publish.
+    pub fn publish_link_made(&self) -> Option<&Arc<RTCPeerConnection>> {
+        self.publish.get()
     }
 
     /// Starts receiving `tracks`: adds them to the subscribe link, relays
@@ -374,7 +423,7 @@ impl Peer {
         for (_, receiving) in self.receiving.lock().await.drain() {
             receiving.track.unsubscribe(&receiving.downtrack);
         }
-        for pc in [&self.publish, &self.subscribe] {
+        for pc in [self.publish.get(), Some(&self.subscribe)].into_iter().flatten() {
             if let Err(error) = pc.close().await {
                 tracing::debug!(participant = %self.id, %error, "closing a peer connection");
             }

@@ -202,8 +202,8 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
     // The peer connections are made on the call's worker, so that the
     // WebRTC stack's tasks for them run there (see `workers`).
     let made = conference.worker.run({
-        let sfu = sfu.clone();
-        async move { Peer::new(&sfu.engine, id, outbox).await }
+        let (sfu, on_track) = (sfu.clone(), conference.on_published_track(id));
+        async move { Peer::new(&sfu.engine, id, outbox, on_track).await }
     });
     let peer = match made.await {
         Ok(peer) => peer,
