@@ -12,7 +12,7 @@ use crate::transcripts::recorder::Recorder;
 use anteroom_app::model::CallId;
 use anteroom_app::protocol::live::InCall;
 use anteroom_app::protocol::signal::{
-    CHAT_HISTORY, ChatMessage, ConferenceId, Participant, ParticipantId, PublishedStream, SIMULCAST_LAYERS,
+    CHAT_HISTORY, ChatMessage, ConferenceId, Link, Participant, ParticipantId, PublishedStream, SIMULCAST_LAYERS,
     SignalEvent, Source, layer_rank,
 };
 use anteroom_app::ssr::call_notes::Attendance;
@@ -110,9 +110,9 @@ impl Conference {
         self.state().members.len()
     }
 
-    /// Adds a participant who arrived (`expect_arrival`): they are welcomed with who is here and what was
-    /// said, everyone else hears they joined, and they start receiving every
-    /// track already published.
+    /// Adds a participant who arrived (`expect_arrival`): they are welcomed
+    /// with who is here and what was said, everyone else hears they joined,
+    /// and they start receiving every track already published.
     pub async fn join(
         self: &Arc<Self>,
         peer: Arc<Peer>,
@@ -208,7 +208,7 @@ impl Conference {
         let mut state = self.state();
         let member = state.members.get(&owner)?;
         // The track came on it, so it is made.
-        let publisher = Arc::downgrade(member.peer.publish_link_made()?);
+        let publisher = Arc::downgrade(member.peer.link(Link::Publish)?);
         let kind = remote.kind();
         if let Some(track) = state.tracks.iter().find(|t| t.owner == owner && t.kind == kind && t.mid == mid) {
             return Some((track.clone(), publisher, false));

@@ -290,16 +290,11 @@ impl Peer {
     }
 
     /// The link, if made (the publish link is made with the first offer).
-    fn link(&self, link: Link) -> Option<&Arc<RTCPeerConnection>> {
+    pub fn link(&self, link: Link) -> Option<&Arc<RTCPeerConnection>> {
         match link {
             Link::Publish => self.publish.get(),
             Link::Subscribe => Some(&self.subscribe),
         }
-    }
-
-    /// The publish link, once the participant has offered to publish.
-    pub fn publish_link_made(&self) -> Option<&Arc<RTCPeerConnection>> {
-        self.publish.get()
     }
 
     /// Starts receiving `tracks`: adds them to the subscribe link, relays

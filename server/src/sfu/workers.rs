@@ -25,15 +25,15 @@ use tokio::sync::oneshot;
 /// The pool: a runtime thread per core, ended when the pool is dropped.
 pub(super) struct Workers {
     slots: Vec<Slot>,
-    /// Dropped with the pool: each thread's runtime then stops, ending the
-    /// tasks still on it.
-    _stop: Vec<oneshot::Sender<()>>,
 }
 
 /// One worker thread's runtime, and how many calls it has.
 struct Slot {
     handle: Handle,
     calls: Arc<AtomicUsize>,
+    /// Dropped with the pool: the thread's runtime then stops, ending the
+    /// tasks still on it.
+    _stop: oneshot::Sender<()>,
 }
 
 /// One worker, as a call holds it. While held, it counts as a call on
@@ -47,7 +47,6 @@ impl Workers {
     /// Starts `count` workers (at least one).
     pub fn start(count: usize) -> std::io::Result<Self> {
         let mut slots = Vec::new();
-        let mut stop = Vec::new();
         for index in 0..count.max(1) {
             let runtime = Builder::new_current_thread().enable_all().build()?;
             let handle = runtime.handle().clone();
@@ -56,10 +55,9 @@ impl Workers {
                 // Either a send or the sender's drop ends the wait.
                 let _ = runtime.block_on(stopped);
             })?;
-            slots.push(Slot { handle, calls: Arc::new(AtomicUsize::new(0)) });
-            stop.push(stop_sender);
+            slots.push(Slot { handle, calls: Arc::new(AtomicUsize::new(0)), _stop: stop_sender });
         }
-        Ok(Workers { slots, _stop: stop })
+        Ok(Workers { slots })
     }
 
     /// One worker per core this process may use.
