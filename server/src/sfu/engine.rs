@@ -1,8 +1,10 @@
 //! The WebRTC engine shared by every peer connection: codecs, interceptors
 //! (NACK, RTCP reports), and the one UDP socket all ICE traffic goes through.
+//! Subscribers' media skips the crate on its way out (`transmit`).
 
 use super::workers::Workers;
 use std::net::{IpAddr, SocketAddr};
+use std::os::fd::AsFd;
 use std::sync::Arc;
 use tokio::net::UdpSocket;
 use webrtc::api::interceptor_registry::configure_twcc_receiver_only;
@@ -15,21 +17,13 @@ use webrtc::ice::udp_mux::{UDPMux, UDPMuxDefault, UDPMuxParams};
 use webrtc::ice::udp_network::UDPNetwork;
 use webrtc::ice_transport::ice_candidate_type::RTCIceCandidateType;
 use webrtc::interceptor::nack::generator::Generator;
-use webrtc::interceptor::nack::responder::Responder;
 use webrtc::interceptor::registry::Registry;
 use webrtc::interceptor::report::receiver::ReceiverReport;
-use webrtc::interceptor::report::sender::SenderReport;
 use webrtc::rtp_transceiver::RTCPFeedback;
 use webrtc::rtp_transceiver::rtp_codec::{
     RTCRtpCodecCapability, RTCRtpCodecParameters, RTCRtpHeaderExtensionCapability, RTPCodecType,
 };
 use webrtc::sdp::extmap::{SDES_MID_URI, SDES_RTP_STREAM_ID_URI};
-
-/// Packets the NACK responder keeps per sent stream for retransmission:
-/// 128 is about a second of full-size video (more of smaller layers),
-/// longer than a retransmission is worth waiting for. Every subscriber
-/// pays it per track: the crate's default (8,192 packets) cost megabytes.
-const NACK_HISTORY_LOG2: u8 = 7;
 
 /// Opus for sound and VP8 for pictures: every browser has both (they are
 /// WebRTC's mandatory codecs), and with one video codec the SFU can find
@@ -79,8 +73,9 @@ enum Direction {
     /// Receives a participant's media: asks for retransmissions (NACK),
     /// sends receiver reports and TWCC feedback.
     Publish,
-    /// Sends others' media to a participant: retransmits what it asks for
-    /// and sends sender reports.
+    /// Sends others' media to a participant. It needs no interceptor:
+    /// what is sent on it goes around them (`transmit`), and the SFU
+    /// retransmits and reports itself (`outgoing`).
     Subscribe,
 }
 
@@ -99,8 +94,6 @@ fn engine_parts(direction: Direction) -> Result<(MediaEngine, Registry), webrtc:
             registry = configure_twcc_receiver_only(registry, &mut media)?;
         }
         Direction::Subscribe => {
-            registry.add(Box::new(Responder::builder().with_log2_size(NACK_HISTORY_LOG2)));
-            registry.add(Box::new(SenderReport::builder()));
             // Only for the description: the feedback and header extension
             // it registers; its interceptor has nothing to do here.
             let _ = configure_twcc_receiver_only(Registry::new(), &mut media)?;
@@ -141,6 +134,9 @@ pub(super) struct Engine {
     /// For the links that send participants others' media.
     pub subscribe_api: API,
     mux: Arc<UDPMuxDefault>,
+    /// A second handle on the media socket, that subscribers' packets are
+    /// sent through.
+    pub media_socket: Arc<UdpSocket>,
     pub media_address: SocketAddr,
     pub ice_servers: Vec<String>,
     /// Only loopback candidates are used, ours and the browsers'.
@@ -152,11 +148,15 @@ impl Engine {
     /// runs there and its readiness wakes that worker (see `workers`).
     pub async fn start(config: &MediaConfig, workers: &Workers) -> Result<Self, MediaError> {
         let bind = config.bind;
-        let (mux, media_address) = workers
+        let (mux, media_socket, media_address) = workers
             .run_on_first(async move {
                 let socket = UdpSocket::bind(bind).await?;
                 let address = socket.local_addr()?;
-                Ok::<_, std::io::Error>((UDPMuxDefault::new(UDPMuxParams::new(socket)), address))
+                // A duplicate descriptor of the same socket, already
+                // non-blocking as tokio set it.
+                let sending = std::net::UdpSocket::from(socket.as_fd().try_clone_to_owned()?);
+                let sending = Arc::new(UdpSocket::from_std(sending)?);
+                Ok::<_, std::io::Error>((UDPMuxDefault::new(UDPMuxParams::new(socket)), sending, address))
             })
             .await
             .map_err(|source| MediaError::Bind { address: bind, source })?;
@@ -193,6 +193,7 @@ impl Engine {
             publish_api: Arc::new(api(Direction::Publish)?),
             subscribe_api: api(Direction::Subscribe)?,
             mux,
+            media_socket,
             media_address,
             ice_servers: config.ice_servers.clone(),
             loopback_only: config.loopback_only,

@@ -10,7 +10,8 @@
 //! (participants, published tracks, chat) -> `peer` (one participant's two
 //! peer connections and their negotiation) -> `published` (a track's
 //! simulcast layers and each subscriber's downtrack of it, sent on its
-//! `outgoing` track) -> `forward` (the RTP hot path). `layers` moves a
+//! `outgoing` track through its link's `transmit`ter) -> `forward` (the RTP
+//! hot path). `layers` moves a
 //! subscriber between layers at keyframes (`vp8` reads and renumbers the
 //! payload descriptor), `bandwidth` decides how high its link allows;
 //! `limits` bounds what one call, member or socket may take. `workers`
@@ -27,6 +28,7 @@ mod peer;
 mod published;
 mod requests;
 pub mod session;
+mod transmit;
 mod vp8;
 mod workers;
 

@@ -1,30 +1,47 @@
 //! The track one subscriber's copy of a published track goes out on: what
-//! the `webrtc` crate binds to that subscriber's sender.
+//! the `webrtc` crate binds to that subscriber's sender, and what is sent
+//! on it (for retransmission and sender reports).
 //!
 //! The crate's own `TrackLocalStaticRTP` serves any number of senders: for
 //! every packet it takes an async lock, copies the list of its bindings and
 //! copies the packet once more. A downtrack has exactly one sender, and its
 //! packets are already the subscriber's own copies (`layers`), so this keeps
-//! that one binding where a packet reaches it with neither lock nor copy:
-//! the SFU's hot path, once per packet per subscriber.
+//! that one binding where a packet reaches it with neither lock nor copy,
+//! and sends it with the subscriber's `Transmitter`: the SFU's hot path,
+//! once per packet per subscriber.
 
+use super::transmit::{TransmitError, Transmitter};
 use arc_swap::ArcSwapOption;
 use async_trait::async_trait;
 use bytes::Bytes;
 use std::any::Any;
-use std::sync::Arc;
-use webrtc::interceptor::Attributes;
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+use tokio::time::Instant;
+use webrtc::rtcp::sender_report::SenderReport;
+use webrtc::rtcp::transport_feedbacks::transport_layer_nack::TransportLayerNack;
 use webrtc::rtp::packet::Packet;
 use webrtc::rtp_transceiver::rtp_codec::{RTCRtpCodecCapability, RTCRtpCodecParameters, RTPCodecType};
 use webrtc::sdp::extmap::SDES_MID_URI;
-use webrtc::track::track_local::{TrackLocal, TrackLocalContext, TrackLocalWriter};
+use webrtc::track::track_local::{TrackLocal, TrackLocalContext};
+
+/// Video packets kept for retransmission: 128 is about a second of
+/// full-size video (more of smaller layers), longer than a retransmission
+/// is worth waiting for. Their payloads are shared with every other
+/// subscriber of the layer; audio is not retransmitted.
+const HISTORY: usize = 128;
+
+/// Seconds between 1900 (NTP's epoch) and 1970 (Unix').
+const NTP_UNIX_OFFSET: u64 = 2_208_988_800;
 
 pub struct OutgoingTrack {
     codec: RTCRtpCodecCapability,
     kind: RTPCodecType,
     id: String,
     stream_id: String,
+    transmitter: Arc<Transmitter>,
     binding: ArcSwapOption<Binding>,
+    sent: Mutex<Sent>,
 }
 
 /// The sender the track is bound to, once the subscriber's link has one.
@@ -36,26 +53,128 @@ struct Binding {
     /// The media id header extension (its id and value), when negotiated:
     /// it tells the browser which transceiver a packet is for.
     mid: Option<(u8, Bytes)>,
-    writer: Arc<dyn TrackLocalWriter + Send + Sync>,
+}
+
+/// What has gone out: the counts and timing a sender report states, and
+/// recent video packets.
+#[derive(Default)]
+struct Sent {
+    packets: u32,
+    octets: u32,
+    /// When the last packet went, and its RTP timestamp.
+    last: Option<(Instant, u32)>,
+    history: History,
+}
+
+/// The last `HISTORY` packets sent, by sequence number: a ring, made on
+/// the first packet kept.
+#[derive(Default)]
+struct History(Vec<Option<Packet>>);
+
+impl History {
+    fn keep(&mut self, packet: Packet) {
+        if self.0.is_empty() {
+            self.0.resize(HISTORY, None);
+        }
+        let slot = usize::from(packet.header.sequence_number) % HISTORY;
+        self.0[slot] = Some(packet);
+    }
+
+    /// The packet numbered `sequence`, unless a later one took its place.
+    fn find(&self, sequence: u16) -> Option<&Packet> {
+        let kept = self.0.get(usize::from(sequence) % HISTORY)?.as_ref()?;
+        (kept.header.sequence_number == sequence).then_some(kept)
+    }
 }
 
 impl OutgoingTrack {
-    pub fn new(codec: RTCRtpCodecCapability, kind: RTPCodecType, id: String, stream_id: String) -> Self {
-        OutgoingTrack { codec, kind, id, stream_id, binding: ArcSwapOption::empty() }
+    pub fn new(
+        codec: RTCRtpCodecCapability,
+        kind: RTPCodecType,
+        id: String,
+        stream_id: String,
+        transmitter: Arc<Transmitter>,
+    ) -> Self {
+        OutgoingTrack {
+            codec,
+            kind,
+            id,
+            stream_id,
+            transmitter,
+            binding: ArcSwapOption::empty(),
+            sent: Mutex::default(),
+        }
     }
 
-    /// Sends `packet` (the subscriber's own copy) on the bound sender, if
-    /// any yet; packets before that have nowhere to go and are dropped.
-    pub async fn write(&self, mut packet: Packet) -> Result<(), webrtc::Error> {
+    /// Sends `packet` (the subscriber's own copy, taken from the publisher
+    /// at `now`) on the bound sender, if any yet; packets before that have
+    /// nowhere to go and are dropped.
+    pub async fn write(&self, mut packet: Packet, now: Instant) -> Result<(), TransmitError> {
         let Some(binding) = self.binding.load_full() else { return Ok(()) };
         packet.header.ssrc = binding.ssrc;
         packet.header.payload_type = binding.payload_type;
         if let Some((id, mid)) = &binding.mid {
             packet.header.set_extension(*id, mid.clone())?;
         }
-        binding.writer.write_rtp_with_attributes(&packet, &Attributes::new()).await?;
+        self.transmitter.send(&packet).await?;
+        self.note_sent(packet, now);
         Ok(())
     }
+
+    fn note_sent(&self, packet: Packet, now: Instant) {
+        let mut sent = self.sent.lock().expect("sent lock");
+        sent.packets = sent.packets.wrapping_add(1);
+        sent.octets = sent.octets.wrapping_add(packet.payload.len() as u32);
+        sent.last = Some((now, packet.header.timestamp));
+        if self.kind == RTPCodecType::Video {
+            sent.history.keep(packet);
+        }
+    }
+
+    /// Sends again the packets `nack` asks for that are still kept.
+    pub async fn resend(&self, nack: &TransportLayerNack) {
+        let wanted: Vec<Packet> = {
+            let sent = self.sent.lock().expect("sent lock");
+            nack.nacks
+                .iter()
+                .flat_map(|pair| pair.into_iter())
+                .filter_map(|sequence| sent.history.find(sequence).cloned())
+                .collect()
+        };
+        for packet in wanted {
+            if let Err(error) = self.transmitter.send(&packet).await {
+                tracing::debug!(%error, "could not retransmit a packet");
+            }
+        }
+    }
+
+    /// The sender report for what was sent so far, if anything was: the
+    /// browser pairs its RTP and wall clock times to line up sound and
+    /// picture, and measures the round trip from it.
+    pub fn sender_report(&self, now: Instant, wall: SystemTime) -> Option<SenderReport> {
+        let binding = self.binding.load_full()?;
+        let sent = self.sent.lock().expect("sent lock");
+        let (at, timestamp) = sent.last?;
+        let elapsed = now.saturating_duration_since(at).as_secs_f64();
+        let rtp_time = timestamp.wrapping_add((elapsed * f64::from(self.codec.clock_rate)) as u32);
+        Some(SenderReport {
+            ssrc: binding.ssrc,
+            ntp_time: ntp_time(wall),
+            rtp_time,
+            packet_count: sent.packets,
+            octet_count: sent.octets,
+            ..Default::default()
+        })
+    }
+}
+
+/// `wall` as NTP's 64-bit fixed point: seconds since 1900 and a binary
+/// fraction of a second.
+fn ntp_time(wall: SystemTime) -> u64 {
+    let since_unix = wall.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
+    let seconds = since_unix.as_secs() + NTP_UNIX_OFFSET;
+    let fraction = (u64::from(since_unix.subsec_nanos()) << 32) / 1_000_000_000;
+    (seconds << 32) | fraction
 }
 
 #[async_trait]
@@ -81,7 +200,6 @@ impl TrackLocal for OutgoingTrack {
             ssrc: context.ssrc(),
             payload_type: codec.payload_type,
             mid,
-            writer: context.write_stream(),
         })));
         Ok(codec)
     }
@@ -113,5 +231,42 @@ impl TrackLocal for OutgoingTrack {
 
     fn as_any(&self) -> &dyn Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn numbered(sequence_number: u16) -> Packet {
+        let mut packet = Packet::default();
+        packet.header.sequence_number = sequence_number;
+        packet
+    }
+
+    #[test]
+    fn the_history_finds_recent_packets_and_forgets_those_overwritten() {
+        let mut history = History::default();
+        assert!(history.find(7).is_none());
+        // Across the wrap of the 16-bit sequence number.
+        let sent: Vec<u16> = (0..HISTORY as u16 + 10).map(|n| n.wrapping_add(65_500)).collect();
+        for &sequence in &sent {
+            history.keep(numbered(sequence));
+        }
+        let (forgotten, kept) = sent.split_at(10);
+        for &sequence in kept {
+            assert_eq!(history.find(sequence).map(|p| p.header.sequence_number), Some(sequence));
+        }
+        for &sequence in forgotten {
+            assert!(history.find(sequence).is_none(), "{sequence} was overwritten");
+        }
+    }
+
+    #[test]
+    fn wall_clock_time_is_written_as_ntp() {
+        // 1970-01-01 00:00:01.5 is 2,208,988,801 s and half a second after 1900.
+        let wall = SystemTime::UNIX_EPOCH + Duration::from_millis(1500);
+        assert_eq!(ntp_time(wall), ((NTP_UNIX_OFFSET + 1) << 32) | (1 << 31));
     }
 }

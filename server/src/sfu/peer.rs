@@ -3,7 +3,7 @@
 
 use anteroom_app::protocol::signal::{IceCandidate, Link, ParticipantId, SignalEvent};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use tokio::sync::{Mutex, Notify, OnceCell, mpsc};
 use webrtc::api::API;
 use webrtc::ice_transport::ice_candidate::{RTCIceCandidate, RTCIceCandidateInit};
@@ -22,9 +22,11 @@ use webrtc::track::track_local::TrackLocal;
 
 use super::bandwidth::Report;
 use super::published::{Downtrack, PublishedTrack};
+use super::transmit::Transmitter;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use webrtc::rtcp::payload_feedbacks::receiver_estimated_maximum_bitrate::ReceiverEstimatedMaximumBitrate;
 use webrtc::rtcp::receiver_report::ReceiverReport;
+use webrtc::rtcp::transport_feedbacks::transport_layer_nack::TransportLayerNack;
 
 /// Where a participant's signalling events go (its websocket writer). It is
 /// bounded: a participant whose browser stops reading fills it, and is then
@@ -39,6 +41,9 @@ const MAX_SHOWN_STREAMS: usize = 64;
 /// Candidates kept for a link that has no remote description yet (their
 /// size is bounded by `requests`).
 pub const MAX_EARLY_CANDIDATES: usize = 32;
+/// How often a subscriber is told what it was sent (as the crate's own
+/// sender report interceptor does).
+const SENDER_REPORT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 pub struct Peer {
     pub id: ParticipantId,
@@ -52,6 +57,8 @@ pub struct Peer {
     /// What the publish link is made with, until it is.
     publish_setup: std::sync::Mutex<Option<PublishSetup>>,
     subscribe: Arc<RTCPeerConnection>,
+    /// Sends others' media on the subscribe link.
+    transmitter: Arc<Transmitter>,
     /// What this participant receives, by published track id.
     receiving: Mutex<HashMap<u64, Receiving>>,
     negotiation: Mutex<Negotiation>,
@@ -123,6 +130,7 @@ impl Peer {
             ..Default::default()
         };
         let subscribe = Arc::new(engine.subscribe_api.new_peer_connection(configuration.clone()).await?);
+        let transmitter = Transmitter::new(engine.media_socket.clone(), subscribe.sctp().transport());
         let publish_setup = PublishSetup { api: engine.publish_api.clone(), configuration, on_track };
         let peer = Arc::new(Peer {
             failed: Arc::new(Notify::new()),
@@ -132,6 +140,7 @@ impl Peer {
             publish: OnceCell::new(),
             publish_setup: std::sync::Mutex::new(Some(publish_setup)),
             subscribe: subscribe.clone(),
+            transmitter,
             receiving: Mutex::default(),
             video_tracks: Arc::default(),
             shown_heights: std::sync::Mutex::default(),
@@ -139,6 +148,7 @@ impl Peer {
             early_candidates: Mutex::default(),
         });
         peer.wire(&subscribe, Link::Subscribe);
+        tokio::spawn(send_sender_reports(Arc::downgrade(&peer)));
         Ok(peer)
     }
 
@@ -316,7 +326,7 @@ impl Peer {
             return;
         }
         let shown = self.shown_heights.lock().expect("shown heights lock").get(&track.stream_id).copied();
-        let downtrack = track.subscribe(shown);
+        let downtrack = track.subscribe(shown, self.transmitter.clone());
         let init = RTCRtpTransceiverInit { direction: RTCRtpTransceiverDirection::Sendonly, send_encodings: vec![] };
         let local = Arc::clone(&downtrack.local) as Arc<dyn TrackLocal + Send + Sync>;
         let sender = match self.subscribe.add_transceiver_from_track(local, Some(init)).await {
@@ -428,8 +438,8 @@ impl Peer {
 
 /// Reads what the subscriber's browser reports about one track we send it,
 /// until the track is removed: keyframe requests go to the publisher;
-/// losses and bandwidth estimates decide which layer it gets. Reading also
-/// drives the NACK responder and the report interceptors.
+/// lost packets are sent again; losses and bandwidth estimates decide
+/// which layer it gets.
 async fn read_reports(
     sender: Arc<RTCRtpSender>,
     ssrc: Option<u32>,
@@ -449,6 +459,10 @@ async fn read_reports(
                         .is_some_and(|f| f.fir.iter().any(|entry| Some(entry.ssrc) == ssrc));
             if wants_keyframe {
                 track.request_keyframe(&downtrack);
+            } else if let Some(nack) =
+                any.downcast_ref::<TransportLayerNack>().filter(|nack| Some(nack.media_ssrc) == ssrc)
+            {
+                downtrack.local.resend(nack).await;
             } else if let Some(report) = any.downcast_ref::<ReceiverReport>() {
                 for block in report.reports.iter().filter(|block| Some(block.ssrc) == ssrc) {
                     track.observe(&downtrack, Report::Loss(f32::from(block.fraction_lost) / 256.0));
@@ -461,6 +475,31 @@ async fn read_reports(
                 let sending = track.sending_rate(&downtrack);
                 track.observe(&downtrack, Report::Estimate { link, share, sending });
             }
+        }
+    }
+}
+
+/// Sends the subscriber a sender report for every track it receives, once
+/// a second, while the participant is in the call.
+async fn send_sender_reports(peer: Weak<Peer>) {
+    let mut ticks = tokio::time::interval(SENDER_REPORT_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let Some(peer) = peer.upgrade() else { return };
+        let (now, wall) = (tokio::time::Instant::now(), std::time::SystemTime::now());
+        let reports: Vec<Box<dyn webrtc::rtcp::packet::Packet + Send + Sync>> = peer
+            .receiving
+            .lock()
+            .await
+            .values()
+            .filter_map(|receiving| receiving.downtrack.local.sender_report(now, wall))
+            .map(|report| Box::new(report) as Box<dyn webrtc::rtcp::packet::Packet + Send + Sync>)
+            .collect();
+        if !reports.is_empty()
+            && let Err(error) = peer.subscribe.write_rtcp(&reports).await
+        {
+            tracing::debug!(participant = %peer.id, %error, "could not send sender reports");
         }
     }
 }

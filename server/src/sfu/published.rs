@@ -8,6 +8,7 @@ use super::bandwidth::{Governor, Report, choose_layer};
 use super::layers::Switcher;
 use super::outgoing::OutgoingTrack;
 use super::peer::Peer;
+use super::transmit::Transmitter;
 use super::vp8;
 use crate::transcripts::recorder::Recorder;
 use anteroom_app::protocol::signal::{ParticipantId, SignalEvent, Source, TOP_LAYER};
@@ -119,7 +120,7 @@ impl Downtrack {
             out
         };
         if let Some(out) = out
-            && let Err(error) = self.local.write(out).await
+            && let Err(error) = self.local.write(out, now).await
         {
             tracing::debug!(%error, "a subscriber could not take a packet");
         }
@@ -328,7 +329,8 @@ impl PublishedTrack {
 
     /// A new subscriber's downtrack, starting at the best layer there is
     /// (for a tile `shown_height` device pixels tall, if its browser said).
-    pub fn subscribe(&self, shown_height: Option<u16>) -> Arc<Downtrack> {
+    /// Its packets go out through `transmitter`, the subscriber's link.
+    pub fn subscribe(&self, shown_height: Option<u16>, transmitter: Arc<Transmitter>) -> Arc<Downtrack> {
         let video = self.kind == RTPCodecType::Video;
         let top = TOP_LAYER;
         let local = Arc::new(OutgoingTrack::new(
@@ -336,6 +338,7 @@ impl PublishedTrack {
             self.kind,
             format!("{}-{}", self.stream_id, self.kind),
             self.stream_id.clone(),
+            transmitter,
         ));
         let downtrack = Arc::new(Downtrack {
             local,

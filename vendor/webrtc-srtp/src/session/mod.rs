@@ -26,7 +26,9 @@ const DEFAULT_SESSION_SRTCP_REPLAY_PROTECTION_WINDOW: usize = 64;
 /// for local/remote to each have their own keying material. This provides those patterns
 /// instead of making everyone re-implement
 pub struct Session {
-    local_context: Arc<Mutex<Context>>,
+    /// A plain lock: it is never held across an await, and `encrypt_rtp`
+    /// takes it from synchronous code.
+    local_context: Arc<std::sync::Mutex<Context>>,
     streams_map: Arc<Mutex<HashMap<u32, Arc<Stream>>>>,
     #[allow(clippy::type_complexity)]
     new_stream_rx: Arc<Mutex<mpsc::Receiver<(Arc<Stream>, Option<rtp::header::Header>)>>>,
@@ -112,7 +114,7 @@ impl Session {
         });
 
         Ok(Session {
-            local_context: Arc::new(Mutex::new(local_context)),
+            local_context: Arc::new(std::sync::Mutex::new(local_context)),
             streams_map,
             new_stream_rx: Arc::new(Mutex::new(new_stream_rx)),
             close_stream_tx,
@@ -239,7 +241,7 @@ impl Session {
         }
 
         let encrypted = {
-            let mut local_context = self.local_context.lock().await;
+            let mut local_context = self.local_context.lock().expect("SRTP context lock");
 
             if is_rtp {
                 local_context.encrypt_rtp(buf)?
@@ -249,6 +251,17 @@ impl Session {
         };
 
         Ok(self.udp_tx.send(&encrypted).await?)
+    }
+
+    /// Encrypts one RTP packet with the session's outbound context, for a
+    /// caller that sends it on its own socket.
+    pub fn encrypt_rtp(&self, pkt: &rtp::packet::Packet) -> Result<Bytes> {
+        if !self.is_rtp {
+            return Err(Error::SessionRtpRtcpTypeMismatch);
+        }
+        let raw = pkt.marshal()?;
+        let mut local_context = self.local_context.lock().expect("SRTP context lock");
+        local_context.encrypt_rtp_with_header(&raw, &pkt.header)
     }
 
     pub async fn write_rtp(&self, pkt: &rtp::packet::Packet) -> Result<usize> {

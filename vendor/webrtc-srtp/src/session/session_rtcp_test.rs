@@ -175,7 +175,7 @@ async fn test_session_srtcp_replay_protection() -> Result<()> {
     let mut packets = vec![];
     let mut expected_ssrc = vec![];
     {
-        let mut local_context = sa.local_context.lock().await;
+        let mut local_context = sa.local_context.lock().unwrap();
         for i in 0..0x10u32 {
             expected_ssrc.push(i);
 

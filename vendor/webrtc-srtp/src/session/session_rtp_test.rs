@@ -238,7 +238,7 @@ async fn test_session_srtp_replay_protection() -> Result<()> {
     let mut packets = vec![];
     let mut expected_sequence_number = vec![];
     {
-        let mut local_context = sa.local_context.lock().await;
+        let mut local_context = sa.local_context.lock().unwrap();
         let mut i = 0xFFF0u16;
         while i != 0x10 {
             expected_sequence_number.push(i);
