@@ -20,6 +20,7 @@ use std::time::SystemTime;
 use tokio::time::Instant;
 use webrtc::rtcp::sender_report::SenderReport;
 use webrtc::rtcp::transport_feedbacks::transport_layer_nack::TransportLayerNack;
+use webrtc::rtp::header::Header;
 use webrtc::rtp::packet::Packet;
 use webrtc::rtp_transceiver::rtp_codec::{RTCRtpCodecCapability, RTCRtpCodecParameters, RTPCodecType};
 use webrtc::sdp::extmap::SDES_MID_URI;
@@ -55,6 +56,18 @@ struct Binding {
     mid: Option<(u8, Bytes)>,
 }
 
+impl Binding {
+    /// `packet` as this sender sends it: its SSRC, payload type and media id.
+    fn address(&self, mut packet: Packet) -> Result<Packet, TransmitError> {
+        packet.header.ssrc = self.ssrc;
+        packet.header.payload_type = self.payload_type;
+        if let Some((id, mid)) = &self.mid {
+            packet.header.set_extension(*id, mid.clone())?;
+        }
+        Ok(packet)
+    }
+}
+
 /// What has gone out: the counts and timing a sender report states, and
 /// recent video packets.
 #[derive(Default)]
@@ -69,21 +82,55 @@ struct Sent {
 /// The last `HISTORY` packets sent, by sequence number: a ring, made on
 /// the first packet kept.
 #[derive(Default)]
-struct History(Vec<Option<Packet>>);
+struct History(Vec<Option<Kept>>);
+
+/// What a packet is sent again from: a fraction of a whole packet's size
+/// (no header allocations), and the payload is shared with the other
+/// subscribers' copies. Its SSRC, payload type and media id are the
+/// binding's.
+#[derive(Clone)]
+struct Kept {
+    sequence_number: u16,
+    timestamp: u32,
+    marker: bool,
+    payload: Bytes,
+}
+
+impl Kept {
+    fn of(packet: &Packet) -> Self {
+        Kept {
+            sequence_number: packet.header.sequence_number,
+            timestamp: packet.header.timestamp,
+            marker: packet.header.marker,
+            payload: packet.payload.clone(),
+        }
+    }
+
+    fn packet(self) -> Packet {
+        let header = Header {
+            version: 2,
+            marker: self.marker,
+            sequence_number: self.sequence_number,
+            timestamp: self.timestamp,
+            ..Header::default()
+        };
+        Packet { header, payload: self.payload }
+    }
+}
 
 impl History {
-    fn keep(&mut self, packet: Packet) {
+    fn keep(&mut self, packet: &Packet) {
         if self.0.is_empty() {
             self.0.resize(HISTORY, None);
         }
         let slot = usize::from(packet.header.sequence_number) % HISTORY;
-        self.0[slot] = Some(packet);
+        self.0[slot] = Some(Kept::of(packet));
     }
 
     /// The packet numbered `sequence`, unless a later one took its place.
-    fn find(&self, sequence: u16) -> Option<&Packet> {
+    fn find(&self, sequence: u16) -> Option<&Kept> {
         let kept = self.0.get(usize::from(sequence) % HISTORY)?.as_ref()?;
-        (kept.header.sequence_number == sequence).then_some(kept)
+        (kept.sequence_number == sequence).then_some(kept)
     }
 }
 
@@ -109,19 +156,15 @@ impl OutgoingTrack {
     /// Sends `packet` (the subscriber's own copy, taken from the publisher
     /// at `now`) on the bound sender, if any yet; packets before that have
     /// nowhere to go and are dropped.
-    pub async fn write(&self, mut packet: Packet, now: Instant) -> Result<(), TransmitError> {
+    pub async fn write(&self, packet: Packet, now: Instant) -> Result<(), TransmitError> {
         let Some(binding) = self.binding.load_full() else { return Ok(()) };
-        packet.header.ssrc = binding.ssrc;
-        packet.header.payload_type = binding.payload_type;
-        if let Some((id, mid)) = &binding.mid {
-            packet.header.set_extension(*id, mid.clone())?;
-        }
+        let packet = binding.address(packet)?;
         self.transmitter.send(&packet).await?;
-        self.note_sent(packet, now);
+        self.note_sent(&packet, now);
         Ok(())
     }
 
-    fn note_sent(&self, packet: Packet, now: Instant) {
+    fn note_sent(&self, packet: &Packet, now: Instant) {
         let mut sent = self.sent.lock().expect("sent lock");
         sent.packets = sent.packets.wrapping_add(1);
         sent.octets = sent.octets.wrapping_add(packet.payload.len() as u32);
@@ -133,16 +176,17 @@ impl OutgoingTrack {
 
     /// Sends again the packets `nack` asks for that are still kept.
     pub async fn resend(&self, nack: &TransportLayerNack) {
-        let wanted: Vec<Packet> = {
+        let Some(binding) = self.binding.load_full() else { return };
+        let wanted: Vec<Kept> = {
             let sent = self.sent.lock().expect("sent lock");
-            nack.nacks
-                .iter()
-                .flat_map(|pair| pair.into_iter())
-                .filter_map(|sequence| sent.history.find(sequence).cloned())
-                .collect()
+            nack.nacks.iter().flat_map(|pair| pair.into_iter()).filter_map(|n| sent.history.find(n).cloned()).collect()
         };
-        for packet in wanted {
-            if let Err(error) = self.transmitter.send(&packet).await {
+        for kept in wanted {
+            let sent = match binding.address(kept.packet()) {
+                Ok(packet) => self.transmitter.send(&packet).await,
+                Err(error) => Err(error),
+            };
+            if let Err(error) = sent {
                 tracing::debug!(%error, "could not retransmit a packet");
             }
         }
@@ -252,15 +296,30 @@ mod tests {
         // Across the wrap of the 16-bit sequence number.
         let sent: Vec<u16> = (0..HISTORY as u16 + 10).map(|n| n.wrapping_add(65_500)).collect();
         for &sequence in &sent {
-            history.keep(numbered(sequence));
+            history.keep(&numbered(sequence));
         }
         let (forgotten, kept) = sent.split_at(10);
         for &sequence in kept {
-            assert_eq!(history.find(sequence).map(|p| p.header.sequence_number), Some(sequence));
+            assert_eq!(history.find(sequence).map(|kept| kept.sequence_number), Some(sequence));
         }
         for &sequence in forgotten {
             assert!(history.find(sequence).is_none(), "{sequence} was overwritten");
         }
+    }
+
+    #[test]
+    fn a_packet_sent_again_is_the_packet_first_sent() {
+        use webrtc::util::marshal::Marshal;
+        let binding =
+            Binding { context: "c".into(), ssrc: 7, payload_type: 96, mid: Some((4, Bytes::from_static(b"1"))) };
+        let mut first = numbered(513);
+        first.header.version = 2;
+        first.header.marker = true;
+        first.header.timestamp = 90_000;
+        first.payload = Bytes::from_static(b"a picture");
+        let sent = binding.address(first).unwrap();
+        let again = binding.address(Kept::of(&sent).packet()).unwrap();
+        assert_eq!(again.marshal().unwrap(), sent.marshal().unwrap());
     }
 
     #[test]
