@@ -71,6 +71,11 @@ impl Switcher {
         self.current
     }
 
+    /// What the packets `forward` returns are renumbered by now.
+    pub fn renumbering(&self) -> vp8::Renumbering {
+        vp8::Renumbering { picture_id_shift: self.picture_id_shift, tl0_shift: self.tl0_shift }
+    }
+
     /// Sets the layer to move to. True when that needs a keyframe of the
     /// new layer (ask the publisher for one).
     pub fn retarget(&mut self, target: Option<u8>) -> bool {

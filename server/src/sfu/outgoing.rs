@@ -11,10 +11,12 @@
 //! once per packet per subscriber.
 
 use super::transmit::{TransmitError, Transmitter};
+use super::vp8;
 use arc_swap::ArcSwapOption;
 use async_trait::async_trait;
 use bytes::Bytes;
 use std::any::Any;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 use tokio::time::Instant;
@@ -32,6 +34,11 @@ use webrtc::track::track_local::{TrackLocal, TrackLocalContext};
 /// subscriber of the layer; audio is not retransmitted.
 const HISTORY: usize = 128;
 
+/// Video packets held for a subscriber whose link is still being made
+/// (about two seconds of a browser's full-size layer): the keyframe asked
+/// for when it subscribed, and what follows it.
+const MOST_HELD: usize = 256;
+
 /// Seconds between 1900 (NTP's epoch) and 1970 (Unix').
 const NTP_UNIX_OFFSET: u64 = 2_208_988_800;
 
@@ -43,6 +50,34 @@ pub struct OutgoingTrack {
     transmitter: Arc<Transmitter>,
     binding: ArcSwapOption<Binding>,
     sent: Mutex<Sent>,
+    /// Whether the link was ready once (`release`): from then on packets
+    /// go straight out. Read for every packet, so that `held`'s lock is
+    /// taken only before.
+    released: AtomicBool,
+    /// Video for a subscriber whose link is not ready yet, sent the moment
+    /// it is: the keyframe asked for when it subscribed then arrives while
+    /// its link is being made, instead of being asked for only once the
+    /// link is up (a round trip to the publisher and an encoding later).
+    held: Mutex<Held>,
+}
+
+#[derive(Default)]
+struct Held {
+    packets: Vec<Outgoing>,
+    /// More came than `MOST_HELD`: the rest were dropped, and what is held
+    /// would not decode on its own.
+    overflowed: bool,
+    /// Whether held video went out when the link became ready.
+    delivered: bool,
+}
+
+/// A subscriber's copy of a packet, with what it was made from (for the
+/// retransmission history).
+struct Outgoing {
+    packet: Packet,
+    published_payload: Bytes,
+    renumbering: vp8::Renumbering,
+    at: Instant,
 }
 
 /// The sender the track is bound to, once the subscriber's link has one.
@@ -85,28 +120,32 @@ struct Sent {
 struct History(Vec<Option<Kept>>);
 
 /// What a packet is sent again from: a fraction of a whole packet's size
-/// (no header allocations), and the payload is shared with the other
-/// subscribers' copies. Its SSRC, payload type and media id are the
+/// (no header allocations). The payload is the publisher's, shared with
+/// every other subscriber of the layer, and renumbered again when needed:
+/// a renumbered copy per subscriber would hold 128 of them (about 140 KiB
+/// of a browser's video). Its SSRC, payload type and media id are the
 /// binding's.
 #[derive(Clone)]
 struct Kept {
     sequence_number: u16,
     timestamp: u32,
     marker: bool,
-    payload: Bytes,
+    published_payload: Bytes,
+    renumbering: vp8::Renumbering,
 }
 
 impl Kept {
-    fn of(packet: &Packet) -> Self {
+    fn of(packet: &Packet, published_payload: &Bytes, renumbering: vp8::Renumbering) -> Self {
         Kept {
             sequence_number: packet.header.sequence_number,
             timestamp: packet.header.timestamp,
             marker: packet.header.marker,
-            payload: packet.payload.clone(),
+            published_payload: published_payload.clone(),
+            renumbering,
         }
     }
 
-    fn packet(self) -> Packet {
+    fn packet(&self) -> Packet {
         let header = Header {
             version: 2,
             marker: self.marker,
@@ -114,17 +153,17 @@ impl Kept {
             timestamp: self.timestamp,
             ..Header::default()
         };
-        Packet { header, payload: self.payload }
+        Packet { header, payload: self.renumbering.apply(&self.published_payload) }
     }
 }
 
 impl History {
-    fn keep(&mut self, packet: &Packet) {
+    fn keep(&mut self, kept: Kept) {
         if self.0.is_empty() {
             self.0.resize(HISTORY, None);
         }
-        let slot = usize::from(packet.header.sequence_number) % HISTORY;
-        self.0[slot] = Some(Kept::of(packet));
+        let slot = usize::from(kept.sequence_number) % HISTORY;
+        self.0[slot] = Some(kept);
     }
 
     /// The packet numbered `sequence`, unless a later one took its place.
@@ -150,28 +189,89 @@ impl OutgoingTrack {
             transmitter,
             binding: ArcSwapOption::empty(),
             sent: Mutex::default(),
+            released: AtomicBool::new(false),
+            held: Mutex::default(),
         }
     }
 
     /// Sends `packet` (the subscriber's own copy, taken from the publisher
-    /// at `now`) on the bound sender, if any yet; packets before that have
-    /// nowhere to go and are dropped.
-    pub async fn write(&self, packet: Packet, now: Instant) -> Result<(), TransmitError> {
+    /// at `now`: `published_payload` renumbered by `renumbering`) on the
+    /// bound sender. Until the subscriber's link is ready, video is held
+    /// (up to `MOST_HELD` packets) and audio dropped: late sound is no use.
+    pub async fn write(
+        &self,
+        packet: Packet,
+        published_payload: &Bytes,
+        renumbering: vp8::Renumbering,
+        now: Instant,
+    ) -> Result<(), TransmitError> {
+        let outgoing = Outgoing { packet, published_payload: published_payload.clone(), renumbering, at: now };
+        if !self.released.load(Ordering::Relaxed) && !self.release().await {
+            if self.kind == RTPCodecType::Video {
+                self.hold(outgoing);
+            }
+            return Ok(());
+        }
+        // Unbound (the track was removed): nowhere to go.
         let Some(binding) = self.binding.load_full() else { return Ok(()) };
-        let packet = binding.address(packet)?;
-        self.transmitter.send(&packet).await?;
-        self.note_sent(&packet, now);
-        Ok(())
+        self.send(&binding, outgoing).await
     }
 
-    fn note_sent(&self, packet: &Packet, now: Instant) {
+    fn hold(&self, outgoing: Outgoing) {
+        let mut held = self.held.lock().expect("held lock");
+        if held.overflowed {
+            return;
+        }
+        if held.packets.len() < MOST_HELD {
+            held.packets.push(outgoing);
+        } else {
+            // Too long a wait: a keyframe is asked for when the link is up.
+            held.packets = Vec::new();
+            held.overflowed = true;
+        }
+    }
+
+    /// Once the link is ready (the track bound, the browser's address and
+    /// SRTP known): sends what was held, and lets everything after go
+    /// straight out. False while it is not ready.
+    async fn release(&self) -> bool {
+        let Some(binding) = self.binding.load_full().filter(|_| self.transmitter.is_ready()) else { return false };
+        let packets = {
+            let mut held = self.held.lock().expect("held lock");
+            if self.released.swap(true, Ordering::Relaxed) {
+                return true;
+            }
+            held.delivered = !held.overflowed && !held.packets.is_empty();
+            std::mem::take(&mut held.packets)
+        };
+        for outgoing in packets {
+            if let Err(error) = self.send(&binding, outgoing).await {
+                tracing::debug!(%error, "a subscriber could not take a held packet");
+            }
+        }
+        true
+    }
+
+    /// Releases the held video if the link is ready now. True when the
+    /// subscriber got held video (a keyframe and what followed it): then
+    /// no keyframe need be asked for.
+    pub async fn deliver_held(&self) -> bool {
+        self.release().await;
+        self.held.lock().expect("held lock").delivered
+    }
+
+    async fn send(&self, binding: &Binding, outgoing: Outgoing) -> Result<(), TransmitError> {
+        let Outgoing { packet, published_payload, renumbering, at } = outgoing;
+        let packet = binding.address(packet)?;
+        self.transmitter.send(&packet).await?;
         let mut sent = self.sent.lock().expect("sent lock");
         sent.packets = sent.packets.wrapping_add(1);
         sent.octets = sent.octets.wrapping_add(packet.payload.len() as u32);
-        sent.last = Some((now, packet.header.timestamp));
+        sent.last = Some((at, packet.header.timestamp));
         if self.kind == RTPCodecType::Video {
-            sent.history.keep(packet);
+            sent.history.keep(Kept::of(&packet, &published_payload, renumbering));
         }
+        Ok(())
     }
 
     /// Sends again the packets `nack` asks for that are still kept.
@@ -283,9 +383,13 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    /// A VP8 packet numbered `sequence_number` whose payload descriptor
+    /// carries a 15-bit picture id.
     fn numbered(sequence_number: u16) -> Packet {
         let mut packet = Packet::default();
+        packet.header.version = 2;
         packet.header.sequence_number = sequence_number;
+        packet.payload = Bytes::from_static(&[0x90, 0x80, 0x81, 0x23, 0x9d, 0x01, 0x2a]);
         packet
     }
 
@@ -296,7 +400,8 @@ mod tests {
         // Across the wrap of the 16-bit sequence number.
         let sent: Vec<u16> = (0..HISTORY as u16 + 10).map(|n| n.wrapping_add(65_500)).collect();
         for &sequence in &sent {
-            history.keep(&numbered(sequence));
+            let packet = numbered(sequence);
+            history.keep(Kept::of(&packet, &packet.payload, vp8::Renumbering::default()));
         }
         let (forgotten, kept) = sent.split_at(10);
         for &sequence in kept {
@@ -312,13 +417,16 @@ mod tests {
         use webrtc::util::marshal::Marshal;
         let binding =
             Binding { context: "c".into(), ssrc: 7, payload_type: 96, mid: Some((4, Bytes::from_static(b"1"))) };
-        let mut first = numbered(513);
-        first.header.version = 2;
+        let published = numbered(513);
+        // A subscriber that moved between layers: its copy is renumbered.
+        let renumbering = vp8::Renumbering { picture_id_shift: 0x100, tl0_shift: 0 };
+        let mut first = published.clone();
         first.header.marker = true;
         first.header.timestamp = 90_000;
-        first.payload = Bytes::from_static(b"a picture");
+        first.payload = renumbering.apply(&published.payload);
+        assert_ne!(first.payload, published.payload);
         let sent = binding.address(first).unwrap();
-        let again = binding.address(Kept::of(&sent).packet()).unwrap();
+        let again = binding.address(Kept::of(&sent, &published.payload, renumbering).packet()).unwrap();
         assert_eq!(again.marshal().unwrap(), sent.marshal().unwrap());
     }
 

@@ -347,9 +347,10 @@ impl Peer {
         self.receiving.lock().await.insert(track.id, receiving);
     }
 
-    /// Asks for a keyframe of every video track that has just become able
-    /// to reach the browser, so its first frame shows as soon as the
-    /// network allows rather than at the publisher's next keyframe.
+    /// Sends every track that has just become able to reach the browser
+    /// what was held for it meanwhile (the keyframe asked for when it was
+    /// added), or else asks for a keyframe: its first frame shows as soon
+    /// as the network allows rather than at the publisher's next keyframe.
     async fn start_new_tracks(&self) {
         if self.subscribe.connection_state() != RTCPeerConnectionState::Connected
             || self.negotiation.lock().await.awaiting_answer
@@ -358,7 +359,9 @@ impl Peer {
         }
         for receiving in self.receiving.lock().await.values().filter(|r| r.offered && !r.downtrack.is_flowing()) {
             receiving.downtrack.start_flowing();
-            receiving.track.request_keyframe(&receiving.downtrack);
+            if !receiving.downtrack.local.deliver_held().await {
+                receiving.track.request_keyframe(&receiving.downtrack);
+            }
         }
     }
 

@@ -89,10 +89,8 @@ pub struct Downtrack {
     switcher: Mutex<Switcher>,
     /// Video only: how much the subscriber's link can take.
     governor: Option<Mutex<Governor>>,
-    /// Whether the subscriber's browser can take its packets yet: its
-    /// subscribe link is connected and has negotiated the track. Until
-    /// then a keyframe would be lost on the way, and asking for one would
-    /// only hold back the next request (they are paced).
+    /// Whether the subscriber's subscribe link has been connected with
+    /// the track negotiated (what came before was held, `outgoing`).
     flowing: AtomicBool,
     /// How tall the subscriber shows it, in device pixels (`u32::MAX`
     /// until its browser says): a larger layer would be wasted.
@@ -110,17 +108,17 @@ impl Downtrack {
         keyframe: bool,
         now: Instant,
     ) {
-        let out = {
+        let (out, renumbering) = {
             let mut switcher = self.switcher.lock().expect("switcher lock");
             let before = switcher.current();
             let out = switcher.forward(layer, packet, descriptor, keyframe, now);
             if switcher.current() != before {
                 tracing::debug!(?before, now = ?switcher.current(), "a subscriber moved to another layer");
             }
-            out
+            (out, switcher.renumbering())
         };
         if let Some(out) = out
-            && let Err(error) = self.local.write(out, now).await
+            && let Err(error) = self.local.write(out, &packet.payload, renumbering, now).await
         {
             tracing::debug!(%error, "a subscriber could not take a packet");
         }
@@ -364,9 +362,10 @@ impl PublishedTrack {
     /// Asks the publisher for a keyframe of the layer the subscriber is
     /// going to (and, for a subscriber with no picture yet, of the lowest
     /// layer too: it can start there at once). Nothing for audio or paused
-    /// video, nor before the subscriber's link can carry it.
+    /// video. A subscriber whose link is still being made is asked for
+    /// too: its video is held until the link is ready.
     pub fn request_keyframe(&self, downtrack: &Downtrack) {
-        if self.kind != RTPCodecType::Video || !downtrack.is_flowing() {
+        if self.kind != RTPCodecType::Video {
             return;
         }
         let (target, current) = {

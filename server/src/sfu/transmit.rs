@@ -86,6 +86,12 @@ impl Transmitter {
         Ok(())
     }
 
+    /// Whether packets can reach the browser: it nominated an address and
+    /// the link's SRTP is set up.
+    pub fn is_ready(&self) -> bool {
+        self.browser.load().is_some() && self.srtp().is_ok()
+    }
+
     fn srtp(&self) -> Result<&Arc<Session>, TransmitError> {
         if let Some(session) = self.srtp.get() {
             return Ok(session);

@@ -96,6 +96,27 @@ impl Descriptor {
     }
 }
 
+/// What one subscriber's copies of a layer are renumbered by (nothing,
+/// until it moves between layers).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Renumbering {
+    pub picture_id_shift: u16,
+    pub tl0_shift: u8,
+}
+
+impl Renumbering {
+    /// `payload` renumbered, as `renumber` does with its descriptor; the
+    /// payload itself, uncopied, when nothing changes.
+    pub fn apply(self, payload: &Bytes) -> Bytes {
+        match Descriptor::parse(payload) {
+            Some(descriptor) if self != Renumbering::default() => {
+                renumber(payload, &descriptor, self.picture_id_shift, self.tl0_shift)
+            }
+            _ => payload.clone(),
+        }
+    }
+}
+
 /// A copy of `payload` with its picture id lowered by `picture_id_shift`
 /// and its TL0PICIDX by `tl0_shift` (each wrapping at its width). Returns
 /// the payload itself, uncopied, when there is nothing to change.
