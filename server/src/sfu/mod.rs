@@ -11,11 +11,11 @@
 //! peer connections and their negotiation) -> `published` (a track's
 //! simulcast layers and each subscriber's downtrack of it, sent on its
 //! `outgoing` track through its link's `transmit`ter) -> `forward` (the RTP
-//! hot path). `layers` moves a
-//! subscriber between layers at keyframes (`vp8` reads and renumbers the
-//! payload descriptor), `bandwidth` decides how high its link allows;
-//! `limits` bounds what one call, member or socket may take. `workers`
-//! runs each call on one single-threaded runtime of its own core.
+//! hot path). `layers` moves a subscriber between layers at keyframes
+//! (`vp8` reads and renumbers the payload descriptor), `bandwidth` decides
+//! how high its link allows; `limits` bounds what one call, member or
+//! socket may take. `workers` runs each call on one single-threaded
+//! runtime of its own core.
 
 mod bandwidth;
 mod conference;

@@ -135,12 +135,12 @@ struct Kept {
 }
 
 impl Kept {
-    fn of(packet: &Packet, published_payload: &Bytes, renumbering: vp8::Renumbering) -> Self {
+    fn of(packet: &Packet, published_payload: Bytes, renumbering: vp8::Renumbering) -> Self {
         Kept {
             sequence_number: packet.header.sequence_number,
             timestamp: packet.header.timestamp,
             marker: packet.header.marker,
-            published_payload: published_payload.clone(),
+            published_payload,
             renumbering,
         }
     }
@@ -269,7 +269,7 @@ impl OutgoingTrack {
         sent.octets = sent.octets.wrapping_add(packet.payload.len() as u32);
         sent.last = Some((at, packet.header.timestamp));
         if self.kind == RTPCodecType::Video {
-            sent.history.keep(Kept::of(&packet, &published_payload, renumbering));
+            sent.history.keep(Kept::of(&packet, published_payload, renumbering));
         }
         Ok(())
     }
@@ -401,7 +401,7 @@ mod tests {
         let sent: Vec<u16> = (0..HISTORY as u16 + 10).map(|n| n.wrapping_add(65_500)).collect();
         for &sequence in &sent {
             let packet = numbered(sequence);
-            history.keep(Kept::of(&packet, &packet.payload, vp8::Renumbering::default()));
+            history.keep(Kept::of(&packet, packet.payload.clone(), vp8::Renumbering::default()));
         }
         let (forgotten, kept) = sent.split_at(10);
         for &sequence in kept {
@@ -426,7 +426,7 @@ mod tests {
         first.payload = renumbering.apply(&published.payload);
         assert_ne!(first.payload, published.payload);
         let sent = binding.address(first).unwrap();
-        let again = binding.address(Kept::of(&sent, &published.payload, renumbering).packet()).unwrap();
+        let again = binding.address(Kept::of(&sent, published.payload.clone(), renumbering).packet()).unwrap();
         assert_eq!(again.marshal().unwrap(), sent.marshal().unwrap());
     }
 
