@@ -25,6 +25,12 @@ pub enum OpenError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// Connections to the database file. All are opened at start and kept: a
+/// pool that grew and shrank would open connections (each with its own
+/// page and statement caches, a few hundred KB) in the middle of a burst
+/// of sign-ins or joins, and close them again after ten idle minutes.
+const CONNECTIONS: u32 = 8;
+
 /// Opens (creating if needed) the database at `url` and brings its schema up
 /// to date.
 pub async fn open(url: &str) -> Result<Db, OpenError> {
@@ -45,7 +51,8 @@ pub async fn open(url: &str) -> Result<Db, OpenError> {
             .map_err(|source| OpenError::Folder { folder: folder.display().to_string(), source })?;
     }
     let pool = SqlitePoolOptions::new()
-        .max_connections(8)
+        .max_connections(CONNECTIONS)
+        .min_connections(CONNECTIONS)
         .connect_with(options)
         .await
         .map_err(|source| OpenError::Connect { url: url.into(), source })?;

@@ -212,6 +212,8 @@ async fn main() {
     let frames_before: Vec<u64> = stats.iter().map(|s| s.frames.load(Ordering::Relaxed)).collect();
     let cpu_before = procstat::cpu_seconds(pid);
     let started = Instant::now();
+    // On stderr, for a profiler or `kill -9` timed to the load (BENCHMARKS.md).
+    eprintln!("measuring for {} s: {receiving} subscribers receiving", options.seconds);
     tokio::time::sleep(Duration::from_secs(options.seconds)).await;
     let elapsed = started.elapsed().as_secs_f64();
     let cpu = (procstat::cpu_seconds(pid) - cpu_before) / elapsed;

@@ -79,26 +79,43 @@ impl Workers {
 
     /// Runs `work` on the first worker: where the shared media socket is
     /// opened and read, so that its readiness wakes that worker directly.
-    pub async fn run_on_first<T: Send + 'static>(&self, work: impl Future<Output = T> + Send + 'static) -> T {
-        run_on(&self.slots[0].handle, work).await
+    pub fn run_on_first<T: Send + 'static, F: Future<Output = T> + Send + 'static>(
+        &self,
+        work: F,
+    ) -> impl Future<Output = T> + use<T, F> {
+        run_on(&self.slots[0].handle, work)
     }
 }
 
 impl Worker {
-    /// Runs `work` on this worker and waits for its result. Whatever it
+    /// Runs `work` on this worker; the result is its outcome. Whatever it
     /// spawns (the `webrtc` crate's tasks among them) runs on this worker.
-    pub async fn run<T: Send + 'static>(&self, work: impl Future<Output = T> + Send + 'static) -> T {
-        run_on(&self.handle, work).await
+    pub fn run<T: Send + 'static, F: Future<Output = T> + Send + 'static>(
+        &self,
+        work: F,
+    ) -> impl Future<Output = T> + use<T, F> {
+        run_on(&self.handle, work)
     }
 }
 
-async fn run_on<T: Send + 'static>(handle: &Handle, work: impl Future<Output = T> + Send + 'static) -> T {
-    match handle.spawn(work).await {
-        Ok(result) => result,
-        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
-        // A runtime is only stopped by dropping the pool, which the server
-        // holds as long as anyone can call this.
-        Err(error) => panic!("a media worker stopped while the server was using it: {error}"),
+/// Spawns `work` at once, not when the returned future is first polled:
+/// the caller's own future then holds a task handle, not `work` itself. A
+/// participant's session awaits joining, each message and leaving this
+/// way, and holding those futures (several KB of the WebRTC stack's each)
+/// would make every session that much bigger for its whole life.
+fn run_on<T: Send + 'static, F: Future<Output = T> + Send + 'static>(
+    handle: &Handle,
+    work: F,
+) -> impl Future<Output = T> + use<T, F> {
+    let task = handle.spawn(work);
+    async move {
+        match task.await {
+            Ok(result) => result,
+            Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+            // A runtime is only stopped by dropping the pool, which the server
+            // holds as long as anyone can call this.
+            Err(error) => panic!("a media worker stopped while the server was using it: {error}"),
+        }
     }
 }
 
@@ -135,5 +152,22 @@ mod tests {
         drop(first);
         let third = workers.place_call();
         assert_eq!(thread_of(&third).await, on_first, "the worker whose call ended is the least busy");
+    }
+
+    #[tokio::test]
+    async fn work_is_handed_to_the_worker_at_once_so_the_caller_holds_only_a_handle() {
+        let workers = Workers::start(1).expect("workers start");
+        let worker = workers.place_call();
+        let (started, has_started) = tokio::sync::oneshot::channel();
+        let big = [7u8; 8192];
+        let work = async move {
+            let _ = started.send(());
+            tokio::task::yield_now().await;
+            big.iter().map(|&byte| u64::from(byte)).sum::<u64>()
+        };
+        let outcome = worker.run(work);
+        assert!(std::mem::size_of_val(&outcome) < 256, "the caller holds {} bytes", std::mem::size_of_val(&outcome));
+        has_started.await.expect("the work runs before its outcome is awaited");
+        assert_eq!(outcome.await, 7 * 8192);
     }
 }

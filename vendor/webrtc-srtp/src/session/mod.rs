@@ -31,12 +31,17 @@ pub struct Session {
     local_context: Arc<std::sync::Mutex<Context>>,
     streams_map: Arc<Mutex<HashMap<u32, Arc<Stream>>>>,
     #[allow(clippy::type_complexity)]
-    new_stream_rx: Arc<Mutex<mpsc::Receiver<(Arc<Stream>, Option<rtp::header::Header>)>>>,
+    new_stream_rx: Arc<Mutex<mpsc::Receiver<NewStream>>>,
     close_stream_tx: mpsc::Sender<u32>,
     close_session_tx: mpsc::Sender<()>,
     pub(crate) udp_tx: Arc<dyn Conn + Send + Sync>,
     is_rtp: bool,
 }
+
+/// A stream seen for the first time, with the header of its first packet.
+/// Boxed: a channel keeps its room in blocks of 32 of what it carries, and
+/// a header is about 90 bytes, which every session would hold for its life.
+type NewStream = Box<(Arc<Stream>, Option<rtp::header::Header>)>;
 
 impl Session {
     pub async fn new(
@@ -134,7 +139,7 @@ impl Session {
         buf: &mut [u8],
         streams_map: &Arc<Mutex<HashMap<u32, Arc<Stream>>>>,
         close_stream_tx: &mpsc::Sender<u32>,
-        new_stream_tx: &mut mpsc::Sender<(Arc<Stream>, Option<rtp::header::Header>)>,
+        new_stream_tx: &mut mpsc::Sender<NewStream>,
         remote_context: &mut Context,
         is_rtp: bool,
     ) -> Result<()> {
@@ -170,7 +175,7 @@ impl Session {
                     ssrc
                 );
                 new_stream_tx
-                    .send((Arc::clone(&stream), header.clone()))
+                    .send(Box::new((Arc::clone(&stream), header.clone())))
                     .await?;
             }
 
@@ -226,6 +231,7 @@ impl Session {
         new_stream_rx
             .recv()
             .await
+            .map(|new_stream| *new_stream)
             .ok_or(Error::SessionSrtpAlreadyClosed)
     }
 
