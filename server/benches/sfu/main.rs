@@ -227,6 +227,13 @@ async fn main() {
         .zip(&frames_before)
         .map(|(s, before)| (s.frames.load(Ordering::Relaxed) - before) as f64 / options.publishers as f64 / elapsed)
         .collect();
+    // A subscriber far below the rest, on stderr with what each of its
+    // tracks got: (first sequence number, highest, packets counted).
+    for (n, (rate, s)) in frame_rates.iter().zip(&stats).enumerate() {
+        if *rate < 25.0 {
+            eprintln!("subscriber {n}: {rate:.1} whole frames/s per track; its tracks: {:?}", s.tracks.lock().unwrap());
+        }
+    }
     let (capped_fps, others) = match options.capped_port {
         Some(_) => (Some(frame_rates[0]), &frame_rates[1..]),
         None => (None, &frame_rates[..]),

@@ -35,8 +35,9 @@ use webrtc::track::track_local::{TrackLocal, TrackLocalContext};
 const HISTORY: usize = 128;
 
 /// Video packets held for a subscriber whose link is still being made
-/// (about two seconds of a browser's full-size layer): the keyframe asked
-/// for when it subscribed, and what follows it.
+/// (about two seconds of a browser's full-size layer): the latest
+/// keyframe (the one asked for when it subscribed, or a later one) and
+/// what follows it.
 const MOST_HELD: usize = 256;
 
 /// Seconds between 1900 (NTP's epoch) and 1970 (Unix').
@@ -61,6 +62,8 @@ pub struct OutgoingTrack {
     held: Mutex<Held>,
 }
 
+/// Video kept for a subscriber whose link is not ready yet: from a
+/// keyframe on, so that it decodes the moment it arrives.
 #[derive(Default)]
 struct Held {
     packets: Vec<Outgoing>,
@@ -69,6 +72,29 @@ struct Held {
     overflowed: bool,
     /// Whether held video went out when the link became ready.
     delivered: bool,
+}
+
+impl Held {
+    /// Keeps `outgoing` (which starts a keyframe if `keyframe`). A keyframe
+    /// starts the run afresh: nothing before it is needed to show what
+    /// follows, and the burst sent when the link is ready stays short.
+    fn keep(&mut self, outgoing: Outgoing, keyframe: bool) {
+        if keyframe {
+            self.packets.clear();
+            self.overflowed = false;
+        }
+        if self.overflowed {
+            return;
+        }
+        if self.packets.len() < MOST_HELD {
+            self.packets.push(outgoing);
+        } else {
+            // Too long without a keyframe: one is asked for when the link
+            // is up, unless another comes before.
+            self.packets = Vec::new();
+            self.overflowed = true;
+        }
+    }
 }
 
 /// A subscriber's copy of a packet, with what it was made from (for the
@@ -195,40 +221,28 @@ impl OutgoingTrack {
     }
 
     /// Sends `packet` (the subscriber's own copy, taken from the publisher
-    /// at `now`: `published_payload` renumbered by `renumbering`) on the
-    /// bound sender. Until the subscriber's link is ready, video is held
-    /// (up to `MOST_HELD` packets) and audio dropped: late sound is no use.
+    /// at `now`: `published_payload` renumbered by `renumbering`; whether it
+    /// starts a `keyframe`) on the bound sender. Until the subscriber's link
+    /// is ready, video is held (see `Held`) and audio dropped: late sound
+    /// is no use.
     pub async fn write(
         &self,
         packet: Packet,
         published_payload: &Bytes,
         renumbering: vp8::Renumbering,
+        keyframe: bool,
         now: Instant,
     ) -> Result<(), TransmitError> {
         let outgoing = Outgoing { packet, published_payload: published_payload.clone(), renumbering, at: now };
         if !self.released.load(Ordering::Relaxed) && !self.release().await {
             if self.kind == RTPCodecType::Video {
-                self.hold(outgoing);
+                self.held.lock().expect("held lock").keep(outgoing, keyframe);
             }
             return Ok(());
         }
         // Unbound (the track was removed): nowhere to go.
         let Some(binding) = self.binding.load_full() else { return Ok(()) };
         self.send(&binding, outgoing).await
-    }
-
-    fn hold(&self, outgoing: Outgoing) {
-        let mut held = self.held.lock().expect("held lock");
-        if held.overflowed {
-            return;
-        }
-        if held.packets.len() < MOST_HELD {
-            held.packets.push(outgoing);
-        } else {
-            // Too long a wait: a keyframe is asked for when the link is up.
-            held.packets = Vec::new();
-            held.overflowed = true;
-        }
     }
 
     /// Once the link is ready (the track bound, the browser's address and
@@ -428,6 +442,34 @@ mod tests {
         let sent = binding.address(first).unwrap();
         let again = binding.address(Kept::of(&sent, published.payload.clone(), renumbering).packet()).unwrap();
         assert_eq!(again.marshal().unwrap(), sent.marshal().unwrap());
+    }
+
+    #[test]
+    fn held_video_starts_at_the_latest_keyframe_and_a_keyframe_ends_an_overflow() {
+        let outgoing = |sequence_number| Outgoing {
+            packet: numbered(sequence_number),
+            published_payload: Bytes::new(),
+            renumbering: vp8::Renumbering::default(),
+            at: Instant::now(),
+        };
+        let held_numbers =
+            |held: &Held| held.packets.iter().map(|o| o.packet.header.sequence_number).collect::<Vec<_>>();
+        let mut held = Held::default();
+        for n in 0..5 {
+            held.keep(outgoing(n), n == 0 || n == 3);
+        }
+        assert_eq!(held_numbers(&held), [3, 4]);
+
+        for n in 5..5 + MOST_HELD as u16 {
+            held.keep(outgoing(n), false);
+        }
+        assert!(held.overflowed && held.packets.is_empty(), "too long a run is dropped, not sent half");
+        held.keep(outgoing(1000), false);
+        assert!(held.packets.is_empty());
+        held.keep(outgoing(1001), true);
+        held.keep(outgoing(1002), false);
+        assert!(!held.overflowed);
+        assert_eq!(held_numbers(&held), [1001, 1002]);
     }
 
     #[test]

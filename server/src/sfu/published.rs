@@ -118,7 +118,7 @@ impl Downtrack {
             (out, switcher.renumbering())
         };
         if let Some(out) = out
-            && let Err(error) = self.local.write(out, &packet.payload, renumbering, now).await
+            && let Err(error) = self.local.write(out, &packet.payload, renumbering, keyframe, now).await
         {
             tracing::debug!(%error, "a subscriber could not take a packet");
         }

@@ -3,7 +3,7 @@ use std::marker::PhantomData;
 use aead::consts::{U12, U16};
 use aes::cipher::{BlockEncrypt, BlockSizeUser, Unsigned};
 use aes_gcm::aead::generic_array::GenericArray;
-use aes_gcm::aead::{Aead, Payload};
+use aes_gcm::aead::{Aead, AeadInPlace, Payload};
 use aes_gcm::{AesGcm, KeyInit, Nonce};
 use byteorder::{BigEndian, ByteOrder};
 use bytes::{Bytes, BytesMut};
@@ -35,7 +35,7 @@ impl<AES, NS> Cipher for CipherAeadAesGcm<AES, NS>
 where
     NS: Unsigned,
     AES: BlockEncrypt + KeyInit + BlockSizeUser<BlockSize = U16> + 'static,
-    AesGcm<AES, NS>: Aead,
+    AesGcm<AES, NS>: Aead + AeadInPlace,
 {
     fn rtp_auth_tag_len(&self) -> usize {
         self.profile.rtp_auth_tag_len()
@@ -76,6 +76,28 @@ where
 
         writer.extend(encrypted);
         Ok(writer.freeze())
+    }
+
+    fn encrypt_rtp_in_place(
+        &mut self,
+        packet: &mut [u8],
+        len: usize,
+        header: &rtp::header::Header,
+        roc: u32,
+    ) -> Result<usize> {
+        let header_len = header.marshal_size();
+        let tag_len = self.aead_auth_tag_len();
+        if header_len > len || packet.len() < len + tag_len {
+            return Err(Error::ErrTooShortRtp);
+        }
+        let nonce = self.rtp_initialization_vector(header, roc);
+        let (clear, rest) = packet.split_at_mut(header_len);
+        let (payload, room) = rest.split_at_mut(len - header_len);
+        let tag = self
+            .srtp_cipher
+            .encrypt_in_place_detached(Nonce::from_slice(&nonce), clear, payload)?;
+        room[..tag_len].copy_from_slice(&tag);
+        Ok(len + tag_len)
     }
 
     fn decrypt_rtp(
@@ -239,8 +261,9 @@ where
         &self,
         header: &rtp::header::Header,
         roc: u32,
-    ) -> Vec<u8> {
-        let mut iv = vec![0u8; 12];
+    ) -> [u8; 12] {
+        // An array (patched from a Vec): one allocation less per packet.
+        let mut iv = [0u8; 12];
         BigEndian::write_u32(&mut iv[2..], header.ssrc);
         BigEndian::write_u32(&mut iv[6..], roc);
         BigEndian::write_u16(&mut iv[10..], header.sequence_number);

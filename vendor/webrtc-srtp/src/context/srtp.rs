@@ -69,6 +69,27 @@ impl Context {
         Ok(dst)
     }
 
+    /// Encrypts in place the marshalled RTP packet in `packet[..len]`,
+    /// whose header is `header`; the length of the result, which needs
+    /// room for the authentication tag after `len`. (Patched in.)
+    pub fn encrypt_rtp_in_place(
+        &mut self,
+        packet: &mut [u8],
+        len: usize,
+        header: &rtp::header::Header,
+    ) -> Result<usize> {
+        let (roc, diff, ovf) = self
+            .get_srtp_ssrc_state(header.ssrc)
+            .next_rollover_count(header.sequence_number);
+        if ovf {
+            return Err(Error::ErrExceededMaxPackets);
+        }
+        let encrypted = self.cipher.encrypt_rtp_in_place(packet, len, header, roc)?;
+        self.get_srtp_ssrc_state(header.ssrc)
+            .update_rollover_count(header.sequence_number, diff);
+        Ok(encrypted)
+    }
+
     /// EncryptRTP marshals and encrypts an RTP packet, writing to the dst buffer provided.
     /// If the dst buffer does not have the capacity to hold `len(plaintext) + 10` bytes, a new one will be allocated and returned.
     pub fn encrypt_rtp(&mut self, plaintext: &[u8]) -> Result<Bytes> {

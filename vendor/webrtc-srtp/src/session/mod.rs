@@ -26,7 +26,7 @@ const DEFAULT_SESSION_SRTCP_REPLAY_PROTECTION_WINDOW: usize = 64;
 /// for local/remote to each have their own keying material. This provides those patterns
 /// instead of making everyone re-implement
 pub struct Session {
-    /// A plain lock: it is never held across an await, and `encrypt_rtp`
+    /// A plain lock: it is never held across an await, and `encrypt_rtp_into`
     /// takes it from synchronous code.
     local_context: Arc<std::sync::Mutex<Context>>,
     streams_map: Arc<Mutex<HashMap<u32, Arc<Stream>>>>,
@@ -259,15 +259,17 @@ impl Session {
         Ok(self.udp_tx.send(&encrypted).await?)
     }
 
-    /// Encrypts one RTP packet with the session's outbound context, for a
-    /// caller that sends it on its own socket.
-    pub fn encrypt_rtp(&self, pkt: &rtp::packet::Packet) -> Result<Bytes> {
+    /// Marshals and encrypts one RTP packet into `datagram` with the
+    /// session's outbound context, for a caller that sends it on its own
+    /// socket; the datagram's length. `datagram` needs room for the packet
+    /// and its authentication tag (16 bytes at most). Nothing is allocated.
+    pub fn encrypt_rtp_into(&self, pkt: &rtp::packet::Packet, datagram: &mut [u8]) -> Result<usize> {
         if !self.is_rtp {
             return Err(Error::SessionRtpRtcpTypeMismatch);
         }
-        let raw = pkt.marshal()?;
+        let len = pkt.marshal_to(datagram)?;
         let mut local_context = self.local_context.lock().expect("SRTP context lock");
-        local_context.encrypt_rtp_with_header(&raw, &pkt.header)
+        local_context.encrypt_rtp_in_place(datagram, len, &pkt.header)
     }
 
     pub async fn write_rtp(&self, pkt: &rtp::packet::Packet) -> Result<usize> {
