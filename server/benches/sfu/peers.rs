@@ -210,7 +210,14 @@ pub async fn count_packets(track: Arc<TrackRemote>, received: Arc<Received>, joi
     };
     let mut last: Option<u64> = None;
     let mut frame = FrameAssembly::default();
-    while let Ok((packet, _)) = track.read(&mut buffer).await {
+    loop {
+        let packet = match track.read(&mut buffer).await {
+            Ok((packet, _)) => packet,
+            Err(error) => {
+                eprintln!("a received track ended: {error}");
+                return;
+            }
+        };
         let _ = received.first_packet.set(joined_at.elapsed());
         received.packets.fetch_add(1, Ordering::Relaxed);
         received.bytes.fetch_add(packet.payload.len() as u64, Ordering::Relaxed);

@@ -288,6 +288,7 @@ impl PublishedTrack {
                 let probe =
                     downtrack.governor.as_ref().is_some_and(|g| g.lock().expect("governor lock").tick(&live, now));
                 if probe {
+                    tracing::debug!("probing a subscriber's paused video again");
                     track.reselect(downtrack);
                 } else if downtrack.is_switching() {
                     // Its keyframe may have been lost: ask again (paced at
@@ -394,8 +395,12 @@ impl PublishedTrack {
     pub fn observe(&self, downtrack: &Downtrack, report: Report) {
         let Some(governor) = &downtrack.governor else { return };
         let live = self.state().live.clone();
-        let changed = governor.lock().expect("governor lock").observe(report, &live, Instant::now());
+        let mut governor = governor.lock().expect("governor lock");
+        let changed = governor.observe(report, &live, Instant::now());
+        let ceiling = governor.ceiling();
+        drop(governor);
         if changed {
+            tracing::debug!(?report, ?ceiling, "a subscriber's link moved its layer ceiling");
             self.reselect(downtrack);
         }
     }
