@@ -1069,6 +1069,16 @@ impl PeerConnectionInternal {
             Some(r) => r,
             None => return Err(Error::ErrPeerConnRemoteDescriptionNil),
         };
+        // A stream whose SSRC the remote description declares belongs to the receiver that
+        // `start_rtp_receivers` opens for it, even when its first packet beat that receiver here.
+        // Probing it would take its first packets and then close it under the receiver (as Pion
+        // does, leave it alone).
+        let declared = track_details_from_sdp(&parsed, false).iter().any(|track| {
+            track.ssrcs.contains(&ssrc) || (track.repair_ssrc != 0 && track.repair_ssrc == ssrc)
+        });
+        if declared {
+            return Ok(());
+        }
         // If the remote SDP was only one media section the ssrc doesn't have to be explicitly declared
         if self.handle_undeclared_ssrc(ssrc, &parsed).await? {
             return Ok(());
