@@ -6,6 +6,7 @@ use aes_gcm::aead::generic_array::GenericArray;
 use aes_gcm::aead::{Aead, AeadInPlace, Payload};
 use aes_gcm::{AesGcm, KeyInit, Nonce};
 use byteorder::{BigEndian, ByteOrder};
+use ring::aead::{Aad, LessSafeKey, Nonce as RingNonce, UnboundKey};
 use bytes::{Bytes, BytesMut};
 use util::marshal::*;
 
@@ -26,6 +27,11 @@ where
     profile: ProtectionProfile,
     srtp_cipher: aes_gcm::AesGcm<AES, NonceSize>,
     srtcp_cipher: aes_gcm::AesGcm<AES, NonceSize>,
+    /// The SRTP key again, for ring's AES-GCM (patched in): its stitched
+    /// AES-NI and carry-less multiply assembly seals a packet several times
+    /// faster than `aes-gcm`, and a forwarding server seals every packet
+    /// once per receiver (`encrypt_rtp_in_place`, `decrypt_rtp`).
+    srtp_key: LessSafeKey,
     srtp_session_salt: Vec<u8>,
     srtcp_session_salt: Vec<u8>,
     _tag: PhantomData<AES>,
@@ -94,9 +100,14 @@ where
         let (clear, rest) = packet.split_at_mut(header_len);
         let (payload, room) = rest.split_at_mut(len - header_len);
         let tag = self
-            .srtp_cipher
-            .encrypt_in_place_detached(Nonce::from_slice(&nonce), clear, payload)?;
-        room[..tag_len].copy_from_slice(&tag);
+            .srtp_key
+            .seal_in_place_separate_tag(
+                RingNonce::assume_unique_for_key(nonce),
+                Aad::from(&*clear),
+                payload,
+            )
+            .map_err(|_| Error::Other("AES-GCM sealing failed".to_owned()))?;
+        room[..tag_len].copy_from_slice(tag.as_ref());
         Ok(len + tag_len)
     }
 
@@ -112,17 +123,19 @@ where
 
         let nonce = self.rtp_initialization_vector(header, roc);
         let payload_offset = header.marshal_size();
-        let decrypted_msg: Vec<u8> = self.srtp_cipher.decrypt(
-            Nonce::from_slice(&nonce),
-            Payload {
-                msg: &ciphertext[payload_offset..],
-                aad: &ciphertext[..payload_offset],
-            },
-        )?;
-
-        let mut writer = BytesMut::with_capacity(payload_offset + decrypted_msg.len());
-        writer.extend_from_slice(&ciphertext[..payload_offset]);
-        writer.extend(decrypted_msg);
+        if payload_offset > ciphertext.len() {
+            return Err(Error::ErrTooShortRtp);
+        }
+        // Opened in place in one copy of the packet (patched: ring, see
+        // `srtp_key`), the tag cut off after.
+        let mut writer = BytesMut::from(ciphertext);
+        let (aad, sealed) = writer.split_at_mut(payload_offset);
+        let opened_len = self
+            .srtp_key
+            .open_in_place(RingNonce::assume_unique_for_key(nonce), Aad::from(&*aad), sealed)
+            .map_err(|_| Error::ErrFailedToVerifyAuthTag)?
+            .len();
+        writer.truncate(payload_offset + opened_len);
 
         Ok(writer.freeze())
     }
@@ -210,6 +223,14 @@ where
         )?;
 
         let srtp_block = GenericArray::from_slice(&srtp_session_key);
+        let algorithm = match profile {
+            ProtectionProfile::AeadAes128Gcm => &ring::aead::AES_128_GCM,
+            _ => &ring::aead::AES_256_GCM,
+        };
+        let srtp_key = LessSafeKey::new(
+            UnboundKey::new(algorithm, &srtp_session_key)
+                .map_err(|_| Error::Other("invalid AES-GCM key length".to_owned()))?,
+        );
 
         let srtp_cipher = AesGcm::<AES, U12>::new(srtp_block);
 
@@ -245,6 +266,7 @@ where
             profile,
             srtp_cipher,
             srtcp_cipher,
+            srtp_key,
             srtp_session_salt,
             srtcp_session_salt,
             _tag: PhantomData,

@@ -30,7 +30,6 @@ pub struct Session {
     /// takes it from synchronous code.
     local_context: Arc<std::sync::Mutex<Context>>,
     streams_map: Arc<Mutex<HashMap<u32, Arc<Stream>>>>,
-    #[allow(clippy::type_complexity)]
     new_stream_rx: Arc<Mutex<mpsc::Receiver<NewStream>>>,
     close_stream_tx: mpsc::Sender<u32>,
     close_session_tx: mpsc::Sender<()>,
