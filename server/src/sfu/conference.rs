@@ -2,11 +2,11 @@
 //! call's chat. Decides who receives what: everyone receives everyone else's
 //! tracks and nothing from any other conference.
 
-use super::Sfu;
 use super::forward;
 use super::peer::Peer;
 use super::published::PublishedTrack;
 use super::workers::Worker;
+use super::{Arrival, Sfu};
 use crate::transcripts::call_log::Entry;
 use crate::transcripts::recorder::Recorder;
 use anteroom_app::model::CallId;
@@ -95,7 +95,8 @@ impl Conference {
         state.members.is_empty() && state.arriving == 0
     }
 
-    /// Someone is on their way in: followed by `join` or `turn_back`.
+    /// Someone is on their way in (`Arrival`): followed by `join` or
+    /// `turn_back`.
     pub fn expect_arrival(&self) {
         self.state().arriving += 1;
     }
@@ -110,11 +111,12 @@ impl Conference {
         self.state().members.len()
     }
 
-    /// Adds a participant who arrived (`expect_arrival`): they are welcomed
-    /// with who is here and what was said, everyone else hears they joined,
-    /// and they start receiving every track already published.
+    /// Adds a participant who arrived (`arrival`): they are welcomed with
+    /// who is here and what was said, everyone else hears they joined, and
+    /// they start receiving every track already published.
     pub async fn join(
         self: &Arc<Self>,
+        arrival: Arrival,
         peer: Arc<Peer>,
         participant: Participant,
         guest_email: Option<String>,
@@ -144,6 +146,7 @@ impl Conference {
             state.members.insert(peer.id, member);
             (others, tracks, chat, stay)
         };
+        arrival.joined();
         let transcribing = self.transcribing.load(Ordering::Relaxed);
         peer.send(SignalEvent::Welcome { me: peer.id, participants: others, chat, ice_servers, transcribing });
         self.note(|call| Entry::Joined(call, stay)).await;

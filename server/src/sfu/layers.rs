@@ -33,9 +33,8 @@ pub struct Switcher {
     video: bool,
     sequence_offset: u16,
     timestamp_offset: u32,
-    /// Subtracted from VP8 picture ids and TL0PICIDX (video only).
-    picture_id_shift: u16,
-    tl0_shift: u8,
+    /// What VP8 picture ids and TL0PICIDX are lowered by (video only).
+    renumbering: vp8::Renumbering,
     last: Option<Sent>,
 }
 
@@ -57,8 +56,7 @@ impl Switcher {
             video,
             sequence_offset: 0,
             timestamp_offset: 0,
-            picture_id_shift: 0,
-            tl0_shift: 0,
+            renumbering: vp8::Renumbering::default(),
             last: None,
         }
     }
@@ -73,7 +71,7 @@ impl Switcher {
 
     /// What the packets `forward` returns are renumbered by now.
     pub fn renumbering(&self) -> vp8::Renumbering {
-        vp8::Renumbering { picture_id_shift: self.picture_id_shift, tl0_shift: self.tl0_shift }
+        self.renumbering
     }
 
     /// Sets the layer to move to. True when that needs a keyframe of the
@@ -129,7 +127,7 @@ impl Switcher {
         // A late (reordered) packet must not become the point the next
         // layer's numbering follows on from.
         let payload = match &descriptor {
-            Some(descriptor) => vp8::renumber(&packet.payload, descriptor, self.picture_id_shift, self.tl0_shift),
+            Some(descriptor) => self.renumbering.apply_to(&packet.payload, descriptor),
             None => packet.payload.clone(),
         };
         let newest = self.last.is_none_or(|last| is_newer(header.sequence_number, last.sequence_number));
@@ -138,8 +136,12 @@ impl Switcher {
                 sequence_number: header.sequence_number,
                 timestamp: header.timestamp,
                 at: now,
-                picture_id: descriptor.and_then(|d| d.picture_id).map(|id| id.shifted(self.picture_id_shift)),
-                tl0_index: descriptor.and_then(|d| d.tl0_index).map(|(index, _)| index.wrapping_sub(self.tl0_shift)),
+                picture_id: descriptor
+                    .and_then(|d| d.picture_id)
+                    .map(|id| id.shifted(self.renumbering.picture_id_shift)),
+                tl0_index: descriptor
+                    .and_then(|d| d.tl0_index)
+                    .map(|(index, _)| index.wrapping_sub(self.renumbering.tl0_shift)),
             });
         }
         Some(Packet { header, payload })
@@ -173,13 +175,15 @@ impl Switcher {
         // The new layer's keyframe is the picture after the last one sent,
         // and a picture of the temporal base layer.
         let picture_id = descriptor.and_then(|d| d.picture_id);
-        self.picture_id_shift = match (picture_id, last.picture_id) {
-            (Some(id), Some(before)) => id.shifted(before.wrapping_add(1)),
-            _ => 0,
-        };
-        self.tl0_shift = match (descriptor.and_then(|d| d.tl0_index), last.tl0_index) {
-            (Some((index, _)), Some(before)) => index.wrapping_sub(before.wrapping_add(1)),
-            _ => 0,
+        self.renumbering = vp8::Renumbering {
+            picture_id_shift: match (picture_id, last.picture_id) {
+                (Some(id), Some(before)) => id.shifted(before.wrapping_add(1)),
+                _ => 0,
+            },
+            tl0_shift: match (descriptor.and_then(|d| d.tl0_index), last.tl0_index) {
+                (Some((index, _)), Some(before)) => index.wrapping_sub(before.wrapping_add(1)),
+                _ => 0,
+            },
         };
         self.sequence_offset = packet.header.sequence_number.wrapping_sub(last.sequence_number.wrapping_add(1));
         // The new layer's picture follows the last one after as long as

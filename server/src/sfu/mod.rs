@@ -45,6 +45,38 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::broadcast;
 
+/// A participant on their way into a conference, counted there so that it
+/// does not end meanwhile (`Conference::expect_arrival`). `Conference::join`
+/// takes them in; an arrival dropped before that (their connections could
+/// not be made, or their session stopped) turns back, and the conference
+/// ends if nobody else is in it.
+struct Arrival {
+    sfu: Arc<Sfu>,
+    conference: Arc<Conference>,
+    joined: bool,
+}
+
+impl Arrival {
+    fn conference(&self) -> &Arc<Conference> {
+        &self.conference
+    }
+
+    /// They are in: `Conference::join` counted them as a member in the
+    /// same step as it stopped counting them as arriving.
+    fn joined(mut self) {
+        self.joined = true;
+    }
+}
+
+impl Drop for Arrival {
+    fn drop(&mut self) {
+        if !self.joined {
+            self.conference.turn_back();
+            self.sfu.end_if_empty(&self.conference);
+        }
+    }
+}
+
 /// Where calls are recorded.
 pub(crate) struct Records {
     pub(crate) log: CallLog,
@@ -105,15 +137,15 @@ impl Sfu {
         self.conferences.lock().expect("conferences lock").get(&id).map_or(0, |c| c.participant_count())
     }
 
-    /// The conference with this id, started on first use, expecting one
-    /// more participant (see `Conference::expect_arrival`).
-    fn arrive_at(self: &Arc<Self>, id: ConferenceId) -> Arc<Conference> {
+    /// One more participant on their way into the conference with this id,
+    /// which is started on first use.
+    fn arrive_at(self: &Arc<Self>, id: ConferenceId) -> Arrival {
         let mut conferences = self.conferences.lock().expect("conferences lock");
         let conference = conferences
             .entry(id)
             .or_insert_with(|| Conference::new(id, Arc::downgrade(self), self.workers.place_call()));
         conference.expect_arrival();
-        conference.clone()
+        Arrival { sfu: self.clone(), conference: conference.clone(), joined: false }
     }
 
     /// Forgets a conference that has nobody left in it (its chat goes too),

@@ -140,6 +140,15 @@ struct Sent {
     history: History,
 }
 
+impl Sent {
+    /// Counts a packet that went out. Retransmissions count too: they go
+    /// on the same SSRC, and a report states every packet sent on it.
+    fn count(&mut self, packet: &Packet) {
+        self.packets = self.packets.wrapping_add(1);
+        self.octets = self.octets.wrapping_add(packet.payload.len() as u32);
+    }
+}
+
 /// The last `HISTORY` packets sent, by sequence number: a ring, made on
 /// the first packet kept.
 #[derive(Default)]
@@ -279,8 +288,7 @@ impl OutgoingTrack {
         let packet = binding.address(packet)?;
         self.transmitter.send(&packet).await?;
         let mut sent = self.sent.lock().expect("sent lock");
-        sent.packets = sent.packets.wrapping_add(1);
-        sent.octets = sent.octets.wrapping_add(packet.payload.len() as u32);
+        sent.count(&packet);
         sent.last = Some((at, packet.header.timestamp));
         if self.kind == RTPCodecType::Video {
             sent.history.keep(Kept::of(&packet, published_payload, renumbering));
@@ -296,12 +304,13 @@ impl OutgoingTrack {
             nack.nacks.iter().flat_map(|pair| pair.into_iter()).filter_map(|n| sent.history.find(n).cloned()).collect()
         };
         for kept in wanted {
-            let sent = match binding.address(kept.packet()) {
-                Ok(packet) => self.transmitter.send(&packet).await,
+            let resent = match binding.address(kept.packet()) {
+                Ok(packet) => self.transmitter.send(&packet).await.map(|()| packet),
                 Err(error) => Err(error),
             };
-            if let Err(error) = sent {
-                tracing::debug!(%error, "could not retransmit a packet");
+            match resent {
+                Ok(packet) => self.sent.lock().expect("sent lock").count(&packet),
+                Err(error) => tracing::debug!(%error, "could not retransmit a packet"),
             }
         }
     }

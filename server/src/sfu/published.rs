@@ -395,10 +395,10 @@ impl PublishedTrack {
     pub fn observe(&self, downtrack: &Downtrack, report: Report) {
         let Some(governor) = &downtrack.governor else { return };
         let live = self.state().live.clone();
-        let mut governor = governor.lock().expect("governor lock");
-        let changed = governor.observe(report, &live, Instant::now());
-        let ceiling = governor.ceiling();
-        drop(governor);
+        let (changed, ceiling) = {
+            let mut governor = governor.lock().expect("governor lock");
+            (governor.observe(report, &live, Instant::now()), governor.ceiling())
+        };
         if changed {
             tracing::debug!(?report, ?ceiling, "a subscriber's link moved its layer ceiling");
             self.reselect(downtrack);

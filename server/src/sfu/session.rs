@@ -198,7 +198,8 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
     let sfu = state.sfu.clone();
     let (outbox, mut events) = mpsc::channel(super::peer::OUTBOX_LIMIT);
     let id = sfu.next_participant_id();
-    let conference = sfu.arrive_at(admission.conference);
+    let arrival = sfu.arrive_at(admission.conference);
+    let conference = arrival.conference().clone();
     // The peer connections are made on the call's worker, so that the
     // WebRTC stack's tasks for them run there (see `workers`).
     let made = conference.worker.run({
@@ -209,8 +210,7 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
         Ok(peer) => peer,
         Err(error) => {
             tracing::error!(%error, "could not create peer connections");
-            conference.turn_back();
-            sfu.end_if_empty(&conference);
+            drop(arrival);
             let _ =
                 send(&mut socket, &SignalEvent::Ended { reason: "The media server could not start your call.".into() })
                     .await;
@@ -245,7 +245,7 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
         .worker
         .run({
             let (conference, peer, ice_servers) = (conference.clone(), peer.clone(), sfu.ice_servers());
-            async move { conference.join(peer, participant, guest_email, ice_servers).await }
+            async move { conference.join(arrival, peer, participant, guest_email, ice_servers).await }
         })
         .await;
     // Re-check after subscribing, so a walk-out that raced the join is not missed.

@@ -105,42 +105,44 @@ pub struct Renumbering {
 }
 
 impl Renumbering {
-    /// `payload` renumbered, as `renumber` does with its descriptor; the
-    /// payload itself, uncopied, when nothing changes.
+    /// `payload` renumbered, as `apply_to` does with its descriptor; the
+    /// payload itself, uncopied (and unparsed), when nothing changes.
     pub fn apply(self, payload: &Bytes) -> Bytes {
+        if self == Renumbering::default() {
+            return payload.clone();
+        }
         match Descriptor::parse(payload) {
-            Some(descriptor) if self != Renumbering::default() => {
-                renumber(payload, &descriptor, self.picture_id_shift, self.tl0_shift)
-            }
-            _ => payload.clone(),
+            Some(descriptor) => self.apply_to(payload, &descriptor),
+            None => payload.clone(),
         }
     }
-}
 
-/// A copy of `payload` with its picture id lowered by `picture_id_shift`
-/// and its TL0PICIDX by `tl0_shift` (each wrapping at its width). Returns
-/// the payload itself, uncopied, when there is nothing to change.
-pub fn renumber(payload: &Bytes, descriptor: &Descriptor, picture_id_shift: u16, tl0_shift: u8) -> Bytes {
-    let picture_id = descriptor.picture_id.filter(|_| picture_id_shift != 0);
-    let tl0_index = descriptor.tl0_index.filter(|_| tl0_shift != 0);
-    if picture_id.is_none() && tl0_index.is_none() {
-        return payload.clone();
-    }
-    let mut copy = BytesMut::from(&payload[..]);
-    if let Some(id) = picture_id {
-        let value = id.shifted(picture_id_shift);
-        if id.wide {
-            let [high, low] = value.to_be_bytes();
-            copy[id.at] = 0x80 | high;
-            copy[id.at + 1] = low;
-        } else {
-            copy[id.at] = value as u8;
+    /// A copy of `payload` (whose payload descriptor is `descriptor`) with
+    /// its picture id lowered by `picture_id_shift` and its TL0PICIDX by
+    /// `tl0_shift` (each wrapping at its width). Returns the payload
+    /// itself, uncopied, when there is nothing to change.
+    pub fn apply_to(self, payload: &Bytes, descriptor: &Descriptor) -> Bytes {
+        let picture_id = descriptor.picture_id.filter(|_| self.picture_id_shift != 0);
+        let tl0_index = descriptor.tl0_index.filter(|_| self.tl0_shift != 0);
+        if picture_id.is_none() && tl0_index.is_none() {
+            return payload.clone();
         }
+        let mut copy = BytesMut::from(&payload[..]);
+        if let Some(id) = picture_id {
+            let value = id.shifted(self.picture_id_shift);
+            if id.wide {
+                let [high, low] = value.to_be_bytes();
+                copy[id.at] = 0x80 | high;
+                copy[id.at + 1] = low;
+            } else {
+                copy[id.at] = value as u8;
+            }
+        }
+        if let Some((index, at)) = tl0_index {
+            copy[at] = index.wrapping_sub(self.tl0_shift);
+        }
+        copy.freeze()
     }
-    if let Some((index, at)) = tl0_index {
-        copy[at] = index.wrapping_sub(tl0_shift);
-    }
-    copy.freeze()
 }
 
 #[cfg(test)]
@@ -200,7 +202,7 @@ mod tests {
     fn renumbering_wraps_at_each_fields_width_and_touches_nothing_else() {
         let original = packet(3, 1, 0x10);
         let descriptor = Descriptor::parse(&original).unwrap();
-        let moved = renumber(&original, &descriptor, 5, 2);
+        let moved = Renumbering { picture_id_shift: 5, tl0_shift: 2 }.apply_to(&original, &descriptor);
         let read = Descriptor::parse(&moved).unwrap();
         assert_eq!(read.picture_id.unwrap().value, (1 << 15) - 2, "3 - 5 wraps at 15 bits");
         assert_eq!(read.tl0_index.unwrap().0, 255, "1 - 2 wraps at 8 bits");
@@ -209,10 +211,11 @@ mod tests {
         assert!(starts_keyframe(&moved));
 
         let narrow = Bytes::from_static(&[0x90, 0x80, 0x05, 0x10]);
-        let read = renumber(&narrow, &Descriptor::parse(&narrow).unwrap(), 7, 0);
+        let read =
+            Renumbering { picture_id_shift: 7, tl0_shift: 0 }.apply_to(&narrow, &Descriptor::parse(&narrow).unwrap());
         assert_eq!(read[2], 126, "5 - 7 wraps at 7 bits, top bit clear");
 
-        let same = renumber(&original, &descriptor, 0, 0);
+        let same = Renumbering::default().apply_to(&original, &descriptor);
         assert_eq!(same.as_ptr(), original.as_ptr(), "nothing to change: no copy");
     }
 }
