@@ -3,7 +3,7 @@ use std::marker::PhantomData;
 use aead::consts::{U12, U16};
 use aes::cipher::{BlockEncrypt, BlockSizeUser, Unsigned};
 use aes_gcm::aead::generic_array::GenericArray;
-use aes_gcm::aead::{Aead, AeadInPlace, Payload};
+use aes_gcm::aead::{Aead, Payload};
 use aes_gcm::{AesGcm, KeyInit, Nonce};
 use byteorder::{BigEndian, ByteOrder};
 use ring::aead::{Aad, LessSafeKey, Nonce as RingNonce, UnboundKey};
@@ -41,7 +41,7 @@ impl<AES, NS> Cipher for CipherAeadAesGcm<AES, NS>
 where
     NS: Unsigned,
     AES: BlockEncrypt + KeyInit + BlockSizeUser<BlockSize = U16> + 'static,
-    AesGcm<AES, NS>: Aead + AeadInPlace,
+    AesGcm<AES, NS>: Aead,
 {
     fn rtp_auth_tag_len(&self) -> usize {
         self.profile.rtp_auth_tag_len()
