@@ -533,7 +533,32 @@ impl ControlledSelector for AgentInternal {
             }
 
             self.send_binding_success(m, local, remote).await;
+            if self.lite.load(Ordering::SeqCst) {
+                self.select_checked_pair_when_lite(&p, use_candidate).await;
+            }
             self.ping_candidate(local, remote).await;
+        }
+    }
+}
+
+impl AgentInternal {
+    /// Patched in: as mediasoup's ICE-lite server does, a lite agent takes
+    /// the pair of the first authenticated check at once, and moves to the
+    /// pair the controlling agent nominates. The browser starts DTLS as
+    /// soon as its check is answered, while Chrome nominates a lite peer's
+    /// pair only with a later check (its next ping, about 50 ms on), and
+    /// until then DTLS waited here.
+    ///
+    /// The remote candidate is marked seen first: a peer-reflexive one made
+    /// for this very check is marked only after the check is handled, and
+    /// the connectivity loop, running meanwhile, would judge a selected pair
+    /// whose remote was never heard from as silent for decades, and fail it.
+    async fn select_checked_pair_when_lite(&self, p: &Arc<CandidatePair>, use_candidate: bool) {
+        let selected = self.agent_conn.get_selected_pair();
+        let is_selected = selected.as_ref().is_some_and(|s| Arc::ptr_eq(s, p));
+        if selected.is_none() || (use_candidate && !is_selected) {
+            p.remote.seen(false);
+            self.set_selected_pair(Some(Arc::clone(p))).await;
         }
     }
 }
