@@ -194,13 +194,21 @@ async function recordConnections(context: BrowserContext) {
 
 export type Inbound = { kind: string; trackIdentifier: string; framesDecoded: number; bytesReceived: number; totalAudioEnergy: number };
 
-/** Receive statistics of every open peer connection of the page. */
+/** Receive statistics of every open peer connection of the page. A
+ * `getStats` that does not answer within 3 s is an error, so that a poll
+ * retries it and fails with a message, instead of waiting for the whole
+ * test's timeout (Firefox once left one unanswered after a rejoin). */
 export async function inboundMedia(page: Page): Promise<Inbound[]> {
   return page.evaluate(async () => {
     const all: any[] = [];
     for (const pc of (window as any).__pcs as RTCPeerConnection[]) {
       if (pc.connectionState === 'closed') continue;
-      const report = await pc.getStats();
+      const report: RTCStatsReport = await Promise.race([
+        pc.getStats(),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`getStats of a ${pc.connectionState} peer connection did not answer in 3 s`)), 3_000),
+        ),
+      ]);
       report.forEach((s: any) => {
         if (s.type === 'inbound-rtp') {
           all.push({
