@@ -1,9 +1,9 @@
 //! Integration tests of call schedules: only channel admins and workspace
 //! admins schedule, change and cancel calls; every member sees them;
 //! external participants get a calendar invitation (read back with the
-//! `icalendar` crate), an update after a change, a cancellation, and the
-//! channel's link when a call starts, over real SMTP (a relay this test
-//! starts on 127.0.0.1), once each.
+//! `icalendar` crate), an update after a change, a cancellation (also when
+//! the whole channel is deleted), and the channel's link when a call
+//! starts, over real SMTP (a relay this test starts on 127.0.0.1), once each.
 
 mod support;
 
@@ -73,6 +73,15 @@ fn read(calendar: &Calendar) -> (String, u32, Vec<String>) {
         event.get_sequence().unwrap(),
         calls.iter().map(|call| call.format("%Y-%m-%d %H:%M").to_string()).collect(),
     )
+}
+
+/// Waits (ten seconds at most) until `done` says so.
+async fn wait_until<F: std::future::Future<Output = bool>>(done: impl Fn() -> F, what: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !done().await {
+        assert!(tokio::time::Instant::now() < deadline, "waited 10 s for this: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 async fn create(member: &Client, channel: &str, new: serde_json::Value) -> Result<ScheduleId, AppError> {
@@ -183,4 +192,62 @@ async fn when_a_scheduled_call_starts_its_external_participants_get_the_link_onc
     assert_eq!(calendar.events().next().unwrap().get_uid(), Some(uid.as_str()));
     let listed: Vec<CallSchedule> = alan.call("list_schedules", &[("channel", &calls)]).await.unwrap();
     assert!(listed.is_empty());
+}
+
+#[tokio::test]
+async fn deleting_a_channel_takes_its_calls_out_of_the_guests_calendars() {
+    let mut relay = Relay::start().await;
+    let server = TestServer::with_demo_and(|config| config.smtp_relay = Some(relay.url.clone())).await;
+    let ada = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
+    let office: Office = ada.call("load_office", &[]).await.unwrap();
+    let interviews = office.channels.iter().find(|c| c.name == "interviews").unwrap().id.to_string();
+    let _link: String = ada.call("external_link", &[("channel", &interviews)]).await.unwrap();
+
+    // Kim and Lee hold the weekly call in their calendars; Max was taken
+    // off it and already has its cancellation.
+    let loop_call = |participants| schedule("Candidate loop", "2031-02-03T14:00", Recurrence::Weekly, participants);
+    let id = create(&ada, &interviews, loop_call("kim@example.org, lee@example.org, max@example.org")).await.unwrap();
+    let invited = next_mails(&mut relay, 3).await;
+    let uid = invited[0].calendar.as_ref().unwrap().events().next().unwrap().get_uid().unwrap().to_string();
+    let changed = serde_json::json!({
+        "channel": interviews.parse::<i64>().unwrap(),
+        "schedule": id,
+        "changed": loop_call("kim@example.org, lee@example.org"),
+    });
+    ada.call_json::<()>("update_schedule", changed).await.unwrap();
+    let updated = next_mails(&mut relay, 3).await;
+    assert_eq!((updated[2].to.as_str(), updated[2].subject.as_str()), ("max@example.org", "Cancelled: Candidate loop"));
+    let db = sqlx::SqlitePool::connect(&server.database_url).await.unwrap();
+    let count = |sql: &'static str| {
+        let db = db.clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&db).await.unwrap() }
+    };
+    // Max's cancellation is recorded just after the relay has it.
+    let recorded = "SELECT COUNT(*) FROM schedule_calendar_mails WHERE method = 'cancel'";
+    wait_until(|| async { count(recorded).await == 1 }, "Max's cancellation is recorded").await;
+
+    // Ada deletes the channel: Kim and Lee get a cancellation of the same
+    // calendar entry, with a higher sequence; Max nothing more.
+    ada.call::<()>("delete_channel", &[("channel", &interviews)]).await.unwrap();
+    let cancelled = next_mails(&mut relay, 2).await;
+    for (mail, to) in cancelled.iter().zip(["kim@example.org", "lee@example.org"]) {
+        assert_eq!((mail.to.as_str(), mail.subject.as_str()), (to, "Cancelled: Candidate loop"));
+        let calendar = mail.calendar.as_ref().expect("the cancellation's .ics");
+        let (method, sequence, calls) = read(calendar);
+        assert_eq!((method.as_str(), sequence), ("CANCEL", 2));
+        assert_eq!(calls[0], "2031-02-03 14:00");
+        assert_eq!(calendar.events().next().unwrap().get_uid(), Some(uid.as_str()));
+    }
+
+    // Once sent, nothing is owed any more, and nothing goes twice.
+    let owed = "SELECT COUNT(*) FROM calendar_farewells";
+    wait_until(|| async { count(owed).await == 0 }, "the sent cancellations are no longer owed").await;
+    let office: Office = ada.call("load_office", &[]).await.unwrap();
+    assert!(office.channels.iter().all(|c| c.name != "interviews"));
+    let schedules = [("channel", interviews.as_str())];
+    let gone = ada.call::<Vec<CallSchedule>>("list_schedules", &schedules).await;
+    assert!(matches!(gone, Err(AppError::NotFound(_))), "{gone:?}");
+    if let Ok(Some((to, raw))) = tokio::time::timeout(Duration::from_millis(300), relay.received.recv()).await {
+        panic!("one more email, to {to:?}:\n{}", String::from_utf8_lossy(&raw));
+    }
 }

@@ -222,6 +222,8 @@ pub async fn delete_channel(channel: ChannelId) -> Result<(), AppError> {
     }
     tracing::info!(%channel, by = %me.id, "channel deleted");
     state.guests.revoke_link(crate::protocol::signal::ConferenceId::Channel(channel));
+    // Its schedules' cancellations are owed.
+    state.schedule_changes.notify_one();
     let _ = state.channel_news.send(me.workspace_id);
     Ok(())
 }

@@ -111,13 +111,17 @@ pub async fn rename_channel(db: &Db, workspace: WorkspaceId, channel: ChannelId,
 }
 
 /// Deletes the workspace's channel (its link, schedules and history go
-/// with it); false if the workspace has no such channel.
+/// with it, and its schedules' cancellations are kept to be sent); false
+/// if the workspace has no such channel.
 pub async fn delete_channel(db: &Db, workspace: WorkspaceId, channel: ChannelId) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    super::schedules::calendar_mail::write_farewells(&mut tx, workspace, channel).await?;
     let done = sqlx::query("DELETE FROM channels WHERE id = $1 AND workspace_id = $2")
         .bind(channel)
         .bind(workspace)
-        .execute(db)
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok(done.rows_affected() > 0)
 }
 

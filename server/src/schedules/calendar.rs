@@ -9,7 +9,7 @@ use super::{ChannelPlace, channel_place};
 use anteroom_app::error::AppError;
 use anteroom_app::model::Recurrence;
 use anteroom_app::model::ScheduleId;
-use anteroom_app::ssr::mail_out::{Attachment, Outgoing};
+use anteroom_app::ssr::mail_out::{Attachment, Delivery, Outgoing};
 use anteroom_app::ssr::schedules::calendar_mail::{self, CalendarMail, Method};
 use anteroom_app::ssr::schedules::timing::End;
 use anteroom_app::ssr::schedules::{self, Schedule, call_text};
@@ -28,7 +28,8 @@ const CALL_MINUTES: i64 = 60;
 /// Sends every calendar email owed. An invitation waits while its
 /// channel has no external link (there is nothing to put in it); a
 /// cancellation never waits. Each schedule and its channel are read once,
-/// however many of its participants are owed an email.
+/// however many of its participants are owed an email. Then the
+/// cancellations of deleted channels' schedules.
 pub async fn send_owed(app: &AppState) -> Result<(), AppError> {
     let organizer = app.settings.calls_from();
     let mut known: HashMap<ScheduleId, Option<(Schedule, ChannelPlace)>> = HashMap::new();
@@ -53,27 +54,64 @@ pub async fn send_owed(app: &AppState) -> Result<(), AppError> {
             workspace_name: &place.workspace_name,
             uid_domain: app.settings.mail_domain(),
         };
-        let mut outgoing = Outgoing::about_calls(
-            &app.settings,
-            &place.workspace_name,
-            &mail.email,
-            invitation.subject(),
-            invitation.text(),
-        );
-        outgoing.attachments = vec![Attachment {
-            file_name: "invite.ics".into(),
-            content_type: format!("text/calendar; charset=utf-8; method={}", method_name(mail.method)),
-            text: calendar_text(&invitation)?,
-        }];
-        match app.mailer.send(&outgoing).await {
-            Ok(delivery) => {
-                calendar_mail::record(&app.db, &mail, delivery.key()).await?;
-                tracing::info!(schedule = %schedule.id, method = mail.method.as_str(), sequence = mail.sequence, delivery = delivery.key(), "calendar email sent");
-            }
-            Err(error) => tracing::error!(schedule = %schedule.id, %error, "could not send a calendar email"),
+        if let Some(delivery) = send(app, &invitation).await? {
+            calendar_mail::record(&app.db, &mail, delivery).await?;
+        }
+    }
+    for farewell in calendar_mail::farewells(&app.db).await? {
+        let mail = CalendarMail {
+            schedule: farewell.schedule.id,
+            email: farewell.email.clone(),
+            method: Method::Cancel,
+            sequence: farewell.schedule.sequence,
+        };
+        let invitation = Invitation {
+            schedule: &farewell.schedule,
+            mail: &mail,
+            link: None,
+            channel_name: &farewell.channel_name,
+            organizer: &organizer,
+            workspace_name: &farewell.workspace_name,
+            uid_domain: app.settings.mail_domain(),
+        };
+        if send(app, &invitation).await?.is_some() {
+            calendar_mail::farewell_sent(&app.db, &farewell).await?;
         }
     }
     Ok(())
+}
+
+/// Sends one calendar email; the delivery's key once it is out (relayed,
+/// or kept in the outbox), None if it could not be (logged; it is tried
+/// again the next time this task wakes).
+async fn send(app: &AppState, invitation: &Invitation<'_>) -> Result<Option<&'static str>, AppError> {
+    let mail = invitation.mail;
+    let mut outgoing = Outgoing::about_calls(
+        &app.settings,
+        invitation.workspace_name,
+        &mail.email,
+        invitation.subject(),
+        invitation.text(),
+    );
+    outgoing.attachments = vec![Attachment {
+        file_name: "invite.ics".into(),
+        content_type: format!("text/calendar; charset=utf-8; method={}", method_name(mail.method)),
+        text: calendar_text(invitation)?,
+    }];
+    match app.mailer.send(&outgoing).await {
+        Ok(Delivery::Failed(reason)) => {
+            tracing::error!(schedule = %mail.schedule, %reason, "could not send a calendar email");
+            Ok(None)
+        }
+        Ok(delivery) => {
+            tracing::info!(schedule = %mail.schedule, method = mail.method.as_str(), sequence = mail.sequence, delivery = delivery.key(), "calendar email sent");
+            Ok(Some(delivery.key()))
+        }
+        Err(error) => {
+            tracing::error!(schedule = %mail.schedule, %error, "could not send a calendar email");
+            Ok(None)
+        }
+    }
 }
 
 /// One calendar email, as written.

@@ -3,10 +3,14 @@
 //! update after a change) for each participant, and a cancellation for
 //! each address that was invited and is no longer (the schedule was
 //! cancelled, or they were taken off it). Worked out from what has been
-//! sent, so each goes once, and none is lost to a restart.
+//! sent, so each goes once, and none is lost to a restart. A deleted
+//! channel takes its schedules with it: their cancellations are copied
+//! aside first (`write_farewells`) and removed once sent.
 
 use super::super::db::{Db, now};
-use crate::model::ScheduleId;
+use super::{Schedule, ScheduleRow};
+use crate::error::AppError;
+use crate::model::{ChannelId, ScheduleId, WorkspaceId};
 
 /// What a calendar email does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,6 +85,89 @@ pub async fn record(db: &Db, mail: &CalendarMail, delivery: &str) -> Result<(), 
     .bind(now())
     .execute(db)
     .await?;
+    Ok(())
+}
+
+/// A cancellation owed for a schedule whose channel was deleted: the
+/// schedule as it was (its `sequence` is the cancellation's), and where it was.
+#[derive(Debug, Clone)]
+pub struct Farewell {
+    pub schedule: Schedule,
+    pub email: String,
+    pub channel_name: String,
+    pub workspace_name: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct FarewellRow {
+    #[sqlx(flatten)]
+    schedule: ScheduleRow,
+    email: String,
+    channel_name: String,
+    workspace_name: String,
+}
+
+/// Copies a cancellation for everyone whose calendar holds one of the
+/// channel's schedules (invited, and not cancelled since). Run in the
+/// transaction that deletes the channel, which takes the schedules and
+/// their sent-mail records with it. Nothing is copied for a channel of
+/// another workspace.
+pub async fn write_farewells(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    workspace: WorkspaceId,
+    channel: ChannelId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO calendar_farewells (schedule_id, email, title, starts_local, time_zone, recurrence, ends_on,
+                                         max_calls, sequence, channel_id, channel_name, workspace_name)
+         SELECT DISTINCT s.id, r.email, s.title, s.starts_local, s.time_zone, s.recurrence, s.ends_on, s.max_calls,
+                CASE WHEN s.cancelled_at IS NULL THEN s.sequence + 1 ELSE s.sequence END, c.id, c.name, w.name
+         FROM call_schedules s
+         JOIN channels c ON c.id = s.channel_id
+         JOIN workspaces w ON w.id = c.workspace_id
+         JOIN schedule_calendar_mails r ON r.schedule_id = s.id AND r.method = 'request'
+         WHERE s.channel_id = $1 AND c.workspace_id = $2
+           AND NOT EXISTS (SELECT 1 FROM schedule_calendar_mails x
+                           WHERE x.schedule_id = s.id AND x.email = r.email AND x.method = 'cancel'
+                             AND x.sequence >= r.sequence)",
+    )
+    .bind(channel)
+    .bind(workspace)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Every cancellation owed for a deleted channel's schedules.
+pub async fn farewells(db: &Db) -> Result<Vec<Farewell>, AppError> {
+    // Read as a cancelled schedule with no call still to announce.
+    let rows: Vec<FarewellRow> = sqlx::query_as(
+        "SELECT schedule_id AS id, channel_id, title, starts_local, time_zone, recurrence,
+                CAST(NULL AS BIGINT) AS next_at, sequence, ends_on, max_calls, CAST(0 AS BIGINT) AS cancelled_at,
+                email, channel_name, workspace_name
+         FROM calendar_farewells ORDER BY schedule_id, email",
+    )
+    .fetch_all(db)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(Farewell {
+                schedule: row.schedule.into_schedule(Vec::new())?,
+                email: row.email,
+                channel_name: row.channel_name,
+                workspace_name: row.workspace_name,
+            })
+        })
+        .collect()
+}
+
+/// Forgets a farewell once its email is out.
+pub async fn farewell_sent(db: &Db, farewell: &Farewell) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM calendar_farewells WHERE schedule_id = $1 AND email = $2")
+        .bind(farewell.schedule.id)
+        .bind(&farewell.email)
+        .execute(db)
+        .await?;
     Ok(())
 }
 

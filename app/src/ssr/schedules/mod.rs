@@ -57,6 +57,11 @@ struct ScheduleRow {
 
 impl ScheduleRow {
     async fn read(self, db: &Db) -> Result<Schedule, AppError> {
+        let participants = participants(db, self.id).await?;
+        self.into_schedule(participants)
+    }
+
+    fn into_schedule(self, participants: Vec<String>) -> Result<Schedule, AppError> {
         use crate::model::RecurrenceEnd;
         let end = match (self.ends_on, self.max_calls) {
             (Some(date), _) => RecurrenceEnd::OnDate(date),
@@ -66,7 +71,7 @@ impl ScheduleRow {
         let timing = Timing::parse(&self.starts_local, &self.time_zone, self.recurrence, &end)
             .inspect_err(|_| tracing::error!(schedule = %self.id, "unreadable stored schedule"))?;
         Ok(Schedule {
-            participants: participants(db, self.id).await?,
+            participants,
             id: self.id,
             channel: self.channel_id,
             title: self.title,
