@@ -57,6 +57,9 @@ pub enum AppError {
     TranscriptionTurnedOn,
     #[error("Too many sign-in attempts. Try again in {retry_after_secs} s.")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// Build mode's changes came faster than one person makes them.
+    #[error("The office map is changing faster than it can be saved. Wait a moment, then try again.")]
+    MapChangesTooFast,
     /// The server is at capacity for this kind of work; nothing was done.
     #[error("The server is busy. Try again in a moment.")]
     Busy,
@@ -88,7 +91,10 @@ impl AppError {
             | AppError::RecipientChanged(_)
             | AppError::TranscriptionTurnedOn => 409,
             AppError::Invalid { .. } => 422,
-            AppError::TooManyKnocks | AppError::TooManyAttempts { .. } | AppError::DoorBusy => 429,
+            AppError::TooManyKnocks
+            | AppError::TooManyAttempts { .. }
+            | AppError::MapChangesTooFast
+            | AppError::DoorBusy => 429,
             AppError::Busy => 503,
             AppError::Internal | AppError::Unreachable(_) => 500,
         }

@@ -2,11 +2,13 @@
 //! inbox, a channel): who is where, guests at the rooms, the inboxes in the
 //! sidebar, news of mail, and who is in which channel's call. One connection per page.
 
-use crate::model::{Channel, InboxId, MemberId, MyInbox, Presence, Room};
+use crate::model::layout::Place;
+use crate::model::{Channel, InboxId, MemberId, MyInbox, Presence, Room, RoomId};
 use crate::protocol::LiveEvent;
 use crate::protocol::guest::RoomGuests;
 use crate::protocol::live::ChannelCall;
 use leptos::prelude::*;
+use std::collections::HashMap;
 
 #[derive(Clone, Copy)]
 pub struct LiveState {
@@ -17,6 +19,11 @@ pub struct LiveState {
     pub channels: RwSignal<Vec<Channel>>,
     /// The office map's rooms (the office page fills it in).
     pub rooms: RwSignal<Vec<Room>>,
+    /// Rooms this page is moving or resizing in build mode, with a save in
+    /// flight, and the newest place made for each. A map pushed meanwhile
+    /// (after an earlier save) keeps these, so the room does not jump back
+    /// under the next arrow key.
+    pub placing: StoredValue<HashMap<RoomId, Place>>,
     /// The latest inbox that had new or sent mail, with a counter so the
     /// same inbox twice still counts as news.
     pub mail: RwSignal<(Option<InboxId>, u32)>,
@@ -34,6 +41,7 @@ impl LiveState {
             inboxes: RwSignal::new(Vec::new()),
             channels: RwSignal::new(channels),
             rooms: RwSignal::new(Vec::new()),
+            placing: StoredValue::new(HashMap::new()),
             mail: RwSignal::new((None, 0)),
             calls: RwSignal::new(Vec::new()),
             live: RwSignal::new(None),
@@ -78,7 +86,16 @@ impl LiveState {
             LiveEvent::Inboxes { inboxes } => self.inboxes.set(inboxes),
             LiveEvent::Calls { calls } => self.calls.set(calls),
             LiveEvent::Channels { channels } => self.channels.set(channels),
-            LiveEvent::Rooms { rooms } => self.rooms.set(rooms),
+            LiveEvent::Rooms { mut rooms } => {
+                self.placing.with_value(|placing| {
+                    for room in &mut rooms {
+                        if let Some(place) = placing.get(&room.id) {
+                            (room.x, room.y, room.width, room.height) = (place.x, place.y, place.width, place.height);
+                        }
+                    }
+                });
+                self.rooms.set(rooms)
+            }
             LiveEvent::InboxMail { inbox } => self.mail.update(|(last, count)| {
                 *last = Some(inbox);
                 *count += 1;

@@ -50,6 +50,11 @@ test('a member builds a room, drags and renames it while another map follows; de
   await roomOn(alan, 'Studio').focus();
   await alan.keyboard.press('ArrowLeft');
   await expect.poll(() => stored(server.databasePath, 'Studio')[0]).toBe(moved[0] - 10);
+  // Keys pressed faster than saves are answered: the last place is the one
+  // stored, and nothing is refused.
+  for (const key of ['ArrowRight', 'ArrowLeft', 'ArrowRight', 'ArrowLeft', 'ArrowRight']) await alan.keyboard.press(key);
+  await expect.poll(() => stored(server.databasePath, 'Studio')[0]).toBe(moved[0]);
+  await expect(alan.getByRole('alert')).toBeHidden();
 
   // Renamed; Grace's map follows without a reload.
   await roomOn(alan, 'Studio').getByRole('button', { name: 'Rename Studio' }).click();

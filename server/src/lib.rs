@@ -133,6 +133,7 @@ impl Server {
                 mailer,
                 settings: Arc::new(Settings { public_url: public_url.clone(), calls_from }),
                 sign_in_limits: Arc::default(),
+                map_changes: Arc::new(anteroom_app::ssr::room_layout::change_limit()),
                 session_ends: Default::default(),
             },
             leptos: leptos_options(&config, address),

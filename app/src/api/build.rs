@@ -8,13 +8,15 @@ use crate::error::AppError;
 use crate::model::{Room, RoomId};
 use leptos::prelude::*;
 
-/// A member allowed to build in their workspace.
+/// A member allowed to build in their workspace, within their rate of
+/// map changes.
 #[cfg(feature = "ssr")]
 async fn builder() -> Result<(crate::ssr::state::AppState, crate::ssr::accounts::Member), AppError> {
     use crate::ssr::{auth, policy, room_layout};
     let (state, principal, me) = auth::signed_in().await?;
     let admins_only = room_layout::admins_only(&state.db, me.workspace_id).await?;
     policy::check(&principal, policy::Action::BuildOffice { workspace: me.workspace_id, admins_only })?;
+    room_layout::count_change(&state.map_changes, me.id)?;
     Ok((state, me))
 }
 

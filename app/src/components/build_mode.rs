@@ -13,6 +13,7 @@ use crate::model::layout::{KEY_STEP, Place, free_spot, place_problem};
 use crate::model::{Room, RoomId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use std::collections::HashMap;
 
 /// What build mode shares between the toolbar and the rooms.
 #[derive(Clone, Copy)]
@@ -21,11 +22,16 @@ pub struct Builder {
     pub rooms: RwSignal<Vec<Room>>,
     /// The last refusal, shown above the map.
     pub error: RwSignal<Option<AppError>>,
+    /// Rooms with a save in flight, each with the newest place made
+    /// (sent when that save is answered, if it is another).
+    pub placing: StoredValue<HashMap<RoomId, Place>>,
 }
 
 impl Builder {
     /// Saves a room's new place; the map shows it at once, and goes back
-    /// if the server refuses.
+    /// to the last saved place if the server refuses. One save per room is
+    /// in flight: places made meanwhile (a held arrow key) wait, and only
+    /// the newest is sent.
     pub fn place(self, room: RoomId, place: Place) {
         let before = self.rooms.with_untracked(|rooms| rooms.iter().find(|r| r.id == room).cloned());
         let Some(before) = before else { return };
@@ -38,12 +44,31 @@ impl Builder {
             return;
         }
         self.set_place(room, place);
+        let in_flight = self.placing.try_update_value(|placing| placing.insert(room, place).is_some());
+        if in_flight != Some(false) {
+            return;
+        }
         spawn_local(async move {
-            match place_room(room, place.x, place.y, place.width, place.height).await {
-                Ok(()) => self.error.set(None),
-                Err(problem) => {
-                    self.set_place(room, Place::of(&before));
+            let (mut saved, mut next) = (Place::of(&before), place);
+            loop {
+                if let Err(problem) = place_room(room, next.x, next.y, next.width, next.height).await {
+                    self.placing.try_update_value(|placing| placing.remove(&room));
+                    self.set_place(room, saved);
                     self.error.set(Some(problem));
+                    return;
+                }
+                saved = next;
+                self.error.set(None);
+                let newer = self.placing.try_update_value(|placing| {
+                    let newer = placing.get(&room).copied().filter(|newest| *newest != next);
+                    if newer.is_none() {
+                        placing.remove(&room);
+                    }
+                    newer
+                });
+                match newer.flatten() {
+                    Some(newer) => next = newer,
+                    None => return,
                 }
             }
         });

@@ -60,8 +60,8 @@ fn OfficeView(office: Office) -> impl IntoView {
     let Office { workspace_name, me, rooms, channels, people, can_build, .. } = office;
     let live_state = LiveState::new(people, channels);
     live_state.rooms.set(rooms);
-    let LiveState { people, waiting, inboxes, live, calls, channels, rooms, .. } = live_state;
-    let builder = Builder { on: RwSignal::new(false), rooms, error: RwSignal::new(None) };
+    let LiveState { people, waiting, inboxes, live, calls, channels, rooms, placing, .. } = live_state;
+    let builder = Builder { on: RwSignal::new(false), rooms, error: RwSignal::new(None), placing };
     let me_id = me.id;
     let my_room = Memo::new(move |_| people.with(|list| room_of(list, me_id)));
     let walk_error = RwSignal::new(None::<AppError>);

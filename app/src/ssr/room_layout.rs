@@ -6,9 +6,28 @@
 //! mode to admins.
 
 use super::db::{Db, is_unique_violation, now};
+use super::rate_limit::KeyedLimit;
 use crate::error::AppError;
 use crate::model::layout::{MAX_ROOM_NAME_CHARS, Place, place_problem};
-use crate::model::{Room, RoomId, WorkspaceId};
+use crate::model::{MemberId, Room, RoomId, WorkspaceId};
+use std::time::Duration;
+
+/// Map changes a member may make at once, and how fast after that. Every
+/// change is a write and a reload of every open map in the workspace; a
+/// held arrow key repeats about 30 times a second, and the page keeps one
+/// save per room in flight, so people stay well inside this.
+const CHANGES_BURST: u32 = 60;
+const CHANGE_REFILL: Duration = Duration::from_millis(25);
+
+/// How fast each member may change the office map.
+pub fn change_limit() -> KeyedLimit<MemberId> {
+    KeyedLimit::new(CHANGES_BURST, CHANGE_REFILL)
+}
+
+/// Counts one map change by `member`; refused past its allowance.
+pub fn count_change(limit: &KeyedLimit<MemberId>, member: MemberId) -> Result<(), AppError> {
+    limit.check(&member).map_err(|_| AppError::MapChangesTooFast)
+}
 
 /// A room name: trimmed, not empty, not too long.
 pub fn room_name(raw: &str) -> Result<String, AppError> {
@@ -145,6 +164,17 @@ pub async fn set_admins_only(db: &Db, workspace: WorkspaceId, on: bool) -> Resul
 mod tests {
     use super::*;
     use crate::ssr::{accounts, db::open_for_test, office};
+
+    #[test]
+    fn a_member_changing_the_map_faster_than_a_person_is_refused_alone() {
+        let limit = change_limit();
+        let (flooder, other) = (MemberId(1), MemberId(2));
+        let allowed = (0..CHANGES_BURST * 2).take_while(|_| count_change(&limit, flooder).is_ok()).count();
+        // The burst, give or take what refilled while counting.
+        assert!((CHANGES_BURST as usize..CHANGES_BURST as usize + 5).contains(&allowed), "{allowed}");
+        assert_eq!(count_change(&limit, flooder), Err(AppError::MapChangesTooFast));
+        assert_eq!(count_change(&limit, other), Ok(()), "someone else builds on");
+    }
 
     #[tokio::test]
     async fn rooms_are_made_renamed_placed_and_deleted_by_the_rules() {

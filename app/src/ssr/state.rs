@@ -28,6 +28,8 @@ pub struct AppState {
     pub office_news: tokio::sync::broadcast::Sender<crate::model::WorkspaceId>,
     /// How often sign-in may be tried, per client address and per account.
     pub sign_in_limits: Arc<super::sign_in_limits::SignInLimits>,
+    /// How fast each member may change the office map (`room_layout`).
+    pub map_changes: Arc<super::rate_limit::KeyedLimit<crate::model::MemberId>>,
     /// Tells open sockets that the session they were opened with ended.
     pub session_ends: super::sessions::SessionEnds,
 }
