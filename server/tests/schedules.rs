@@ -13,7 +13,7 @@ use anteroom_app::ssr::seed::DEMO_PASSWORD;
 use icalendar::{Calendar, Component, EventLike};
 use mail_parser::MimeHeaders;
 use std::time::Duration;
-use support::{Client, Relay, TestServer};
+use support::{Client, Relay, TestServer, wait_until};
 
 /// This minute in UTC as a date-time field gives it: "2026-11-23T17:05".
 fn this_minute_utc() -> String {
@@ -73,15 +73,6 @@ fn read(calendar: &Calendar) -> (String, u32, Vec<String>) {
         event.get_sequence().unwrap(),
         calls.iter().map(|call| call.format("%Y-%m-%d %H:%M").to_string()).collect(),
     )
-}
-
-/// Waits (ten seconds at most) until `done` says so.
-async fn wait_until<F: std::future::Future<Output = bool>>(done: impl Fn() -> F, what: &str) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while !done().await {
-        assert!(tokio::time::Instant::now() < deadline, "waited 10 s for this: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 async fn create(member: &Client, channel: &str, new: serde_json::Value) -> Result<ScheduleId, AppError> {
@@ -224,7 +215,8 @@ async fn deleting_a_channel_takes_its_calls_out_of_the_guests_calendars() {
     };
     // Max's cancellation is recorded just after the relay has it.
     let recorded = "SELECT COUNT(*) FROM schedule_calendar_mails WHERE method = 'cancel'";
-    wait_until(|| async { count(recorded).await == 1 }, "Max's cancellation is recorded").await;
+    let ten_seconds = Duration::from_secs(10);
+    wait_until(ten_seconds, "Max's cancellation is recorded", || async { count(recorded).await == 1 }).await;
 
     // Ada deletes the channel: Kim and Lee get a cancellation of the same
     // calendar entry, with a higher sequence; Max nothing more.
@@ -241,7 +233,7 @@ async fn deleting_a_channel_takes_its_calls_out_of_the_guests_calendars() {
 
     // Once sent, nothing is owed any more, and nothing goes twice.
     let owed = "SELECT COUNT(*) FROM calendar_farewells";
-    wait_until(|| async { count(owed).await == 0 }, "the sent cancellations are no longer owed").await;
+    wait_until(ten_seconds, "the sent cancellations are no longer owed", || async { count(owed).await == 0 }).await;
     let office: Office = ada.call("load_office", &[]).await.unwrap();
     assert!(office.channels.iter().all(|c| c.name != "interviews"));
     let schedules = [("channel", interviews.as_str())];

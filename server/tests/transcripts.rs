@@ -4,6 +4,8 @@
 //! and an engine that is down leaves the transcript pending, with the
 //! reason, until it is back.
 
+mod support;
+
 use anteroom_app::model::{CallId, ChannelId};
 use anteroom_app::protocol::signal::ParticipantId;
 use anteroom_app::ssr::call_notes::Attendance;
@@ -70,12 +72,8 @@ async fn call_going_on(dir: &Path) -> (Db, CallId) {
 
 /// Waits (up to a minute: the model loads in about a second, a short
 /// recording transcribes in about one more) until `done` holds.
-async fn until<F: std::future::Future<Output = bool>>(mut done: impl FnMut() -> F) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while !done().await {
-        assert!(tokio::time::Instant::now() < deadline, "gave up waiting");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+async fn until<F: std::future::Future<Output = bool>>(done: impl FnMut() -> F) {
+    support::wait_until(Duration::from_secs(60), "the transcript's state", done).await;
 }
 
 /// Runs the transcripts task against `worker`, retrying after a second.

@@ -221,6 +221,20 @@ impl Client {
 }
 
 /// The HTTP status a socket upgrade was refused with; panics if it opened.
+/// Waits (`limit` at most, looking every 20 ms) until `done` holds; `what`
+/// names it when it never does.
+pub async fn wait_until<F: std::future::Future<Output = bool>>(
+    limit: std::time::Duration,
+    what: &str,
+    mut done: impl FnMut() -> F,
+) {
+    let deadline = tokio::time::Instant::now() + limit;
+    while !done().await {
+        assert!(tokio::time::Instant::now() < deadline, "waited {limit:?} for this: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 pub fn refusal_status<T>(result: Result<T, tokio_tungstenite::tungstenite::Error>) -> u16 {
     match result {
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
