@@ -11,7 +11,8 @@ export ANTEROOM_TOOLS_DIR="${ANTEROOM_TOOLS_DIR:-$HOME/.cache/anteroom/tools}"
 # starts its worker with it.
 export ANTEROOM_SPEECH_VENV="${ANTEROOM_SPEECH_VENV:-$HOME/.cache/anteroom/speech-venv}"
 export ANTEROOM_SPEECH_PYTHON="${ANTEROOM_SPEECH_PYTHON:-$ANTEROOM_SPEECH_VENV/bin/python}"
-export PATH="$ANTEROOM_TOOLS_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+# scripts/tools first: its wasm-opt runs binaryen's with the passes we want.
+export PATH="$_anteroom_root/scripts/tools:$ANTEROOM_TOOLS_DIR/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 # CI builds once per clone: incremental caches would only take disk space.
 if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
 

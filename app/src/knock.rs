@@ -51,7 +51,7 @@ impl KnockConnection {
         });
         let on_message = weak_handler(&weak, |inner, event| {
             let text = event.dyn_into::<MessageEvent>().ok().and_then(|message| message.data().as_string());
-            match text.map(|text| serde_json::from_str::<GuestEvent>(&text)) {
+            match text.map(|text| crate::json::from_text::<GuestEvent>(&text)) {
                 Some(Ok(event)) => {
                     let last = matches!(event, GuestEvent::Denied | GuestEvent::Removed | GuestEvent::Refused { .. });
                     inner.finished.set(inner.finished.get() || last);

@@ -15,6 +15,7 @@ pub mod call_state;
 pub mod components;
 pub mod dates;
 pub mod error;
+pub mod json;
 #[cfg(feature = "hydrate")]
 pub mod knock;
 #[cfg(feature = "hydrate")]

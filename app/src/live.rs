@@ -74,7 +74,7 @@ fn connect(inner: &Rc<Inner>) {
     });
     let on_message = weak_handler(&weak, |inner, event| {
         let text = event.dyn_into::<MessageEvent>().ok().and_then(|message| message.data().as_string());
-        match text.map(|text| serde_json::from_str::<LiveEvent>(&text)) {
+        match text.map(|text| crate::json::from_text::<LiveEvent>(&text)) {
             Some(Ok(event)) => (inner.on_event)(event),
             other => leptos::logging::warn!("ignoring an unreadable live event: {other:?}"),
         }

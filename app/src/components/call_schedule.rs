@@ -10,6 +10,7 @@ use crate::components::confirm::ConfirmButton;
 use crate::components::form::{ErrorLine, ErrorText, Field, FormError, TextBox};
 use crate::dates::local_call_text;
 use crate::error::AppError;
+use crate::json::load;
 use crate::model::{CallSchedule, ChannelId, NewSchedule, Recurrence, RecurrenceEnd, ScheduleId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -17,7 +18,7 @@ use leptos::task::spawn_local;
 #[component]
 pub fn CallScheduleTab(channel: ChannelId, can_manage: bool, link_on: bool) -> impl IntoView {
     let version = RwSignal::new(0u32);
-    let schedules = Resource::new(move || version.get(), move |_| list_schedules(channel));
+    let schedules = load(move || version.get(), move |_| list_schedules(channel));
     let error = RwSignal::new(None::<AppError>);
     // The schedule being edited, if one is.
     let editing = RwSignal::new(None::<CallSchedule>);

@@ -17,6 +17,7 @@ use crate::components::form::{ErrorLine, ErrorText};
 use crate::components::tabs::tab_button;
 use crate::dates::time_text;
 use crate::error::AppError;
+use crate::json::load;
 use crate::model::{ChannelDetails, ChannelId, GuestVisit, MemberId, MemberSummary};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -107,7 +108,7 @@ fn About(channel: ChannelId, admins: Vec<MemberSummary>, can_manage: bool, chang
         });
     };
     let admin_ids: Vec<MemberId> = admins.iter().map(|a| a.id).collect();
-    let candidates = Resource::new(|| (), |_| list_members());
+    let candidates = load(|| (), |_| list_members());
     let picked = RwSignal::new(String::new());
     view! {
         <div class="stack" role="tabpanel">
@@ -352,7 +353,7 @@ fn SettingSwitch(
 /// The Guest Activity tab: the latest guests who joined, newest first.
 #[component]
 fn GuestActivity(channel: ChannelId) -> impl IntoView {
-    let visits = Resource::new(|| (), move |_| guest_activity(channel));
+    let visits = load(|| (), move |_| guest_activity(channel));
     view! {
         <div class="stack" role="tabpanel">
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

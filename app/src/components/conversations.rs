@@ -6,6 +6,7 @@ use crate::api::mail::{ComposeEmail, ReplyInThread, list_threads, open_thread};
 use crate::components::form::{ErrorText, Field, FormError, TextBox, action_error};
 use crate::dates::time_text;
 use crate::error::AppError;
+use crate::json::load;
 use crate::model::{EmailView, InboxId, ThreadId, ThreadSummary};
 use leptos::prelude::*;
 
@@ -23,7 +24,7 @@ pub fn Conversations(
     let reply = ServerAction::<ReplyInThread>::new();
     let compose = ServerAction::<ComposeEmail>::new();
     let version = move || (mail_news.get(), reply.version().get(), compose.version().get());
-    let threads = Resource::new(version, move |_| list_threads(inbox));
+    let threads = load(version, move |_| list_threads(inbox));
     let composing = RwSignal::new(false);
     view! {
         <div class="conversations">
@@ -104,7 +105,7 @@ fn ThreadPane(
     reply: ServerAction<ReplyInThread>,
     version: Signal<(u32, usize, usize)>,
 ) -> impl IntoView {
-    let view_of = Resource::new(move || version.get(), move |_| open_thread(inbox, thread));
+    let view_of = load(move || version.get(), move |_| open_thread(inbox, thread));
     let error = action_error(reply);
     let body = RwSignal::new(String::new());
     let confirm_new = RwSignal::new(false);

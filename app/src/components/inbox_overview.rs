@@ -10,6 +10,7 @@ use crate::components::dialog::Dialog;
 use crate::components::form::{ErrorLine, ErrorText};
 use crate::components::tabs::tab_button;
 use crate::error::AppError;
+use crate::json::load;
 use crate::model::{DirectoryEntry, InboxDetails, InboxParticipant, InboxParticipantId, InboxRole};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -170,7 +171,7 @@ fn ParticipantRow(
 #[component]
 fn AddParticipants(on_add: Callback<Vec<NewParticipant>>) -> impl IntoView {
     let query = RwSignal::new(String::new());
-    let results = Resource::new(
+    let results = load(
         move || query.get(),
         |query| async move { if query.trim().is_empty() { Ok(Vec::new()) } else { search_directory(query).await } },
     );

@@ -4,6 +4,7 @@
 
 use crate::api::office::load_office;
 use crate::error::AppError;
+use crate::json::load;
 use crate::model::Office;
 use crate::pages::office::ErrorPanel;
 use leptos::prelude::*;
@@ -16,7 +17,7 @@ pub fn WithOffice<F>(page: F) -> impl IntoView
 where
     F: Fn(Office) -> AnyView + Clone + Send + Sync + 'static,
 {
-    let office = Resource::new(|| (), |_| load_office());
+    let office = load(|| (), |_| load_office());
     view! {
         <Suspense fallback=|| view! { <div class="page-loading" aria-busy="true"></div> }>
             {move || {

@@ -231,7 +231,7 @@ fn connect(inner: &Rc<Inner>) {
     });
     let on_message = weak_handler(&weak, move |_, event| {
         let text = event.dyn_into::<MessageEvent>().ok().and_then(|m| m.data().as_string());
-        match text.map(|t| serde_json::from_str::<SignalEvent>(&t)) {
+        match text.map(|t| crate::json::from_text::<SignalEvent>(&t)) {
             Some(Ok(event)) => {
                 let _ = queue.unbounded_send(event);
             }

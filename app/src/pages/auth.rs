@@ -2,6 +2,7 @@
 
 use crate::api::accounts::{SignIn, SignUp, where_to_go};
 use crate::components::form::{Field, FormError, action_error};
+use crate::json::load;
 use crate::model::Landing;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,7 +12,7 @@ use leptos_router::components::A;
 pub fn SignInPage() -> impl IntoView {
     let sign_in = ServerAction::<SignIn>::new();
     let error = action_error(sign_in);
-    let destination = Resource::new(|| (), |_| where_to_go());
+    let destination = load(|| (), |_| where_to_go());
     view! {
         <Title text="Sign in" />
         <main class="centered-page">
@@ -48,7 +49,7 @@ pub fn SignInPage() -> impl IntoView {
 pub fn SignUpPage() -> impl IntoView {
     let sign_up = ServerAction::<SignUp>::new();
     let error = action_error(sign_up);
-    let destination = Resource::new(|| (), |_| where_to_go());
+    let destination = load(|| (), |_| where_to_go());
     view! {
         <Title text="Create your workspace" />
         <main class="centered-page">

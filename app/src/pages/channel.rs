@@ -11,6 +11,7 @@ use crate::components::past_calls::PastCalls;
 use crate::components::sidebar::ChannelSidebar;
 use crate::components::top_bar::TopBar;
 use crate::error::AppError;
+use crate::json::load;
 use crate::live_state::LiveState;
 use crate::model::{ChannelDetails, ChannelId, Office, shown_name};
 use crate::protocol::live::InCall;
@@ -59,7 +60,7 @@ fn ChannelShell(office: Office, channel: Memo<Option<ChannelId>>) -> impl IntoVi
         live.calls
             .with(|calls| calls.iter().find(|c| Some(c.channel) == here).map(|c| c.people.clone()).unwrap_or_default())
     });
-    let details = Resource::new(
+    let details = load(
         move || (channel.get(), page.changed.get()),
         |(channel, _)| async move {
             match channel {

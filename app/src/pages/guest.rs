@@ -9,6 +9,7 @@ use crate::components::conference::Conference;
 use crate::components::form::{Field, FormError};
 use crate::components::preview::{CameraPreview, PreviewState};
 use crate::error::AppError;
+use crate::json::load;
 use crate::model::GuestWelcome;
 use crate::pages::office::ErrorPanel;
 use crate::protocol::guest::GuestEvent;
@@ -22,7 +23,7 @@ use leptos_router::hooks::use_params_map;
 pub fn GuestWelcomePage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let invite = Resource::new(token, open_invite);
+    let invite = load(token, open_invite);
     view! {
         <Suspense fallback=|| view! { <div class="page-loading" aria-busy="true"></div> }>
             {move || Suspend::new(async move {

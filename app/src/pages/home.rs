@@ -1,4 +1,5 @@
 use crate::api::accounts::where_to_go;
+use crate::json::load;
 use crate::model::Landing;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -6,7 +7,7 @@ use leptos_router::components::Redirect;
 /// The front door: sends people to the office, sign-in or workspace set-up.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let destination = Resource::new(|| (), |_| where_to_go());
+    let destination = load(|| (), |_| where_to_go());
     view! {
         <Suspense>
             {move || Suspend::new(async move {

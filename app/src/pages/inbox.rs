@@ -10,6 +10,7 @@ use crate::components::member_page::{NotFoundCard, WithOffice};
 use crate::components::sidebar::ChannelSidebar;
 use crate::components::top_bar::TopBar;
 use crate::error::AppError;
+use crate::json::load;
 use crate::live_state::LiveState;
 use crate::model::{InboxDetails, InboxId, Office, ThreadId};
 use leptos::prelude::*;
@@ -36,7 +37,7 @@ fn InboxShell(office: Office, inbox: Memo<Option<InboxId>>) -> impl IntoView {
     let selected = RwSignal::new(None::<ThreadId>);
     // Read again whenever the sidebar list (with the member's role) changes,
     // so a new role shows without a reload, and a lost one hides the inbox.
-    let details = Resource::new(
+    let details = load(
         move || (inbox.get(), live.inboxes.get(), changed.get()),
         |(inbox, _, _)| async move {
             match inbox {

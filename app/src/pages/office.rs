@@ -11,6 +11,7 @@ use crate::components::invite::InviteButton;
 use crate::components::sidebar::ChannelSidebar;
 use crate::components::top_bar::TopBar;
 use crate::error::AppError;
+use crate::json::load;
 use crate::live_state::LiveState;
 use crate::model::layout::Place;
 use crate::model::{MAP_HEIGHT, MAP_WIDTH, MemberId, Office, Presence, Room, RoomId};
@@ -24,7 +25,7 @@ use leptos_router::components::Redirect;
 
 #[component]
 pub fn OfficePage() -> impl IntoView {
-    let office = Resource::new(|| (), |_| load_office());
+    let office = load(|| (), |_| load_office());
     view! {
         <Title text="Office" />
         <Suspense fallback=|| view! { <div class="page-loading" aria-busy="true"></div> }>

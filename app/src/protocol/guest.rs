@@ -49,9 +49,9 @@ pub enum GuestRequest {
     },
 }
 
-/// Server to browser.
+/// Server to browser, tagged outside (the module docs say why).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum GuestEvent {
     /// The knock was heard; the members inside the room are being asked.
     Waiting,

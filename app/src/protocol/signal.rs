@@ -158,9 +158,9 @@ pub enum SignalRequest {
     },
 }
 
-/// Server to browser.
+/// Server to browser, tagged outside (the module docs say why).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum SignalEvent {
     /// First message after joining: who you are, who is here, what was
     /// said, the STUN/TURN URLs for the browser's peer connections, and

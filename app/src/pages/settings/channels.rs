@@ -5,6 +5,7 @@ use crate::api::channels::{CreateChannel, DeleteChannel, list_channels, rename_c
 use crate::components::confirm::ConfirmButton;
 use crate::components::form::{ErrorLine, ErrorText, Field, FormError, action_error};
 use crate::components::rename::InlineRename;
+use crate::json::load;
 use crate::model::{Channel, ChannelKind};
 use leptos::prelude::*;
 
@@ -13,8 +14,7 @@ pub fn ChannelAdmin() -> impl IntoView {
     let create = ServerAction::<CreateChannel>::new();
     let delete = ServerAction::<DeleteChannel>::new();
     let renamed = RwSignal::new(0u32);
-    let channels =
-        Resource::new(move || (create.version().get(), delete.version().get(), renamed.get()), |_| list_channels());
+    let channels = load(move || (create.version().get(), delete.version().get(), renamed.get()), |_| list_channels());
     let error = action_error(create);
     let delete_error = action_error(delete);
     let created = move || create.value().get().and_then(Result::ok);

@@ -4,13 +4,14 @@
 use crate::api::inboxes::{CreateInbox, DeleteInbox, SetMailDomains, all_inboxes, mail_domains};
 use crate::components::confirm::ConfirmButton;
 use crate::components::form::{ErrorLine, ErrorText, Field, FormError, action_error};
+use crate::json::load;
 use leptos::prelude::*;
 
 #[component]
 pub fn InboxAdmin() -> impl IntoView {
     let create = ServerAction::<CreateInbox>::new();
     let delete = ServerAction::<DeleteInbox>::new();
-    let inboxes = Resource::new(move || (create.version().get(), delete.version().get()), |_| all_inboxes());
+    let inboxes = load(move || (create.version().get(), delete.version().get()), |_| all_inboxes());
     let error = action_error(create);
     let delete_error = action_error(delete);
     view! {
@@ -82,7 +83,7 @@ pub fn InboxAdmin() -> impl IntoView {
 #[component]
 fn MailDomains() -> impl IntoView {
     let save = ServerAction::<SetMailDomains>::new();
-    let current = Resource::new(|| (), |_| mail_domains());
+    let current = load(|| (), |_| mail_domains());
     let error = action_error(save);
     let saved = move || {
         save.value().get().and_then(Result::ok).map(|domains| {

@@ -7,6 +7,7 @@ use crate::api::teams::{CreateTeam, DeleteTeam, SetTeamMember, list_teams, renam
 use crate::components::confirm::ConfirmButton;
 use crate::components::form::{ErrorLine, ErrorText, Field, FormError, action_error};
 use crate::components::rename::InlineRename;
+use crate::json::load;
 use crate::model::{MemberSummary, TeamSummary};
 use leptos::prelude::*;
 
@@ -27,7 +28,7 @@ pub fn Teams(is_admin: bool) -> impl IntoView {
         renamed: RwSignal::new(0),
     };
     let create = ServerAction::<CreateTeam>::new();
-    let data = Resource::new(
+    let data = load(
         move || {
             (
                 actions.change.version().get(),

@@ -10,6 +10,7 @@ use crate::components::avatar::Avatar;
 use crate::components::form::{ErrorText, Field, FormError, action_error};
 use crate::components::top_bar::TopBar;
 use crate::error::AppError;
+use crate::json::load;
 use crate::pages::office::ErrorPanel;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -17,8 +18,7 @@ use leptos_router::components::Redirect;
 
 #[component]
 pub fn WorkspaceSettingsPage() -> impl IntoView {
-    let header =
-        Resource::new(|| (), |_| async { Ok::<_, AppError>((load_office().await?.workspace_name, me().await?)) });
+    let header = load(|| (), |_| async { Ok::<_, AppError>((load_office().await?.workspace_name, me().await?)) });
     view! {
         <Title text="Workspace settings" />
         <Suspense fallback=|| view! { <div class="page-loading" aria-busy="true"></div> }>
@@ -57,7 +57,7 @@ pub fn WorkspaceSettingsPage() -> impl IntoView {
 #[component]
 fn Members(is_admin: bool) -> impl IntoView {
     let add = ServerAction::<AddMember>::new();
-    let members = Resource::new(move || add.version().get(), |_| list_members());
+    let members = load(move || add.version().get(), |_| list_members());
     let error = action_error(add);
     let added = move || add.value().get().and_then(Result::ok);
     view! {
@@ -152,7 +152,7 @@ fn BuildPolicy() -> impl IntoView {
     use leptos::task::spawn_local;
     let admins_only = RwSignal::new(false);
     let error = RwSignal::new(None::<AppError>);
-    let current = Resource::new(|| (), |_| load_office());
+    let current = load(|| (), |_| load_office());
     Effect::new(move |_| {
         if let Some(Ok(office)) = current.get() {
             admins_only.set(office.build_admins_only);
