@@ -44,7 +44,7 @@ impl<T: DeserializeOwned> Decoder<T> for JsonBytesCodec {
 /// [`JsonBytesCodec`].
 pub type Loaded<T> = Resource<T, JsonBytesCodec>;
 
-/// [`Loaded`] data: what `load(source, fetcher)` makes, read with
+/// [`Loaded`] data: what `Resource::new(source, fetcher)` makes, read with
 /// the browser's one JSON reader.
 #[track_caller]
 pub fn load<T, S, Fut>(

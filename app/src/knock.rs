@@ -3,11 +3,11 @@
 //! lost connection means asking again, exactly as the members see it.
 
 use crate::protocol::guest::{GuestEvent, GuestRequest, guest_socket_path};
-use crate::web::{Handler, socket_url, weak_handler};
+use crate::web::{Handler, message_json, socket_url, weak_handler};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
-use web_sys::{MessageEvent, WebSocket};
+use web_sys::WebSocket;
 
 /// An open knock. Closing it withdraws the knock, or leaves the room if the
 /// guest was let in.
@@ -49,16 +49,13 @@ impl KnockConnection {
         let on_open = weak_handler(&weak, move |inner, _| {
             let _ = inner.socket.send_with_str(&knock);
         });
-        let on_message = weak_handler(&weak, |inner, event| {
-            let text = event.dyn_into::<MessageEvent>().ok().and_then(|message| message.data().as_string());
-            match text.map(|text| crate::json::from_text::<GuestEvent>(&text)) {
-                Some(Ok(event)) => {
-                    let last = matches!(event, GuestEvent::Denied | GuestEvent::Removed | GuestEvent::Refused { .. });
-                    inner.finished.set(inner.finished.get() || last);
-                    (inner.on_event)(event);
-                }
-                other => leptos::logging::warn!("ignoring an unreadable guest event: {other:?}"),
+        let on_message = weak_handler(&weak, |inner, event| match message_json::<GuestEvent>(event) {
+            Some(Ok(event)) => {
+                let last = matches!(event, GuestEvent::Denied | GuestEvent::Removed | GuestEvent::Refused { .. });
+                inner.finished.set(inner.finished.get() || last);
+                (inner.on_event)(event);
             }
+            other => leptos::logging::warn!("ignoring an unreadable guest event: {other:?}"),
         });
         let on_close = weak_handler(&weak, |inner, _| {
             if !inner.finished.replace(true) {

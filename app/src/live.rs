@@ -3,12 +3,12 @@
 //! server sends a fresh snapshot on every connection, so nothing is missed).
 
 use crate::protocol::{LIVE_PATH, LiveEvent};
-use crate::web::{Handler, socket_url, weak_handler};
+use crate::web::{Handler, message_json, socket_url, weak_handler};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
 use wasm_bindgen::JsCast;
-use web_sys::{MessageEvent, WebSocket};
+use web_sys::WebSocket;
 
 /// Whether the page currently hears live events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,12 +72,9 @@ fn connect(inner: &Rc<Inner>) {
         inner.failed_attempts.set(0);
         (inner.on_status)(LinkStatus::Connected);
     });
-    let on_message = weak_handler(&weak, |inner, event| {
-        let text = event.dyn_into::<MessageEvent>().ok().and_then(|message| message.data().as_string());
-        match text.map(|text| crate::json::from_text::<LiveEvent>(&text)) {
-            Some(Ok(event)) => (inner.on_event)(event),
-            other => leptos::logging::warn!("ignoring an unreadable live event: {other:?}"),
-        }
+    let on_message = weak_handler(&weak, |inner, event| match message_json::<LiveEvent>(event) {
+        Some(Ok(event)) => (inner.on_event)(event),
+        other => leptos::logging::warn!("ignoring an unreadable live event: {other:?}"),
     });
     let on_close = weak_handler(&weak, |inner, _| {
         if !inner.closed_by_page.get() {

@@ -18,6 +18,13 @@ pub fn weak_handler<T: 'static>(weak: &Weak<T>, body: impl Fn(&Rc<T>, JsValue) +
     })
 }
 
+/// A websocket message's JSON, read with the browser's one JSON reader
+/// ([`crate::json`]); `None` for a message that is not text.
+pub fn message_json<T: serde::de::DeserializeOwned>(event: JsValue) -> Option<serde_json::Result<T>> {
+    let text = event.dyn_into::<web_sys::MessageEvent>().ok()?.data().as_string()?;
+    Some(crate::json::from_text(&text))
+}
+
 /// The websocket URL of `path_and_query` on the page's own origin.
 pub fn socket_url(path_and_query: &str) -> Option<String> {
     let location = web_sys::window()?.location();

@@ -10,7 +10,7 @@ use super::devices::{self, LocalMedia};
 use super::{simulcast, streams};
 use crate::call_state::{CallState, CallStatus, upsert_participant};
 use crate::protocol::signal::{ConferenceId, IceCandidate, Link, Participant, SignalEvent, SignalRequest};
-use crate::web::{Handler, socket_url, weak_handler};
+use crate::web::{Handler, message_json, socket_url, weak_handler};
 use futures::StreamExt;
 use futures::channel::mpsc;
 use leptos::prelude::*;
@@ -21,9 +21,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::{
-    MediaStream, MediaStreamTrack, MessageEvent, RtcConfiguration, RtcIceCandidateInit, RtcIceServer,
-    RtcPeerConnection, RtcPeerConnectionIceEvent, RtcPeerConnectionState, RtcRtpSender, RtcRtpTransceiverDirection,
-    RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit, RtcTrackEvent, WebSocket,
+    MediaStream, MediaStreamTrack, RtcConfiguration, RtcIceCandidateInit, RtcIceServer, RtcPeerConnection,
+    RtcPeerConnectionIceEvent, RtcPeerConnectionState, RtcRtpSender, RtcRtpTransceiverDirection, RtcRtpTransceiverInit,
+    RtcSdpType, RtcSessionDescriptionInit, RtcTrackEvent, WebSocket,
 };
 
 const FIRST_RETRY: Duration = Duration::from_millis(500);
@@ -229,14 +229,11 @@ fn connect(inner: &Rc<Inner>) {
             handle(&inner, event).await;
         }
     });
-    let on_message = weak_handler(&weak, move |_, event| {
-        let text = event.dyn_into::<MessageEvent>().ok().and_then(|m| m.data().as_string());
-        match text.map(|t| crate::json::from_text::<SignalEvent>(&t)) {
-            Some(Ok(event)) => {
-                let _ = queue.unbounded_send(event);
-            }
-            other => leptos::logging::warn!("ignoring an unreadable signalling message: {other:?}"),
+    let on_message = weak_handler(&weak, move |_, event| match message_json::<SignalEvent>(event) {
+        Some(Ok(event)) => {
+            let _ = queue.unbounded_send(event);
         }
+        other => leptos::logging::warn!("ignoring an unreadable signalling message: {other:?}"),
     });
     let on_close = weak_handler(&weak, |inner, _| {
         let ended = matches!(inner.state.status.get_untracked(), CallStatus::Ended(_));
