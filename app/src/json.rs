@@ -56,6 +56,10 @@ where
     S: PartialEq + Clone + Send + Sync + 'static,
     Fut: Future<Output = T> + Send + 'static,
 {
+    // On the server a fetch may outlive the view that started it; it takes
+    // the request with it (`ssr::request_context` says why).
+    #[cfg(feature = "ssr")]
+    let fetcher = move |source| crate::ssr::request_context::carrying_request(|| fetcher(source));
     Resource::new_with_options(source, fetcher, false)
 }
 

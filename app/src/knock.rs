@@ -3,10 +3,9 @@
 //! lost connection means asking again, exactly as the members see it.
 
 use crate::protocol::guest::{GuestEvent, GuestRequest, guest_socket_path};
-use crate::web::{Handler, message_json, socket_url, weak_handler};
+use crate::web::{Attached, message_json, socket_url, weak_handler};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use wasm_bindgen::JsCast;
 use web_sys::WebSocket;
 
 /// An open knock. Closing it withdraws the knock, or leaves the room if the
@@ -16,9 +15,9 @@ pub struct KnockConnection {
 }
 
 struct Inner {
-    socket: WebSocket,
-    /// Kept alive as long as the socket they are attached to.
-    handlers: RefCell<Vec<Handler>>,
+    /// The socket with its handlers, until the page closes it (which
+    /// detaches them).
+    socket: RefCell<Option<Attached<WebSocket>>>,
     /// Set once the end is known (the page closed it, or the server gave a
     /// final answer), so the socket closing afterwards is not a loss.
     finished: Cell<bool>,
@@ -39,15 +38,16 @@ impl KnockConnection {
         let socket = WebSocket::new(&url).map_err(crate::media::devices::describe)?;
         let knock = serde_json::to_string(&knock).map_err(|error| error.to_string())?;
         let inner = Rc::new(Inner {
-            socket: socket.clone(),
-            handlers: RefCell::new(Vec::new()),
+            socket: RefCell::new(None),
             finished: Cell::new(false),
             on_event: Box::new(on_event),
             on_lost: Box::new(on_lost),
         });
         let weak = Rc::downgrade(&inner);
         let on_open = weak_handler(&weak, move |inner, _| {
-            let _ = inner.socket.send_with_str(&knock);
+            if let Some(socket) = inner.socket.borrow().as_ref() {
+                let _ = socket.send_with_str(&knock);
+            }
         });
         let on_message = weak_handler(&weak, |inner, event| match message_json::<GuestEvent>(event) {
             Some(Ok(event)) => {
@@ -62,17 +62,21 @@ impl KnockConnection {
                 (inner.on_lost)();
             }
         });
-        socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-        socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        *inner.handlers.borrow_mut() = vec![on_open, on_message, on_close];
+        let socket = Attached::new(socket)
+            .on(WebSocket::set_onopen, on_open)
+            .on(WebSocket::set_onmessage, on_message)
+            .on(WebSocket::set_onclose, on_close);
+        *inner.socket.borrow_mut() = Some(socket);
         Ok(KnockConnection { inner })
     }
 
-    /// Withdraws the knock (or leaves the room) on purpose.
+    /// Withdraws the knock (or leaves the room) on purpose. The socket's
+    /// handlers are detached here, so the close event that follows finds
+    /// none of them.
     pub fn close(&self) {
         self.inner.finished.set(true);
-        let _ = self.inner.socket.close();
-        self.inner.handlers.borrow_mut().clear();
+        if let Some(socket) = self.inner.socket.borrow_mut().take() {
+            let _ = socket.close();
+        }
     }
 }

@@ -3,11 +3,10 @@
 //! server sends a fresh snapshot on every connection, so nothing is missed).
 
 use crate::protocol::{LIVE_PATH, LiveEvent};
-use crate::web::{Handler, message_json, socket_url, weak_handler};
+use crate::web::{Attached, Reconnect, message_json, socket_url, weak_handler};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Duration;
-use wasm_bindgen::JsCast;
 use web_sys::WebSocket;
 
 /// Whether the page currently hears live events.
@@ -17,6 +16,7 @@ pub enum LinkStatus {
     Reconnecting,
 }
 
+/// Backs off 0.3 s, 0.6 s, 1.2 s ... up to 10 s between attempts.
 const FIRST_RETRY: Duration = Duration::from_millis(300);
 const LONGEST_RETRY: Duration = Duration::from_secs(10);
 
@@ -27,11 +27,11 @@ pub struct LiveConnection {
 }
 
 struct Inner {
-    socket: RefCell<Option<WebSocket>>,
-    /// Kept alive as long as the socket they are attached to.
-    handlers: RefCell<Vec<Handler>>,
+    /// The current socket with its handlers, detached when it is replaced
+    /// or closed.
+    socket: RefCell<Option<Attached<WebSocket>>>,
     closed_by_page: Cell<bool>,
-    failed_attempts: Cell<u32>,
+    reconnect: Reconnect,
     on_event: Box<dyn Fn(LiveEvent)>,
     on_status: Box<dyn Fn(LinkStatus)>,
 }
@@ -40,9 +40,8 @@ impl LiveConnection {
     pub fn open(on_event: impl Fn(LiveEvent) + 'static, on_status: impl Fn(LinkStatus) + 'static) -> Self {
         let inner = Rc::new(Inner {
             socket: RefCell::new(None),
-            handlers: RefCell::new(Vec::new()),
             closed_by_page: Cell::new(false),
-            failed_attempts: Cell::new(0),
+            reconnect: Reconnect::new(FIRST_RETRY, LONGEST_RETRY),
             on_event: Box::new(on_event),
             on_status: Box::new(on_status),
         });
@@ -50,12 +49,14 @@ impl LiveConnection {
         LiveConnection { inner }
     }
 
+    /// Closes the socket, or stops reconnecting. Its handlers are detached
+    /// here, so the close event that follows finds none of them.
     pub fn close(&self) {
         self.inner.closed_by_page.set(true);
+        self.inner.reconnect.cancel();
         if let Some(socket) = self.inner.socket.borrow_mut().take() {
             let _ = socket.close();
         }
-        self.inner.handlers.borrow_mut().clear();
     }
 }
 
@@ -64,12 +65,12 @@ fn connect(inner: &Rc<Inner>) {
         return;
     }
     let Some(socket) = socket_url(LIVE_PATH).and_then(|url| WebSocket::new(&url).ok()) else {
-        retry_later(inner);
+        inner.reconnect.later(inner, connect);
         return;
     };
     let weak = Rc::downgrade(inner);
     let on_open = weak_handler(&weak, |inner, _| {
-        inner.failed_attempts.set(0);
+        inner.reconnect.succeeded();
         (inner.on_status)(LinkStatus::Connected);
     });
     let on_message = weak_handler(&weak, |inner, event| match message_json::<LiveEvent>(event) {
@@ -79,17 +80,12 @@ fn connect(inner: &Rc<Inner>) {
     let on_close = weak_handler(&weak, |inner, _| {
         if !inner.closed_by_page.get() {
             (inner.on_status)(LinkStatus::Reconnecting);
-            retry_later(inner);
+            inner.reconnect.later(inner, connect);
         }
     });
-    socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-    socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-    *inner.handlers.borrow_mut() = vec![on_open, on_message, on_close];
+    let socket = Attached::new(socket)
+        .on(WebSocket::set_onopen, on_open)
+        .on(WebSocket::set_onmessage, on_message)
+        .on(WebSocket::set_onclose, on_close);
     *inner.socket.borrow_mut() = Some(socket);
-}
-
-/// Backs off 0.3 s, 0.6 s, 1.2 s ... up to 10 s between attempts.
-fn retry_later(inner: &Rc<Inner>) {
-    crate::web::retry_later(inner, &inner.failed_attempts, (FIRST_RETRY, LONGEST_RETRY), connect);
 }

@@ -34,11 +34,11 @@ pub struct LiveState {
 }
 
 impl LiveState {
-    pub fn new(people: Vec<Presence>, channels: Vec<Channel>) -> Self {
+    pub fn new(people: Vec<Presence>, channels: Vec<Channel>, inboxes: Vec<MyInbox>) -> Self {
         LiveState {
             people: RwSignal::new(people),
             waiting: RwSignal::new(Vec::new()),
-            inboxes: RwSignal::new(Vec::new()),
+            inboxes: RwSignal::new(inboxes),
             channels: RwSignal::new(channels),
             rooms: RwSignal::new(Vec::new()),
             placing: StoredValue::new(HashMap::new()),

@@ -1,6 +1,6 @@
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { chromiumArgs } from '../playwright.config';
-import { test, expect, startServer, stopServer, signedInPage, enter, type RunningServer } from './fixtures';
+import { test, expect, startServer, stopServer, signedInPage, enter, watchBrowser, type RunningServer } from './fixtures';
 import { NetworkNamespace } from './netns';
 
 /** Someone's picture as `page` shows it: the decoded width, and how many
@@ -51,7 +51,7 @@ test('a subscriber on a capped link gets a smaller picture that keeps moving, wh
   // subscriber's link can be capped without touching the machine's.
   const netns = NetworkNamespace.create();
   const started = await startServer(true, netns.name);
-  const browser = await chromium.launch({ executablePath: netns.chromium(), args: chromiumArgs });
+  const browser = watchBrowser(await chromium.launch({ executablePath: netns.chromium(), args: chromiumArgs }));
   try {
     const [ada, grace, alan] = await threeMembers(browser, started.server, [DESKTOP, DESKTOP, DESKTOP]);
     for (const page of [ada, grace, alan]) await enter(page, 'Design Review');

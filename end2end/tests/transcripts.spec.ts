@@ -1,6 +1,6 @@
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { chromiumArgs } from '../playwright.config';
-import { test, expect, signedInPage, guestPage, hydrated } from './fixtures';
+import { test, expect, signedInPage, guestPage, hydrated, watchBrowser } from './fixtures';
 import { generateLink, joinCall, outboxMails } from './steps';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,10 +19,12 @@ function spoken(text: string): string {
 
 /** A Chromium whose fake microphone says `text`, over and over. */
 async function browserSaying(text: string): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [...chromiumArgs, `--use-file-for-fake-audio-capture=${spoken(text)}`],
-  });
+  return watchBrowser(
+    await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [...chromiumArgs, `--use-file-for-fake-audio-capture=${spoken(text)}`],
+    }),
+  );
 }
 
 /** Seconds of the others' audio the page has played so far. */

@@ -50,10 +50,15 @@ pub async fn upgrade(
         return (StatusCode::TOO_MANY_REQUESTS, "Too many guest pages are open from here. Close some and try again.")
             .into_response();
     };
-    crate::json_socket::bounded(upgrade, MAX_GUEST_MESSAGE_BYTES).on_upgrade(move |socket| async move {
-        serve(socket, state, query.invite, peer.ip()).await;
-        drop(open);
-    })
+    let sockets = state.sockets.clone();
+    crate::json_socket::open(
+        crate::json_socket::bounded(upgrade, MAX_GUEST_MESSAGE_BYTES),
+        &sockets,
+        move |socket| async move {
+            serve(socket, state, query.invite, peer.ip()).await;
+            drop(open);
+        },
+    )
 }
 
 async fn serve(mut socket: WebSocket, state: ServerState, invite: String, address: IpAddr) {

@@ -22,6 +22,24 @@ pub fn bounded(upgrade: WebSocketUpgrade, max_message_bytes: usize) -> WebSocket
         .write_buffer_size(0)
 }
 
+/// Opens the socket with `serve`, counted among the server's open
+/// sockets until `serve` returns (stopping waits for them).
+pub fn open<F, Fut>(
+    upgrade: WebSocketUpgrade,
+    sockets: &tokio_util::task::TaskTracker,
+    serve: F,
+) -> axum::response::Response
+where
+    F: FnOnce(axum::extract::ws::WebSocket) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let open = sockets.token();
+    upgrade.on_upgrade(move |socket| async move {
+        serve(socket).await;
+        drop(open);
+    })
+}
+
 /// How long one write may wait for the browser to take it.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 

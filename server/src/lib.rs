@@ -19,6 +19,8 @@ pub mod smtp_receiver;
 pub mod transcripts;
 mod web;
 
+pub use web::connections::CONNECTIONS_PER_ADDRESS;
+
 pub use config::Config;
 
 use anteroom_app::ssr::mail_out::Mailer;
@@ -52,6 +54,10 @@ pub enum StartError {
     DemoOnNetwork(std::net::IpAddr),
 }
 
+/// How long stopping waits for open sockets to end (they are told at once;
+/// each needs only to write its last rows).
+const SOCKETS_CLOSE_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Everything the routes need.
 #[derive(Clone)]
 pub struct ServerState {
@@ -62,6 +68,11 @@ pub struct ServerState {
     pub call_limits: Arc<sfu::limits::CallLimits>,
     /// Flips to true when the server is shutting down, so long-lived sockets end.
     pub shutdown: watch::Receiver<bool>,
+    /// The sockets still open. An upgraded socket runs apart from the HTTP
+    /// server's own shutdown, so stopping waits for these as well before it
+    /// closes the database: what a socket writes on its way out (the end of
+    /// a guest's visit) is kept.
+    pub sockets: tokio_util::task::TaskTracker,
 }
 
 impl axum::extract::FromRef<ServerState> for LeptosOptions {
@@ -144,6 +155,7 @@ impl Server {
                 config.max_calls_per_member,
             )),
             shutdown: shutdown_rx,
+            sockets: tokio_util::task::TaskTracker::new(),
         };
         let transcribe = Arc::new(tokio::sync::Notify::new());
         let notes = Arc::new(tokio::sync::Notify::new());
@@ -175,14 +187,18 @@ impl Server {
         tokio::spawn(call_notes::run(self.state.app.clone(), self.notes, self.state.shutdown.clone()));
         tokio::spawn(self.transcriber.run(self.state.shutdown.clone()));
         let shutdown = self.shutdown;
-        let result = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                signal.await;
-                let _ = shutdown.send(true);
-            })
-            .await;
-        if let Err(error) = result {
-            tracing::error!(%error, "server stopped with an error");
+        let caps = web::connections::ConnectionCaps::new(
+            web::connections::CONNECTIONS_PER_ADDRESS,
+            web::connections::raise_descriptor_limit(),
+        );
+        web::connections::serve(self.listener, router, caps, async move {
+            signal.await;
+            let _ = shutdown.send(true);
+        })
+        .await;
+        self.state.sockets.close();
+        if tokio::time::timeout(SOCKETS_CLOSE_WITHIN, self.state.sockets.wait()).await.is_err() {
+            tracing::warn!(open = self.state.sockets.len(), "sockets still open at shutdown: closing anyway");
         }
         self.state.sfu.shutdown().await;
         self.state.app.db.close().await;

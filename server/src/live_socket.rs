@@ -38,8 +38,9 @@ pub async fn upgrade(State(state): State<ServerState>, headers: HeaderMap, upgra
     let Some(session) = auth::session_token(&state.app, &headers).map(|token| token.id()) else {
         return (StatusCode::UNAUTHORIZED, "Sign in first.").into_response();
     };
-    crate::json_socket::bounded(upgrade, MAX_CLIENT_MESSAGE_BYTES)
-        .on_upgrade(move |socket| serve(socket, state, member, session))
+    let sockets = state.sockets.clone();
+    let upgrade = crate::json_socket::bounded(upgrade, MAX_CLIENT_MESSAGE_BYTES);
+    crate::json_socket::open(upgrade, &sockets, move |socket| serve(socket, state, member, session))
 }
 
 async fn serve(mut socket: WebSocket, state: ServerState, member: Member, session: SessionId) {

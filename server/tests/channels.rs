@@ -210,6 +210,16 @@ async fn a_guest_with_the_link_joins_that_call_only_and_a_channel_admin_can_remo
     assert!(matches!(admitted, GuestEvent::Admitted { .. }));
     let visits = visits_once(&grace, &calls, |v| v.len() == 2).await;
     assert_eq!((visits[0].name.as_str(), visits[0].email.as_deref()), ("Sam", Some("sam@example.org")));
+
+    // Stopping the server while Sam is still there ends his visit on
+    // record: stopping waits for open sockets before it closes the
+    // database (it used to close it under them, and the end was lost).
+    let database_url = server.database_url.clone();
+    server.stop().await;
+    let db = anteroom_app::ssr::db::open(&database_url).await.unwrap();
+    let unended: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM guest_visits WHERE left_at IS NULL").fetch_one(&db).await.unwrap();
+    assert_eq!(unended, 0, "every visit has its end");
 }
 
 #[tokio::test]

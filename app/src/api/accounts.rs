@@ -47,16 +47,28 @@ pub async fn sign_up(workspace_name: String, name: String, email: String, passwo
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     use crate::ssr::{accounts, auth, passwords, state::app_state};
+    use crate::validate::{MAX_EMAIL_CHARS, MAX_PASSWORD_CHARS};
     let state = app_state()?;
     let email = email.trim().to_lowercase();
     if email.is_empty() {
         return Err(AppError::invalid("email", "Enter the email address you were added with."));
     }
+    // No account has a longer address or password: refused before they are
+    // counted, looked up or hashed.
+    if email.chars().count() > MAX_EMAIL_CHARS {
+        return Err(AppError::invalid("email", format!("Email address can be at most {MAX_EMAIL_CHARS} characters.")));
+    }
     if password.is_empty() {
         return Err(AppError::invalid("password", "Enter your password."));
     }
-    state.sign_in_limits.check(auth::request_client_address(), &email)?;
+    if password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(AppError::WrongCredentials);
+    }
+    state.sign_in_limits.check_address(auth::request_client_address())?;
     let found = accounts::member_with_password(&state.db, &email).await?;
+    if let Some((member, _)) = &found {
+        state.sign_in_limits.check_account(member.id)?;
+    }
     let (member, stored_hash) = found.unzip();
     if !passwords::verify_for_account(password, stored_hash).await? {
         return Err(AppError::WrongCredentials);
@@ -115,12 +127,16 @@ pub async fn change_password(
     if current_password.is_empty() {
         return Err(AppError::invalid("current_password", "Enter your current password."));
     }
+    if current_password.chars().count() > validate::MAX_PASSWORD_CHARS {
+        return Err(AppError::invalid("current_password", "That is not your current password."));
+    }
     let new_password = validate::new_password("new_password", &new_password)?;
     if repeat_password != new_password {
         return Err(AppError::invalid("repeat_password", "This differs from the new password above."));
     }
     // Guessing the current password here is limited like signing in.
-    state.sign_in_limits.check(auth::request_client_address(), &member.email)?;
+    state.sign_in_limits.check_address(auth::request_client_address())?;
+    state.sign_in_limits.check_account(member.id)?;
     let stored = accounts::member_with_password(&state.db, &member.email).await?.map(|(_, hash)| hash);
     if !passwords::verify_for_account(current_password, stored).await? {
         return Err(AppError::invalid("current_password", "That is not your current password."));

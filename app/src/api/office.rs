@@ -25,6 +25,7 @@ pub async fn load_office() -> Result<Office, AppError> {
         rooms: office::rooms(&state.db, me.workspace_id).await?,
         channels: office::channels(&state.db, me.workspace_id).await?,
         people: state.presence.snapshot(me.workspace_id),
+        inboxes: crate::ssr::inboxes::visible_to(&state.db, me.id).await?,
     })
 }
 

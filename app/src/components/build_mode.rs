@@ -243,9 +243,10 @@ fn grab(_event: &leptos::ev::PointerEvent) -> Option<(bool, f64)> {
     None
 }
 
-/// A room's Rename and Delete while building.
+/// A room's Rename and Delete while building. They stay while the room is
+/// renamed: `name` follows the map, and a rename's answer finds its form.
 #[component]
-pub fn RoomBuildControls(builder: Builder, room: RoomId, name: String) -> impl IntoView {
+pub fn RoomBuildControls(builder: Builder, room: RoomId, #[prop(into)] name: Signal<String>) -> impl IntoView {
     let delete = Callback::new(move |_| {
         spawn_local(async move {
             match delete_room(room).await {
@@ -259,19 +260,20 @@ pub fn RoomBuildControls(builder: Builder, room: RoomId, name: String) -> impl I
     });
     view! {
         <div class="room-build-controls">
-            <InlineRename
-                name=name.clone()
-                save=move |new_name| rename_room(room, new_name)
-                saved=Callback::new(|_| {})
-            />
-            <ConfirmButton
-                label="Delete"
-                aria_label=format!("Delete {name}")
-                warning="People inside go to the lobby, its call ends, and its guest link stops working."
-                confirm="Delete the room"
-                class="small"
-                on_confirm=delete
-            />
+            <InlineRename name save=move |new_name| rename_room(room, new_name) saved=Callback::new(|_| {}) />
+            // Drawn anew under a new name (its label is fixed text).
+            {move || {
+                view! {
+                    <ConfirmButton
+                        label="Delete"
+                        aria_label=format!("Delete {}", name.get())
+                        warning="People inside go to the lobby, its call ends, and its guest link stops working."
+                        confirm="Delete the room"
+                        class="small"
+                        on_confirm=delete
+                    />
+                }
+            }}
         </div>
         <span class="resize-handle" aria-hidden="true"></span>
     }

@@ -108,6 +108,15 @@ fn start_devices(video: NodeRef<Video>, state: PreviewState) {
         Effect::new(move |_| {
             leptos::task::spawn_local(async move {
                 let local = devices::held_or_new_camera_and_microphone().await;
+                if meter.is_disposed() {
+                    // The page was left while the browser asked: let go of a
+                    // stream nobody else holds, and touch nothing of the page.
+                    let held = streams::get(streams::LOCAL).is_some_and(|s| s.id() == local.stream.id());
+                    if !held {
+                        devices::stop_all(&local.stream);
+                    }
+                    return;
+                }
                 state.mic_on.set(devices::is_on(&local.stream, "audio"));
                 state.camera_on.set(devices::is_on(&local.stream, "video"));
                 state.problem.set(local.problem);

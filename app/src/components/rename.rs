@@ -10,8 +10,10 @@ use std::future::Future;
 
 #[component]
 pub fn InlineRename<Save, Saving>(
-    /// The name as it is now.
-    name: String,
+    /// The name as it is now (it may change while the form stays, as a
+    /// room's does on the office map).
+    #[prop(into)]
+    name: Signal<String>,
     /// Saves a new name (a server function call).
     save: Save,
     /// Told after a name is saved (to load the list again).
@@ -22,30 +24,36 @@ where
     Saving: Future<Output = Result<(), AppError>> + 'static,
 {
     let editing = RwSignal::new(false);
-    let draft = RwSignal::new(name.clone());
+    let draft = RwSignal::new(name.get_untracked());
     let error = RwSignal::new(None::<AppError>);
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let new_name = draft.get_untracked();
         spawn_local(async move {
+            // The form may be gone by the time the server answers (build
+            // mode left, its list drawn anew): setting its own signals then
+            // does nothing, and `saved` is told only if its owner remains.
             match save(new_name).await {
                 Ok(()) => {
                     error.set(None);
                     editing.set(false);
-                    saved.run(());
+                    saved.try_run(());
                 }
                 Err(problem) => error.set(Some(problem)),
             }
         });
     };
-    let rename_label = format!("Rename {name}");
-    let field_label = format!("New name for {name}");
+    // Opening starts from the name as it is now, not as it was once typed.
+    let open = move |_: leptos::ev::MouseEvent| {
+        draft.set(name.get_untracked());
+        editing.set(true);
+    };
     view! {
         <Show
             when=move || editing.get()
             fallback=move || {
                 view! {
-                    <button class="quiet small" aria-label=rename_label.clone() on:click=move |_| editing.set(true)>
+                    <button class="quiet small" aria-label=move || format!("Rename {}", name.get()) on:click=open>
                         "Rename"
                     </button>
                 }
@@ -54,7 +62,7 @@ where
             <form class="inline-form" on:submit=submit>
                 <input
                     type="text"
-                    aria-label=field_label.clone()
+                    aria-label=move || format!("New name for {}", name.get())
                     prop:value=move || draft.get()
                     on:input=move |e| draft.set(event_target_value(&e))
                 />

@@ -10,7 +10,7 @@ use super::devices::{self, LocalMedia};
 use super::{simulcast, streams};
 use crate::call_state::{CallState, CallStatus, upsert_participant};
 use crate::protocol::signal::{ConferenceId, IceCandidate, Link, Participant, SignalEvent, SignalRequest};
-use crate::web::{Handler, message_json, socket_url, weak_handler};
+use crate::web::{Attached, Reconnect, message_json, socket_url, weak_handler};
 use futures::StreamExt;
 use futures::channel::mpsc;
 use leptos::prelude::*;
@@ -45,18 +45,22 @@ struct Inner {
     /// which ends up in logs).
     pass_protocol: Option<String>,
     state: CallState,
-    socket: RefCell<Option<WebSocket>>,
+    /// The current socket with its handlers, detached when it is replaced
+    /// or the call is hung up.
+    socket: RefCell<Option<Attached<WebSocket>>>,
     publish: RefCell<Option<RtcPeerConnection>>,
     subscribe: RefCell<Option<RtcPeerConnection>>,
     /// Remote candidates that arrived before their link's remote description.
     pending: RefCell<Vec<(Link, IceCandidate)>>,
     screen_senders: RefCell<Vec<RtcRtpSender>>,
-    /// Handlers of the current socket.
-    socket_handlers: RefCell<Vec<Handler>>,
-    /// Handlers of the current peer connections.
-    link_handlers: RefCell<Vec<Handler>>,
+    /// The current peer connections with their handlers, detached when
+    /// the links are torn down.
+    link_handlers: RefCell<Vec<Attached<RtcPeerConnection>>>,
+    /// The shared screen's track, with the handler that stops sharing when
+    /// the browser's own "Stop sharing" ends it.
+    screen_track: RefCell<Option<Attached<MediaStreamTrack>>>,
     stopped: Cell<bool>,
-    failed_attempts: Cell<u32>,
+    reconnect: Reconnect,
     speaker_poll: RefCell<Option<IntervalHandle>>,
     /// What the SFU was told about the size of our tiles.
     shown_heights: simulcast::ShownHeights,
@@ -75,10 +79,10 @@ impl CallClient {
             subscribe: RefCell::new(None),
             pending: RefCell::new(Vec::new()),
             screen_senders: RefCell::new(Vec::new()),
-            socket_handlers: RefCell::new(Vec::new()),
             link_handlers: RefCell::new(Vec::new()),
+            screen_track: RefCell::new(None),
             stopped: Cell::new(false),
-            failed_attempts: Cell::new(0),
+            reconnect: Reconnect::new(FIRST_RETRY, LONGEST_RETRY),
             speaker_poll: RefCell::new(None),
             shown_heights: simulcast::ShownHeights::default(),
         });
@@ -147,14 +151,9 @@ impl CallClient {
             match devices::screen().await {
                 Ok(screen) => {
                     if let Ok(track) = screen.get_video_tracks().get(0).dyn_into::<MediaStreamTrack>() {
-                        let weak = Rc::downgrade(&inner);
-                        let ended = Closure::<dyn FnMut(JsValue)>::new(move |_| {
-                            if let Some(inner) = weak.upgrade() {
-                                stop_screen(&inner);
-                            }
-                        });
-                        track.set_onended(Some(ended.as_ref().unchecked_ref()));
-                        ended.forget();
+                        let ended = weak_handler(&Rc::downgrade(&inner), |inner, _| stop_screen(inner));
+                        let track = Attached::new(track).on(MediaStreamTrack::set_onended, ended);
+                        *inner.screen_track.borrow_mut() = Some(track);
                     }
                     streams::set(streams::LOCAL_SCREEN, screen);
                     inner.state.sharing.set(true);
@@ -174,18 +173,19 @@ impl CallClient {
     }
 
     /// Leaves the call: closes everything and releases camera and microphone.
+    /// Every handler is detached here, so the events that follow (the
+    /// socket's close) find none of them.
     pub fn hang_up(&self) {
         let inner = &self.inner;
         inner.stopped.set(true);
+        inner.reconnect.cancel();
         if let Some(poll) = inner.speaker_poll.borrow_mut().take() {
             poll.clear();
         }
         if let Some(socket) = inner.socket.borrow_mut().take() {
-            socket.set_onclose(None);
-            socket.set_onmessage(None);
             let _ = socket.close();
         }
-        inner.socket_handlers.borrow_mut().clear();
+        *inner.screen_track.borrow_mut() = None;
         teardown(inner);
         for id in [streams::LOCAL, streams::LOCAL_SCREEN] {
             if let Some(stream) = streams::remove(id) {
@@ -196,7 +196,7 @@ impl CallClient {
 }
 
 fn send(inner: &Inner, request: &SignalRequest) {
-    let Some(socket) = inner.socket.borrow().clone() else { return };
+    let Some(socket) = inner.socket.borrow().as_deref().cloned() else { return };
     if socket.ready_state() != WebSocket::OPEN {
         return;
     }
@@ -215,7 +215,7 @@ fn connect(inner: &Rc<Inner>) {
         None => WebSocket::new(&url),
     };
     let Ok(socket) = opened else {
-        retry_later(inner);
+        inner.reconnect.later(inner, connect);
         return;
     };
     // Events are handled one at a time, in order: an offer must be applied
@@ -240,30 +240,21 @@ fn connect(inner: &Rc<Inner>) {
         if !inner.stopped.get() && !ended {
             inner.state.status.set(CallStatus::Reconnecting);
             teardown(inner);
-            retry_later(inner);
+            inner.reconnect.later(inner, connect);
         }
     });
-    socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-    *inner.socket_handlers.borrow_mut() = vec![on_message, on_close];
+    let socket = Attached::new(socket).on(WebSocket::set_onmessage, on_message).on(WebSocket::set_onclose, on_close);
     *inner.socket.borrow_mut() = Some(socket);
-}
-
-fn retry_later(inner: &Rc<Inner>) {
-    crate::web::retry_later(inner, &inner.failed_attempts, (FIRST_RETRY, LONGEST_RETRY), connect);
 }
 
 /// Closes both peer connections and forgets remote media (before a rejoin or
 /// after hanging up).
 fn teardown(inner: &Inner) {
+    inner.link_handlers.borrow_mut().clear();
     let links = [inner.publish.borrow_mut().take(), inner.subscribe.borrow_mut().take()];
     for pc in links.into_iter().flatten() {
-        pc.set_onicecandidate(None);
-        pc.set_onconnectionstatechange(None);
-        pc.set_ontrack(None);
         pc.close();
     }
-    inner.link_handlers.borrow_mut().clear();
     inner.pending.borrow_mut().clear();
     inner.shown_heights.forget();
     inner.screen_senders.borrow_mut().clear();
@@ -276,7 +267,7 @@ async fn handle(inner: &Rc<Inner>, event: SignalEvent) {
     let state = inner.state;
     match event {
         SignalEvent::Welcome { me, participants, chat, ice_servers, transcribing } => {
-            inner.failed_attempts.set(0);
+            inner.reconnect.succeeded();
             state.me.set(Some(me));
             state.transcribing.set(transcribing);
             state.participants.set(participants);
@@ -380,7 +371,7 @@ fn open_links(inner: &Rc<Inner>, ice_servers: &[String]) -> Result<(), String> {
     let publish = RtcPeerConnection::new_with_configuration(&configuration).map_err(devices::describe)?;
     let subscribe = RtcPeerConnection::new_with_configuration(&configuration).map_err(devices::describe)?;
     let weak = Rc::downgrade(inner);
-    let mut handlers = Vec::new();
+    let mut links = Vec::new();
     for (pc, link) in [(&publish, Link::Publish), (&subscribe, Link::Subscribe)] {
         let on_candidate = weak_handler(&weak, move |inner, event| {
             let Some(candidate) = event.dyn_into::<RtcPeerConnectionIceEvent>().ok().and_then(|e| e.candidate()) else {
@@ -393,7 +384,6 @@ fn open_links(inner: &Rc<Inner>, ice_servers: &[String]) -> Result<(), String> {
             };
             send(inner, &SignalRequest::Candidate { link, candidate });
         });
-        pc.set_onicecandidate(Some(on_candidate.as_ref().unchecked_ref()));
         let watched = pc.clone();
         let on_state = weak_handler(&weak, move |inner, _| {
             if watched.connection_state() == RtcPeerConnectionState::Failed {
@@ -403,8 +393,11 @@ fn open_links(inner: &Rc<Inner>, ice_servers: &[String]) -> Result<(), String> {
                 }
             }
         });
-        pc.set_onconnectionstatechange(Some(on_state.as_ref().unchecked_ref()));
-        handlers.extend([on_candidate, on_state]);
+        links.push(
+            Attached::new(pc.clone())
+                .on(RtcPeerConnection::set_onicecandidate, on_candidate)
+                .on(RtcPeerConnection::set_onconnectionstatechange, on_state),
+        );
     }
     let on_track = weak_handler(&weak, |inner, event| {
         let Ok(event) = event.dyn_into::<RtcTrackEvent>() else { return };
@@ -413,11 +406,10 @@ fn open_links(inner: &Rc<Inner>, ice_servers: &[String]) -> Result<(), String> {
         streams::set(&stream.id(), stream);
         inner.state.streams_version.update(|v| *v += 1);
     });
-    subscribe.set_ontrack(Some(on_track.as_ref().unchecked_ref()));
-    handlers.push(on_track);
+    links.push(Attached::new(subscribe.clone()).on(RtcPeerConnection::set_ontrack, on_track));
 
     add_camera(&publish);
-    *inner.link_handlers.borrow_mut() = handlers;
+    *inner.link_handlers.borrow_mut() = links;
     *inner.publish.borrow_mut() = Some(publish.clone());
     *inner.subscribe.borrow_mut() = Some(subscribe);
     if inner.state.sharing.get_untracked() {
@@ -477,6 +469,9 @@ fn stop_screen(inner: &Rc<Inner>) {
         return;
     }
     inner.state.sharing.set(false);
+    // Detaches the track's ended handler, also when that handler is the
+    // caller (wasm-bindgen frees a running closure once it returns).
+    *inner.screen_track.borrow_mut() = None;
     if let Some(pc) = inner.publish.borrow().clone() {
         for sender in inner.screen_senders.borrow_mut().drain(..) {
             pc.remove_track(&sender);

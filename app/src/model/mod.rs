@@ -142,6 +142,10 @@ pub struct Office {
     pub rooms: Vec<Room>,
     pub channels: Vec<Channel>,
     pub people: Vec<Presence>,
+    /// The inboxes in the viewer's sidebar: rendered with the page, so that
+    /// the server's page and the browser's agree before the live socket
+    /// connects (and then keeps the list current).
+    pub inboxes: Vec<MyInbox>,
 }
 
 /// What a guest's welcome page shows about where the link leads.

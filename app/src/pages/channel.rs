@@ -39,8 +39,8 @@ struct PageState {
 
 #[component]
 fn ChannelShell(office: Office, channel: Memo<Option<ChannelId>>) -> impl IntoView {
-    let Office { workspace_name, me, channels, people, .. } = office;
-    let live = LiveState::new(people, channels);
+    let Office { workspace_name, me, channels, people, inboxes, .. } = office;
+    let live = LiveState::new(people, channels, inboxes);
     live.listen(me.id);
     let page = PageState {
         in_call: RwSignal::new(false),

@@ -26,8 +26,8 @@ pub fn InboxPage() -> impl IntoView {
 
 #[component]
 fn InboxShell(office: Office, inbox: Memo<Option<InboxId>>) -> impl IntoView {
-    let Office { workspace_name, me, channels, people, .. } = office;
-    let live = LiveState::new(people, channels);
+    let Office { workspace_name, me, channels, people, inboxes, .. } = office;
+    let live = LiveState::new(people, channels, inboxes);
     live.listen(me.id);
     // Bumped after the member changes something in the overview.
     let changed = RwSignal::new(0u32);

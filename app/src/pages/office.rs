@@ -58,8 +58,8 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
 
 #[component]
 fn OfficeView(office: Office) -> impl IntoView {
-    let Office { workspace_name, me, rooms, channels, people, can_build, .. } = office;
-    let live_state = LiveState::new(people, channels);
+    let Office { workspace_name, me, rooms, channels, people, inboxes, can_build, .. } = office;
+    let live_state = LiveState::new(people, channels, inboxes);
     live_state.rooms.set(rooms);
     let LiveState { people, waiting, inboxes, live, calls, channels, rooms, placing, .. } = live_state;
     let builder = Builder { on: RwSignal::new(false), rooms, error: RwSignal::new(None), placing };
@@ -142,15 +142,19 @@ fn OfficeView(office: Office) -> impl IntoView {
                     my_room
                         .get()
                         .map(|room| {
-                            let title = room_names.with(|names| names.get(&room).cloned()).unwrap_or_default();
+                            // The name is followed, not read here: a change to the
+                            // map (a room renamed or moved) must not leave the call.
+                            let title = Signal::derive(move || {
+                                room_names.with(|names| names.get(&room).cloned()).unwrap_or_default()
+                            });
                             view! {
                                 <div class="call-area" hidden=move || show_map.get()>
                                     <Conference
                                         conference=ConferenceId::Room(room)
-                                        title=title.clone()
+                                        title
                                         on_hang_up=Callback::new(move |_| walk.run(None))
                                     >
-                                        <InviteButton room room_name=title.clone() class="on-dark" />
+                                        {move || view! { <InviteButton room room_name=title.get() class="on-dark" /> }}
                                     </Conference>
                                 </div>
                                 <button class="quiet map-toggle" on:click=move |_| show_map.update(|v| *v = !*v)>
@@ -165,8 +169,10 @@ fn OfficeView(office: Office) -> impl IntoView {
                     hidden=move || my_room.get().is_some() && !show_map.get()
                     style=format!("aspect-ratio: {MAP_WIDTH} / {MAP_HEIGHT}")
                 >
-                    // A renamed room is drawn anew; a moved one only moves.
-                    <For each=move || rooms.get() key=|room| (room.id, room.name.clone()) let(room)>
+                    // By id alone: a room moved, resized or renamed keeps its card
+                    // (which follows the map), so a save in flight on it (build
+                    // mode's rename) still finds the card when it is answered.
+                    <For each=move || rooms.get() key=|room| room.id let(room)>
                         <RoomCard room people waiting my_room walk builder />
                     </For>
                 </div>
@@ -191,10 +197,15 @@ fn RoomCard(
     builder: Builder,
 ) -> impl IntoView {
     let first_place = Place::of(&room);
-    let Room { id, name, .. } = room;
+    let Room { id, name: first_name, .. } = room;
     // Where the room is: as the map has it, or where it is being dragged.
     let saved = Signal::derive(move || {
         builder.rooms.with(|rooms| rooms.iter().find(|r| r.id == id).map(Place::of)).unwrap_or(first_place)
+    });
+    // Its name as the map has it: the card stays when the room is renamed.
+    let name = Memo::new(move |_| {
+        let now = builder.rooms.with(|rooms| rooms.iter().find(|r| r.id == id).map(|r| r.name.clone()));
+        now.unwrap_or_else(|| first_name.clone())
     });
     let grip = room_grip(builder, id, saved);
     let draft = grip.draft;
@@ -215,9 +226,8 @@ fn RoomCard(
     let title_id = format!("room-{id}-title");
     let inside = move || my_room.get() == Some(id);
     let occupants = move || people.with(|list| list.iter().filter(|p| p.room == Some(id)).cloned().collect::<Vec<_>>());
-    let room_name = name.clone();
     let heading_id = title_id.clone();
-    let invite_name = name.clone();
+    let go: Callback<()> = Callback::new(move |_| walk.run(Some(id)));
     view! {
         <section
             class="room"
@@ -235,26 +245,26 @@ fn RoomCard(
             on:keydown=move |e| grip.key.run(e)
         >
             <header class="room-title-bar">
-                <h2 id=heading_id>{name.clone()}</h2>
+                <h2 id=heading_id>{move || name.get()}</h2>
                 <span class="room-count" aria-label=move || format!("{} inside", occupants().len())>
                     {move || occupants().len()}
                 </span>
-                <KnockBadge guests=knocking room=id room_name=name.clone() go=Callback::new(move |_| walk.run(Some(id))) />
+                // These two take the name as fixed text: drawn anew under a new one.
+                {move || view! { <KnockBadge guests=knocking room=id room_name=name.get() go /> }}
                 <div class="room-actions">
                     <Show when=inside>
-                        <InviteButton room=id room_name=invite_name.clone() />
+                        {move || view! { <InviteButton room=id room_name=name.get() /> }}
                     </Show>
                 </div>
             </header>
-            {
-                let build_name = name.clone();
-                view! {
-                    <Show when=move || on.get()>
-                        <RoomBuildControls builder room=id name=build_name.clone() />
-                    </Show>
-                }
-            }
-            <OccupantList label=format!("People in {name}") people=Signal::derive(occupants) guests=guests_inside />
+            <Show when=move || on.get()>
+                <RoomBuildControls builder room=id name />
+            </Show>
+            <OccupantList
+                label=Signal::derive(move || format!("People in {}", name.get()))
+                people=Signal::derive(occupants)
+                guests=guests_inside
+            />
             <div class="room-footer">
                 {move || {
                     if inside() {
@@ -265,7 +275,7 @@ fn RoomCard(
                         }
                             .into_any()
                     } else {
-                        let label = format!("Enter {room_name}");
+                        let label = format!("Enter {}", name.get());
                         view! {
                             <button class="primary small" aria-label=label on:click=move |_| walk.run(Some(id))>
                                 "Enter"
@@ -284,13 +294,13 @@ fn RoomCard(
 /// there, marked as guests; updates as they move.
 #[component]
 fn OccupantList(
-    label: String,
+    #[prop(into)] label: Signal<String>,
     people: Signal<Vec<Presence>>,
     #[prop(optional)] guests: Option<Signal<Vec<GuestInside>>>,
 ) -> impl IntoView {
     let guests = move || guests.map(|g| g.get()).unwrap_or_default();
     view! {
-        <ul class="occupants" aria-label=label>
+        <ul class="occupants" aria-label=move || label.get()>
             <For each=move || people.get() key=|p| p.member.id let(person)>
                 <li class="occupant">
                     <Avatar member=person.member.clone() />

@@ -22,6 +22,7 @@ pub mod passwords;
 pub mod policy;
 pub mod presence;
 pub mod rate_limit;
+pub mod request_context;
 pub mod room_layout;
 pub mod sanitize;
 pub mod schedules;

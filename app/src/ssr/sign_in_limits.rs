@@ -3,9 +3,15 @@
 //! account's). Every attempt counts, right or wrong, and is counted before
 //! any password is hashed, so the limits also bound the hashing work one
 //! caller can cause.
+//!
+//! The address is counted first, and an attempt it refuses is not counted
+//! against the account. Accounts are counted by member id, and only for
+//! emails that belong to a member: what a caller types is never kept, so
+//! made-up emails cost no memory, whatever their number or length.
 
 use super::rate_limit::{KeyedLimit, client_key};
 use crate::error::AppError;
+use crate::model::MemberId;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -18,7 +24,7 @@ const PER_ACCOUNT_REFILL: Duration = Duration::from_secs(20);
 
 pub struct SignInLimits {
     per_address: KeyedLimit<IpAddr>,
-    per_account: KeyedLimit<String>,
+    per_account: KeyedLimit<MemberId>,
 }
 
 impl Default for SignInLimits {
@@ -31,18 +37,21 @@ impl Default for SignInLimits {
 }
 
 impl SignInLimits {
-    /// Counts an attempt from `address` on the account `email` (already
-    /// trimmed and lower-cased); `TooManyAttempts` with the wait when either
-    /// is over its allowance.
-    pub fn check(&self, address: Option<IpAddr>, email: &str) -> Result<(), AppError> {
-        let by_address = address.map_or(Ok(()), |address| self.per_address.check(&client_key(address)));
-        let by_account = self.per_account.check(&email.to_string());
-        let wait = [by_address.err(), by_account.err()].into_iter().flatten().max();
-        match wait {
-            None => Ok(()),
-            Some(wait) => Err(AppError::TooManyAttempts { retry_after_secs: wait.as_secs().max(1) }),
-        }
+    /// Counts an attempt from `address` (IPv6 by its /64); `TooManyAttempts`
+    /// with the wait when it is over its allowance.
+    pub fn check_address(&self, address: Option<IpAddr>) -> Result<(), AppError> {
+        address.map_or(Ok(()), |address| self.per_address.check(&client_key(address))).map_err(too_many)
     }
+
+    /// Counts an attempt on the account of `member`, once its address was
+    /// let through.
+    pub fn check_account(&self, member: MemberId) -> Result<(), AppError> {
+        self.per_account.check(&member).map_err(too_many)
+    }
+}
+
+fn too_many(wait: Duration) -> AppError {
+    AppError::TooManyAttempts { retry_after_secs: wait.as_secs().max(1) }
 }
 
 #[cfg(test)]
@@ -52,19 +61,36 @@ mod tests {
     #[test]
     fn an_account_is_limited_whatever_the_address_and_an_address_whatever_the_account() {
         let limits = SignInLimits::default();
-        let attempts = |address: [u8; 4], email: &str| limits.check(Some(address.into()), email);
+        let ada = MemberId(1);
+        let attempt = |address: [u8; 4], member: MemberId| {
+            limits.check_address(Some(address.into())).and_then(|()| limits.check_account(member))
+        };
         for n in 0..PER_ACCOUNT_BURST {
-            assert!(attempts([10, 0, 0, n as u8], "ada@example.com").is_ok());
+            assert!(attempt([10, 0, 0, n as u8], ada).is_ok());
         }
-        let refused = attempts([10, 0, 1, 1], "ada@example.com").unwrap_err();
+        let refused = attempt([10, 0, 1, 1], ada).unwrap_err();
         assert!(matches!(refused, AppError::TooManyAttempts { retry_after_secs } if retry_after_secs >= 1));
         assert!(refused.to_string().starts_with("Too many sign-in attempts. Try again in "));
 
-        let emails: Vec<String> = (0..PER_ADDRESS_BURST).map(|n| format!("guess{n}@example.com")).collect();
-        for email in &emails {
-            assert!(attempts([192, 0, 2, 1], email).is_ok());
+        for n in 0..PER_ADDRESS_BURST {
+            assert!(attempt([192, 0, 2, 1], MemberId(100 + i64::from(n))).is_ok());
         }
-        assert!(attempts([192, 0, 2, 1], "grace@example.com").is_err(), "one address guessing many accounts");
-        assert!(attempts([192, 0, 2, 2], "grace@example.com").is_ok(), "another address is not affected");
+        assert!(attempt([192, 0, 2, 1], MemberId(2)).is_err(), "one address guessing many accounts");
+        assert!(attempt([192, 0, 2, 2], MemberId(2)).is_ok(), "another address is not affected");
+    }
+
+    #[test]
+    fn an_attempt_the_address_limit_refuses_is_not_counted_against_the_account() {
+        let limits = SignInLimits::default();
+        let flooding: IpAddr = [192, 0, 2, 9].into();
+        for _ in 0..PER_ADDRESS_BURST {
+            limits.check_address(Some(flooding)).unwrap();
+        }
+        for _ in 0..100 {
+            assert!(limits.check_address(Some(flooding)).is_err());
+        }
+        for _ in 0..PER_ACCOUNT_BURST {
+            assert!(limits.check_account(MemberId(1)).is_ok(), "the account kept its whole allowance");
+        }
     }
 }

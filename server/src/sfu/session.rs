@@ -101,8 +101,11 @@ pub async fn upgrade(
     }
     let pass_protocol = offered_pass_protocol(&headers);
     match admit(&state, &headers, query, pass_protocol.as_deref(), client.ip()).await {
-        Ok(admission) => crate::json_socket::bounded(upgrade.protocols(pass_protocol), HARD_MESSAGE_LIMIT)
-            .on_upgrade(move |socket| run(socket, state, admission)),
+        Ok(admission) => {
+            let sockets = state.sockets.clone();
+            let upgrade = crate::json_socket::bounded(upgrade.protocols(pass_protocol), HARD_MESSAGE_LIMIT);
+            crate::json_socket::open(upgrade, &sockets, move |socket| run(socket, state, admission))
+        }
         Err(error) => {
             let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             (status, error.to_string()).into_response()

@@ -3,9 +3,11 @@
 //! ours (DNS rebinding), state-changing calls must come from our own pages
 //! (cross-site request forgery), responses carry the browser's safety
 //! headers, and server function errors answer with the HTTP status of
-//! their kind.
+//! their kind. Before any of that, the connection itself is bounded
+//! (`connections`: timeouts and caps per address and in all).
 
 mod caching;
+pub mod connections;
 pub mod cross_site;
 mod error_status;
 mod headers;

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod process;
+
 use anteroom_app::error::AppError;
 use anteroom_server::{Config, Server};
 use serde::de::DeserializeOwned;

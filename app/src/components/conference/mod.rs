@@ -29,7 +29,10 @@ enum Panel {
 #[component]
 pub fn Conference(
     conference: ConferenceId,
-    title: String,
+    /// The call's heading: a room's name follows renames without leaving
+    /// the call.
+    #[prop(into)]
+    title: Signal<String>,
     on_hang_up: Callback<()>,
     /// A guest's admission pass; members join with their session.
     #[prop(optional)]
@@ -68,7 +71,7 @@ pub fn Conference(
             }
         >
             <header class="conference-header">
-                <h2 id="conference-title">{title}</h2>
+                <h2 id="conference-title">{move || title.get()}</h2>
                 <span class="conference-count" aria-label=move || format!("{} in the call", count())>
                     {count}
                 </span>

@@ -140,7 +140,14 @@ where
     const MIN_LENGTH: usize = 0;
 
     fn dry_resolve(&mut self) {
-        self.invoke().dry_resolve();
+        // The view made here only shows which resources it reads, and is
+        // thrown away; `resolve` calls the function again for the view that
+        // is rendered. Resources (and `Suspense`s) created while making it
+        // must not take hydration ids or send their data to the browser:
+        // the browser makes the view once, so each such copy would shift
+        // the ids of everything after it, and its data, fetched under an
+        // owner that is soon gone, can differ from what was rendered.
+        without_hydration(|| self.invoke().dry_resolve());
     }
 
     async fn resolve(mut self) -> Self::AsyncOutput {
@@ -472,12 +479,24 @@ where
     }
 
     fn dry_resolve(&mut self) {
-        self.invoke();
+        // Thrown away too, as for views above.
+        without_hydration(|| {
+            self.invoke();
+        });
     }
 
     async fn resolve(mut self) -> Self::AsyncOutput {
         self.invoke().resolve().await
     }
+}
+
+/// Runs `f`, which makes a view only to throw it away, with hydration off
+/// on this thread (`hydration_context::without_hydration_on_this_thread`).
+fn without_hydration<T>(f: impl FnOnce() -> T) -> T {
+    #[cfg(feature = "ssr")]
+    return hydration_context::without_hydration_on_this_thread(f);
+    #[cfg(not(feature = "ssr"))]
+    f()
 }
 
 impl<V> AttributeValue for Suspend<V>

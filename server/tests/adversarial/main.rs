@@ -1,13 +1,17 @@
 //! Attacks made the way an outsider would make them (raw HTTP with forged
 //! headers, floods of sign-ins), each asserting the refusal and that the
-//! server stays healthy for everyone else.
+//! server stays healthy for everyone else. A door with several attacks has
+//! a module of its own.
 
+#[path = "../support/mod.rs"]
 mod support;
+
+mod connections;
+mod sign_in;
 
 use anteroom_app::error::AppError;
 use anteroom_app::protocol::LiveEvent;
 use anteroom_app::protocol::signal::SignalEvent;
-use anteroom_app::ssr::sign_in_limits::{PER_ACCOUNT_BURST, PER_ADDRESS_BURST};
 use support::TestServer;
 
 const DEMO_PASSWORD: &str = anteroom_app::ssr::seed::DEMO_PASSWORD;
@@ -288,46 +292,6 @@ async fn errors_answer_with_the_http_status_of_their_kind() {
     for (got, expected, what) in cases {
         assert_eq!(got, expected, "{what}");
     }
-    server.stop().await;
-}
-
-#[tokio::test]
-async fn guessing_passwords_is_limited_per_account_and_per_address_with_a_clear_wait() {
-    let server = TestServer::with_demo().await;
-    let attacker = server.client();
-    let guess = |email: &str, password: &str| {
-        let request = attacker.post("sign_in").form(&[("email", email), ("password", password)]);
-        async move { request.send().await.unwrap() }
-    };
-    for _ in 0..PER_ACCOUNT_BURST {
-        assert_eq!(guess("ada@example.com", "wrong").await.status(), 401);
-    }
-    let limited = guess("ada@example.com", "wrong").await;
-    assert_eq!(limited.status(), 429);
-    let wait: u64 = limited.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
-    assert!(wait >= 1);
-    let error: AppError = serde_json::from_str(&limited.text().await.unwrap()).unwrap();
-    assert_eq!(error.to_string(), format!("Too many sign-in attempts. Try again in {wait} s."));
-    // While limited, even the right password is not tried.
-    assert_eq!(guess("ada@example.com", DEMO_PASSWORD).await.status(), 429);
-
-    // One address trying many accounts runs out too: within its burst
-    // (less what it spent on Ada, plus what refills meanwhile), every
-    // other account's guess is refused.
-    let mut tried = 0;
-    let refused = loop {
-        tried += 1;
-        let response = guess(&format!("guess{tried}@example.com"), "wrong").await;
-        if response.status() != 401 || tried > PER_ADDRESS_BURST {
-            break response.status();
-        }
-    };
-    assert_eq!(refused, 429, "after {tried} guesses at other accounts");
-    assert!(tried <= PER_ADDRESS_BURST);
-    assert_eq!(guess("grace@example.com", DEMO_PASSWORD).await.status(), 429);
-
-    // The server is healthy, and a member already signed in carries on.
-    assert_eq!(server.client().get("/healthz").await.status(), 200);
     server.stop().await;
 }
 

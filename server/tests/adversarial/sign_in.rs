@@ -1,0 +1,93 @@
+//! The sign-in door: guessing passwords, and what a flood of sign-ins with
+//! made-up accounts costs the server.
+
+use crate::support::TestServer;
+use crate::support::process::ServerProcess;
+use anteroom_app::error::AppError;
+use anteroom_app::ssr::seed::DEMO_PASSWORD;
+use anteroom_app::ssr::sign_in_limits::{PER_ACCOUNT_BURST, PER_ADDRESS_BURST};
+
+#[tokio::test]
+async fn guessing_passwords_is_limited_per_account_and_per_address_with_a_clear_wait() {
+    let server = TestServer::with_demo().await;
+    let attacker = server.client();
+    let guess = |email: &str, password: &str| {
+        let request = attacker.post("sign_in").form(&[("email", email), ("password", password)]);
+        async move { request.send().await.unwrap() }
+    };
+    for _ in 0..PER_ACCOUNT_BURST {
+        assert_eq!(guess("ada@example.com", "wrong").await.status(), 401);
+    }
+    let limited = guess("ada@example.com", "wrong").await;
+    assert_eq!(limited.status(), 429);
+    let wait: u64 = limited.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+    assert!(wait >= 1);
+    let error: AppError = serde_json::from_str(&limited.text().await.unwrap()).unwrap();
+    assert_eq!(error.to_string(), format!("Too many sign-in attempts. Try again in {wait} s."));
+    // While limited, even the right password is not tried.
+    assert_eq!(guess("ada@example.com", DEMO_PASSWORD).await.status(), 429);
+
+    // One address trying many accounts runs out too: within its burst
+    // (less what it spent on Ada, plus what refills meanwhile), every
+    // other account's guess is refused.
+    let mut tried = 0;
+    let refused = loop {
+        tried += 1;
+        let response = guess(&format!("guess{tried}@example.com"), "wrong").await;
+        if response.status() != 401 || tried > PER_ADDRESS_BURST {
+            break response.status();
+        }
+    };
+    assert_eq!(refused, 429, "after {tried} guesses at other accounts");
+    assert!(tried <= PER_ADDRESS_BURST);
+    assert_eq!(guess("grace@example.com", DEMO_PASSWORD).await.status(), 429);
+
+    // The server is healthy, and a member already signed in carries on.
+    assert_eq!(server.client().get("/healthz").await.status(), 200);
+    server.stop().await;
+}
+
+/// Signs in over HTTP as the sign-in form does; the answer's status.
+async fn sign_in(client: &reqwest::Client, server: &ServerProcess, email: &str, password: &str) -> u16 {
+    let form = [("email", email), ("password", password)];
+    client
+        .post(format!("{}/api/sign_in", server.url))
+        .header("Origin", &server.url)
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Issue 32, 1: every sign-in counted the typed email in the per-account
+/// limiter, however long, so 120 one-MiB "emails" from one address took the
+/// server from 53 to 185 MiB for good. An overlong email is now refused
+/// before it is counted or looked up, and only members' accounts are counted.
+#[tokio::test]
+async fn made_up_emails_however_long_or_many_cost_the_server_no_memory() {
+    let server = ServerProcess::start_with_demo().await;
+    let attacker = server.client();
+    let huge = "a".repeat(1 << 20) + "@example.com";
+    let before = server.rss_mib();
+    let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+    for n in 0..120 {
+        *statuses.entry(sign_in(&attacker, &server, &format!("{n}{huge}"), "x").await).or_default() += 1;
+    }
+    assert_eq!(statuses, [(422, 120)].into(), "an overlong email is refused as such, not counted or tried");
+    // Many made-up accounts of a sane length: the address limit refuses them
+    // after its burst; none is remembered as an account.
+    for n in 0..2_000 {
+        let status = sign_in(&attacker, &server, &format!("nobody{n}@example.com"), "x").await;
+        assert!([401, 429].contains(&status), "answered {status}");
+    }
+    let after = server.rss_mib();
+    assert!(after < before + 30.0, "memory grew from {before:.0} to {after:.0} MiB");
+    // Ada signs in from another address: her account was never counted by
+    // the made-up ones.
+    let ada = server.client_from([127, 0, 0, 2]);
+    let status = sign_in(&ada, &server, "ada@example.com", DEMO_PASSWORD).await;
+    assert!((200..400).contains(&status), "Ada signs in: {status}");
+    server.stop().await;
+}
