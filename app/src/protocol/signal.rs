@@ -20,6 +20,11 @@ pub const MAX_SIGNAL_MESSAGE_BYTES: usize = 64 * 1024;
 pub const MAX_CHAT_CHARS: usize = 2000;
 /// How many chat messages a conference keeps for people who join late.
 pub const CHAT_HISTORY: usize = 500;
+/// Chat one call takes in all, in messages and in bytes of text: every
+/// message is stored, mailed in the notes and shown under Past calls, so a
+/// guest with a link could otherwise fill all three (issue 32).
+pub const MAX_CALL_CHAT_MESSAGES: usize = 1_000;
+pub const MAX_CALL_CHAT_BYTES: usize = 512 * 1024;
 
 /// Which call a socket is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -134,7 +134,8 @@ impl CallRecord {
         if self.chat.is_empty() {
             text.push_str("Nobody wrote in the chat.\n");
         }
-        for message in &self.chat {
+        let shown = chat_shown_in_notes(&self.chat);
+        for message in &self.chat[..shown] {
             let at = clock_text(message.sent_at / 1000);
             if self.written_by_guest(message) {
                 // Quoted line by line, so a guest's text cannot pass for ours.
@@ -146,6 +147,13 @@ impl CallRecord {
                 text.push_str(&format!("[{at}] {}: {}\n", message.name, message.text));
             }
         }
+        if shown < self.chat.len() {
+            let more = self.chat.len() - shown;
+            text.push_str(&format!(
+                "… and {more} more message{}: the whole chat is under Past calls in {channel}, in Anteroom.\n",
+                if more == 1 { "" } else { "s" }
+            ));
+        }
         if self.attendance.iter().any(|stay| stay.guest) {
             text.push_str(&format!(
                 "\nNames and lines marked (guest) were typed or said by guests, not by {workspace}.\n"
@@ -153,6 +161,24 @@ impl CallRecord {
         }
         text
     }
+}
+
+/// The chat a notes email carries at most, in messages and bytes of text;
+/// the rest is under Past calls. A call's whole chat (up to 512 KiB) in
+/// every guest's mailbox would make each email a flood of its own.
+pub const MAX_NOTES_CHAT_MESSAGES: usize = 200;
+pub const MAX_NOTES_CHAT_BYTES: usize = 32 * 1024;
+
+/// How many of the first messages of `chat` the notes show.
+fn chat_shown_in_notes(chat: &[ChatMessage]) -> usize {
+    let mut bytes = 0;
+    chat.iter()
+        .take(MAX_NOTES_CHAT_MESSAGES)
+        .take_while(|message| {
+            bytes += message.text.len();
+            bytes <= MAX_NOTES_CHAT_BYTES
+        })
+        .count()
 }
 
 /// What the notes can say about what was said in the call.
@@ -298,6 +324,24 @@ mod tests {
             notes.ends_with("Names and lines marked (guest) were typed or said by guests, not by Acme Studio.\n"),
             "{notes}"
         );
+    }
+
+    #[test]
+    fn a_long_chat_is_cut_short_in_the_notes_and_the_rest_is_under_past_calls() {
+        let mut call = record();
+        let first = call.chat[0].clone();
+        // Each text is 413 bytes: 79 fit in 32 KiB.
+        let text = |n: usize| format!("message {n:04} {}", "x".repeat(400));
+        call.chat = (0..1_000).map(|n| ChatMessage { text: text(n), ..first.clone() }).collect();
+        let notes = call.notes_text("Acme Studio", "client-calls", &Spoken::NotTranscribed);
+        let shown = MAX_NOTES_CHAT_BYTES / text(0).len();
+        assert_eq!(shown, 79);
+        assert!(notes.contains("- 1000 chat messages"), "the summary counts them all");
+        assert!(notes.contains(&text(shown - 1)), "{shown} messages fit");
+        assert!(!notes.contains(&text(shown)), "no more than fit");
+        let rest = format!("… and {} more messages: the whole chat is under Past calls in client-calls", 1_000 - shown);
+        assert!(notes.contains(&rest), "{notes}");
+        assert!(notes.len() < MAX_NOTES_CHAT_BYTES * 2, "the notes stay small: {} bytes", notes.len());
     }
 
     #[test]

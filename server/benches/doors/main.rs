@@ -14,7 +14,13 @@
 //!    the server answers, for `--seconds`; each outcome is counted (refused
 //!    at the upgrade, refused after the knock, waiting). Grace's walks are
 //!    timed again meanwhile.
-//! 3. **Open pages**: `--sockets` live sockets are opened with Ada's
+//! 3. **Sign-in flood** (issue 32, 1): 120 sign-ins with one-MiB "emails"
+//!    from one address; the answers, and the server's memory before, right
+//!    after and 30 s later.
+//! 4. **Idle connections** (issue 32, 3): 1,500 TCP connections from 16
+//!    addresses that send nothing; the server's descriptors before, while
+//!    they are held and once it let them go, and Grace's walks meanwhile.
+//! 5. **Open pages**: `--sockets` live sockets are opened with Ada's
 //!    session; the server's memory is read before and after, then one move
 //!    of Grace's must reach every socket.
 //!
@@ -143,6 +149,21 @@ async fn main() {
     );
     println!("members' pages during the flood: a walk reaches the page in {}", summary(&flooded));
 
+    sign_in_flood(&server).await;
+    let idle = idle_connections(&server).await;
+    let during = time_walks(&server, &grace, &rooms[2..4], &mut graces_page, grace_id).await;
+    println!("members' pages while they are held: a walk reaches the page in {}", summary(&during));
+    let let_go = Instant::now();
+    while descriptors(&server) > idle.before + 20 && let_go.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    println!(
+        "the server let them go within {:.1} s: {} descriptors",
+        let_go.elapsed().as_secs_f64(),
+        descriptors(&server)
+    );
+    drop(idle);
+
     let before = procstat::rss_kib(server.pid());
     let mut pages = Vec::with_capacity(options.sockets);
     for _ in 0..options.sockets {
@@ -172,6 +193,66 @@ async fn main() {
     );
     drop(pages);
     server.stop().await;
+}
+
+/// Issue 32, 1: 120 sign-ins with one-MiB emails from one address.
+async fn sign_in_flood(server: &ServerProcess) {
+    let http = server.client_from(Ipv4Addr::new(127, 0, 0, 50));
+    let huge = "a".repeat(1 << 20) + "@example.com";
+    let before = procstat::rss_kib(server.pid());
+    let mut answers = std::collections::BTreeMap::<u16, usize>::new();
+    for n in 0..120 {
+        let form = [("email", format!("{n}{huge}")), ("password", "wrong".to_string())];
+        let request = http.post(format!("{}/api/sign_in", server.url)).header("Origin", &server.url).form(&form);
+        let status = request.send().await.map_or(0, |response| response.status().as_u16());
+        *answers.entry(status).or_default() += 1;
+    }
+    let after = procstat::rss_kib(server.pid());
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    let later = procstat::rss_kib(server.pid());
+    println!(
+        "sign-in flood (120 one-MiB emails, one address): answers {answers:?}; server RSS {} -> {} MiB, {} MiB 30 s later",
+        before / 1024,
+        after / 1024,
+        later / 1024
+    );
+}
+
+/// Idle connections held open, and the server's descriptors before.
+struct IdleConnections {
+    before: usize,
+    _held: Vec<tokio::net::TcpStream>,
+}
+
+/// Issue 32, 3: 1,500 connections from 16 addresses that send nothing.
+async fn idle_connections(server: &ServerProcess) -> IdleConnections {
+    // This process needs as many descriptors as it opens.
+    let _ = rlimit::increase_nofile_limit(4096);
+    let address: SocketAddr = server.url.trim_start_matches("http://").parse().expect("the server's address");
+    let before = descriptors(server);
+    let mut held = Vec::with_capacity(1500);
+    for n in 0..1500_u32 {
+        let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+        let _ = socket.bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, 0, 1, (n % 16) as u8 + 1)), 0));
+        if let Ok(stream) = socket.connect(address).await {
+            held.push(stream);
+        }
+    }
+    let opened = Instant::now();
+    while descriptors(server) < before + held.len() * 9 / 10 && opened.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    println!(
+        "idle connections ({} from 16 addresses): server descriptors {before} -> {}",
+        held.len(),
+        descriptors(server)
+    );
+    IdleConnections { before, _held: held }
+}
+
+/// Descriptors the server holds now.
+fn descriptors(server: &ServerProcess) -> usize {
+    std::fs::read_dir(format!("/proc/{}/fd", server.pid())).map_or(0, |entries| entries.count())
 }
 
 /// Opens a live socket with `cookie` and reads its first snapshot.

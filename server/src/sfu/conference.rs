@@ -12,8 +12,8 @@ use crate::transcripts::recorder::Recorder;
 use anteroom_app::model::CallId;
 use anteroom_app::protocol::live::InCall;
 use anteroom_app::protocol::signal::{
-    CHAT_HISTORY, ChatMessage, ConferenceId, Link, Participant, ParticipantId, PublishedStream, SIMULCAST_LAYERS,
-    SignalEvent, Source, layer_rank,
+    CHAT_HISTORY, ChatMessage, ConferenceId, Link, MAX_CALL_CHAT_BYTES, MAX_CALL_CHAT_MESSAGES, Participant,
+    ParticipantId, PublishedStream, SIMULCAST_LAYERS, SignalEvent, Source, layer_rank,
 };
 use anteroom_app::ssr::call_notes::Attendance;
 use anteroom_app::ssr::calls::transcript::Recording;
@@ -55,6 +55,8 @@ struct State {
     members: HashMap<ParticipantId, Member>,
     tracks: Vec<Arc<PublishedTrack>>,
     chat: VecDeque<ChatMessage>,
+    /// Chat taken in this call so far, against its caps.
+    chat_taken: ChatTaken,
     /// Everyone who joined, in order of arrival, for the meeting notes
     /// (`left_at` is filled in when they leave).
     attendance: Vec<Attendance>,
@@ -312,11 +314,15 @@ impl Conference {
     }
 
     /// Keeps the message for late joiners, records it and sends it to everyone.
-    pub async fn chat(&self, from: ParticipantId, text: String) {
+    /// Passes a chat message on to everyone and to the call's record,
+    /// unless the call has taken all the chat it may (the sender is told).
+    pub async fn chat(&self, from: ParticipantId, text: String) -> Result<(), String> {
         let message = {
             let mut state = self.state();
-            let Some(member) = state.members.get(&from) else { return };
-            let message = ChatMessage { from, name: member.participant.name.clone(), text, sent_at: unix_millis() };
+            let Some(member) = state.members.get(&from) else { return Ok(()) };
+            let name = member.participant.name.clone();
+            state.chat_taken.take(&text)?;
+            let message = ChatMessage { from, name, text, sent_at: unix_millis() };
             if state.chat.len() == CHAT_HISTORY {
                 state.chat.pop_front();
             }
@@ -325,6 +331,7 @@ impl Conference {
         };
         self.broadcast(SignalEvent::Chat { message: message.clone() });
         self.note(|call| Entry::Chat(call, message)).await;
+        Ok(())
     }
 
     /// Removes a participant: their tracks leave everyone, their connections
@@ -484,4 +491,51 @@ fn unix_millis() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|elapsed| elapsed.as_millis() as i64)
         .unwrap_or_default()
+}
+
+/// The chat a call has taken, in messages and bytes of text.
+#[derive(Default)]
+struct ChatTaken {
+    messages: usize,
+    bytes: usize,
+}
+
+impl ChatTaken {
+    /// Counts `text` in, unless it would take the call past its caps.
+    fn take(&mut self, text: &str) -> Result<(), String> {
+        if self.messages >= MAX_CALL_CHAT_MESSAGES || self.bytes + text.len() > MAX_CALL_CHAT_BYTES {
+            return Err(format!(
+                "This call's chat is full ({MAX_CALL_CHAT_MESSAGES} messages or {} KiB at most): \
+                 what was written is kept, but nothing more can be added.",
+                MAX_CALL_CHAT_BYTES / 1024
+            ));
+        }
+        self.messages += 1;
+        self.bytes += text.len();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_calls_chat_is_capped_in_messages_and_in_bytes() {
+        let mut taken = ChatTaken::default();
+        for _ in 0..MAX_CALL_CHAT_MESSAGES {
+            taken.take("hi").unwrap();
+        }
+        let full = taken.take("one more").unwrap_err();
+        assert!(full.starts_with("This call's chat is full (1000 messages or 512 KiB at most)"), "{full}");
+
+        let mut taken = ChatTaken::default();
+        let long = "x".repeat(2000);
+        let fitting = MAX_CALL_CHAT_BYTES / long.len();
+        for _ in 0..fitting {
+            taken.take(&long).unwrap();
+        }
+        assert!(taken.take(&long).is_err(), "no room for another {} bytes", long.len());
+        assert!(taken.take("ok").is_ok(), "a short one still fits in what is left");
+    }
 }

@@ -12,6 +12,12 @@ use std::time::Duration;
 const MESSAGE_BURST: u32 = 200;
 const MESSAGE_REFILL: Duration = Duration::from_millis(20);
 
+/// Chat messages one participant may send at once, and how fast they earn
+/// more: well below the signalling allowance, well above anyone typing.
+/// A guest with a link sent 50 a second, each stored and mailed (issue 32).
+const CHAT_BURST: u32 = 10;
+const CHAT_REFILL: Duration = Duration::from_secs(1);
+
 /// Tracks of each kind one participant may publish: a camera and a shared
 /// screen, a microphone and the screen's sound.
 pub const MAX_TRACKS_PER_KIND: usize = 2;
@@ -46,6 +52,11 @@ impl CallLimits {
 /// The message allowance of one signalling socket.
 pub fn message_allowance() -> Limit {
     Limit::new(MESSAGE_BURST, MESSAGE_REFILL)
+}
+
+/// The chat allowance of one participant's session.
+pub fn chat_allowance() -> Limit {
+    Limit::new(CHAT_BURST, CHAT_REFILL)
 }
 
 /// True when an SDP offer publishes more than [`MAX_TRACKS_PER_KIND`] live

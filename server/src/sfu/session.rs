@@ -4,7 +4,7 @@
 //! session ends the moment its holder may no longer be there (they walked
 //! out of the room or signed out).
 
-use super::limits::{MemberSlot, message_allowance};
+use super::limits::{MemberSlot, chat_allowance, message_allowance};
 use super::peer::Peer;
 use super::requests::read_request;
 use crate::ServerState;
@@ -16,6 +16,7 @@ use anteroom_app::protocol::LiveEvent;
 use anteroom_app::protocol::signal::{ConferenceId, PASS_PROTOCOL_PREFIX, Participant, SignalEvent, SignalRequest};
 use anteroom_app::ssr::accounts::Member;
 use anteroom_app::ssr::guests::{GuestPass, GuestStatus};
+use anteroom_app::ssr::rate_limit::Limit;
 use anteroom_app::ssr::sessions::{SessionEnds, SessionId};
 use anteroom_app::ssr::{auth, channels, office, policy};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -255,6 +256,7 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
     let mut ended = still_allowed(&state, &admission).err();
     let mut keepalive = Keepalive::default();
     let allowance = message_allowance();
+    let chat = Arc::new(chat_allowance());
 
     while ended.is_none() {
         tokio::select! {
@@ -288,8 +290,8 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
                 Some(Ok(Message::Text(text))) => match allowance.check() {
                     Ok(()) => {
-                        let (handled, peer, text) = (conference.clone(), peer.clone(), text.to_string());
-                        conference.worker.run(async move { handle(&handled, &peer, &text).await }).await;
+                        let (handled, peer, chat, text) = (conference.clone(), peer.clone(), chat.clone(), text.to_string());
+                        conference.worker.run(async move { handle(&handled, &peer, &chat, &text).await }).await;
                     }
                     Err(_) => peer.send(SignalEvent::Error { reason: "Too many messages at once; that one was dropped.".into() }),
                 },
@@ -415,7 +417,7 @@ async fn guest_pass_changed(attendee: &mut Attendee) {
 
 /// Acts on one message from the participant. Errors go back to the sender
 /// only; the conference carries on.
-async fn handle(conference: &Arc<super::conference::Conference>, peer: &Arc<Peer>, text: &str) {
+async fn handle(conference: &Arc<super::conference::Conference>, peer: &Arc<Peer>, chat: &Limit, text: &str) {
     let refuse = |reason: String| peer.send(SignalEvent::Error { reason });
     let request = match read_request(text) {
         Ok(request) => request,
@@ -436,7 +438,14 @@ async fn handle(conference: &Arc<super::conference::Conference>, peer: &Arc<Peer
         SignalRequest::Candidate { link, candidate } => peer.add_candidate(link, candidate).await,
         SignalRequest::Mute { audio, video } => conference.set_muted(peer.id, audio, video),
         SignalRequest::StopScreen => conference.stop_screen(peer.id).await,
-        SignalRequest::Chat { text } => conference.chat(peer.id, text).await,
+        SignalRequest::Chat { text } => {
+            if chat.check().is_err() {
+                return refuse("You are sending chat messages too fast: that one was not sent. Wait a moment.".into());
+            }
+            if let Err(reason) = conference.chat(peer.id, text).await {
+                refuse(reason);
+            }
+        }
         SignalRequest::TileSize { stream, height } => peer.show_at_height(&stream, height).await,
     }
 }

@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod chat;
 mod connections;
 mod sign_in;
 
@@ -405,46 +406,46 @@ async fn a_signalling_socket_that_floods_or_publishes_too_much_is_refused_and_th
 async fn a_participant_who_stops_reading_is_dropped_and_leaves_the_call() {
     let server = TestServer::with_demo().await;
     let ada = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
-    let alan = server.signed_in("alan@example.com", DEMO_PASSWORD).await;
     let grace = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
     let call = meeting_call(&ada).await;
     let mut adas = ada.signal_socket_at(&call).await.unwrap();
     joined(&mut adas).await;
-    let mut alans = alan.signal_socket_at(&call).await.unwrap();
-    joined(&mut alans).await;
 
     let mut office = ada.live_socket().await.unwrap();
 
     // Grace joins, then her browser stops reading: her receive window stays shut.
     let _graces = grace.stalled_signal_socket_at(&call).await;
-    office.wait_for(|e| matches!(e, LiveEvent::Calls { calls } if calls.iter().any(|c| c.people.len() == 3))).await;
+    office.wait_for(|e| matches!(e, LiveEvent::Calls { calls } if calls.iter().any(|c| c.people.len() == 2))).await;
     let graces_join =
         |e: &SignalEvent| matches!(e, SignalEvent::Joined { participant } if participant.name.starts_with("Grace"));
     let SignalEvent::Joined { participant: stalled } = adas.wait_for(graces_join).await else { unreachable!() };
 
-    // A lively chat (each message is broadcast to her too) fills what the
-    // network holds for her (up to 4 MiB of socket buffers here), so the
-    // server's writes to her stop being taken.
-    // Ada and Alan each chat from a second window too.
-    let mut adas_other = ada.signal_socket_at(&call).await.unwrap();
-    joined(&mut adas_other).await;
-    let mut alans_other = alan.signal_socket_at(&call).await.unwrap();
-    joined(&mut alans_other).await;
-    let chat = serde_json::json!({ "type": "chat", "text": "\u{1F600}".repeat(1900) }).to_string();
-    for _ in 0..190 {
-        for socket in [&mut adas, &mut alans, &mut adas_other, &mut alans_other] {
-            socket.send_text(&chat).await;
+    // Nothing she is sent is read, her pings included: the keepalive's
+    // silence limit (45 s) drops her. (A chat flood used to fill the
+    // network's buffers for her sooner, making a write wait out its 10 s;
+    // a call now takes too little chat for that, issue 32.)
+    // Ada, meanwhile, is in the call and says so now and then (her pongs
+    // alone would wait for her next write).
+    drop(office);
+    let waiting = async {
+        loop {
+            tokio::select! {
+                event = adas.next_event_within(std::time::Duration::from_secs(60)) => {
+                    if matches!(event, SignalEvent::Left { .. } | SignalEvent::Error { .. }) {
+                        return event;
+                    }
+                }
+                () = tokio::time::sleep(std::time::Duration::from_secs(10)) => {
+                    adas.send_text(r#"{"type":"mute","audio":false,"video":false}"#).await;
+                }
+            }
         }
-    }
-    // Ada, still reading, sees Grace leave once one write to her has waited
-    // its 10 s; nobody waits on her for good.
-    let wanted = |e: &SignalEvent| matches!(e, SignalEvent::Left { .. } | SignalEvent::Error { .. });
-    let left = adas.wait_for_within(std::time::Duration::from_secs(15), wanted).await;
+    };
+    let left = tokio::time::timeout(std::time::Duration::from_secs(60), waiting).await.expect("Grace is dropped");
     assert_eq!(left, SignalEvent::Left { participant: stalled.id });
-    drop((adas_other, alans_other));
-    // And the call as the office lists it counts the four others.
+    // And the call as a newly opened office lists it counts Ada alone.
     let in_call = |count: usize| move |e: &LiveEvent| matches!(e, LiveEvent::Calls { calls } if calls.iter().any(|c| c.people.len() == count));
-    office.wait_for(in_call(4)).await;
+    ada.live_socket().await.unwrap().wait_for(in_call(1)).await;
     server.stop().await;
 }
 

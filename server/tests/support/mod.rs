@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+/// The server binary as a process of its own, shared with the benchmarks.
+#[path = "../../benches/common/server_process.rs"]
 pub mod process;
 
 use anteroom_app::error::AppError;
@@ -274,7 +276,7 @@ impl<T: DeserializeOwned> JsonSocket<T> {
         self.next_event_within(std::time::Duration::from_secs(5)).await
     }
 
-    async fn next_event_within(&mut self, limit: std::time::Duration) -> T {
+    pub async fn next_event_within(&mut self, limit: std::time::Duration) -> T {
         use futures::StreamExt;
         use tokio_tungstenite::tungstenite::Message;
         loop {
