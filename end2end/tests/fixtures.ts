@@ -142,7 +142,7 @@ const BENIGN: { pattern: RegExp; why: string }[] = [
     // An HTML email is shown in a frame sandboxed without scripts; Chromium
     // reports each script it keeps from running there (Playwright's own
     // probes when a test reads the frame, among them). The sandbox at work.
-    pattern: /^console\.error: Blocked script execution in 'about:srcdoc' because the document's frame is sandboxed and the 'allow-scripts' permission is not set\.$/,
+    pattern: /^console\.error: Blocked script execution in 'about:srcdoc' because the document's frame is sandboxed and the 'allow-scripts' permission is not set\.(?: \(about:srcdoc\))?$/,
     why: 'the sandbox of an HTML email at work',
   },
 ];

@@ -94,6 +94,8 @@ pub struct Server {
     transcriber: transcripts::Transcriber,
     /// Rings the notes task (a call ended, a transcript settled).
     notes: Arc<tokio::sync::Notify>,
+    /// The caps on client connections, sized when the server started.
+    connection_caps: web::connections::ConnectionCaps,
 }
 
 impl Server {
@@ -169,7 +171,23 @@ impl Server {
         let log = transcripts::call_log::CallLog::start(state.app.db.clone(), vec![transcribe.clone(), notes.clone()]);
         state.sfu.keep_records(log, config.data_dir.clone());
         let transcriber = transcriber(&config, &state, transcribe, notes.clone());
-        Ok(Server { address, smtp_address, smtp_listener, public_url, state, listener, shutdown, transcriber, notes })
+        // Raised before anything is served, so the caps fit what is there.
+        let connection_caps = web::connections::ConnectionCaps::new(
+            web::connections::CONNECTIONS_PER_ADDRESS,
+            web::connections::raise_descriptor_limit(),
+        );
+        Ok(Server {
+            address,
+            smtp_address,
+            smtp_listener,
+            public_url,
+            state,
+            listener,
+            shutdown,
+            transcriber,
+            notes,
+            connection_caps,
+        })
     }
 
     /// Serves requests until `signal` completes, then stops accepting, ends
@@ -187,11 +205,7 @@ impl Server {
         tokio::spawn(call_notes::run(self.state.app.clone(), self.notes, self.state.shutdown.clone()));
         tokio::spawn(self.transcriber.run(self.state.shutdown.clone()));
         let shutdown = self.shutdown;
-        let caps = web::connections::ConnectionCaps::new(
-            web::connections::CONNECTIONS_PER_ADDRESS,
-            web::connections::raise_descriptor_limit(),
-        );
-        web::connections::serve(self.listener, router, caps, async move {
+        web::connections::serve(self.listener, router, self.connection_caps, async move {
             signal.await;
             let _ = shutdown.send(true);
         })

@@ -220,6 +220,10 @@ async fn a_guest_with_the_link_joins_that_call_only_and_a_channel_admin_can_remo
     let unended: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM guest_visits WHERE left_at IS NULL").fetch_one(&db).await.unwrap();
     assert_eq!(unended, 0, "every visit has its end");
+    // Grace and Alan were still in the call: its record has its end too.
+    let open_calls: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM calls WHERE ended_at IS NULL").fetch_one(&db).await.unwrap();
+    assert_eq!(open_calls, 0, "the call cut short by stopping has its end on record");
 }
 
 #[tokio::test]

@@ -92,6 +92,8 @@ pub struct Sfu {
     records: OnceLock<Arc<Records>>,
     /// Rings when someone joins or leaves a meeting channel's call.
     calls_changed: broadcast::Sender<()>,
+    /// Ended calls whose records are being closed: stopping waits for them.
+    finishing: tokio_util::task::TaskTracker,
 }
 
 impl Sfu {
@@ -105,6 +107,7 @@ impl Sfu {
             next_participant: AtomicU64::new(1),
             records: OnceLock::new(),
             calls_changed: broadcast::channel(16).0,
+            finishing: tokio_util::task::TaskTracker::new(),
         }))
     }
 
@@ -154,7 +157,7 @@ impl Sfu {
         let mut conferences = self.conferences.lock().expect("conferences lock");
         if conference.is_empty() && conferences.get(&conference.id).is_some_and(|c| Arc::ptr_eq(c, conference)) {
             conferences.remove(&conference.id);
-            tokio::spawn(conference.clone().finish_record());
+            self.finishing.spawn(conference.clone().finish_record());
         }
     }
 
@@ -189,11 +192,23 @@ impl Sfu {
         conferences.iter().map(|(id, conference)| (*id, conference.participant_count())).collect()
     }
 
+    /// Ends every call (its participants are told), closes the records of
+    /// meeting channels' calls, and returns once what they noted is written.
     pub async fn shutdown(&self) {
         let conferences: Vec<Arc<Conference>> =
             self.conferences.lock().expect("conferences lock").drain().map(|(_, c)| c).collect();
         for conference in conferences {
             conference.close_all().await;
+            // Out of the map already, so its last leave did not close its
+            // record: a call cut short by stopping still gets its end.
+            self.finishing.spawn(conference.finish_record());
+        }
+        // Each waits at most for its recordings' files; then what they
+        // noted is written before the database closes.
+        self.finishing.close();
+        self.finishing.wait().await;
+        if let Some(records) = self.records() {
+            records.log.flush().await;
         }
         self.engine.close().await;
     }

@@ -11,7 +11,7 @@ use anteroom_app::ssr::calls::{self, transcript};
 use anteroom_app::ssr::channel_settings::{self, Switch};
 use anteroom_app::ssr::db::Db;
 use std::sync::Arc;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 /// Entries waiting to be written, at most; a call that outpaces the
 /// database waits for it (its signalling does, never its media).
@@ -28,6 +28,8 @@ pub enum Entry {
     TranscriptionOn(CallId),
     /// The call ended at this time (unix seconds).
     Ended(CallId, i64),
+    /// Not an event: everything noted before it is written; tell the sender.
+    Flush(oneshot::Sender<()>),
 }
 
 /// The SFU's handle on the record of calls.
@@ -60,6 +62,15 @@ impl CallLog {
         })
     }
 
+    /// Waits until every entry noted so far is written: stopping the
+    /// server closes the database only after this.
+    pub async fn flush(&self) {
+        let (written, done) = oneshot::channel();
+        if self.entries.send(Entry::Flush(written)).await.is_ok() {
+            let _ = done.await;
+        }
+    }
+
     pub async fn note(&self, entry: Entry) {
         if self.entries.send(entry).await.is_err() {
             tracing::error!("the call record writer has stopped");
@@ -69,6 +80,13 @@ impl CallLog {
 
 async fn write_entries(db: Db, mut queue: mpsc::Receiver<Entry>, ended: Vec<Arc<Notify>>) {
     while let Some(entry) = queue.recv().await {
+        let entry = match entry {
+            Entry::Flush(written) => {
+                let _ = written.send(());
+                continue;
+            }
+            entry => entry,
+        };
         let done = match &entry {
             Entry::Joined(call, stay) => calls::joined(&db, *call, stay).await,
             Entry::Left(call, participant, at) => calls::left(&db, *call, *participant, *at).await,
@@ -77,6 +95,7 @@ async fn write_entries(db: Db, mut queue: mpsc::Receiver<Entry>, ended: Vec<Arc<
             Entry::Recording(call, recording) => transcript::add_recording(&db, *call, recording).await,
             Entry::TranscriptionOn(call) => transcript::turn_on(&db, *call).await,
             Entry::Ended(call, at) => calls::end(&db, *call, *at).await,
+            Entry::Flush(_) => unreachable!("answered above"),
         };
         match done {
             Ok(()) if matches!(entry, Entry::Ended(..)) => ended.iter().for_each(|task| task.notify_one()),

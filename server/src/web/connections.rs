@@ -37,10 +37,11 @@ use tower::ServiceExt;
 /// How long a client has to send a request's head, and how long a
 /// kept-alive connection may wait for its next request.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections one client address (IPv6 by /64) may hold at once: a
-/// member's tabs, sockets and a page's parallel requests fit many times
-/// over; an office behind one NAT address fits too.
-pub const CONNECTIONS_PER_ADDRESS: usize = 256;
+/// Connections one client address (IPv6 by /64) may hold at once: an
+/// office behind one NAT address, each person with a few tabs (each tab a
+/// live socket, perhaps a call, and a browser's six connections), fits;
+/// one address cannot take all the server's descriptors.
+pub const CONNECTIONS_PER_ADDRESS: usize = 1024;
 /// Descriptors kept for everything but client connections (the database,
 /// media sockets, mail, log files).
 const RESERVED_DESCRIPTORS: u64 = 256;
