@@ -1,6 +1,6 @@
 //! The release server as its own process, for the benchmarks (and for the
 //! tests whose point is what an attack costs the server, read from its
-//! `/proc`): started on a loopback (or namespace) address with a fresh
+//! `/proc` with `procstat`): started on a loopback (or namespace) address with a fresh
 //! database, its server functions called over HTTP the way our own pages
 //! call them.
 
@@ -103,19 +103,6 @@ impl ServerProcess {
             .local_address(from.into())
             .build()
             .expect("http client")
-    }
-
-    /// The server's resident memory now, in MiB.
-    #[allow(dead_code, reason = "not every bench or test that includes this file calls it")]
-    pub fn rss_mib(&self) -> f64 {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.pid())).expect("the server's /proc status");
-        let kib: f64 = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmRSS in /proc status");
-        kib / 1024.0
     }
 
     /// Calls a server function as our own page would (our Origin, a form

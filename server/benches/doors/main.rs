@@ -252,7 +252,7 @@ async fn idle_connections(server: &ServerProcess) -> IdleConnections {
 
 /// Descriptors the server holds now.
 fn descriptors(server: &ServerProcess) -> usize {
-    std::fs::read_dir(format!("/proc/{}/fd", server.pid())).map_or(0, |entries| entries.count())
+    procstat::open_descriptors(server.pid())
 }
 
 /// Opens a live socket with `cookie` and reads its first snapshot.

@@ -1,4 +1,5 @@
-//! CPU and memory of a process, from /proc (the same numbers for both SFUs).
+//! CPU, memory and descriptors of a process, from /proc (the same numbers
+//! for both SFUs, and for the doors bench and tests).
 
 /// User plus system CPU seconds `pid` has used, all threads.
 pub fn cpu_seconds(pid: u32) -> f64 {
@@ -18,6 +19,12 @@ pub fn rss_kib(pid: u32) -> u64 {
         .find_map(|line| line.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
+}
+
+/// Open file descriptors of `pid` (sockets among them).
+#[allow(dead_code, reason = "not every bench or test that includes this file counts them")]
+pub fn open_descriptors(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |entries| entries.count())
 }
 
 fn clock_ticks_per_second() -> f64 {

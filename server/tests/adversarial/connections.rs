@@ -92,7 +92,7 @@ async fn one_address_holds_a_share_of_connections_and_others_are_still_served() 
 
 /// Descriptors the server process holds now.
 fn descriptors(server: &ServerProcess) -> usize {
-    std::fs::read_dir(format!("/proc/{}/fd", server.pid())).expect("the server's fds").count()
+    crate::support::procstat::open_descriptors(server.pid())
 }
 
 #[tokio::test]

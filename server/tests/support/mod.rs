@@ -6,6 +6,9 @@
 /// The server binary as a process of its own, shared with the benchmarks.
 #[path = "../../benches/common/server_process.rs"]
 pub mod process;
+/// CPU, memory and descriptors of the server process, from /proc.
+#[path = "../../benches/sfu/procstat.rs"]
+pub mod procstat;
 
 use anteroom_app::error::AppError;
 use anteroom_server::{Config, Server};
