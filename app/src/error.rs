@@ -44,6 +44,12 @@ pub enum AppError {
     NotFound(String),
     #[error("Many guests are already waiting at this door. Try again in a few minutes.")]
     DoorBusy,
+    /// A network's share of a door's waiting places is taken.
+    #[error("Several guests from your network are already waiting at this door. Try again once they are answered.")]
+    DoorBusyFromHere,
+    /// The members turned this network's knocks away for a while.
+    #[error("This door is not taking requests to join from your network for now. Ask the person who invited you.")]
+    KnocksBlocked,
     /// The room a guest was invited to was deleted.
     #[error(
         "This room no longer exists: it was taken off the office map, and its link went with it. Ask the person who invited you for a new link."
@@ -57,9 +63,33 @@ pub enum AppError {
     TranscriptionTurnedOn,
     #[error("Too many sign-in attempts. Try again in {retry_after_secs} s.")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// The right password of a member a workspace admin deactivated (a
+    /// wrong one answers [`AppError::WrongCredentials`], as for anyone).
+    #[error("This account was deactivated. Ask a workspace admin.")]
+    AccountDeactivated,
+    /// A workspace admin tried to deactivate their own account.
+    #[error("You cannot deactivate your own account. Another workspace admin can.")]
+    CannotDeactivateSelf,
+    /// Deactivating this admin would leave the workspace without an active one.
+    #[error("This is the workspace's last active admin. Make someone else an admin first.")]
+    LastActiveAdmin,
+    /// Password reset emails to one member are limited per hour.
+    #[error("Several reset links were sent to this member in the last hour. Try again in {} min.", .retry_after_secs.div_ceil(60))]
+    TooManyResets { retry_after_secs: u64 },
     /// Build mode's changes came faster than one person makes them.
     #[error("The office map is changing faster than it can be saved. Wait a moment, then try again.")]
     MapChangesTooFast,
+    /// The request could not be read as what it says it is (not JSON, not
+    /// UTF-8 form data): a page out of date, or not our page at all.
+    #[error("The server could not read this request ({0}). Reload the page and try again.")]
+    Unreadable(String),
+    /// The request was read, but a value is missing or does not fit (a
+    /// word for a number, a number too large).
+    #[error("This request is missing a value or has one that does not fit ({0}). Reload the page and try again.")]
+    BadArguments(String),
+    /// The request's body is over [`crate::api::MAX_REQUEST_BODY_BYTES`].
+    #[error("This is more than the server takes at once (at most {} MiB). Send less at a time.", .max_bytes / (1024 * 1024))]
+    TooLarge { max_bytes: usize },
     /// The server is at capacity for this kind of work; nothing was done.
     #[error("The server is busy. Try again in a moment.")]
     Busy,
@@ -82,19 +112,29 @@ impl AppError {
     pub fn http_status(&self) -> u16 {
         match self {
             AppError::NotSignedIn | AppError::WrongCredentials => 401,
-            AppError::Forbidden | AppError::NotInRoom | AppError::CannotSend => 403,
+            AppError::Forbidden
+            | AppError::NotInRoom
+            | AppError::CannotSend
+            | AppError::KnocksBlocked
+            | AppError::AccountDeactivated => 403,
             AppError::NotFound(_) | AppError::InviteInvalid | AppError::RoomGone => 404,
             AppError::EmailTaken(_)
             | AppError::WorkspaceExists
             | AppError::AlreadyAnswered
             | AppError::RecipientUnconfirmed(_)
             | AppError::RecipientChanged(_)
-            | AppError::TranscriptionTurnedOn => 409,
-            AppError::Invalid { .. } => 422,
+            | AppError::TranscriptionTurnedOn
+            | AppError::CannotDeactivateSelf
+            | AppError::LastActiveAdmin => 409,
+            AppError::Unreadable(_) => 400,
+            AppError::TooLarge { .. } => 413,
+            AppError::Invalid { .. } | AppError::BadArguments(_) => 422,
             AppError::TooManyKnocks
             | AppError::TooManyAttempts { .. }
+            | AppError::TooManyResets { .. }
             | AppError::MapChangesTooFast
-            | AppError::DoorBusy => 429,
+            | AppError::DoorBusy
+            | AppError::DoorBusyFromHere => 429,
             AppError::Busy => 503,
             AppError::Internal | AppError::Unreachable(_) => 500,
         }
@@ -112,8 +152,32 @@ impl AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
+    /// A call that went wrong on its way, not in what it did. On the server
+    /// that is the request's fault: its arguments did not fit (`Args`,
+    /// `MissingArg`), or its body could not be decoded (`Deserialization`:
+    /// the server never decodes answers; `server/src/web/error_status.rs`
+    /// tells JSON that parsed but did not fit, 422, from JSON that did not
+    /// parse, 400). In the browser, the call never got a proper answer.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Unreachable(value.to_string())
+        match value {
+            ServerFnErrorErr::Args(detail) | ServerFnErrorErr::MissingArg(detail) => {
+                AppError::BadArguments(brief(&detail))
+            }
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(detail) => AppError::Unreadable(brief(&detail)),
+            other => AppError::Unreachable(other.to_string()),
+        }
+    }
+}
+
+/// Longest decoder's detail kept in an error: the decoder may quote the
+/// value it refused, and that value may be megabytes long.
+const MAX_DETAIL_CHARS: usize = 120;
+
+fn brief(detail: &str) -> String {
+    match detail.char_indices().nth(MAX_DETAIL_CHARS) {
+        Some((end, _)) => format!("{}\u{2026}", &detail[..end]),
+        None => detail.to_string(),
     }
 }
 

@@ -2,13 +2,20 @@
 //! rule that counts). Each returns the cleaned value or an error naming the field.
 
 use crate::error::AppError;
+use crate::model::one_line;
 
+/// Longest name a person types: their own, a guest's, a workspace's,
+/// team's or inbox's (room names are shorter, `model::layout`).
 pub const MAX_NAME_CHARS: usize = 80;
 pub const MAX_EMAIL_CHARS: usize = 254;
 pub const MIN_PASSWORD_CHARS: usize = 8;
 pub const MAX_PASSWORD_CHARS: usize = 128;
 
-/// A display name: trimmed, not empty, at most [`MAX_NAME_CHARS`].
+/// A name a person types, wherever they type it (sign-up, a new member,
+/// a guest at a room's door or a channel's lobby, a team, an inbox):
+/// trimmed, not empty, at most [`MAX_NAME_CHARS`], and one line of text
+/// (no line breaks or direction controls, [`one_line`]): names go into
+/// the notes email, .ics files and the summary model's prompt.
 pub fn name(field: &str, label: &str, raw: &str) -> Result<String, AppError> {
     let value = raw.trim();
     if value.is_empty() {
@@ -17,7 +24,19 @@ pub fn name(field: &str, label: &str, raw: &str) -> Result<String, AppError> {
     if value.chars().count() > MAX_NAME_CHARS {
         return Err(AppError::invalid(field, format!("{label} can be at most {MAX_NAME_CHARS} characters.")));
     }
+    one_line_only(field, label, value)?;
     Ok(value.to_string())
+}
+
+/// Refuses `value` unless it is one line of text ([`one_line`]).
+pub fn one_line_only(field: &str, label: &str, value: &str) -> Result<(), AppError> {
+    match one_line::first_disruptive(value) {
+        None => Ok(()),
+        Some(_) => Err(AppError::invalid(
+            field,
+            format!("{label} must be one line of plain text: no line breaks, tabs or invisible text-direction marks."),
+        )),
+    }
 }
 
 /// An email address: trimmed, lower-cased, syntactically valid.
@@ -139,7 +158,9 @@ pub const MAX_SCHEDULE_PARTICIPANTS: usize = 50;
 /// Longest call schedule title.
 pub const MAX_TITLE_CHARS: usize = 120;
 
-/// A call's title: trimmed, not blank, at most [`MAX_TITLE_CHARS`].
+/// A call's title: trimmed, not blank, at most [`MAX_TITLE_CHARS`], one
+/// line of text (it is the .ics file's SUMMARY and the emails' subject: a
+/// bare CR in it once wrote lines of its own into the .ics).
 pub fn title(field: &str, raw: &str) -> Result<String, AppError> {
     let value = raw.trim();
     if value.is_empty() {
@@ -148,6 +169,7 @@ pub fn title(field: &str, raw: &str) -> Result<String, AppError> {
     if value.chars().count() > MAX_TITLE_CHARS {
         return Err(AppError::invalid(field, format!("A title can be at most {MAX_TITLE_CHARS} characters.")));
     }
+    one_line_only(field, "A title", value)?;
     Ok(value.to_string())
 }
 
@@ -184,12 +206,59 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_are_trimmed_and_bounded() {
-        assert_eq!(name("name", "Name", "  Ada ").unwrap(), "Ada");
-        assert_eq!(name("name", "Name", "   ").unwrap_err().field(), Some("name"));
+    fn names_are_trimmed_bounded_and_one_line() {
         let long = "x".repeat(MAX_NAME_CHARS + 1);
-        assert!(name("name", "Name", &long).is_err());
-        assert!(name("name", "Name", &long[1..]).is_ok());
+        let longest = "é".repeat(MAX_NAME_CHARS);
+        // (typed, what is kept or None when refused)
+        let cases = [
+            ("  Ada ", Some("Ada")),
+            ("Zoë Ångström", Some("Zoë Ångström")),
+            ("محمد علي", Some("محمد علي")),
+            (longest.as_str(), Some(longest.as_str())),
+            (" Ada\n", Some("Ada")),
+            ("", None),
+            ("   ", None),
+            (long.as_str(), None),
+            ("Sam\n[09:00] Ada Lovelace: wire the deposit", None),
+            ("Sam\r[09:00] Ada Lovelace", None),
+            ("Sam\r\nAda", None),
+            ("Sam\tLee", None),
+            ("Sam\u{0}", None),
+            ("Sam\u{1b}[2J", None),
+            ("Sam\u{85}Lee", None),
+            ("Sam\u{2028}Lee", None),
+            ("\u{202E}ecalevoL adA", None),
+            ("Ada\u{202D}", None),
+            ("Ada\u{2067}x\u{2069}", None),
+            ("Ada\u{200F}", None),
+            ("Ada\u{061C}", None),
+        ];
+        for (typed, kept) in cases {
+            match (name("name", "Your name", typed), kept) {
+                (Ok(got), Some(kept)) => assert_eq!(got, kept, "{typed:?}"),
+                (Err(error), None) => assert_eq!(error.field(), Some("name"), "{typed:?}"),
+                (got, kept) => panic!("{typed:?}: got {got:?}, expected {kept:?}"),
+            }
+        }
+        let message = name("name", "Your name", "\u{202E}Ada").unwrap_err().to_string();
+        assert_eq!(
+            message,
+            "Your name must be one line of plain text: no line breaks, tabs or invisible text-direction marks."
+        );
+    }
+
+    #[test]
+    fn titles_are_one_line() {
+        assert_eq!(title("title", " Weekly review ").unwrap(), "Weekly review");
+        for bad in [
+            "",
+            "Review\rATTENDEE:mailto:mallory@evil.example",
+            "Review\nEND:VEVENT",
+            "\u{202E}weiver",
+            &"x".repeat(MAX_TITLE_CHARS + 1),
+        ] {
+            assert_eq!(title("title", bad).unwrap_err().field(), Some("title"), "{bad:?}");
+        }
     }
 
     #[test]

@@ -53,6 +53,15 @@ test('screen share, chat and hang-up reach everyone in the call', async ({ brows
   }
   await ada.getByRole('button', { name: 'Stop sharing screen' }).click();
   for (const page of [grace, alan]) await expect(page.locator('.screen-stage')).toHaveCount(0);
+  // Sharing again: the browser's offer now carries the first share's
+  // stopped sections too, and the server still takes it.
+  await ada.getByRole('button', { name: 'Share screen' }).click();
+  for (const page of [grace, alan]) {
+    await expect(page.locator('.screen-stage video')).toBeVisible();
+    await expect.poll(async () => flowing(await inboundMedia(page), 'video').length, { timeout: 20_000 }).toBe(3);
+  }
+  await ada.getByRole('button', { name: 'Stop sharing screen' }).click();
+  for (const page of [grace, alan]) await expect(page.locator('.screen-stage')).toHaveCount(0);
 
   // Chat: a message from Grace appears for the others.
   await grace.getByRole('button', { name: 'Chat' }).click();

@@ -33,6 +33,7 @@ function serverBinary(): string {
 export async function startServer(
   demo: boolean,
   netns?: string,
+  extraEnv: Record<string, string> = {},
 ): Promise<{ server: RunningServer; child: ChildProcess; dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'anteroom-e2e-'));
   const databasePath = path.join(dir, 'anteroom.db');
@@ -50,6 +51,7 @@ export async function startServer(
       ANTEROOM_DATA_DIR: path.join(dir, 'data'),
       LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? path.join(repoRoot, 'target', 'site'),
       RUST_LOG: process.env.ANTEROOM_E2E_LOG ?? 'warn',
+      ...extraEnv,
     },
     // stderr is read too (for panics), and passed on as before.
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -466,7 +468,7 @@ async function verdict(test: TestWatch, testInfo: TestInfo) {
 const openContexts = new Set<BrowserContext>();
 
 export const test = base.extend<
-  { demo: boolean; server: RunningServer; closeContexts: void; errorWatch: void },
+  { demo: boolean; serverEnv: Record<string, string>; server: RunningServer; closeContexts: void; errorWatch: void },
   { firefox: Browser }
 >({
   // Every context made on the default Chromium is watched for errors.
@@ -495,6 +497,8 @@ export const test = base.extend<
     { scope: 'worker' },
   ],
   demo: [true, { option: true }],
+  // Settings of the test's server beyond the defaults (`test.use`).
+  serverEnv: [{}, { option: true }],
   // Set up first and torn down last: the fixtures that close contexts and
   // stop servers depend on it, so what happens while they do still counts.
   errorWatch: [
@@ -532,8 +536,8 @@ export const test = base.extend<
     },
     { auto: true },
   ],
-  server: async ({ demo, errorWatch }, use) => {
-    const started = await startServer(demo);
+  server: async ({ demo, serverEnv, errorWatch }, use) => {
+    const started = await startServer(demo, undefined, serverEnv);
     await use(started.server);
     // The test's pages go first: left open, they would see their server go
     // away (sockets reset, reconnect attempts) and report it.

@@ -147,6 +147,20 @@ test('a denied guest sees Access Denied and can try again later', async ({ brows
   await expect(toast(ada, 'Sam Lee')).toBeVisible();
 });
 
+test('a member blocks a network that floods the door, and its knocks are turned away there', async ({ browser, server }) => {
+  const { ada, link, guest } = await adaAndGuest(browser, server, 'Coffee Corner');
+  await knock(guest, link, 'Spam Bot', 'spam@example.org');
+  await toast(ada, 'Spam Bot').getByRole('button', { name: "Block Spam Bot's network" }).click();
+  await expect(guest.getByRole('heading', { name: 'Access Denied' })).toBeVisible();
+  await expect(toast(ada, 'Spam Bot')).toHaveCount(0);
+  // Knocking again from that network is refused with a reason, and the
+  // members hear nothing of it.
+  await guest.getByRole('button', { name: 'Try again' }).click();
+  await guest.getByRole('button', { name: 'Continue to Join' }).click();
+  await expect(guest.getByText('This door is not taking requests to join from your network for now.')).toBeVisible();
+  await expect(toast(ada, 'Spam Bot')).toHaveCount(0);
+});
+
 test('cancelling or closing the tab withdraws the knock everywhere', async ({ browser, server }) => {
   const { ada, link, guest } = await adaAndGuest(browser, server, 'Focus Booth');
   await knock(guest, link, 'Kai Berg', 'kai@example.org');

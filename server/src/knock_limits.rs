@@ -1,7 +1,11 @@
 //! Rate limits on knocking, so nobody can flood a room's members with join
 //! requests or try invite tokens at speed: a few knocks per client address,
 //! and a larger budget per link (a room's or a meeting channel's) shared by
-//! everyone who has it.
+//! everyone who has it. A link's budgets (knocks, open pages) are each more
+//! than ten networks' allowances together, so that a few attacking
+//! networks cannot spend what a real guest needs (issue 32: 10 addresses ×
+//! 10 idle pages, or 7 addresses' knocks, kept a real guest out), while
+//! colleagues behind one office's address still come in together.
 
 use anteroom_app::protocol::signal::ConferenceId;
 use anteroom_app::ssr::rate_limit::{KeyedLimit, Slot, Slots, client_key};
@@ -11,15 +15,17 @@ use std::time::Duration;
 /// Knocks one client address may make at once, and how fast it earns more.
 const PER_ADDRESS_BURST: u32 = 6;
 const PER_ADDRESS_REFILL: Duration = Duration::from_secs(10);
-/// Knocks one link may receive at once, and how fast it earns more.
-const PER_LINK_BURST: u32 = 30;
-const PER_LINK_REFILL: Duration = Duration::from_secs(2);
+/// Knocks one link may receive at once, and how fast it earns more: ten
+/// addresses' bursts leave 40, and their pace (one a second together)
+/// half of its own.
+const PER_LINK_BURST: u32 = 100;
+const PER_LINK_REFILL: Duration = Duration::from_millis(500);
 
 /// Guest sockets one client address may hold open at once (welcome pages,
 /// waiting screens), and one link: nobody needs an account to open them,
 /// so they are capped before they cost anything.
 pub const OPEN_SOCKETS_PER_ADDRESS: usize = 10;
-pub const OPEN_SOCKETS_PER_LINK: usize = 100;
+pub const OPEN_SOCKETS_PER_LINK: usize = 200;
 
 pub struct KnockLimits {
     per_address: KeyedLimit<IpAddr>,

@@ -11,6 +11,7 @@ mod json_socket;
 mod keepalive;
 pub mod knock_limits;
 mod live_socket;
+pub mod log_pacing;
 pub mod outbound_http;
 mod routes;
 mod schedules;
@@ -19,6 +20,7 @@ pub mod smtp_receiver;
 pub mod transcripts;
 mod web;
 
+pub use web::body_deadline::BODY_READ_TIMEOUT;
 pub use web::connections::CONNECTIONS_PER_ADDRESS;
 
 pub use config::Config;
@@ -48,10 +50,12 @@ pub enum StartError {
     Relay(#[from] anteroom_app::ssr::mail_out::RelayUrlError),
     #[error("ANTEROOM_CALLS_FROM: {0}")]
     CallsFrom(anteroom_app::error::AppError),
+    /// What makes the server reachable from the network: see
+    /// [`Config::network_exposure`].
     #[error(
-        "refusing demo data on the network address {0}: anyone who can reach it could sign in as the demo admin with the published password. Start with --demo-data=false (ANTEROOM_DEMO_DATA=false), or add --demo-on-network=true if that is really what you want."
+        "refusing demo data on {0}: anyone who can reach it could sign in as the demo admin with the published password. Start with --demo-data=false (ANTEROOM_DEMO_DATA=false), or add --demo-on-network=true if that is really what you want."
     )]
-    DemoOnNetwork(std::net::IpAddr),
+    DemoOnNetwork(String),
 }
 
 /// How long stopping waits for open sockets to end (they are told at once;
@@ -102,8 +106,11 @@ impl Server {
     /// Opens the database (applying migrations), seeds demo data if asked and
     /// the database is empty, and binds the listening socket.
     pub async fn start(config: Config) -> Result<Self, StartError> {
-        if config.demo_data && !config.listen.ip().is_loopback() && !config.demo_on_network {
-            return Err(StartError::DemoOnNetwork(config.listen.ip()));
+        if config.demo_data
+            && !config.demo_on_network
+            && let Some(exposure) = config.network_exposure()
+        {
+            return Err(StartError::DemoOnNetwork(exposure));
         }
         let db = db::open(&config.database_url).await?;
         if config.demo_data && seed::seed_demo_if_empty(&db).await.map_err(StartError::Seed)? {
@@ -144,7 +151,11 @@ impl Server {
                 channel_news: tokio::sync::broadcast::channel(16).0,
                 office_news: tokio::sync::broadcast::channel(16).0,
                 mailer,
-                settings: Arc::new(Settings { public_url: public_url.clone(), calls_from }),
+                settings: Arc::new(Settings {
+                    public_url: public_url.clone(),
+                    calls_from,
+                    guest_notes_min_stay_secs: i64::try_from(config.guest_notes_min_stay_secs).unwrap_or(i64::MAX),
+                }),
                 sign_in_limits: Arc::default(),
                 map_changes: Arc::new(anteroom_app::ssr::room_layout::change_limit()),
                 session_ends: Default::default(),

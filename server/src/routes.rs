@@ -5,10 +5,12 @@ use crate::{ServerState, guest_socket, live_socket, sfu, web};
 use anteroom_app::protocol::LIVE_PATH;
 use anteroom_app::protocol::guest::GUEST_PATH;
 use anteroom_app::protocol::signal::SIGNAL_PATH;
+use anteroom_app::ssr::reset_page;
 use anteroom_app::{App, shell};
 use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{Form, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -24,6 +26,7 @@ pub fn router(state: ServerState) -> Router {
         .route(LIVE_PATH, get(live_socket::upgrade))
         .route(SIGNAL_PATH, get(sfu::session::upgrade))
         .route(GUEST_PATH, get(guest_socket::upgrade))
+        .route(reset_page::ROUTE, get(show_reset_page).post(submit_reset_page))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -44,4 +47,24 @@ async fn healthz(State(state): State<ServerState>) -> (StatusCode, &'static str)
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
         }
     }
+}
+
+/// A password reset link's page (`anteroom_app::ssr::reset_page`).
+async fn show_reset_page(State(state): State<ServerState>, Path(token): Path<String>) -> Response {
+    reset_page::show(&state.app, &state.leptos, &token).await
+}
+
+/// Its form, posted back to it. It signs a browser in, so like a server
+/// function call it must come from our own page (no cross-site sign-in).
+async fn submit_reset_page(
+    State(state): State<ServerState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<reset_page::Submitted>,
+) -> Response {
+    if !web::cross_site::call_from_own_site(&headers) {
+        return (StatusCode::FORBIDDEN, "Refused: this request did not come from Anteroom's own pages.")
+            .into_response();
+    }
+    reset_page::submit(&state.app, &state.leptos, &token, form).await
 }

@@ -138,7 +138,7 @@ async fn with_the_engine_down_the_transcript_waits_and_is_made_when_it_is_back()
 
     // The worker is back: the next retry succeeds.
     let running = Worker::spawn(speech_python(), dir.path(), shutdown);
-    engine.send(WorkerState::Running(running.url().await.unwrap())).unwrap();
+    engine.send(WorkerState::Running(running.address().await.unwrap())).unwrap();
     until(|| async { state_of(&db, call).await.state == transcript::State::Done }).await;
     let done = state_of(&db, call).await;
     assert_eq!(done.error, None);

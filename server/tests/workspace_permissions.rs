@@ -259,3 +259,46 @@ async fn build_mode_is_for_members_or_admins_only_and_never_guests() {
     table.row("set_build_admins_only", admins_only(), async |_| vec![("on", "false".to_string())]).await;
     table.server.stop().await;
 }
+
+#[tokio::test]
+async fn members_are_deactivated_reactivated_and_sent_resets_by_workspace_admins_only() {
+    let table = Table::new().await;
+    let mut made = 0;
+    // A new member for each cell, so an allowed call never spoils the next.
+    let mut fresh_member = async |deactivated: bool| {
+        made += 1;
+        let (name, email) = (format!("Subject {made}"), format!("subject{made}@example.com"));
+        let args = [("name", name.as_str()), ("email", email.as_str()), ("password", "a long password 1")];
+        let id = table.ada.call::<MemberSummary>("add_member", &args).await.unwrap().id.to_string();
+        if deactivated {
+            let args = [("member", id.as_str()), ("action", "Deactivate"), ("replace_links", "false")];
+            table.ada.call::<String>("manage_member", &args).await.unwrap();
+        }
+        id
+    };
+    let mut cells = Vec::new();
+    for deactivated in [false, true, false] {
+        let mut row = Vec::new();
+        for _ in COLUMNS {
+            row.push(fresh_member(deactivated).await);
+        }
+        cells.push(row);
+    }
+    for (row, action) in ["Deactivate", "Reactivate", "SendPasswordReset"].into_iter().enumerate() {
+        table
+            .row("manage_member", admins_only(), async |column| {
+                vec![
+                    ("member", cells[row][column].clone()),
+                    ("action", action.into()),
+                    ("replace_links", "true".into()),
+                ]
+            })
+            .await;
+    }
+    // A reset link's page is open to whoever holds a link: a made-up one is
+    // refused alike for every column.
+    for caller in &table.callers {
+        assert_eq!(caller.get("/reset-password/made-up").await.status(), 404);
+    }
+    table.server.stop().await;
+}

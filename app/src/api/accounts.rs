@@ -1,7 +1,7 @@
 //! Signing up, in and out, and managing member accounts.
 
 use crate::error::AppError;
-use crate::model::{Landing, MemberSummary};
+use crate::model::{Landing, MemberAction, MemberId, MemberSummary};
 use leptos::prelude::*;
 
 /// Where the front door should send the visitor.
@@ -46,7 +46,7 @@ pub async fn sign_up(workspace_name: String, name: String, email: String, passwo
 
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
-    use crate::ssr::{accounts, auth, passwords, state::app_state};
+    use crate::ssr::{accounts, auth, known_devices, passwords, sign_in_limits, state::app_state};
     use crate::validate::{MAX_EMAIL_CHARS, MAX_PASSWORD_CHARS};
     let state = app_state()?;
     let email = email.trim().to_lowercase();
@@ -65,16 +65,33 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
         return Err(AppError::WrongCredentials);
     }
     state.sign_in_limits.check_address(auth::request_client_address())?;
-    let found = accounts::member_with_password(&state.db, &email).await?;
-    if let Some((member, _)) = &found {
-        state.sign_in_limits.check_account(member.id)?;
+    // A deactivated member's attempt is counted and checked like anyone's.
+    let found = accounts::account_for_sign_in(&state.db, &email).await?;
+    let mut queue = passwords::Queue::Anyone;
+    let mut known_device = false;
+    if let Some((member, _, _)) = &found {
+        let source = auth::sign_in_source(&state, member.id).await?;
+        known_device = matches!(source, sign_in_limits::Source::KnownDevice(_));
+        if known_device {
+            queue = passwords::Queue::Known;
+        }
+        state.sign_in_limits.check_account(member.id, source)?;
     }
-    let (member, stored_hash) = found.unzip();
-    if !passwords::verify_for_account(password, stored_hash).await? {
+    let (member, stored_hash) = found.map(|(member, hash, deactivated)| ((member, deactivated), hash)).unzip();
+    if !passwords::verify_for_account(password, stored_hash, queue).await? {
         return Err(AppError::WrongCredentials);
     }
-    let Some(member) = member else { return Err(AppError::WrongCredentials) };
+    let Some((member, deactivated)) = member else { return Err(AppError::WrongCredentials) };
+    // Only someone who knows the password learns that the account exists
+    // and was deactivated; a wrong password answers as for anyone.
+    if deactivated {
+        return Err(AppError::AccountDeactivated);
+    }
     auth::start_session(&state, member.id).await?;
+    if !known_device {
+        let secure = state.settings.secure_cookies();
+        auth::set_cookie(&known_devices::remember(&state.db, member.id, secure).await?)?;
+    }
     leptos_axum::redirect("/office");
     Ok(())
 }
@@ -136,9 +153,9 @@ pub async fn change_password(
     }
     // Guessing the current password here is limited like signing in.
     state.sign_in_limits.check_address(auth::request_client_address())?;
-    state.sign_in_limits.check_account(member.id)?;
+    state.sign_in_limits.check_account(member.id, auth::sign_in_source(&state, member.id).await?)?;
     let stored = accounts::member_with_password(&state.db, &member.email).await?.map(|(_, hash)| hash);
-    if !passwords::verify_for_account(current_password, stored).await? {
+    if !passwords::verify_for_account(current_password, stored, passwords::Queue::Known).await? {
         return Err(AppError::invalid("current_password", "That is not your current password."));
     }
     let hash = passwords::hash(new_password).await?;
@@ -192,4 +209,116 @@ pub async fn add_member(
     let member = accounts::add_member(&state.db, workspace, new).await?;
     tracing::info!(member = %member.id, by = %principal.member()?.id, "member added");
     Ok(member.summary())
+}
+
+/// What a workspace admin does to a member of their workspace, answered
+/// with what was done:
+///
+/// - `Deactivate` ends every session of theirs at once (open pages go to
+///   sign-in, calls end), takes them offline, and takes away their inbox
+///   roles, teams, channel admin roles and call notes; with
+///   `replace_links` the room and channel guest links they created are
+///   replaced (knocks waiting through them end). Their name stays on what
+///   they did. Nobody deactivates themselves, nor the last active admin.
+/// - `Reactivate` lets them sign in again.
+/// - `SendPasswordReset` emails them a link to choose a new password
+///   (`ssr::password_resets`: once, within an hour, a few an hour).
+#[server(endpoint = "manage_member")]
+pub async fn manage_member(member: MemberId, action: MemberAction, replace_links: bool) -> Result<String, AppError> {
+    use crate::ssr::{accounts, auth, policy};
+    let (state, principal, me) = auth::signed_in().await?;
+    let asked = match action {
+        MemberAction::SendPasswordReset => policy::Action::SendPasswordReset(me.workspace_id),
+        MemberAction::Deactivate | MemberAction::Reactivate => policy::Action::ManageMembers(me.workspace_id),
+    };
+    policy::check(&principal, asked)?;
+    let Some((target, deactivated)) = accounts::member_in_workspace(&state.db, me.workspace_id, member).await? else {
+        return Err(AppError::NotFound("That member".into()));
+    };
+    match action {
+        MemberAction::SendPasswordReset => send_password_reset(&state, &me, &target, deactivated).await,
+        MemberAction::Deactivate => set_active(&state, &me, &target, false, replace_links).await,
+        MemberAction::Reactivate => set_active(&state, &me, &target, true, false).await,
+    }
+}
+
+#[cfg(feature = "ssr")]
+async fn set_active(
+    state: &crate::ssr::state::AppState,
+    me: &crate::ssr::accounts::Member,
+    target: &crate::ssr::accounts::Member,
+    active: bool,
+    replace_links: bool,
+) -> Result<String, AppError> {
+    use crate::ssr::{accounts, inbox_news::InboxChange, invites, sessions};
+    let (member, name) = (target.id, crate::model::shown_name(&target.name, false));
+    if active {
+        accounts::reactivate(&state.db, me.workspace_id, member).await?;
+        tracing::info!(%member, by = %me.id, "member reactivated");
+        return Ok(format!("{name} can sign in again, with their old password or a reset link."));
+    }
+    if member == me.id {
+        return Err(AppError::CannotDeactivateSelf);
+    }
+    if accounts::deactivate(&state.db, me.workspace_id, member).await? {
+        state.session_ends.tell(sessions::Ended::AllBut(member, None));
+        state.presence.sign_out(target);
+        state.inbox_news.tell(InboxChange::Access(me.workspace_id));
+        tracing::info!(%member, by = %me.id, "member deactivated");
+    }
+    let mut replaced = 0;
+    if replace_links {
+        for place in invites::created_by(&state.db, member).await? {
+            invites::regenerate(&state.db, place, me.id).await?;
+            state.guests.revoke_link(place);
+            replaced += 1;
+        }
+        tracing::info!(%member, replaced, by = %me.id, "a deactivated member's guest links replaced");
+    }
+    Ok(match replaced {
+        0 => format!("{name} was deactivated and signed out everywhere."),
+        1 => format!("{name} was deactivated and signed out everywhere. The guest link they created was replaced."),
+        n => {
+            format!("{name} was deactivated and signed out everywhere. The {n} guest links they created were replaced.")
+        }
+    })
+}
+
+#[cfg(feature = "ssr")]
+async fn send_password_reset(
+    state: &crate::ssr::state::AppState,
+    me: &crate::ssr::accounts::Member,
+    target: &crate::ssr::accounts::Member,
+    deactivated: bool,
+) -> Result<String, AppError> {
+    use crate::ssr::mail_out::{Delivery, Outgoing};
+    use crate::ssr::{accounts, password_resets};
+    let (member, name) = (target.id, crate::model::shown_name(&target.name, false));
+    if deactivated {
+        return Err(AppError::invalid("member", format!("{name} is deactivated. Reactivate them first.")));
+    }
+    let token = password_resets::create(&state.db, member).await?;
+    let workspace = accounts::workspace_name(&state.db, me.workspace_id).await?;
+    let admin = crate::model::shown_name(&me.name, false);
+    let link = format!("{}{}", state.settings.public_url, password_resets::path(&token));
+    let text = format!(
+        "Hello {name},\n\n{admin}, a workspace admin of {workspace}, sent you this link to choose a new \
+         password for Anteroom:\n\n{link}\n\nThe link works once, within the next hour. Choosing a new \
+         password signs you out on every device.\n\nIf you did not expect this, tell {admin}. Your password \
+         stays as it is until the link is used.\n"
+    );
+    let subject = format!("Choose a new password for {workspace}");
+    let outgoing = Outgoing::about_calls(&state.settings, &workspace, &target.email, subject, text);
+    let failed = match state.mailer.send(&outgoing).await {
+        Ok(Delivery::Failed(reason)) => Some(reason),
+        Ok(_) => None,
+        Err(error) => Some(error.to_string()),
+    };
+    if let Some(reason) = failed {
+        tracing::warn!(%member, %reason, "a password reset email could not be sent");
+        password_resets::forget(&state.db, &token).await?;
+        return Err(AppError::invalid("member", format!("The email to {} could not be sent: {reason}", target.email)));
+    }
+    tracing::info!(%member, by = %me.id, "password reset link sent");
+    Ok(format!("A reset link was sent to {}. It works once, within an hour.", target.email))
 }

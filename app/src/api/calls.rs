@@ -6,7 +6,7 @@
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::model::SpokenLine;
-use crate::model::{CallId, ChannelId, PastCall, PastCallDetails, TranscriptHit};
+use crate::model::{CallId, CallLines, CallPart, ChannelId, LinesCursor, PastCall, PastCallDetails, TranscriptHit};
 use leptos::prelude::*;
 
 /// Past calls listed at most, newest first.
@@ -36,28 +36,42 @@ pub async fn past_calls(channel: ChannelId) -> Result<Vec<PastCall>, AppError> {
     Ok(calls::past(&state.db, channel, PAST_CALLS_LISTED).await?)
 }
 
-/// A past call's summary, transcript and chat.
+/// The ended call `call` of a meeting channel of the member's workspace;
+/// any other answers as if it did not exist.
+#[cfg(feature = "ssr")]
+async fn readable_call(
+    state: &crate::ssr::state::AppState,
+    me: &crate::ssr::accounts::Member,
+    call: CallId,
+) -> Result<(), AppError> {
+    use crate::ssr::{calls, channels};
+    let not_found = || AppError::NotFound("That call".into());
+    let channel = calls::ended_in(&state.db, call).await?.ok_or_else(not_found)?;
+    channels::channel(&state.db, me.workspace_id, channel).await?.ok_or_else(not_found)?;
+    Ok(())
+}
+
+/// A past call's summary, and the first page of its transcript and chat.
 #[server(endpoint = "open_past_call")]
 pub async fn open_past_call(call: CallId) -> Result<PastCallDetails, AppError> {
-    use crate::ssr::calls::{self, transcript};
-    use crate::ssr::channels;
+    use crate::ssr::calls::{pages, transcript};
     let (state, me) = reader().await?;
-    let not_found = || AppError::NotFound("That call".into());
-    let channel = calls::channel_of(&state.db, call).await?.ok_or_else(not_found)?;
-    // A call of another workspace answers as if it did not exist.
-    channels::channel(&state.db, me.workspace_id, channel).await?.ok_or_else(not_found)?;
-    let record = calls::record(&state.db, call).await?.ok_or_else(not_found)?;
-    let status = transcript::status(&state.db, call).await?.ok_or_else(not_found)?;
-    let lines = transcript::lines(&state.db, call).await?;
+    readable_call(&state, &me, call).await?;
+    let status = transcript::status(&state.db, call).await?.ok_or_else(|| AppError::NotFound("That call".into()))?;
     Ok(PastCallDetails {
         summary: status.summary,
-        lines: lines
-            .into_iter()
-            .map(|line| SpokenLine { said_at: line.said_at, speaker: line.speaker, guest: line.guest, text: line.text })
-            .collect(),
-        guest_writers: record.attendance.iter().filter(|stay| stay.guest).map(|stay| stay.participant).collect(),
-        chat: record.chat,
+        transcript: pages::page(&state.db, call, CallPart::Transcript, LinesCursor::START).await?,
+        chat: pages::page(&state.db, call, CallPart::Chat, LinesCursor::START).await?,
     })
+}
+
+/// The next page of a past call's transcript or chat.
+#[server(endpoint = "past_call_lines")]
+pub async fn past_call_lines(call: CallId, part: CallPart, after: LinesCursor) -> Result<CallLines, AppError> {
+    use crate::ssr::calls::pages;
+    let (state, me) = reader().await?;
+    readable_call(&state, &me, call).await?;
+    Ok(pages::page(&state.db, call, part, after).await?)
 }
 
 /// Transcript lines of the workspace's calls with every word of `query`,

@@ -77,6 +77,22 @@ pub async fn answer_guests(guests: Vec<GuestId>, admit: bool) -> Result<usize, A
     }
 }
 
+/// Turns a knocking guest away, with every other knock from their network
+/// at the same door, and refuses that network's knocks there for a day
+/// ([`crate::ssr::guests::BLOCK_FOR`]): for a door someone is flooding.
+/// Returns how many knocks were turned away.
+#[server(endpoint = "deny_and_block_guest")]
+pub async fn deny_and_block_guest(guest: GuestId) -> Result<usize, AppError> {
+    use crate::ssr::{policy::Action, state::app_state};
+    let state = app_state()?;
+    let info =
+        guest_for(&state, guest, |workspace, inside_room| Action::AnswerGuest { workspace, inside_room }).await?;
+    if let crate::protocol::signal::ConferenceId::Channel(_) = info.conference {
+        return Err(AppError::AlreadyAnswered);
+    }
+    Ok(state.guests.deny_and_block(guest)?)
+}
+
 /// Sends an admitted guest out of the room or the channel's call: their
 /// call ends and they are told they were removed.
 #[server(endpoint = "remove_guest")]

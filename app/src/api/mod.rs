@@ -12,3 +12,8 @@ pub mod mail;
 pub mod office;
 pub mod schedules;
 pub mod teams;
+
+/// The largest body a server function call may have (413 past it). The
+/// largest real one is an email of `validate::MAX_BODY_CHARS` characters;
+/// anything near this is not from our pages.
+pub const MAX_REQUEST_BODY_BYTES: usize = 2 * 1024 * 1024;

@@ -158,7 +158,7 @@ fn About(channel: ChannelId, admins: Vec<MemberSummary>, can_manage: bool, chang
                                             .await
                                             .unwrap_or_default()
                                             .into_iter()
-                                            .filter(|m| !admin_ids.contains(&m.id))
+                                            .filter(|m| !m.deactivated && !admin_ids.contains(&m.id))
                                             .map(|m| view! { <option value=m.id.to_string()>{m.name}</option> })
                                             .collect_view()
                                     })

@@ -1,5 +1,8 @@
 //! A button for something that cannot be undone: the first press asks, a
-//! second (on the red button) does it, "Keep it" backs out.
+//! second (on the red button) does it, "Keep it" backs out. The first
+//! button stays where it was while asking (pressed again, it backs out
+//! too), so the keyboard's focus stays on it and Tab reaches the red
+//! button next.
 
 use leptos::prelude::*;
 
@@ -21,20 +24,15 @@ pub fn ConfirmButton(
 ) -> impl IntoView {
     let asking = RwSignal::new(false);
     view! {
-        <Show
-            when=move || asking.get()
-            fallback=move || {
-                view! {
-                    <button
-                        class=format!("quiet {class}")
-                        aria-label=aria_label.clone()
-                        on:click=move |_| asking.set(true)
-                    >
-                        {label}
-                    </button>
-                }
-            }
+        <button
+            class=format!("quiet {class}")
+            aria-label=aria_label
+            aria-expanded=move || asking.get().to_string()
+            on:click=move |_| asking.update(|asking| *asking = !*asking)
         >
+            {label}
+        </button>
+        <Show when=move || asking.get()>
             <span class="small">{warning}</span>
             <button
                 class=format!("danger {class}")

@@ -58,6 +58,23 @@ where
     });
 }
 
+/// The text of the field `name` in the form that was submitted. Forms post
+/// to their server function (so they work before the page wakes up too),
+/// and once it has, their submit handler reads the fields here and
+/// dispatches the action with typed arguments: Leptos' `ActionForm` reads
+/// them into the arguments with serde_qs instead, and that is code of its
+/// own for every form in every browser's download (BENCHMARKS.md, "The
+/// bundle").
+pub fn submitted(event: &leptos::ev::SubmitEvent, name: &str) -> String {
+    use leptos::wasm_bindgen::JsCast;
+    event
+        .target()
+        .and_then(|target| target.dyn_into::<leptos::web_sys::HtmlFormElement>().ok())
+        .and_then(|form| leptos::web_sys::FormData::new_with_form(&form).ok())
+        .and_then(|data| data.get(name).as_string())
+        .unwrap_or_default()
+}
+
 /// A labelled input. When `error` names this field, its message appears
 /// under the input and the input is marked invalid for assistive tech.
 #[component]

@@ -1,15 +1,25 @@
 //! Knocks at the member's own room: notifications in the top-right corner
-//! with the guest's name, email and the room, and Accept / Deny (plus
-//! Accept all / Deny all when several wait). The server sends emails only
+//! with the guest's name, email and the room, and Accept / Deny / Block
+//! (deny, and turn away their network's knocks at this door for a day),
+//! plus Accept all / Deny all when several wait. The server sends emails only
 //! for the room the member is in and refuses answers from anywhere else;
 //! this only shows what the member can act on.
 
-use crate::api::guests::answer_guests;
+use crate::api::guests::{answer_guests, deny_and_block_guest};
 use crate::error::AppError;
 use crate::model::RoomId;
 use crate::protocol::guest::{GuestId, RoomGuests, WaitingGuest};
 use leptos::prelude::*;
 use std::collections::HashMap;
+
+/// What a member answers a knock with.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    Accept,
+    Deny,
+    /// Deny, and turn the guest's network away at this door for a day.
+    Block,
+}
 
 #[component]
 pub fn GuestRequests(
@@ -22,10 +32,16 @@ pub fn GuestRequests(
         waiting.with(|rooms| rooms.iter().find(|r| r.room == room).map(|r| r.waiting.clone()))
     };
     let error = RwSignal::new(None::<String>);
-    let answer = Action::new(move |(guests, admit): &(Vec<GuestId>, bool)| {
-        let (guests, admit) = (guests.clone(), *admit);
+    // One action for every answer (a block too): each action a page makes
+    // is code in every browser's download.
+    let answer = Action::new(move |(guests, answer): &(Vec<GuestId>, Answer)| {
+        let (guests, answer) = (guests.clone(), *answer);
         async move {
-            match answer_guests(guests, admit).await {
+            let done = match (answer, guests.first()) {
+                (Answer::Block, Some(guest)) => deny_and_block_guest(*guest).await,
+                (answer, _) => answer_guests(guests, answer == Answer::Accept).await,
+            };
+            match done {
                 // Someone else was quicker; the list updates by itself.
                 Ok(_) | Err(AppError::AlreadyAnswered) | Err(AppError::NotFound(_)) => error.set(None),
                 Err(problem) => error.set(Some(problem.to_string())),
@@ -47,12 +63,12 @@ pub fn GuestRequests(
                             <div class="toast toast-summary">
                                 <p>{format!("{} guests are waiting", guests.len())}</p>
                                 <div class="toast-actions">
-                                    <button class="primary small" on:click=move |_| { answer.dispatch((all.clone(), true)); }>
+                                    <button class="primary small" on:click=move |_| { answer.dispatch((all.clone(), Answer::Accept)); }>
                                         "Accept all"
                                     </button>
                                     <button
                                         class="small"
-                                        on:click=move |_| { answer.dispatch((deny_all.clone(), false)); }
+                                        on:click=move |_| { answer.dispatch((deny_all.clone(), Answer::Deny)); }
                                     >
                                         "Deny all"
                                     </button>
@@ -68,6 +84,7 @@ pub fn GuestRequests(
                 children=move |guest: WaitingGuest| {
                     let id = guest.id;
                     let label = format!("{} asks to join", guest.name);
+                    let block_label = format!("Block {}'s network: turn its requests away here for a day", guest.name);
                     view! {
                         <div class="toast" role="alertdialog" aria-label=label data-guest-id=id.0>
                             <p class="toast-title">
@@ -77,11 +94,19 @@ pub fn GuestRequests(
                             <p class="muted small toast-email">{guest.email.clone().unwrap_or_default()}</p>
                             <p class="muted small">{move || format!("Room: {}", room_name.get())}</p>
                             <div class="toast-actions">
-                                <button class="primary small" on:click=move |_| { answer.dispatch((vec![id], true)); }>
+                                <button class="primary small" on:click=move |_| { answer.dispatch((vec![id], Answer::Accept)); }>
                                     "Accept"
                                 </button>
-                                <button class="small" on:click=move |_| { answer.dispatch((vec![id], false)); }>
+                                <button class="small" on:click=move |_| { answer.dispatch((vec![id], Answer::Deny)); }>
                                     "Deny"
+                                </button>
+                                <button
+                                    class="small quiet"
+                                    aria-label=block_label.clone()
+                                    title=block_label
+                                    on:click=move |_| { answer.dispatch((vec![id], Answer::Block)); }
+                                >
+                                    "Block"
                                 </button>
                             </div>
                         </div>

@@ -2,11 +2,13 @@
 //! date, length and who took part, opening onto its summary, transcript
 //! and chat; and a search over the workspace's transcripts.
 
-use crate::api::calls::{MAX_SEARCH_CHARS, open_past_call, past_calls, search_transcripts};
+use crate::api::calls::{MAX_SEARCH_CHARS, open_past_call, past_call_lines, past_calls, search_transcripts};
 use crate::components::form::{ErrorLine, ErrorText};
 use crate::dates::{clock_text, time_text};
 use crate::error::AppError;
-use crate::model::{ChannelId, PastCall, PastCallDetails, SpokenLine, TranscriptHit, TranscriptView};
+use crate::model::{
+    CallId, CallLines, CallPart, ChannelId, PastCall, PastCallDetails, SpokenLine, TranscriptHit, TranscriptView,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -130,7 +132,7 @@ fn PastCallItem(call: PastCall) -> impl IntoView {
                 {move || match details.get() {
                     None => view! { <p class="muted">"Loading…"</p> }.into_any(),
                     Some(Err(problem)) => view! { <ErrorText error=problem /> }.into_any(),
-                    Some(Ok(found)) => view! { <CallRecordView details=found /> }.into_any(),
+                    Some(Ok(found)) => view! { <CallRecordView call=id details=found /> }.into_any(),
                 }}
             </details>
         </li>
@@ -139,8 +141,8 @@ fn PastCallItem(call: PastCall) -> impl IntoView {
 }
 
 #[component]
-fn CallRecordView(details: PastCallDetails) -> impl IntoView {
-    let PastCallDetails { summary, lines, chat, guest_writers } = details;
+fn CallRecordView(call: CallId, details: PastCallDetails) -> impl IntoView {
+    let PastCallDetails { summary, transcript, chat } = details;
     view! {
         <div class="call-record stack">
             {summary
@@ -150,44 +152,57 @@ fn CallRecordView(details: PastCallDetails) -> impl IntoView {
                         <pre class="call-summary">{summary}</pre>
                     }
                 })}
-            {(!lines.is_empty())
+            {(!transcript.lines.is_empty())
                 .then(|| {
                     view! {
                         <h3>"Transcript"</h3>
-                        <ol class="transcript">
-                            {lines.into_iter().map(|line| view! { <li><SpokenLineText line /></li> }).collect_view()}
-                        </ol>
+                        <PagedLines call part=CallPart::Transcript first=transcript />
                     }
                 })}
             <h3>"Chat"</h3>
-            {if chat.is_empty() {
+            {if chat.lines.is_empty() {
                 view! { <p class="muted">"Nobody wrote in the chat."</p> }.into_any()
             } else {
-                view! {
-                    <ol class="transcript">
-                        {chat
-                            .into_iter()
-                            .map(|message| {
-                                let guest = guest_writers.contains(&message.from);
-                                view! {
-                                    <li>
-                                        <span class="muted small">{clock_text(message.sent_at / 1000)}</span>
-                                        " "
-                                        <strong>{message.name}</strong>
-                                        {guest.then_some(" (guest)")}
-                                        ": "
-                                        {message.text}
-                                    </li>
-                                }
-                            })
-                            .collect_view()}
-                    </ol>
-                }
-                    .into_any()
+                view! { <PagedLines call part=CallPart::Chat first=chat /> }.into_any()
             }}
         </div>
     }
     .into_any()
+}
+
+/// A past call's transcript or chat, its first page shown and the rest a
+/// page at a time, on request.
+#[component]
+fn PagedLines(call: CallId, part: CallPart, first: CallLines) -> impl IntoView {
+    let lines = RwSignal::new(first.lines);
+    let next = RwSignal::new(first.next);
+    let error = RwSignal::new(None::<AppError>);
+    let more = move |_| {
+        let Some(after) = next.get_untracked() else { return };
+        spawn_local(async move {
+            match past_call_lines(call, part, after).await {
+                Ok(page) => {
+                    error.set(None);
+                    lines.update(|shown| shown.extend(page.lines));
+                    next.set(page.next);
+                }
+                Err(problem) => error.set(Some(problem)),
+            }
+        });
+    };
+    let label = match part {
+        CallPart::Transcript => "Show more of the transcript",
+        CallPart::Chat => "Show more of the chat",
+    };
+    view! {
+        <ol class="transcript">
+            {move || lines.get().into_iter().map(|line| view! { <li><SpokenLineText line /></li> }).collect_view()}
+        </ol>
+        <ErrorLine error />
+        <Show when=move || next.get().is_some()>
+            <button type="button" class="quiet" on:click=more>{label}</button>
+        </Show>
+    }
 }
 
 /// `17:02 Lin Park (guest): what they said`.

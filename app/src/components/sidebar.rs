@@ -94,17 +94,27 @@ pub fn ChannelSidebar(
             <Show when=move || !inboxes.with(Vec::is_empty)>
                 <h2 class="sidebar-heading">"Inboxes"</h2>
                 <ul class="channel-list" aria-label="Inboxes">
-                    <For each=move || inboxes.get() key=|inbox| inbox.id let(inbox)>
-                        <li class="channel">
-                            <span class="channel-icon" aria-hidden="true">"✉"</span>
-                            <a
-                                href=format!("/inbox/{}", inbox.id)
-                                aria-current=move || (current.get() == Some(inbox.id)).then_some("page")
-                            >
-                                {inbox.name.clone()}
-                            </a>
-                        </li>
-                    </For>
+                    // Drawn whole when the list changes (seldom): a keyed list
+                    // is code of its own per item type in every download.
+                    {move || {
+                        inboxes
+                            .get()
+                            .into_iter()
+                            .map(|inbox| {
+                                view! {
+                                    <li class="channel">
+                                        <span class="channel-icon" aria-hidden="true">"✉"</span>
+                                        <a
+                                            href=format!("/inbox/{}", inbox.id)
+                                            aria-current=move || (current.get() == Some(inbox.id)).then_some("page")
+                                        >
+                                            {inbox.name.clone()}
+                                        </a>
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    }}
                 </ul>
             </Show>
         </nav>

@@ -2,6 +2,7 @@ use super::avatar::Avatar;
 use crate::api::accounts::SignOut;
 use crate::model::MemberSummary;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn as _;
 use leptos_router::components::A;
 
 /// The bar across the top of every member page: workspace, navigation, who
@@ -25,9 +26,9 @@ pub fn TopBar(workspace_name: String, me: MemberSummary) -> impl IntoView {
                     <Avatar member=me.clone() />
                     <span class="me-name">{me.name.clone()}</span>
                 </A>
-                <ActionForm action=sign_out>
+                <form action=SignOut::url() method="post" on:submit=move |ev| { ev.prevent_default(); sign_out.dispatch(SignOut {}); }>
                     <button type="submit" class="quiet">"Sign out"</button>
-                </ActionForm>
+                </form>
             </div>
         </header>
     }

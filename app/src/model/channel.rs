@@ -177,14 +177,42 @@ pub struct SpokenLine {
     pub text: String,
 }
 
-/// Everything kept about a past call: its summary, transcript and chat.
+/// What is kept about a past call: its summary, and the first page of
+/// its transcript and of its chat (a long call's would be megabytes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PastCallDetails {
     pub summary: Option<String>,
+    pub transcript: CallLines,
+    /// Chat messages, as lines: who wrote, whether as a guest, and when.
+    pub chat: CallLines,
+}
+
+/// One page of a past call's transcript or chat, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallLines {
     pub lines: Vec<SpokenLine>,
-    pub chat: Vec<crate::protocol::signal::ChatMessage>,
-    /// Who wrote each chat message as a guest (by participant).
-    pub guest_writers: Vec<crate::protocol::signal::ParticipantId>,
+    /// Where the next page starts, when there is one.
+    pub next: Option<LinesCursor>,
+}
+
+/// After the line said at `at` (Unix milliseconds) with row `id`: pages
+/// are read by position, so lines written meanwhile shift nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinesCursor {
+    pub at: i64,
+    pub id: i64,
+}
+
+impl LinesCursor {
+    /// Before the first line.
+    pub const START: LinesCursor = LinesCursor { at: i64::MIN, id: 0 };
+}
+
+/// Which of a past call's records a page is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CallPart {
+    Transcript,
+    Chat,
 }
 
 /// A transcript line that matched a search, with its call.

@@ -21,9 +21,12 @@ macro_rules! id_type {
 }
 
 /// A person's name as Anteroom shows it: a guest's is marked "(guest)",
-/// so a name a guest typed never passes for a member's.
+/// so a name a guest typed never passes for a member's; and on one line
+/// (`one_line`), so a name stored before line breaks were refused cannot
+/// forge a line in the notes, a transcript or the summary model's prompt.
 pub fn shown_name(name: &str, guest: bool) -> String {
-    if guest { format!("{name} (guest)") } else { name.to_string() }
+    let name = one_line::flattened(name);
+    if guest { format!("{name} (guest)") } else { name.into_owned() }
 }
 
 id_type!(
@@ -54,6 +57,7 @@ id_type!(
 pub mod channel;
 pub mod inbox;
 pub mod layout;
+pub mod one_line;
 pub use channel::*;
 pub use inbox::*;
 
@@ -65,6 +69,10 @@ pub struct MemberSummary {
     pub name: String,
     pub email: String,
     pub is_admin: bool,
+    /// A workspace admin deactivated them: they cannot sign in. Only the
+    /// member list says so; everywhere else lists active members only.
+    #[cfg_attr(feature = "ssr", sqlx(default))]
+    pub deactivated: bool,
 }
 
 impl MemberSummary {
@@ -161,6 +169,18 @@ pub struct GuestWelcome {
     pub transcribed: bool,
 }
 
+/// What a workspace admin does to a member from Workspace Settings >
+/// Members (`api::accounts::manage_member`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MemberAction {
+    /// Email them a link to choose a new password.
+    SendPasswordReset,
+    /// End their sessions and access; they cannot sign in.
+    Deactivate,
+    /// Let a deactivated member sign in again.
+    Reactivate,
+}
+
 /// Where the front door sends someone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Landing {
@@ -183,6 +203,7 @@ mod tests {
             name: name.into(),
             email: "a@example.com".into(),
             is_admin: false,
+            deactivated: false,
         };
         assert_eq!(member("Ada Lovelace").initials(), "AL");
         assert_eq!(member("grace").initials(), "G");

@@ -1,10 +1,11 @@
 //! Sign in, and setting up the workspace on a fresh install.
 
 use crate::api::accounts::{SignIn, SignUp, where_to_go};
-use crate::components::form::{Field, FormError, action_error};
+use crate::components::form::{Field, FormError, action_error, submitted};
 use crate::json::load;
 use crate::model::Landing;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn as _;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
@@ -19,14 +20,17 @@ pub fn SignInPage() -> impl IntoView {
             <section class="card narrow" aria-labelledby="sign-in-title">
                 <div class="brand-mark large" aria-hidden="true"></div>
                 <h1 id="sign-in-title">"Sign in to Anteroom"</h1>
-                <ActionForm action=sign_in attr:novalidate=true attr:class="stack">
+                <form action=SignIn::url() method="post" novalidate class="stack" on:submit=move |ev| {
+                    ev.prevent_default();
+                    sign_in.dispatch(SignIn { email: submitted(&ev, "email"), password: submitted(&ev, "password") });
+                }>
                     <FormError error />
                     <Field label="Email address" name="email" kind="email" autocomplete="username" error />
                     <Field label="Password" name="password" kind="password" autocomplete="current-password" error />
                     <button type="submit" class="primary" disabled=move || sign_in.pending().get()>
                         "Sign in"
                     </button>
-                </ActionForm>
+                </form>
                 <Suspense>
                     {move || Suspend::new(async move {
                         (destination.await == Ok(Landing::SignUp))
@@ -63,7 +67,15 @@ pub fn SignUpPage() -> impl IntoView {
                                 <p class="muted">
                                     "You will be its first member and its admin. You add everyone else afterwards."
                                 </p>
-                                <ActionForm action=sign_up attr:novalidate=true attr:class="stack">
+                                <form action=SignUp::url() method="post" novalidate class="stack" on:submit=move |ev| {
+                                    ev.prevent_default();
+                                    sign_up.dispatch(SignUp {
+                                        workspace_name: submitted(&ev, "workspace_name"),
+                                        name: submitted(&ev, "name"),
+                                        email: submitted(&ev, "email"),
+                                        password: submitted(&ev, "password"),
+                                    });
+                                }>
                                     <FormError error />
                                     <Field label="Workspace name" name="workspace_name" autocomplete="organization" error />
                                     <Field label="Your name" name="name" autocomplete="name" error />
@@ -79,7 +91,7 @@ pub fn SignUpPage() -> impl IntoView {
                                     <button type="submit" class="primary" disabled=move || sign_up.pending().get()>
                                         "Create workspace"
                                     </button>
-                                </ActionForm>
+                                </form>
                             }
                                 .into_any()
                         } else {

@@ -301,19 +301,36 @@ fn OccupantList(
     let guests = move || guests.map(|g| g.get()).unwrap_or_default();
     view! {
         <ul class="occupants" aria-label=move || label.get()>
-            <For each=move || people.get() key=|p| p.member.id let(person)>
-                <li class="occupant">
-                    <Avatar member=person.member.clone() />
-                    <span class="occupant-name">{person.member.name.clone()}</span>
-                </li>
-            </For>
-            <For each=guests key=|g| g.id let(guest)>
-                <li class="occupant">
-                    <span class="avatar guest-avatar" aria-hidden="true">"?"</span>
-                    <span class="occupant-name">{guest.name.clone()}</span>
-                    <span class="guest-tag">"Guest"</span>
-                </li>
-            </For>
+            // Drawn whole when someone comes or goes: a keyed list is code
+            // of its own per item type in every download.
+            {move || {
+                people
+                    .get()
+                    .into_iter()
+                    .map(|person| {
+                        view! {
+                            <li class="occupant">
+                                <Avatar member=person.member.clone() />
+                                <span class="occupant-name">{person.member.name.clone()}</span>
+                            </li>
+                        }
+                    })
+                    .collect_view()
+            }}
+            {move || {
+                guests()
+                    .into_iter()
+                    .map(|guest| {
+                        view! {
+                            <li class="occupant">
+                                <span class="avatar guest-avatar" aria-hidden="true">"?"</span>
+                                <span class="occupant-name">{guest.name.clone()}</span>
+                                <span class="guest-tag">"Guest"</span>
+                            </li>
+                        }
+                    })
+                    .collect_view()
+            }}
         </ul>
     }
     .into_any()

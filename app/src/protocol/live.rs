@@ -99,6 +99,7 @@ mod tests {
                 name: name.into(),
                 email: format!("{id}@example.com"),
                 is_admin: false,
+                deactivated: false,
             },
             room: room.map(RoomId),
         }

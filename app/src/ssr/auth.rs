@@ -53,6 +53,24 @@ pub fn request_client_address() -> Option<std::net::IpAddr> {
     })
 }
 
+/// Where the request being handled tries `member`'s password from: a
+/// browser that signed in to the account before, or a network.
+pub async fn sign_in_source(
+    state: &AppState,
+    member: crate::model::MemberId,
+) -> Result<super::sign_in_limits::Source, AppError> {
+    use super::known_devices;
+    use super::sign_in_limits::Source;
+    let cookie = leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| known_devices::cookie(&parts.headers, state.settings.secure_cookies()));
+    if let Some(cookie) = cookie
+        && let Some(device) = known_devices::known(&state.db, member, &cookie).await?
+    {
+        return Ok(Source::KnownDevice(device));
+    }
+    Ok(Source::Network(request_client_address()))
+}
+
 /// Signs `member` in on the response being built: a new session and its cookie.
 pub async fn start_session(state: &AppState, member: crate::model::MemberId) -> Result<(), AppError> {
     let token = sessions::create(&state.db, member).await?;

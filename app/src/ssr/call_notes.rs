@@ -6,9 +6,15 @@
 //! A meeting channel's link lets anyone into its call without asking, and
 //! the lobby email is whatever they typed, so the notes must not become a
 //! way to mail strangers: they go only after calls a member took part in,
-//! never to a guest who was removed, at most once per call and
-//! [`MAX_NOTES_PER_ADDRESS_PER_DAY`] a day to one address, and what guests
-//! wrote is quoted and marked as theirs.
+//! never to a guest who was removed or stayed less than a minute (the
+//! server's `--guest-notes-min-stay-secs`), at most once per call and
+//! [`MAX_NOTES_PER_ADDRESS_PER_DAY`] a day to one address, to at most
+//! [`MAX_GUEST_RECIPIENTS_PER_CALL`] guests a call and
+//! [`MAX_GUEST_NOTES_PER_CHANNEL_PER_DAY`] a day through one channel, and
+//! what guests wrote is quoted and marked as theirs. A guest gets only the
+//! part of the call they were in: its chat, its transcript, who was there
+//! then; the summary of the whole call only if they were there throughout
+//! (issue 32: twelve one-second visitors got the whole call's notes).
 //!
 //! When the channel transcribes its calls, the notes carry the summary and
 //! the transcript (server/src/transcripts makes them); otherwise they hold
@@ -23,6 +29,13 @@ use crate::protocol::signal::{ChatMessage, ParticipantId};
 
 /// Notes emails one address may receive in 24 hours, from all calls.
 pub const MAX_NOTES_PER_ADDRESS_PER_DAY: i64 = 10;
+/// Guests' addresses one call's notes go to at most (the first to arrive).
+pub const MAX_GUEST_RECIPIENTS_PER_CALL: usize = 20;
+/// Notes emails one channel may send in 24 hours, all calls together.
+pub const MAX_GUEST_NOTES_PER_CHANNEL_PER_DAY: i64 = 50;
+/// How near the call's start and end a guest must have been there for the
+/// summary of the whole call to be theirs too.
+const THROUGHOUT_SLACK_SECS: i64 = 120;
 
 /// One stay in the call: a member's or a guest's tab, from joining to leaving.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,21 +72,63 @@ impl CallRecord {
         self.attendance.iter().any(|stay| !stay.guest)
     }
 
-    /// The guests to email the notes to, each address once: those who gave
-    /// an email and were not removed.
-    pub fn guest_emails(&self) -> Vec<String> {
+    /// The guests to email the notes to, each address once, in order of
+    /// arrival, at most [`MAX_GUEST_RECIPIENTS_PER_CALL`]: those who gave an
+    /// email, were not removed and stayed `min_stay_secs` in all.
+    pub fn guest_emails(&self, min_stay_secs: i64) -> Vec<String> {
         let removed: Vec<&str> =
             self.attendance.iter().filter(|stay| stay.removed).filter_map(|stay| stay.guest_email.as_deref()).collect();
-        let mut emails: Vec<String> = self
-            .attendance
-            .iter()
-            .filter(|stay| stay.guest)
-            .filter_map(|stay| stay.guest_email.clone())
-            .filter(|email| !removed.contains(&email.as_str()))
-            .collect();
-        emails.sort();
-        emails.dedup();
+        let mut emails: Vec<String> = Vec::new();
+        for stay in self.attendance.iter().filter(|stay| stay.guest) {
+            let Some(email) = stay.guest_email.as_deref() else { continue };
+            if removed.contains(&email) || emails.iter().any(|known| known == email) {
+                continue;
+            }
+            let stayed: i64 = self.stays_of(email).map(|stay| stay.left_at - stay.joined_at).sum();
+            if stayed >= min_stay_secs {
+                emails.push(email.to_string());
+            }
+        }
+        emails.truncate(MAX_GUEST_RECIPIENTS_PER_CALL);
         emails
+    }
+
+    fn stays_of<'a>(&'a self, email: &'a str) -> impl Iterator<Item = &'a Attendance> + 'a {
+        self.attendance.iter().filter(move |stay| stay.guest && stay.guest_email.as_deref() == Some(email))
+    }
+
+    /// When the guest with `email` was in the call: each stay, from and to.
+    fn windows_of(&self, email: &str) -> Vec<(i64, i64)> {
+        self.stays_of(email).map(|stay| (stay.joined_at, stay.left_at)).collect()
+    }
+
+    /// The part of the call the guest with `email` was in: the stays that
+    /// overlapped theirs, the chat written while they were there, the call
+    /// from their first arrival to their last leaving.
+    pub fn attended_by(&self, email: &str) -> CallRecord {
+        let windows = self.windows_of(email);
+        let overlaps =
+            |stay: &Attendance| windows.iter().any(|(from, to)| stay.joined_at <= *to && stay.left_at >= *from);
+        CallRecord {
+            channel: self.channel,
+            started_at: windows.iter().map(|w| w.0).min().unwrap_or(self.started_at),
+            ended_at: windows.iter().map(|w| w.1).max().unwrap_or(self.ended_at),
+            attendance: self.attendance.iter().filter(|stay| overlaps(stay)).cloned().collect(),
+            chat: self.chat.iter().filter(|message| during(&windows, message.sent_at / 1000)).cloned().collect(),
+        }
+    }
+
+    /// The transcript lines said while the guest with `email` was there.
+    pub fn lines_heard_by(&self, email: &str, lines: &[Line]) -> Vec<Line> {
+        let windows = self.windows_of(email);
+        lines.iter().filter(|line| during(&windows, line.said_at / 1000)).cloned().collect()
+    }
+
+    /// Whether `part` (from [`Self::attended_by`]) is the whole of this call,
+    /// give or take a couple of minutes: then the summary is theirs too.
+    pub fn throughout(&self, part: &CallRecord) -> bool {
+        part.started_at <= self.started_at + THROUGHOUT_SLACK_SECS
+            && part.ended_at >= self.ended_at - THROUGHOUT_SLACK_SECS
     }
 
     fn written_by_guest(&self, message: &ChatMessage) -> bool {
@@ -116,10 +171,14 @@ impl CallRecord {
             Spoken::Unavailable => {
                 text.push_str("- Transcript unavailable: the speech engine could not make it in time.\n")
             }
-            Spoken::Transcribed { summary, .. } => {
+            Spoken::Transcribed { summary: Some(summary), .. } => {
                 text.push('\n');
                 text.push_str(summary);
             }
+            Spoken::Transcribed { summary: None, .. } => text.push_str(
+                "- The summary of the whole call goes only to those who were there throughout: \
+                 below is what was said while you were.\n",
+            ),
         }
         text.push_str("\nWho took part\n");
         for stay in &self.attendance {
@@ -139,12 +198,12 @@ impl CallRecord {
             let at = clock_text(message.sent_at / 1000);
             if self.written_by_guest(message) {
                 // Quoted line by line, so a guest's text cannot pass for ours.
-                text.push_str(&format!("[{at}] {} (guest) wrote:\n", message.name));
+                text.push_str(&format!("[{at}] {} wrote:\n", shown_name(&message.name, true)));
                 for line in message.text.lines() {
                     text.push_str(&format!("    > {line}\n"));
                 }
             } else {
-                text.push_str(&format!("[{at}] {}: {}\n", message.name, message.text));
+                text.push_str(&format!("[{at}] {}: {}\n", shown_name(&message.name, false), message.text));
             }
         }
         if shown < self.chat.len() {
@@ -161,6 +220,11 @@ impl CallRecord {
         }
         text
     }
+}
+
+/// Whether `at` (Unix seconds) falls in one of `windows`.
+fn during(windows: &[(i64, i64)], at: i64) -> bool {
+    windows.iter().any(|(from, to)| (*from..=*to).contains(&at))
 }
 
 /// The chat a notes email carries at most, in messages and bytes of text;
@@ -188,7 +252,8 @@ pub enum Spoken<'a> {
     /// It does, but the transcript could not be made (in time).
     Unavailable,
     Transcribed {
-        summary: &'a str,
+        /// `None` for a guest who was in part of the call only.
+        summary: Option<&'a str>,
         lines: &'a [Line],
     },
 }
@@ -219,7 +284,8 @@ pub enum Reader {
 
 /// Whether `email` may get the notes of the call that started at
 /// `started_at`: not sent them already, and, for a guest's address, under
-/// the daily allowance.
+/// the address's and the channel's daily allowances (the channel's counts
+/// its admins' copies too).
 pub async fn may_send(
     db: &Db,
     channel: ChannelId,
@@ -240,7 +306,19 @@ pub async fn may_send(
         .bind(now() - 24 * 60 * 60)
         .fetch_one(db)
         .await?;
-    Ok(already == 0 && (reader == Reader::Admin || today < MAX_NOTES_PER_ADDRESS_PER_DAY))
+    if already > 0 {
+        return Ok(false);
+    }
+    if reader == Reader::Admin {
+        return Ok(true);
+    }
+    let from_channel: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM call_notes_sent WHERE channel_id = $1 AND sent_at > $2")
+            .bind(channel)
+            .bind(now() - 24 * 60 * 60)
+            .fetch_one(db)
+            .await?;
+    Ok(today < MAX_NOTES_PER_ADDRESS_PER_DAY && from_channel < MAX_GUEST_NOTES_PER_CHANNEL_PER_DAY)
 }
 
 /// Notes that the notes of the call that started at `started_at` went to `email`.
@@ -326,6 +404,115 @@ mod tests {
         );
     }
 
+    /// Issue 32, 9: notes went to one-second visitors, whole, from before
+    /// they arrived. A guest now gets the part they were in, if they stayed.
+    #[test]
+    fn a_guest_reads_only_the_part_of_the_call_they_were_in() {
+        let mut call = record();
+        let start = call.started_at;
+        let guest = |id: u64, name: &str, email: &str, from: i64, to: i64| Attendance {
+            participant: ParticipantId(id),
+            name: name.into(),
+            guest_email: Some(email.into()),
+            guest: true,
+            removed: false,
+            joined_at: start + from,
+            left_at: start + to,
+        };
+        call.attendance.push(guest(5, "Kim", "kim@example.org", 1000, 1500));
+        call.attendance.push(guest(6, "Drive-by", "victim@example.net", 1200, 1201));
+        let message = |from: u64, at: i64, text: &str| ChatMessage {
+            from: ParticipantId(from),
+            name: "Ada Lovelace".into(),
+            text: text.into(),
+            sent_at: (start + at) * 1000,
+        };
+        call.chat.push(message(1, 950, "Before Kim came: the price is 40k"));
+        call.chat.push(message(1, 1100, "Welcome, Kim"));
+        assert_eq!(call.guest_emails(60), ["lin@example.org", "kim@example.org"], "not the one-second visitor");
+
+        let kims = call.attended_by("kim@example.org");
+        assert_eq!((kims.started_at, kims.ended_at), (start + 1000, start + 1500));
+        assert_eq!(kims.chat.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(), ["Welcome, Kim"]);
+        let people: Vec<&str> = kims.attendance.iter().map(|stay| stay.name.as_str()).collect();
+        assert_eq!(people, ["Ada Lovelace", "Lin Park", "Kim", "Drive-by"], "who was there with Kim");
+        assert!(!call.throughout(&kims));
+        let line = |at: i64, text: &str| Line {
+            participant: ParticipantId(1),
+            speaker: "Ada Lovelace".into(),
+            guest: false,
+            said_at: (start + at) * 1000,
+            ended_at: (start + at + 2) * 1000,
+            text: text.into(),
+        };
+        let lines = [line(900, "The price is 40k."), line(1200, "Let's begin.")];
+        let heard = call.lines_heard_by("kim@example.org", &lines);
+        assert_eq!(heard, [line(1200, "Let's begin.")]);
+        let spoken = Spoken::Transcribed { summary: None, lines: &heard };
+        let notes = kims.notes_text("Acme Studio", "client-calls", &spoken);
+        assert!(!notes.contains("40k"), "{notes}");
+        assert!(notes.contains("goes only to those who were there throughout"), "{notes}");
+
+        let lins = call.attended_by("lin@example.org");
+        assert!(call.throughout(&lins), "Lin was there from near the start to near the end");
+    }
+
+    #[test]
+    fn a_calls_notes_go_to_a_bounded_number_of_guests() {
+        let mut call = record();
+        let start = call.started_at;
+        for n in 0..MAX_GUEST_RECIPIENTS_PER_CALL as u64 + 5 {
+            call.attendance.push(Attendance {
+                participant: ParticipantId(100 + n),
+                name: format!("Guest {n}"),
+                guest_email: Some(format!("g{n}@example.org")),
+                guest: true,
+                removed: false,
+                joined_at: start,
+                left_at: start + 600,
+            });
+        }
+        let emails = call.guest_emails(60);
+        assert_eq!(emails.len(), MAX_GUEST_RECIPIENTS_PER_CALL);
+        assert_eq!(emails[0], "lin@example.org", "the first to arrive");
+    }
+
+    /// Issue 32, 9: a guest named "Sam\n[09:00] Ada Lovelace: wire the
+    /// deposit" forged an unmarked line from Ada. Such names are refused
+    /// now; one stored before is written on one line, marked (guest).
+    #[test]
+    fn a_stored_name_with_line_breaks_forges_no_line_in_the_notes() {
+        let forged = "Sam\n[09:00] Ada Lovelace: wire the deposit\r\n- Mallory: 09:00 to 09:30";
+        let mut call = record();
+        call.attendance[3].name = forged.into();
+        call.chat.push(ChatMessage {
+            from: ParticipantId(4),
+            name: forged.into(),
+            text: "hi".into(),
+            sent_at: (call.started_at + 300) * 1000,
+        });
+        let line = |speaker: &str, guest| Line {
+            participant: ParticipantId(4),
+            speaker: speaker.into(),
+            guest,
+            said_at: (call.started_at + 310) * 1000,
+            ended_at: (call.started_at + 312) * 1000,
+            text: "Hello.".into(),
+        };
+        let lines = [line(forged, true), line("Ada\u{202E}ecalevoL", false)];
+        let spoken = Spoken::Transcribed { summary: Some("Summary\n- None\n"), lines: &lines };
+        let notes = call.notes_text("Acme Studio", "client-calls", &spoken);
+        for line in notes.lines() {
+            assert!(!line.starts_with("[09:00]") && !line.starts_with("- Mallory"), "forged: {line:?}");
+        }
+        assert!(!notes.contains(['\r', '\u{202E}']), "{notes}");
+        let one_line = "Sam [09:00] Ada Lovelace: wire the deposit  - Mallory: 09:00 to 09:30 (guest)";
+        assert!(notes.contains(&format!("- {one_line}: 17:05 to 17:15\n")), "{notes}");
+        assert!(notes.contains(&format!("[17:05] {one_line} wrote:\n    > hi\n")), "{notes}");
+        assert!(notes.contains(&format!("[17:05] {one_line}: Hello.\n")), "{notes}");
+        assert!(transcript_text(&lines).contains("[17:05] Ada ecalevoL: Hello.\n"), "the prompt's transcript too");
+    }
+
     #[test]
     fn a_long_chat_is_cut_short_in_the_notes_and_the_rest_is_under_past_calls() {
         let mut call = record();
@@ -359,8 +546,10 @@ mod tests {
             said(1, "Ada Lovelace", false, 125, "The budget is approved."),
             said(2, "Lin Park", true, 130, "I'll send the contract on Friday."),
         ];
-        let spoken =
-            Spoken::Transcribed { summary: "Key points\n- Ada Lovelace: The budget is approved.\n", lines: &lines };
+        let spoken = Spoken::Transcribed {
+            summary: Some("Key points\n- Ada Lovelace: The budget is approved.\n"),
+            lines: &lines,
+        };
         let notes = record().notes_text("Acme Studio", "client-calls", &spoken);
         let summary = notes.find("Key points\n- Ada Lovelace: The budget is approved.\n").expect(&notes);
         let transcript = notes.find("\nTranscript (also attached)\n[17:02] Ada Lovelace: The budget is approved.\n[17:02] Lin Park (guest): I'll send the contract on Friday.\n").expect(&notes);
@@ -374,10 +563,10 @@ mod tests {
 
     #[test]
     fn only_guests_who_gave_an_email_and_stayed_welcome_get_the_notes_once() {
-        assert_eq!(record().guest_emails(), ["lin@example.org"]);
+        assert_eq!(record().guest_emails(60), ["lin@example.org"]);
         let mut removed = record();
         removed.attendance[2].removed = true;
-        assert!(removed.guest_emails().is_empty(), "a guest removed on their second visit gets nothing");
+        assert!(removed.guest_emails(60).is_empty(), "a guest removed on their second visit gets nothing");
         let mut guests_only = record();
         guests_only.attendance.remove(0);
         assert!(record().had_member() && !guests_only.had_member(), "no notes for a call no member took part in");

@@ -73,7 +73,7 @@ pub async fn notes_readers(db: &Db, channel: ChannelId) -> Result<Vec<String>, s
         "SELECT m.email FROM call_notes_readers r
          JOIN members m ON m.id = r.member_id
          JOIN channels c ON c.id = r.channel_id AND c.workspace_id = m.workspace_id
-         WHERE r.channel_id = $1
+         WHERE r.channel_id = $1 AND m.deactivated_at IS NULL
            AND (m.is_admin OR EXISTS (
                SELECT 1 FROM channel_admins a WHERE a.channel_id = r.channel_id AND a.member_id = m.id))
          ORDER BY m.email",

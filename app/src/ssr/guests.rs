@@ -17,7 +17,7 @@
 //! waiting through it and stops its passes opening new sessions; guests
 //! already in the call stay until they leave.
 
-use super::rate_limit::client_key;
+use super::rate_limit::{Limit, client_key};
 use super::tokens::random_token;
 use crate::model::{RoomId, WorkspaceId};
 use crate::protocol::guest::{GuestId, GuestInside, RoomGuests, WaitingGuest};
@@ -31,10 +31,25 @@ use tokio::time::Instant;
 
 /// Guests who may wait at one room's door at once; members answer a few at
 /// a time, and a longer queue would only bury them in notifications.
-pub const MAX_WAITING_PER_ROOM: usize = 20;
+pub const MAX_WAITING_PER_ROOM: usize = 50;
+/// Guests one network (an IPv4 address, an IPv6 /64) may have waiting at
+/// one door: colleagues behind one office's address fit, and it takes
+/// thirteen networks to fill a door (issue 32: four filled it).
+pub const MAX_WAITING_PER_NETWORK: usize = 4;
+/// How long "Deny and block this network" turns a network's knocks away
+/// from a door.
+pub const BLOCK_FOR: Duration = Duration::from_secs(24 * 60 * 60);
+/// Blocks remembered at most (expired ones are forgotten first).
+const MAX_BLOCKS: usize = 10_000;
 
 /// How long a guest's visit may last, from the knock, unless configured.
 pub const DEFAULT_PASS_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
+/// Call sessions one pass may open at once, and how fast it earns more: a
+/// guest's browser rejoins after a dropped network or a reload, a few
+/// times a minute at worst. Each session is a new participant for everyone
+/// in the call; one pass opened 300 in 0.8 s (issue 32).
+pub const PASS_SESSIONS_BURST: u32 = 10;
+const PASS_SESSIONS_REFILL: Duration = Duration::from_secs(6);
 
 /// Where a guest stands. The guest socket watches this to tell the browser.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +82,8 @@ pub enum PassRefusal {
     OtherClient,
     /// Presented at another call than the one it was given for.
     OtherCall,
+    /// The pass opened sessions too often; the next one may open after this.
+    TooOften(Duration),
 }
 
 impl From<PassRefusal> for crate::error::AppError {
@@ -76,6 +93,9 @@ impl From<PassRefusal> for crate::error::AppError {
                 crate::error::AppError::Forbidden
             }
             PassRefusal::Expired => crate::error::AppError::InviteInvalid,
+            PassRefusal::TooOften(wait) => {
+                crate::error::AppError::TooManyAttempts { retry_after_secs: wait.as_secs().max(1) }
+            }
         }
     }
 }
@@ -144,6 +164,8 @@ struct Guest {
     expires: Instant,
     /// Counts the call sessions the pass opened; the newest one is live.
     sessions: watch::Sender<u64>,
+    /// How often the pass may open one.
+    session_allowance: Limit,
 }
 
 #[derive(Default)]
@@ -153,6 +175,29 @@ struct Desk {
     guests: BTreeMap<GuestId, Guest>,
     /// Admission passes to the guest they admit.
     passes: HashMap<String, GuestId>,
+    /// Networks whose knocks a door turns away, until when.
+    blocks: HashMap<(IpAddr, ConferenceId), Instant>,
+}
+
+impl Desk {
+    fn blocked(&self, network: IpAddr, conference: ConferenceId) -> bool {
+        self.blocks.get(&(network, conference)).is_some_and(|until| Instant::now() < *until)
+    }
+
+    /// Turns `network`'s knocks at `conference` away for [`BLOCK_FOR`].
+    /// The map is bounded: expired blocks go first, then the soonest to end.
+    fn block(&mut self, network: IpAddr, conference: ConferenceId) {
+        let now = Instant::now();
+        if self.blocks.len() >= MAX_BLOCKS {
+            self.blocks.retain(|_, until| *until > now);
+        }
+        if self.blocks.len() >= MAX_BLOCKS
+            && let Some(soonest) = self.blocks.iter().min_by_key(|(_, until)| **until).map(|(key, _)| *key)
+        {
+            self.blocks.remove(&soonest);
+        }
+        self.blocks.insert((network, conference), now + BLOCK_FOR);
+    }
 }
 
 #[derive(Clone)]
@@ -224,12 +269,19 @@ impl GuestDesk {
         let expires = Instant::now() + self.pass_lifetime;
         let id = {
             let mut desk = self.lock();
-            let waiting = desk
+            let network = client_key(client);
+            if desk.blocked(network, conference) {
+                return Err(crate::error::AppError::KnocksBlocked);
+            }
+            let waiting: Vec<&Guest> = desk
                 .guests
                 .values()
                 .filter(|guest| guest.info.conference == conference && *guest.status.borrow() == GuestStatus::Waiting)
-                .count();
-            if waiting >= MAX_WAITING_PER_ROOM {
+                .collect();
+            if waiting.iter().filter(|guest| guest.client == network).count() >= MAX_WAITING_PER_NETWORK {
+                return Err(crate::error::AppError::DoorBusyFromHere);
+            }
+            if waiting.len() >= MAX_WAITING_PER_ROOM {
                 return Err(crate::error::AppError::DoorBusy);
             }
             desk.next_id += 1;
@@ -245,6 +297,7 @@ impl GuestDesk {
                 client: client_key(client),
                 expires,
                 sessions: watch::channel(0).0,
+                session_allowance: Limit::new(PASS_SESSIONS_BURST, PASS_SESSIONS_REFILL),
             };
             desk.guests.insert(id, guest);
             id
@@ -314,6 +367,35 @@ impl GuestDesk {
         Ok(())
     }
 
+    /// Turns a waiting guest away and, for [`BLOCK_FOR`], every knock from
+    /// their network at the same door: the others waiting from there are
+    /// turned away too, and new ones are refused. Returns how many were.
+    pub fn deny_and_block(&self, id: GuestId) -> Result<usize, DeskError> {
+        let (workspace, denied) = {
+            let mut desk = self.lock();
+            let guest = desk.guests.get(&id).ok_or(DeskError::Gone)?;
+            if *guest.status.borrow() != GuestStatus::Waiting {
+                return Err(DeskError::NotWaiting);
+            }
+            let (workspace, network, conference) = (guest.info.workspace, guest.client, guest.info.conference);
+            desk.block(network, conference);
+            let mut denied = 0;
+            for guest in desk.guests.values() {
+                if guest.client == network
+                    && guest.info.conference == conference
+                    && *guest.status.borrow() == GuestStatus::Waiting
+                {
+                    guest.status.send_replace(GuestStatus::Denied);
+                    denied += 1;
+                }
+            }
+            (workspace, denied)
+        };
+        tracing::info!(guest = %id, denied, "a knock was denied and its network blocked at the door");
+        self.changed(workspace);
+        Ok(denied)
+    }
+
     /// Sends an admitted guest out of the call: it ends for them and their
     /// pass stops working.
     pub fn remove(&self, id: GuestId) -> Result<(), DeskError> {
@@ -348,6 +430,7 @@ impl GuestDesk {
             tracing::warn!(guest = %guest.info.id, "a pass was presented from another network than the knock");
             return Err(PassRefusal::OtherClient);
         }
+        guest.session_allowance.check().map_err(PassRefusal::TooOften)?;
         guest.sessions.send_modify(|count| *count += 1);
         let mut sessions = guest.sessions.subscribe();
         let session = *sessions.borrow_and_update();
@@ -575,6 +658,24 @@ mod tests {
     }
 
     #[test]
+    fn a_pass_opens_sessions_at_a_rejoining_pace_not_a_flood() {
+        let desk = GuestDesk::default();
+        let calls = ConferenceId::Channel(crate::model::ChannelId(5));
+        let lin = desk.knock(ACME, calls, "Lin".into(), None, HOME).unwrap();
+        let pass = admitted_pass(&lin);
+        for _ in 0..PASS_SESSIONS_BURST {
+            assert!(desk.pass(&pass, HOME, calls).is_ok());
+        }
+        let refused = desk.pass(&pass, HOME, calls).err();
+        assert!(matches!(refused, Some(PassRefusal::TooOften(wait)) if wait > Duration::ZERO), "{refused:?}");
+        let error = crate::error::AppError::from(refused.unwrap());
+        assert!(matches!(error, crate::error::AppError::TooManyAttempts { .. }));
+        // Another guest's pass is not affected.
+        let kai = desk.knock(ACME, calls, "Kai".into(), None, HOME).unwrap();
+        assert!(desk.pass(&admitted_pass(&kai), HOME, calls).is_ok());
+    }
+
+    #[test]
     fn replacing_the_link_ends_waiting_knocks_and_stops_its_passes_opening_sessions() {
         let desk = GuestDesk::default();
         let inside = knock(&desk, DESIGN, "Lin");
@@ -611,15 +712,50 @@ mod tests {
     }
 
     #[test]
-    fn a_door_takes_only_so_many_waiting_guests() {
+    fn a_door_takes_only_so_many_waiting_guests_and_a_network_a_share_of_them() {
         let desk = GuestDesk::default();
-        let waiting: Vec<Knock> = (0..MAX_WAITING_PER_ROOM).map(|n| knock(&desk, DESIGN, &format!("G{n}"))).collect();
         let email = Some("one@example.org".to_string());
-        let refused = desk.knock(ACME, ConferenceId::Room(DESIGN), "One more".into(), email.clone(), HOME).err();
-        assert_eq!(refused, Some(crate::error::AppError::DoorBusy));
-        assert!(desk.knock(ACME, ConferenceId::Room(COFFEE), "Elsewhere".into(), email.clone(), HOME).is_ok());
+        let at =
+            |room: RoomId, from: IpAddr| desk.knock(ACME, ConferenceId::Room(room), "G".into(), email.clone(), from);
+        let network = |n: usize| IpAddr::from([10, 0, (n / 200) as u8, (n % 200) as u8]);
+        let from_home: Vec<Knock> = (0..MAX_WAITING_PER_NETWORK).map(|_| at(DESIGN, HOME).unwrap()).collect();
+        assert_eq!(at(DESIGN, HOME).err(), Some(crate::error::AppError::DoorBusyFromHere));
+        assert!(at(COFFEE, HOME).is_ok(), "another door's share is its own");
+        let others: Vec<Knock> =
+            (MAX_WAITING_PER_NETWORK..MAX_WAITING_PER_ROOM).map(|n| at(DESIGN, network(n)).unwrap()).collect();
+        assert_eq!(at(DESIGN, network(999)).err(), Some(crate::error::AppError::DoorBusy));
         // Once one is answered, the next may knock.
-        desk.answer(waiting[0].id, false).unwrap();
-        assert!(desk.knock(ACME, ConferenceId::Room(DESIGN), "One more".into(), email, HOME).is_ok());
+        desk.answer(others[0].id, false).unwrap();
+        assert!(at(DESIGN, network(999)).is_ok());
+        drop(from_home);
+    }
+
+    #[test]
+    fn deny_and_block_turns_away_a_network_at_one_door_only() {
+        let desk = GuestDesk::default();
+        let email = Some("one@example.org".to_string());
+        let at =
+            |room: RoomId, from: IpAddr| desk.knock(ACME, ConferenceId::Room(room), "G".into(), email.clone(), from);
+        let elsewhere: IpAddr = [198, 51, 100, 1].into();
+        let spam: Vec<Knock> = (0..2).map(|_| at(DESIGN, HOME).unwrap()).collect();
+        let next_door = at(COFFEE, HOME).unwrap();
+        let real = at(DESIGN, elsewhere).unwrap();
+        assert_eq!(desk.deny_and_block(spam[0].id), Ok(2), "both knocks from that network");
+        assert!(spam.iter().all(|knock| *knock.status.borrow() == GuestStatus::Denied));
+        assert_eq!(*real.status.borrow(), GuestStatus::Waiting, "another network's guest still waits");
+        assert_eq!(*next_door.status.borrow(), GuestStatus::Waiting, "another door is not touched");
+        assert_eq!(at(DESIGN, HOME).err(), Some(crate::error::AppError::KnocksBlocked));
+        assert!(at(COFFEE, HOME).is_ok());
+        assert_eq!(desk.deny_and_block(spam[0].id), Err(DeskError::NotWaiting));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_block_ends_after_its_time() {
+        let desk = GuestDesk::default();
+        let lin = knock(&desk, DESIGN, "Lin");
+        desk.deny_and_block(lin.id).unwrap();
+        assert!(desk.knock(ACME, ConferenceId::Room(DESIGN), "Lin".into(), None, HOME).is_err());
+        tokio::time::advance(BLOCK_FOR + Duration::from_secs(1)).await;
+        assert!(desk.knock(ACME, ConferenceId::Room(DESIGN), "Lin".into(), None, HOME).is_ok());
     }
 }

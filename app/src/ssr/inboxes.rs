@@ -152,11 +152,12 @@ pub async fn inbox_for_address(db: &Db, address: &str) -> Result<Option<(Workspa
     .await
 }
 
-/// Whether the member or team belongs to `workspace`.
+/// Whether the member or team belongs to `workspace` (a deactivated member
+/// is given no inbox).
 pub async fn grantee_in_workspace(db: &Db, workspace: WorkspaceId, grantee: Grantee) -> Result<bool, sqlx::Error> {
     let found: Option<i64> = match grantee {
         Grantee::Member(id) => {
-            sqlx::query_scalar("SELECT id FROM members WHERE id = $1 AND workspace_id = $2")
+            sqlx::query_scalar("SELECT id FROM members WHERE id = $1 AND workspace_id = $2 AND deactivated_at IS NULL")
                 .bind(id)
                 .bind(workspace)
                 .fetch_optional(db)
@@ -277,7 +278,8 @@ async fn best_team_role(
 pub async fn directory(db: &Db, workspace: WorkspaceId, query: &str) -> Result<Vec<DirectoryEntry>, sqlx::Error> {
     let pattern = format!("%{}%", query.trim().to_lowercase());
     let members: Vec<(MemberId, String, String)> = sqlx::query_as(
-        "SELECT id, name, email FROM members WHERE workspace_id = $1 AND LOWER(name) LIKE $2 ORDER BY name LIMIT 20",
+        "SELECT id, name, email FROM members WHERE workspace_id = $1 AND LOWER(name) LIKE $2 AND deactivated_at IS NULL
+         ORDER BY name LIMIT 20",
     )
     .bind(workspace)
     .bind(&pattern)

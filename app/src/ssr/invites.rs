@@ -80,6 +80,28 @@ pub async fn disable(db: &Db, place: ConferenceId) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// The rooms and channels whose live link `member` created (generated or
+/// last replaced), for replacing them when the member is deactivated.
+pub async fn created_by(db: &Db, member: MemberId) -> Result<Vec<ConferenceId>, sqlx::Error> {
+    let rows: Vec<(bool, i64)> = sqlx::query_as(
+        "SELECT TRUE, room_id FROM room_invites WHERE created_by = $1
+         UNION ALL SELECT FALSE, channel_id FROM channel_links WHERE created_by = $1",
+    )
+    .bind(member)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(room, id)| {
+            if room {
+                ConferenceId::Room(crate::model::RoomId(id))
+            } else {
+                ConferenceId::Channel(crate::model::ChannelId(id))
+            }
+        })
+        .collect())
+}
+
 /// Where a live token leads, whichever kind of link it is.
 pub async fn open(db: &Db, token: &str) -> Result<Option<Invitation>, sqlx::Error> {
     let room: Option<(WorkspaceId, i64, String)> = sqlx::query_as(

@@ -1,74 +1,156 @@
-//! Incoming mail: parses a received message and files it into every inbox
-//! it was addressed to, threaded by its headers. Senders and bodies are
-//! untrusted: nothing here interprets them, and HTML is sanitised whenever
-//! it is shown.
+//! Incoming mail: reads a received message and files it into every inbox
+//! it was addressed to, threaded by its headers, within what an inbox
+//! keeps. Senders and bodies are untrusted: nothing here interprets them,
+//! and HTML is sanitised whenever it is shown.
+//!
+//! What one message may cost is bounded at each step: its bytes by
+//! [`MAX_MESSAGE_BYTES`] (the SMTP receiver says so up front and holds them
+//! in a shared budget until filing ends), its parse by its shape
+//! ([`shape`]), what is kept of it by [`MAX_STORED_BYTES`], and what a
+//! sender or an inbox may have kept over a day by [`Limits::allowances`].
+//! Messages are read and filed one at a time ([`FILING`]), the reading on a
+//! blocking thread, so a burst of large mail takes one message's parse in
+//! memory and one writer in the database, not one of each per session.
+
+mod reading;
+pub mod shape;
+
+pub use reading::MAX_REFERENCES;
 
 use super::db::Db;
 use super::inbox_news::{InboxChange, InboxNews};
-use super::mail_store::{self, NewEmail};
-use super::{inboxes, tokens};
-use mail_parser::MessageParser;
+use super::inboxes;
+use super::mail_store::{self, Allowance, Allowances, Arrival, FileError, Filed, NewEmail};
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+use tokio::sync::Mutex;
 
-/// Largest message the server accepts (the SMTP receiver says so up front).
+/// Largest message the server accepts (the SMTP receiver says so up front),
+/// attachments included.
 pub const MAX_MESSAGE_BYTES: usize = 25 * 1024 * 1024;
-/// Most `References` ids looked at when threading (the latest ones): each
-/// is a lookup, and a real thread seldom needs more than its last few.
-pub const MAX_REFERENCES: usize = 20;
+/// Most an inbox keeps of one message: its text and HTML bodies and the
+/// fields shown. The HTML is sanitised each time it is shown, which takes
+/// up to 50 times its size in memory for the densest markup (measured: 52
+/// MiB for 1 MiB), and the text and HTML of real mail are seldom over a few
+/// hundred KiB. Attachments, when they are kept, are bounded apart (and
+/// count in the daily allowances).
+pub const MAX_STORED_BYTES: usize = 2 * 1024 * 1024;
+/// What one envelope sender may have kept, over all inboxes, in 24 hours.
+pub const PER_SENDER_DAILY: Allowance = Allowance { messages: 500, bytes: 32 * 1024 * 1024 };
+/// What one inbox may keep from all senders in 24 hours: the bound on how
+/// fast strangers can fill the disk through it.
+pub const PER_INBOX_DAILY: Allowance = Allowance { messages: 5_000, bytes: 256 * 1024 * 1024 };
+/// Tries at filing a message into one inbox while other writers keep the
+/// database busy past its busy timeout, before the sender is told to try
+/// again later.
+const WRITE_ATTEMPTS: u32 = 3;
 
+/// The bounds received mail is kept within.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_stored_bytes: usize,
+    pub allowances: Allowances,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_stored_bytes: MAX_STORED_BYTES,
+            allowances: Allowances { per_sender: PER_SENDER_DAILY, per_inbox: PER_INBOX_DAILY },
+        }
+    }
+}
+
+/// Why a received message was not filed (everywhere).
 #[derive(Debug, thiserror::Error)]
 pub enum ReceiveError {
     #[error("the message could not be read as an email")]
     Unreadable,
+    #[error("the message has too many header fields, addresses or MIME parts to read")]
+    TooComplex,
+    #[error("the message's text and HTML come to more than the {limit} bytes an inbox keeps")]
+    TooLarge { limit: usize },
+    #[error("the sender's mail allowance for the last 24 hours is used up")]
+    SenderAllowance,
+    #[error("the inbox's mail allowance for the last 24 hours is used up")]
+    InboxAllowance,
     #[error("none of the recipients is an inbox here")]
     NoInbox,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
 
-/// Reads the raw message into what the store keeps.
-pub fn parse(raw: &[u8]) -> Result<NewEmail, ReceiveError> {
-    let message = MessageParser::default().parse(raw).ok_or(ReceiveError::Unreadable)?;
-    let from = message.from().and_then(|list| list.first());
-    let ids = |value: &mail_parser::HeaderValue| -> Vec<String> {
-        value.as_text_list().map(|list| list.iter().map(|id| id.to_string()).collect()).unwrap_or_default()
-    };
-    let to: Vec<String> = message
-        .to()
-        .map(|list| list.iter().filter_map(|a| a.address().map(str::to_lowercase)).collect())
-        .unwrap_or_default();
-    let has_html = message.html_part(0).is_some_and(|part| part.is_text_html());
-    Ok(NewEmail {
-        // A message without an id still gets one, so replies can thread.
-        message_id: message
-            .message_id()
-            .map_or_else(|| format!("{}@anteroom.invalid", tokens::random_token()), str::to_string),
-        in_reply_to: ids(message.in_reply_to()).pop(),
-        references: {
-            let mut references = ids(message.references());
-            references.drain(..references.len().saturating_sub(MAX_REFERENCES));
-            references
-        },
-        from_address: from.and_then(|a| a.address()).unwrap_or_default().to_lowercase(),
-        from_name: from.and_then(|a| a.name()).unwrap_or_default().to_string(),
-        to_addresses: to.join(", "),
-        subject: message.subject().unwrap_or_default().to_string(),
-        text_body: message.body_text(0).map(|body| body.into_owned()).unwrap_or_default(),
-        html_body: if has_html { message.body_html(0).map(|body| body.into_owned()) } else { None },
-        ..NewEmail::default()
-    })
+impl From<FileError> for ReceiveError {
+    fn from(error: FileError) -> Self {
+        match error {
+            FileError::SenderAllowance => ReceiveError::SenderAllowance,
+            FileError::InboxAllowance => ReceiveError::InboxAllowance,
+            FileError::Database(error) => ReceiveError::Database(error),
+        }
+    }
 }
+
+/// Reads the raw message into what the store keeps, as received mail is
+/// read: refused when its shape would cost too much to parse, or its text
+/// and HTML are more than [`MAX_STORED_BYTES`].
+pub fn parse(raw: &[u8]) -> Result<NewEmail, ReceiveError> {
+    reading::parse(raw, MAX_STORED_BYTES)
+}
+
+/// Received messages are read and filed one at a time: reading one may
+/// take a few times its size in memory, and filing one holds the
+/// database's single writer, so doing them side by side would only add
+/// memory and make other writers wait. Held by the blocking thread while it
+/// reads, so a session that gives up does not let a second read start.
+static FILING: LazyLock<Arc<Mutex<()>>> = LazyLock::new(Default::default);
 
 /// Files a received message into the inboxes of `recipients` (the SMTP
 /// envelope's, which may differ from its To header) and tells open pages.
-pub async fn receive(db: &Db, news: &InboxNews, recipients: &[String], raw: &[u8]) -> Result<usize, ReceiveError> {
-    let email = parse(raw)?;
+/// The inboxes that already have this very message count as filed, so a
+/// sender that retries after a refusal files nothing twice. Any refusal is
+/// returned, even when some inboxes took the message, so the sender retries
+/// for the others.
+pub async fn receive(
+    db: &Db,
+    news: &InboxNews,
+    envelope_from: &str,
+    recipients: &[String],
+    raw: Vec<u8>,
+    limits: &Limits,
+) -> Result<usize, ReceiveError> {
+    let filing = FILING.clone().lock_owned().await;
+    let max_stored_bytes = limits.max_stored_bytes;
+    let (read, filing) = tokio::task::spawn_blocking(move || {
+        let read = reading::parse(&raw, max_stored_bytes).map(|email| {
+            let content_sha256 = email.content_sha256();
+            (email, content_sha256)
+        });
+        (read, filing)
+    })
+    .await
+    .map_err(|error| {
+        tracing::error!(%error, "reading a received message failed");
+        ReceiveError::Unreadable
+    })?;
+    let (email, content_sha256) = read?;
+    let arrival = Arrival { envelope_from: envelope_from.to_lowercase(), content_sha256 };
     let mut filed = 0;
+    let mut refused = None;
     for recipient in recipients {
-        if let Some((workspace, inbox)) = inboxes::inbox_for_address(db, recipient).await? {
-            mail_store::file(db, inbox, &email).await?;
-            news.tell(InboxChange::Mail(workspace, inbox));
-            filed += 1;
+        let Some((workspace, inbox)) = inboxes::inbox_for_address(db, recipient).await? else { continue };
+        match file_into(db, inbox, &email, &arrival, &limits.allowances).await {
+            Ok(Filed::New(..)) => {
+                news.tell(InboxChange::Mail(workspace, inbox));
+                filed += 1;
+            }
+            Ok(Filed::Duplicate(..)) => filed += 1,
+            Err(error) => refused = refused.or(Some(error)),
         }
+    }
+    drop(filing);
+    if let Some(error) = refused {
+        tracing::info!(filed, %error, "received mail refused");
+        return Err(error.into());
     }
     if filed == 0 {
         return Err(ReceiveError::NoInbox);
@@ -77,27 +159,80 @@ pub async fn receive(db: &Db, news: &InboxNews, recipients: &[String], raw: &[u8
     Ok(filed)
 }
 
+/// Files into one inbox, trying again while the database stays busy.
+async fn file_into(
+    db: &Db,
+    inbox: crate::model::InboxId,
+    email: &NewEmail,
+    arrival: &Arrival,
+    allowances: &Allowances,
+) -> Result<Filed, FileError> {
+    let mut attempt = 1;
+    loop {
+        match mail_store::file_received(db, inbox, email, arrival, allowances).await {
+            Err(FileError::Database(error)) if is_busy(&error) && attempt < WRITE_ATTEMPTS => {
+                tracing::warn!(%error, attempt, "the database was busy while filing mail; trying again");
+                tokio::time::sleep(Duration::from_millis(250) * attempt).await;
+                attempt += 1;
+            }
+            done => return done,
+        }
+    }
+}
+
+/// Whether SQLite refused because another connection held the database
+/// (SQLITE_BUSY or SQLITE_LOCKED, with any extended code).
+fn is_busy(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(error) = error else { return false };
+    let code = error.code().and_then(|code| code.parse::<i32>().ok()).unwrap_or_default();
+    matches!(code & 0xff, 5 | 6)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ssr::{accounts, db::open_for_test};
 
-    #[test]
-    fn headers_ids_and_bodies_are_read() {
-        let raw = b"From: Lin Park <Lin@Example.org>\r\nTo: Sales <sales@acme.test>\r\nSubject: Re: Pricing\r\n\
-Message-ID: <b@example.org>\r\nIn-Reply-To: <a@acme.test>\r\nReferences: <z@acme.test> <a@acme.test>\r\n\
-Content-Type: text/plain; charset=utf-8\r\n\r\nSounds good.\r\n";
-        let email = parse(raw).unwrap();
-        assert_eq!((email.from_address.as_str(), email.from_name.as_str()), ("lin@example.org", "Lin Park"));
-        assert_eq!(email.message_id, "b@example.org");
-        assert_eq!(email.in_reply_to.as_deref(), Some("a@acme.test"));
-        assert_eq!(email.references, ["z@acme.test", "a@acme.test"]);
-        assert_eq!((email.subject.as_str(), email.to_addresses.as_str()), ("Re: Pricing", "sales@acme.test"));
-        assert_eq!(email.text_body.trim(), "Sounds good.");
-        assert_eq!(email.html_body, None, "plain mail has no HTML");
-        assert!(matches!(parse(b""), Err(ReceiveError::Unreadable)));
-        let many: String = (0..500).map(|n| format!("<r{n}@x>")).collect::<Vec<_>>().join(" ");
-        let email = parse(format!("From: a@b\r\nReferences: {many}\r\n\r\nhi\r\n").as_bytes()).unwrap();
-        assert_eq!(email.references.len(), MAX_REFERENCES, "only the latest references are kept");
-        assert_eq!(email.references.last().map(String::as_str), Some("r499@x"));
+    const MESSAGE: &[u8] = b"From: Lin <lin@example.org>\r\nTo: sales@acme.test\r\nSubject: Pricing\r\n\
+Message-ID: <a@example.org>\r\n\r\nHello.\r\n";
+
+    async fn count(db: &Db) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM email_messages").fetch_one(db).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_message_is_filed_once_per_inbox_and_a_forgery_beside_it() {
+        let (db, _dir) = open_for_test().await;
+        let admin = accounts::tests::admin(&db).await;
+        inboxes::create(&db, admin.workspace_id, "Sales", &["sales@acme.test".into()]).await.unwrap();
+        let news = InboxNews::default();
+        let to = ["sales@acme.test".to_string(), "nobody@acme.test".to_string()];
+        let limits = Limits::default();
+        let forged = String::from_utf8_lossy(MESSAGE).replace("Hello.", "Wire the deposit to me.");
+        receive(&db, &news, "mallory@evil.example", &to, forged.into_bytes(), &limits).await.unwrap();
+        receive(&db, &news, "Lin@Example.org", &to, MESSAGE.to_vec(), &limits).await.unwrap();
+        assert_eq!(count(&db).await, 2, "the real message is kept beside the forgery under its id");
+        receive(&db, &news, "lin@example.org", &to, MESSAGE.to_vec(), &limits).await.unwrap();
+        assert_eq!(count(&db).await, 2, "the same message again is filed once");
+        let nowhere = receive(&db, &news, "lin@example.org", &to[1..], MESSAGE.to_vec(), &limits).await;
+        assert!(matches!(nowhere, Err(ReceiveError::NoInbox)));
+    }
+
+    #[tokio::test]
+    async fn busy_means_another_writer_held_the_database() {
+        use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+        let (db, dir) = open_for_test().await;
+        let writing = db.begin_with("BEGIN IMMEDIATE").await.unwrap();
+        let impatient = SqliteConnectOptions::new().filename(dir.0.join("test.db")).busy_timeout(Duration::ZERO);
+        let other = SqlitePoolOptions::new().max_connections(1).connect_with(impatient).await.unwrap();
+        let locked = other.begin_with("BEGIN IMMEDIATE").await.unwrap_err();
+        assert!(is_busy(&locked), "{locked}");
+        drop(writing);
+        assert!(!is_busy(&sqlx::Error::RowNotFound));
+        let unique = sqlx::query("INSERT INTO workspaces (id, name, created_at) VALUES (1, 'a', 0), (1, 'b', 0)")
+            .execute(&db)
+            .await
+            .unwrap_err();
+        assert!(!is_busy(&unique), "{unique}");
     }
 }

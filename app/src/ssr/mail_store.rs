@@ -1,8 +1,28 @@
 //! Email conversations of inboxes in the database: filing each message into
 //! its thread (by the ids it answers), listing threads, and reading one.
+//!
+//! Received mail is filed within daily allowances ([`Allowances`]), and is
+//! a duplicate only when its Message-ID, envelope sender and content all
+//! match one the inbox has ([`Arrival`]): a retry is filed once, a forgery
+//! under a real message's id does not shut the real one out.
+//!
+//! Writing is one short transaction per message and inbox: everything
+//! large (parsing, hashing, sizing) is done before it, and it takes the
+//! write lock at its start (`BEGIN IMMEDIATE`), so its checks and its
+//! insert see the same database. A message keeps at most a few MiB here
+//! (`mail_in::MAX_STORED_BYTES`), so no writer waits long behind one.
+//! Attachments, when they come, belong in a table of their own written
+//! in pieces of that size, each in its own transaction, and the message
+//! row last; their bytes go into `stored_bytes`, so the allowances count
+//! them too.
 
 use super::db::{Db, now};
 use crate::model::{EmailId, EmailView, InboxId, MemberId, ThreadId, ThreadSummary, ThreadView};
+use sha2::{Digest, Sha256};
+use sqlx::SqliteConnection;
+
+/// The window of the daily allowances, in seconds.
+const DAY_SECONDS: i64 = 24 * 60 * 60;
 
 /// A message to file, incoming or sent. Ids are without angle brackets.
 #[derive(Debug, Clone, Default)]
@@ -25,6 +45,95 @@ pub struct NewEmail {
     pub delivery_note: Option<String>,
 }
 
+impl NewEmail {
+    /// The parts of the message the store keeps that come from its sender,
+    /// but for its references.
+    fn kept(&self) -> [&str; 8] {
+        [
+            &self.message_id,
+            self.in_reply_to.as_deref().unwrap_or_default(),
+            &self.from_address,
+            &self.from_name,
+            &self.to_addresses,
+            &self.subject,
+            &self.text_body,
+            self.html_body.as_deref().unwrap_or_default(),
+        ]
+    }
+
+    /// Bytes the store keeps of the message, what the allowances count.
+    pub fn stored_bytes(&self) -> usize {
+        self.kept().iter().map(|part| part.len()).sum::<usize>()
+            + self.references.iter().map(|id| id.len() + 1).sum::<usize>()
+    }
+
+    /// SHA-256 (hex) of everything the store keeps of the message, each part
+    /// length-prefixed so no two different messages run together the same.
+    pub fn content_sha256(&self) -> String {
+        let mut hash = Sha256::new();
+        let references = self.references.join(" ");
+        let html_marker = if self.html_body.is_some() { "html" } else { "" };
+        for part in self.kept().into_iter().chain([references.as_str(), html_marker]) {
+            hash.update((part.len() as u64).to_be_bytes());
+            hash.update(part.as_bytes());
+        }
+        hash.finalize().iter().map(|byte| format!("{byte:02x}")).collect()
+    }
+}
+
+/// How a received message arrived: what tells it apart from another with
+/// the same Message-ID, and whose allowance it counts against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arrival {
+    /// The SMTP envelope's sender (MAIL FROM), lowercased; empty for a bounce.
+    pub envelope_from: String,
+    /// [`NewEmail::content_sha256`] of the message.
+    pub content_sha256: String,
+}
+
+/// How much received mail one sender, or one inbox, may have kept over the
+/// last 24 hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowance {
+    pub messages: i64,
+    pub bytes: i64,
+}
+
+impl Allowance {
+    /// Whether `bytes` more fit beside `used` (messages, bytes).
+    fn admits(&self, (messages, bytes_used): (i64, i64), bytes: i64) -> bool {
+        messages < self.messages && bytes_used + bytes <= self.bytes
+    }
+}
+
+/// The allowances a received message must fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowances {
+    /// Per envelope sender, across every inbox (each copy counts).
+    pub per_sender: Allowance,
+    /// Per inbox, from every sender.
+    pub per_inbox: Allowance,
+}
+
+/// What filing a received message did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filed {
+    /// Filed as a new message.
+    New(ThreadId, EmailId),
+    /// The inbox already had this very message (same id, sender, content).
+    Duplicate(ThreadId, EmailId),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("the sender's mail allowance for the last 24 hours is used up")]
+    SenderAllowance,
+    #[error("the inbox's mail allowance for the last 24 hours is used up")]
+    InboxAllowance,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
 /// What a reply in a thread needs: whom to answer, and the ids to thread by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplyContext {
@@ -41,15 +150,21 @@ pub struct ReplyContext {
     pub reply_to_is_new: bool,
 }
 
-/// The thread of the first of `ids` (newest first) that this inbox has.
-async fn thread_of_any(db: &Db, inbox: InboxId, ids: &[String]) -> Result<Option<ThreadId>, sqlx::Error> {
+/// The thread of the first of `ids` (newest first) that this inbox has (of
+/// the earliest message, when several share an id).
+async fn thread_of_any(
+    db: &mut SqliteConnection,
+    inbox: InboxId,
+    ids: &[String],
+) -> Result<Option<ThreadId>, sqlx::Error> {
     for id in ids {
-        let found: Option<ThreadId> =
-            sqlx::query_scalar("SELECT thread_id FROM email_messages WHERE inbox_id = $1 AND message_id = $2")
-                .bind(inbox)
-                .bind(id)
-                .fetch_optional(db)
-                .await?;
+        let found: Option<ThreadId> = sqlx::query_scalar(
+            "SELECT thread_id FROM email_messages WHERE inbox_id = $1 AND message_id = $2 ORDER BY id LIMIT 1",
+        )
+        .bind(inbox)
+        .bind(id)
+        .fetch_optional(&mut *db)
+        .await?;
         if found.is_some() {
             return Ok(found);
         }
@@ -57,26 +172,92 @@ async fn thread_of_any(db: &Db, inbox: InboxId, ids: &[String]) -> Result<Option
     Ok(None)
 }
 
-/// Files the message into the inbox: into the thread of the message it
-/// answers (In-Reply-To, else the newest known id in References), or a new
-/// thread. A Message-ID the inbox already has is not filed twice.
+/// Files a message written here (sent, or demo mail) into the inbox, into
+/// the thread of the message it answers. One with a Message-ID the inbox
+/// already has among mail written here is not filed twice.
 pub async fn file(db: &Db, inbox: InboxId, email: &NewEmail) -> Result<(ThreadId, EmailId), sqlx::Error> {
-    if let Some((thread, id)) = sqlx::query_as::<_, (ThreadId, EmailId)>(
-        "SELECT thread_id, id FROM email_messages WHERE inbox_id = $1 AND message_id = $2",
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    if let Some(found) = sqlx::query_as::<_, (ThreadId, EmailId)>(
+        "SELECT thread_id, id FROM email_messages WHERE inbox_id = $1 AND message_id = $2 AND envelope_from IS NULL",
     )
     .bind(inbox)
     .bind(&email.message_id)
-    .fetch_optional(db)
+    .fetch_optional(&mut *tx)
     .await?
     {
-        return Ok((thread, id));
+        return Ok(found);
     }
+    let filed = insert(&mut tx, inbox, email, None, now()).await?;
+    tx.commit().await?;
+    Ok(filed)
+}
+
+/// Files a received message into the inbox, into the thread of the message
+/// it answers, unless the inbox has this very message already, or the
+/// sender or the inbox has used up its allowance for the last 24 hours.
+pub async fn file_received(
+    db: &Db,
+    inbox: InboxId,
+    email: &NewEmail,
+    arrival: &Arrival,
+    allowances: &Allowances,
+) -> Result<Filed, FileError> {
+    let at = now();
+    let bytes = email.stored_bytes() as i64;
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    if let Some((thread, id)) = sqlx::query_as::<_, (ThreadId, EmailId)>(
+        "SELECT thread_id, id FROM email_messages
+         WHERE inbox_id = $1 AND message_id = $2 AND envelope_from = $3 AND content_sha256 = $4",
+    )
+    .bind(inbox)
+    .bind(&email.message_id)
+    .bind(&arrival.envelope_from)
+    .bind(&arrival.content_sha256)
+    .fetch_optional(&mut *tx)
+    .await?
+    {
+        return Ok(Filed::Duplicate(thread, id));
+    }
+    let since = at - DAY_SECONDS;
+    let from_sender: (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(stored_bytes), 0) FROM email_messages
+         WHERE envelope_from = $1 AND created_at > $2",
+    )
+    .bind(&arrival.envelope_from)
+    .bind(since)
+    .fetch_one(&mut *tx)
+    .await?;
+    if !allowances.per_sender.admits(from_sender, bytes) {
+        return Err(FileError::SenderAllowance);
+    }
+    let into_inbox: (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(stored_bytes), 0) FROM email_messages
+         WHERE inbox_id = $1 AND created_at > $2 AND envelope_from IS NOT NULL",
+    )
+    .bind(inbox)
+    .bind(since)
+    .fetch_one(&mut *tx)
+    .await?;
+    if !allowances.per_inbox.admits(into_inbox, bytes) {
+        return Err(FileError::InboxAllowance);
+    }
+    let (thread, id) = insert(&mut tx, inbox, email, Some(arrival), at).await?;
+    tx.commit().await?;
+    Ok(Filed::New(thread, id))
+}
+
+/// Inserts the message into the thread of the message it answers
+/// (In-Reply-To, else the newest known id in References), or a new thread.
+async fn insert(
+    tx: &mut SqliteConnection,
+    inbox: InboxId,
+    email: &NewEmail,
+    arrival: Option<&Arrival>,
+    at: i64,
+) -> Result<(ThreadId, EmailId), sqlx::Error> {
     let answered: Vec<String> =
         email.in_reply_to.iter().cloned().chain(email.references.iter().rev().cloned()).collect();
-    let at = now();
-    let existing = thread_of_any(db, inbox, &answered).await?;
-    let mut tx = db.begin().await?;
-    let thread = match existing {
+    let thread = match thread_of_any(&mut *tx, inbox, &answered).await? {
         Some(thread) => {
             sqlx::query("UPDATE email_threads SET last_message_at = $1 WHERE id = $2")
                 .bind(at)
@@ -97,14 +278,17 @@ pub async fn file(db: &Db, inbox: InboxId, email: &NewEmail) -> Result<(ThreadId
         }
     };
     let id: EmailId = sqlx::query_scalar(
-        "INSERT INTO email_messages (inbox_id, thread_id, message_id, in_reply_to, reference_ids, from_address,
-             from_name, to_addresses, subject, text_body, html_body, outgoing, sent_by, delivery, delivery_note,
-             created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+        "INSERT INTO email_messages (inbox_id, thread_id, message_id, envelope_from, content_sha256, stored_bytes,
+             in_reply_to, reference_ids, from_address, from_name, to_addresses, subject, text_body, html_body,
+             outgoing, sent_by, delivery, delivery_note, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
     )
     .bind(inbox)
     .bind(thread)
     .bind(&email.message_id)
+    .bind(arrival.map(|a| a.envelope_from.as_str()))
+    .bind(arrival.map(|a| a.content_sha256.as_str()))
+    .bind(email.stored_bytes() as i64)
     .bind(&email.in_reply_to)
     .bind(email.references.join(" "))
     .bind(&email.from_address)
@@ -120,7 +304,6 @@ pub async fn file(db: &Db, inbox: InboxId, email: &NewEmail) -> Result<(ThreadId
     .bind(at)
     .fetch_one(&mut *tx)
     .await?;
-    tx.commit().await?;
     Ok((thread, id))
 }
 
@@ -138,13 +321,14 @@ pub fn thread_subject(subject: &str) -> String {
     if rest.is_empty() { "(no subject)".to_string() } else { rest.to_string() }
 }
 
-/// The inbox's threads, newest activity first.
+/// The inbox's threads, newest activity first. The snippet is made from
+/// the start of the latest body only: bodies may be megabytes.
 pub async fn threads(db: &Db, inbox: InboxId) -> Result<Vec<ThreadSummary>, sqlx::Error> {
     type Row = (ThreadId, String, i64, i64, String, String, String, bool);
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT t.id, t.subject, t.last_message_at,
                 (SELECT COUNT(*) FROM email_messages c WHERE c.thread_id = t.id),
-                m.from_name, m.from_address, m.text_body, m.outgoing
+                m.from_name, m.from_address, substr(m.text_body, 1, 2000), m.outgoing
          FROM email_threads t
          JOIN email_messages m ON m.id = (SELECT id FROM email_messages l WHERE l.thread_id = t.id
                                           ORDER BY l.created_at DESC, l.id DESC LIMIT 1)
@@ -334,6 +518,152 @@ mod tests {
         let view = super::thread(&db, sales, thread, |h| h.replace("<script>alert(1)</script>", "")).await.unwrap();
         assert_eq!(view.unwrap().messages[0].html_body.as_deref(), Some("<p>Hi</p>"));
         assert!(reply_context(&db, other, thread).await.unwrap().is_none());
+    }
+
+    fn arrival(from: &str, email: &NewEmail) -> Arrival {
+        Arrival { envelope_from: from.into(), content_sha256: email.content_sha256() }
+    }
+
+    const ROOMY: Allowance = Allowance { messages: 100, bytes: 1 << 20 };
+
+    #[tokio::test]
+    async fn received_mail_is_a_duplicate_only_when_id_sender_and_content_all_match() {
+        let (db, _dir) = open_for_test().await;
+        let admin = accounts::tests::admin(&db).await;
+        let inbox = inboxes::create(&db, admin.workspace_id, "Sales", &["sales@acme.test".into()]).await.unwrap();
+        let allowances = Allowances { per_sender: ROOMY, per_inbox: ROOMY };
+        let real = email("a@x", "Pricing", None, &[]);
+        let mut forged = real.clone();
+        forged.text_body = "Wire the deposit to me.".into();
+        let file = |email: NewEmail, from: &'static str| {
+            let db = db.clone();
+            async move { file_received(&db, inbox, &email, &arrival(from, &email), &allowances).await.unwrap() }
+        };
+        let Filed::New(forged_thread, _) = file(forged.clone(), "lin@example.org").await else { panic!("filed") };
+        let Filed::New(real_thread, real_id) = file(real.clone(), "lin@example.org").await else {
+            panic!("the real message is kept beside the forgery")
+        };
+        assert_eq!(file(real.clone(), "lin@example.org").await, Filed::Duplicate(real_thread, real_id));
+        assert!(matches!(file(real.clone(), "other@example.org").await, Filed::New(..)), "another sender");
+        assert_ne!(forged_thread, real_thread);
+        // A reply to the id joins the first message's thread.
+        let reply = email("b@x", "Re: Pricing", Some("a@x"), &["a@x"]);
+        let Filed::New(replied, _) = file(reply, "lin@example.org").await else { panic!("filed") };
+        assert_eq!(replied, forged_thread);
+        // Mail written here under a received message's id is its own.
+        let (_, sent) = super::file(&db, inbox, &real).await.unwrap();
+        assert_eq!(super::file(&db, inbox, &real).await.unwrap().1, sent, "written here once");
+        let stored: Vec<(Option<String>, i64)> =
+            sqlx::query_as("SELECT envelope_from, stored_bytes FROM email_messages WHERE id = $1")
+                .bind(sent)
+                .fetch_all(&db)
+                .await
+                .unwrap();
+        assert_eq!(stored, [(None, real.stored_bytes() as i64)]);
+    }
+
+    #[tokio::test]
+    async fn received_mail_is_counted_against_the_senders_and_the_inboxs_allowance() {
+        let (db, _dir) = open_for_test().await;
+        let admin = accounts::tests::admin(&db).await;
+        let sales = inboxes::create(&db, admin.workspace_id, "Sales", &["sales@acme.test".into()]).await.unwrap();
+        let support = inboxes::create(&db, admin.workspace_id, "Support", &["help@acme.test".into()]).await.unwrap();
+        let one = email("1@x", "One", None, &[]);
+        let size = one.stored_bytes() as i64;
+        let allowances = Allowances {
+            per_sender: Allowance { messages: 100, bytes: 3 * size },
+            per_inbox: Allowance { messages: 3, bytes: 1 << 20 },
+        };
+        let file = |inbox: InboxId, id: &str, from: &'static str| {
+            let db = db.clone();
+            let email = NewEmail { message_id: id.into(), ..one.clone() };
+            async move { file_received(&db, inbox, &email, &arrival(from, &email), &allowances).await }
+        };
+        // Each copy counts: three to two inboxes spend Lin's bytes.
+        file(sales, "1@x", "lin@example.org").await.unwrap();
+        file(support, "1@x", "lin@example.org").await.unwrap();
+        file(sales, "2@x", "lin@example.org").await.unwrap();
+        assert!(matches!(file(support, "3@x", "lin@example.org").await, Err(FileError::SenderAllowance)));
+        assert!(
+            matches!(file(sales, "1@x", "lin@example.org").await, Ok(Filed::Duplicate(..))),
+            "a retry of what was filed is still answered as filed"
+        );
+        // Sales has two; one more from anyone, then the inbox is full.
+        file(sales, "4@x", "sam@example.net").await.unwrap();
+        assert!(matches!(file(sales, "5@x", "kim@example.net").await, Err(FileError::InboxAllowance)));
+        file(support, "5@x", "kim@example.net").await.unwrap();
+        // A day later the allowances are whole again.
+        sqlx::query("UPDATE email_messages SET created_at = created_at - 86401").execute(&db).await.unwrap();
+        assert!(matches!(file(sales, "5@x", "kim@example.net").await, Ok(Filed::New(..))));
+        assert!(matches!(file(support, "3@x", "lin@example.org").await, Ok(Filed::New(..))));
+        // Mail written here is not counted.
+        let refused: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM email_messages WHERE envelope_from IS NULL")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        assert_eq!(refused, 0);
+    }
+
+    #[tokio::test]
+    async fn the_allowance_sums_read_their_indexes() {
+        let (db, _dir) = open_for_test().await;
+        for (query, index) in [
+            (
+                "SELECT COUNT(*), SUM(stored_bytes) FROM email_messages WHERE envelope_from = 'a' AND created_at > 0",
+                "email_messages_received_from",
+            ),
+            (
+                "SELECT COUNT(*), SUM(stored_bytes) FROM email_messages
+                 WHERE inbox_id = 1 AND created_at > 0 AND envelope_from IS NOT NULL",
+                "email_messages_received_by_inbox",
+            ),
+        ] {
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {query}")))
+                    .fetch_all(&db)
+                    .await
+                    .unwrap();
+            let detail = plan.iter().map(|row| row.3.as_str()).collect::<Vec<_>>().join("; ");
+            assert!(detail.contains(&format!("COVERING INDEX {index}")), "{detail}");
+        }
+    }
+
+    /// The rebuild that changed what a duplicate is (migration 16) keeps
+    /// every message, its size, and the highest id ever used.
+    #[tokio::test]
+    async fn upgrading_keeps_every_message_and_never_reuses_an_id() {
+        use crate::ssr::db::MIGRATOR;
+        use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+        use std::str::FromStr;
+        let (db, dir) = open_for_test().await;
+        db.close().await;
+        let url = format!("sqlite://{}/old.db", dir.0.display());
+        let options = SqliteConnectOptions::from_str(&url).unwrap().create_if_missing(true).foreign_keys(true);
+        let before = SqlitePoolOptions::new().connect_with(options).await.unwrap();
+        MIGRATOR.run_to(15, &before).await.unwrap();
+        sqlx::raw_sql(
+            "INSERT INTO workspaces (id, name, created_at) VALUES (1, 'Acme', 0);
+             INSERT INTO inboxes (id, workspace_id, name, created_at) VALUES (1, 1, 'Sales', 0);
+             INSERT INTO email_threads (id, inbox_id, subject, last_message_at) VALUES (1, 1, 'Pricing', 0);
+             INSERT INTO email_messages (id, inbox_id, thread_id, message_id, from_address, to_addresses, subject,
+                 text_body, html_body, outgoing, created_at)
+             VALUES (1, 1, 1, 'a@x', 'lin@example.org', 'sales@acme.example', 'Pricing', 'Héllo', '<p>Hi</p>', FALSE, 0),
+                    (7, 1, 1, 'b@x', 'lin@example.org', 'sales@acme.example', 'Pricing', 'Gone', NULL, FALSE, 0);
+             DELETE FROM email_messages WHERE id = 7;",
+        )
+        .execute(&before)
+        .await
+        .unwrap();
+        before.close().await;
+        let db = crate::ssr::db::open(&url).await.unwrap();
+        let kept: Vec<(i64, i64, Option<String>)> =
+            sqlx::query_as("SELECT id, stored_bytes, envelope_from FROM email_messages").fetch_all(&db).await.unwrap();
+        assert_eq!(kept, [(1, 6 + 9, None)], "bytes of the bodies, not characters");
+        let again = email("a@x", "Re: Pricing", None, &[]);
+        let allowances = Allowances { per_sender: ROOMY, per_inbox: ROOMY };
+        let filed = file_received(&db, InboxId(1), &again, &arrival("lin@example.org", &again), &allowances).await;
+        let Ok(Filed::New(_, id)) = filed else { panic!("filed beside the old one: {filed:?}") };
+        assert!(id.0 > 7, "id {id:?} after the deleted 7");
     }
 
     #[test]

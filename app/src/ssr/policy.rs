@@ -33,6 +33,11 @@ pub enum Action {
     ListMembers(WorkspaceId),
     /// Add a member account.
     AddMember(WorkspaceId),
+    /// Deactivate a member (their sessions, calls and access end) or
+    /// reactivate them.
+    ManageMembers(WorkspaceId),
+    /// Email a member a link to choose a new password.
+    SendPasswordReset(WorkspaceId),
     /// Join the call of a virtual-office room: only while inside that room
     /// (for a guest: only the room their pass is for).
     JoinRoomCall { workspace: WorkspaceId, inside_room: bool },
@@ -75,6 +80,8 @@ impl Action {
             | Action::Walk(w)
             | Action::ListMembers(w)
             | Action::AddMember(w)
+            | Action::ManageMembers(w)
+            | Action::SendPasswordReset(w)
             | Action::OverseeInboxes(w)
             | Action::ManageTeams(w)
             | Action::ManageChannels(w)
@@ -103,6 +110,8 @@ impl Action {
             | Action::Walk(_)
             | Action::ListMembers(_)
             | Action::AddMember(_)
+            | Action::ManageMembers(_)
+            | Action::SendPasswordReset(_)
             | Action::OverseeInboxes(_)
             | Action::ManageTeams(_)
             | Action::ManageChannels(_)
@@ -120,6 +129,8 @@ impl Action {
     fn needs_admin(self) -> bool {
         match self {
             Action::AddMember(_)
+            | Action::ManageMembers(_)
+            | Action::SendPasswordReset(_)
             | Action::OverseeInboxes(_)
             | Action::ManageTeams(_)
             | Action::ManageChannels(_)
@@ -267,6 +278,10 @@ mod tests {
             (Action::Walk(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
             (Action::ListMembers(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
             (Action::AddMember(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
+            (Action::ManageMembers(HOME), [Err(SignIn), Err(No), Err(No), Err(No), Ok(())]),
+            (Action::ManageMembers(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
+            (Action::SendPasswordReset(HOME), [Err(SignIn), Err(No), Err(No), Err(No), Ok(())]),
+            (Action::SendPasswordReset(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
             (Action::OverseeInboxes(HOME), [Err(SignIn), Err(No), Err(No), Err(No), Ok(())]),
             (Action::ManageTeams(HOME), [Err(SignIn), Err(No), Err(No), Err(No), Ok(())]),
             (Action::OverseeInboxes(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),

@@ -31,7 +31,8 @@ pub fn count_change(limit: &KeyedLimit<MemberId>, member: MemberId) -> Result<()
     limit.check(&member).map_err(|_| AppError::MapChangesTooFast)
 }
 
-/// A room name: trimmed, not empty, not too long.
+/// A room name: trimmed, not empty, not too long, one line of text (the
+/// same rule as people's names, `validate::one_line_only`).
 pub fn room_name(raw: &str) -> Result<String, AppError> {
     let name = raw.trim();
     if name.is_empty() {
@@ -40,9 +41,7 @@ pub fn room_name(raw: &str) -> Result<String, AppError> {
     if name.chars().count() > MAX_ROOM_NAME_CHARS {
         return Err(AppError::invalid("name", format!("A room name can be at most {MAX_ROOM_NAME_CHARS} characters.")));
     }
-    if name.chars().any(char::is_control) {
-        return Err(AppError::invalid("name", "A room name is one line of text."));
-    }
+    crate::validate::one_line_only("name", "A room name", name)?;
     Ok(name.to_string())
 }
 
@@ -212,7 +211,7 @@ mod tests {
     #[test]
     fn room_names_are_trimmed_one_line_and_short() {
         assert_eq!(room_name("  Studio ").unwrap(), "Studio");
-        for bad in ["   ", "a\nb", &"x".repeat(MAX_ROOM_NAME_CHARS + 1)] {
+        for bad in ["   ", "a\nb", "a\rb", "\u{202E}oidutS", &"x".repeat(MAX_ROOM_NAME_CHARS + 1)] {
             assert_eq!(room_name(bad).unwrap_err().field(), Some("name"), "{bad:?}");
         }
     }

@@ -199,7 +199,7 @@ mod tests {
 
         let (ada, hash) = accounts::member_with_password(&db, "ada@example.com").await.unwrap().unwrap();
         assert!(ada.is_admin);
-        assert_eq!(passwords::verify(DEMO_PASSWORD.into(), hash).await, Ok(true));
+        assert_eq!(passwords::verify(DEMO_PASSWORD.into(), hash, passwords::Queue::Anyone).await, Ok(true));
         assert_eq!(accounts::members(&db, ada.workspace_id).await.unwrap().len(), DEMO_MEMBERS.len());
         let rooms = office::rooms(&db, ada.workspace_id).await.unwrap();
         assert_eq!(rooms.len(), DEMO_ROOMS.len());

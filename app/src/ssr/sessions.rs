@@ -48,7 +48,7 @@ impl SessionToken {
     }
 
     fn hash(&self) -> String {
-        URL_SAFE_NO_PAD.encode(Sha256::digest(self.0.as_bytes()))
+        token_hash(&self.0)
     }
 
     pub fn id(&self) -> SessionId {
@@ -58,40 +58,48 @@ impl SessionToken {
     /// The token from a request's `Cookie` header(s), if there is one.
     /// Over HTTPS (`secure`) only the `__Host-` cookie counts.
     pub fn from_headers(headers: &http::HeaderMap, secure: bool) -> Option<Self> {
-        let name = cookie_name(secure);
-        headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(Cookie::split_parse)
-            .filter_map(Result::ok)
-            .find(|cookie| cookie.name() == name)
-            .map(|cookie| SessionToken(cookie.value().to_string()))
+        cookie_value(headers, cookie_name(secure)).map(SessionToken)
     }
 
     /// The `Set-Cookie` value that hands this token to the browser.
     pub fn set_cookie(&self, secure: bool) -> String {
-        Cookie::build((cookie_name(secure), self.0.clone()))
-            .path("/")
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .secure(secure)
-            .max_age(cookie::time::Duration::seconds(LIFETIME_SECS))
-            .build()
-            .to_string()
+        set_cookie(cookie_name(secure), &self.0, LIFETIME_SECS, secure)
     }
 
     /// The `Set-Cookie` value that makes the browser forget its session.
     pub fn clear_cookie(secure: bool) -> String {
-        Cookie::build((cookie_name(secure), ""))
-            .path("/")
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .secure(secure)
-            .max_age(cookie::time::Duration::ZERO)
-            .build()
-            .to_string()
+        set_cookie(cookie_name(secure), "", 0, secure)
     }
+}
+
+/// The value of the cookie `name` in a request's `Cookie` header(s).
+pub(super) fn cookie_value(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == name)
+        .map(|cookie| cookie.value().to_string())
+}
+
+/// A `Set-Cookie` value for our own cookies: HttpOnly, whole site, sent on
+/// links followed from elsewhere (Lax), `Secure` over HTTPS.
+pub(super) fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> String {
+    Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .max_age(cookie::time::Duration::seconds(max_age_secs))
+        .build()
+        .to_string()
+}
+
+/// A token's SHA-256, as stored: the database never holds a token itself.
+pub(super) fn token_hash(token: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes()))
 }
 
 pub async fn create(db: &Db, member: MemberId) -> Result<SessionToken, sqlx::Error> {

@@ -42,6 +42,8 @@ pub struct Settings {
     /// The sender of call invitations and meeting notes; `None`:
     /// `calls@<public host>`.
     pub calls_from: Option<String>,
+    /// How long a guest must have been in a call to get its notes.
+    pub guest_notes_min_stay_secs: i64,
 }
 
 impl Settings {
@@ -84,9 +86,14 @@ mod tests {
 
     #[test]
     fn mail_ids_use_the_public_host_without_port() {
-        let domain = |url: &str| Settings { public_url: url.into(), calls_from: None }.mail_domain().to_string();
+        let domain = |url: &str| {
+            Settings { public_url: url.into(), calls_from: None, guest_notes_min_stay_secs: 60 }
+                .mail_domain()
+                .to_string()
+        };
         assert_eq!(
-            Settings { public_url: "https://meet.example.com".into(), calls_from: None }.calls_from(),
+            Settings { public_url: "https://meet.example.com".into(), calls_from: None, guest_notes_min_stay_secs: 60 }
+                .calls_from(),
             "calls@meet.example.com"
         );
         assert_eq!(domain("https://meet.example.com"), "meet.example.com");

@@ -26,7 +26,8 @@ pub async fn teams(db: &Db, workspace: WorkspaceId) -> Result<Vec<TeamSummary>, 
     Ok(list)
 }
 
-/// Whether both the team and the member belong to `workspace`.
+/// Whether both the team and the member belong to `workspace` (a
+/// deactivated member joins no team).
 pub async fn both_in_workspace(
     db: &Db,
     workspace: WorkspaceId,
@@ -35,7 +36,7 @@ pub async fn both_in_workspace(
 ) -> Result<bool, sqlx::Error> {
     let count: i64 = sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM teams WHERE id = $1 AND workspace_id = $3)
-              + (SELECT COUNT(*) FROM members WHERE id = $2 AND workspace_id = $3)",
+              + (SELECT COUNT(*) FROM members WHERE id = $2 AND workspace_id = $3 AND deactivated_at IS NULL)",
     )
     .bind(team)
     .bind(member)

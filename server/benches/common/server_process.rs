@@ -24,6 +24,9 @@ pub struct ServerProcess {
     /// Clients on different source addresses, for sign-ins.
     sign_in_http: Vec<reqwest::Client>,
     sign_ins: std::sync::atomic::AtomicUsize,
+    /// The SMTP receiver's address, when it was started with one.
+    #[allow(dead_code, reason = "read by the mail tests only")]
+    pub smtp_address: Option<std::net::SocketAddr>,
     /// The server's files: database, outbox, data folder (recordings).
     #[allow(dead_code, reason = "read by the SFU bench, not by the doors bench")]
     pub dir: tempfile::TempDir,
@@ -34,6 +37,24 @@ impl ServerProcess {
     /// given (`ip netns exec` execs it, so its pid is the server's; under a
     /// profiler wrapper, the profiler's), with the demo workspace if `demo`.
     pub async fn start(ip: IpAddr, netns: Option<&str>, demo: bool) -> Self {
+        Self::launch(ip, netns, demo, false, &[]).await
+    }
+
+    /// Like [`start`](Self::start) on `ip`, with these settings in the
+    /// server's environment too (`ANTEROOM_…`, as an operator sets them).
+    #[allow(dead_code, reason = "not every bench or test that includes this file sets any")]
+    pub async fn start_with_env(ip: IpAddr, demo: bool, env: &[(&str, &str)]) -> Self {
+        Self::launch(ip, None, demo, false, env).await
+    }
+
+    /// Like [`start`](Self::start), with the SMTP receiver on a free port
+    /// of `ip` too.
+    #[allow(dead_code, reason = "not every bench or test that includes this file receives mail")]
+    pub async fn start_receiving_mail(ip: IpAddr, demo: bool) -> Self {
+        Self::launch(ip, None, demo, true, &[]).await
+    }
+
+    async fn launch(ip: IpAddr, netns: Option<&str>, demo: bool, mail: bool, env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let server = env!("CARGO_BIN_EXE_anteroom-server");
         // A profiler to run the server under, e.g. "heaptrack -o /tmp/sfu".
@@ -46,6 +67,10 @@ impl ServerProcess {
         words.push(server);
         let mut command = tokio::process::Command::new(words[0]);
         command.args(&words[1..]);
+        if mail {
+            command.env("ANTEROOM_SMTP_LISTEN", format!("{ip}:0"));
+        }
+        command.envs(env.iter().copied());
         let mut child = command
             .env("ANTEROOM_LISTEN", format!("{ip}:0"))
             .env("ANTEROOM_MEDIA_PORT", "0")
@@ -61,10 +86,16 @@ impl ServerProcess {
             .spawn()
             .expect("the server starts");
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let url = tokio::time::timeout(Duration::from_secs(30), async {
+        let (url, smtp_address) = tokio::time::timeout(Duration::from_secs(30), async {
+            let mut url = None;
             while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(url) = line.split("listening on ").nth(1) {
-                    return url.trim().to_string();
+                if let Some(listening) = line.split("listening on ").nth(1) {
+                    url = Some(listening.trim().to_string());
+                } else if let Some(smtp) = line.split("over SMTP on ").nth(1) {
+                    return (url.expect("the web address first"), Some(smtp.trim().parse().expect("an address")));
+                }
+                if let Some(url) = url.clone().filter(|_| !mail) {
+                    return (url, None);
                 }
             }
             panic!("the server exited before listening");
@@ -86,7 +117,7 @@ impl ServerProcess {
             }
             _ => sign_in_addresses().into_iter().map(|from| client(Some(from))).collect(),
         };
-        ServerProcess { child, url, http, sign_in_http, sign_ins: Default::default(), dir }
+        ServerProcess { child, url, http, sign_in_http, sign_ins: Default::default(), smtp_address, dir }
     }
 
     pub fn pid(&self) -> u32 {

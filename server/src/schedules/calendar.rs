@@ -9,6 +9,7 @@ use super::{ChannelPlace, channel_place};
 use anteroom_app::error::AppError;
 use anteroom_app::model::Recurrence;
 use anteroom_app::model::ScheduleId;
+use anteroom_app::model::one_line;
 use anteroom_app::ssr::mail_out::{Attachment, Delivery, Outgoing};
 use anteroom_app::ssr::schedules::calendar_mail::{self, CalendarMail, Method};
 use anteroom_app::ssr::schedules::timing::End;
@@ -179,7 +180,9 @@ impl Invitation<'_> {
     }
 }
 
-/// The iCalendar file of one calendar email.
+/// The iCalendar file of one calendar email. The crate escapes line feeds
+/// in text values but not a bare CR, so what people typed is written on one
+/// line here, whenever it was stored.
 fn calendar_text(invitation: &Invitation<'_>) -> Result<String, AppError> {
     let schedule = invitation.schedule;
     let timing = &schedule.timing;
@@ -190,12 +193,12 @@ fn calendar_text(invitation: &Invitation<'_>) -> Result<String, AppError> {
         .uid(&format!("schedule-{}@{}", schedule.id, invitation.uid_domain))
         .sequence(u32::try_from(invitation.mail.sequence).unwrap_or(u32::MAX))
         .timestamp(chrono::Utc::now())
-        .summary(&schedule.title)
+        .summary(&one_line::flattened(&schedule.title))
         .starts(zone(start))
         .ends(zone(start + chrono::Duration::minutes(CALL_MINUTES)))
         .append_property(
             Property::new("ORGANIZER", format!("mailto:{}", invitation.organizer))
-                .add_parameter("CN", invitation.workspace_name)
+                .add_parameter("CN", &parameter_text(invitation.workspace_name))
                 .done(),
         )
         .attendee(
@@ -224,6 +227,12 @@ fn calendar_text(invitation: &Invitation<'_>) -> Result<String, AppError> {
     calendar.append_property(("METHOD", method_name(invitation.mail.method)));
     calendar.push(event.done());
     Ok(calendar.done().to_string())
+}
+
+/// Text for a parameter value (RFC 5545 3.2): one line, and no double
+/// quote, which would end the quoted value the writer puts it in.
+fn parameter_text(text: &str) -> String {
+    one_line::flattened(text).replace('"', "'")
 }
 
 /// The schedule's RRULE; None for a one-off call.
@@ -322,6 +331,33 @@ mod tests {
         let days: Vec<String> =
             event.get_recurrence().unwrap().all(10).dates.iter().map(|c| c.format("%a %d").to_string()).collect();
         assert_eq!(days, ["Tue 08", "Wed 09", "Thu 10", "Fri 11", "Mon 14"], "weekdays up to the last day");
+    }
+
+    /// Issue 32, 18: a bare CR in a title (or the workspace's name) wrote
+    /// lines of its own, here a second attendee, into the .ics.
+    #[test]
+    fn what_people_typed_stays_on_its_line_in_the_ics() {
+        let mut once = schedule(Recurrence::Once, RecurrenceEnd::Never);
+        once.title = "Review\rATTENDEE:mailto:mallory@evil.example\nEND:VEVENT".into();
+        let mail =
+            CalendarMail { schedule: once.id, email: "lin@example.org".into(), method: Method::Request, sequence: 0 };
+        let invitation = Invitation {
+            schedule: &once,
+            mail: &mail,
+            link: Some("https://meet.example/guest/abc"),
+            channel_name: "client-calls",
+            organizer: "calls@meet.example",
+            workspace_name: "Acme\r\nATTENDEE:mailto:eve@evil.example\u{202E} \"Studio\"",
+            uid_domain: "meet.example",
+        };
+        let text = calendar_text(&invitation).unwrap();
+        assert!(!text.replace("\r\n", "").contains(['\r', '\n', '\u{202E}']), "no line of its own: {text:?}");
+        let calendar: Calendar = text.parse().expect("a calendar the parser reads");
+        let event = calendar.events().next().unwrap();
+        assert_eq!(event.get_summary(), Some("Review ATTENDEE:mailto:mallory@evil.example END:VEVENT"));
+        let attendees: Vec<_> = event.multi_properties().get("ATTENDEE").into_iter().flatten().collect();
+        assert_eq!(attendees.len(), 1, "only Lin is invited");
+        assert!(text.contains("CN=\"Acme  ATTENDEE:mailto:eve@evil.example  'Studio'\""), "{text}");
     }
 
     #[test]

@@ -227,6 +227,7 @@ impl Conference {
             self.next_track.fetch_add(1, Ordering::Relaxed),
             owner,
             source,
+            remote.stream_id().as_str(),
             kind,
             mid,
             remote.codec().capability,

@@ -1,7 +1,8 @@
 //! How much of the media server one call, one member and one signalling
 //! socket may take: participants per call, call sessions per member (tabs
-//! and devices), messages per second per socket, tracks per publisher.
-//! Each is checked before the work it guards is done.
+//! and devices), messages, chat and renegotiations per second per socket
+//! (what one description may ask is counted in `descriptions`). Each is
+//! checked before the work it guards is done.
 
 use anteroom_app::model::MemberId;
 use anteroom_app::ssr::rate_limit::{Limit, Slot, Slots};
@@ -18,9 +19,11 @@ const MESSAGE_REFILL: Duration = Duration::from_millis(20);
 const CHAT_BURST: u32 = 10;
 const CHAT_REFILL: Duration = Duration::from_secs(1);
 
-/// Tracks of each kind one participant may publish: a camera and a shared
-/// screen, a microphone and the screen's sound.
-pub const MAX_TRACKS_PER_KIND: usize = 2;
+/// Publish offers one participant may send at once (joining, then two per
+/// screen share), and how fast they earn more: each one renegotiates the
+/// link, which costs the call's worker far more than a message.
+const OFFER_BURST: u32 = 10;
+const OFFER_REFILL: Duration = Duration::from_secs(5);
 
 pub struct CallLimits {
     pub max_participants: usize,
@@ -54,26 +57,18 @@ pub fn message_allowance() -> Limit {
     Limit::new(MESSAGE_BURST, MESSAGE_REFILL)
 }
 
-/// The chat allowance of one participant's session.
-pub fn chat_allowance() -> Limit {
-    Limit::new(CHAT_BURST, CHAT_REFILL)
+/// What one participant's session may ask of the call beyond plain
+/// messages, each at its own pace.
+pub struct Allowances {
+    pub chat: Limit,
+    /// Publish offers (renegotiations of the publish link).
+    pub offers: Limit,
 }
 
-/// True when an SDP offer publishes more than [`MAX_TRACKS_PER_KIND`] live
-/// tracks of one kind (m-lines with port 0 are stopped and do not count).
-pub fn too_many_tracks(sdp: &str) -> bool {
-    let (mut audio, mut video) = (0, 0);
-    for line in sdp.lines() {
-        let mut media = line.strip_prefix("m=").unwrap_or_default().split_whitespace();
-        let (Some(kind), Some(port)) = (media.next(), media.next()) else { continue };
-        match (kind, port) {
-            (_, "0") => {}
-            ("audio", _) => audio += 1,
-            ("video", _) => video += 1,
-            _ => {}
-        }
+impl Default for Allowances {
+    fn default() -> Self {
+        Allowances { chat: Limit::new(CHAT_BURST, CHAT_REFILL), offers: Limit::new(OFFER_BURST, OFFER_REFILL) }
     }
-    audio > MAX_TRACKS_PER_KIND || video > MAX_TRACKS_PER_KIND
 }
 
 #[cfg(test)]
@@ -90,20 +85,5 @@ mod tests {
         assert!(limits.member_slot(MemberId(2)).is_some(), "others are not affected");
         drop(first);
         assert!(limits.member_slot(ada).is_some(), "a closed tab frees its slot");
-    }
-
-    #[test]
-    fn offers_may_carry_two_live_tracks_of_each_kind() {
-        let offer = |audio: usize, video: usize, stopped: usize| {
-            let mut sdp = "v=0\r\n".to_string();
-            sdp += &"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n".repeat(audio);
-            sdp += &"m=video 9 UDP/TLS/RTP/SAVPF 96\r\n".repeat(video);
-            sdp += &"m=video 0 UDP/TLS/RTP/SAVPF 96\r\n".repeat(stopped);
-            sdp
-        };
-        assert!(!too_many_tracks(&offer(2, 2, 0)));
-        assert!(!too_many_tracks(&offer(1, 2, 3)), "stopped screen shares do not count");
-        assert!(too_many_tracks(&offer(3, 1, 0)));
-        assert!(too_many_tracks(&offer(1, 50, 0)));
     }
 }

@@ -19,6 +19,7 @@
 
 mod bandwidth;
 mod conference;
+mod descriptions;
 mod engine;
 mod forward;
 mod layers;

@@ -21,6 +21,7 @@ use webrtc::rtp_transceiver::rtp_transceiver_direction::RTCRtpTransceiverDirecti
 use webrtc::track::track_local::TrackLocal;
 
 use super::bandwidth::Report;
+use super::descriptions::{self, CandidateBook, Entry, MAX_CANDIDATES, MAX_MEDIA_SECTIONS};
 use super::published::{Downtrack, PublishedTrack};
 use super::transmit::Transmitter;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -66,6 +67,8 @@ pub struct Peer {
     negotiation: Mutex<Negotiation>,
     /// Candidates that arrived before their link had a remote description.
     early_candidates: Mutex<Vec<(Link, RTCIceCandidateInit)>>,
+    /// The distinct candidates each link was given (publish, subscribe).
+    candidate_books: std::sync::Mutex<[CandidateBook; 2]>,
     /// How many video tracks it receives: its browser's bandwidth estimate
     /// is shared between them.
     video_tracks: Arc<AtomicUsize>,
@@ -111,6 +114,10 @@ pub enum PeerError {
     UnexpectedAnswer,
     #[error("the media server could not take your camera and microphone: {0}")]
     PublishLink(webrtc::Error),
+    #[error("your browser listed more than {max} network candidates for one connection; join the call again", max = MAX_CANDIDATES)]
+    TooManyCandidates,
+    #[error("your connection carries {0} media sections, more than the {max} a call takes; join the call again", max = MAX_MEDIA_SECTIONS)]
+    TooManySections(usize),
 }
 
 impl Peer {
@@ -148,6 +155,7 @@ impl Peer {
             shown_heights: std::sync::Mutex::default(),
             negotiation: Mutex::default(),
             early_candidates: Mutex::default(),
+            candidate_books: std::sync::Mutex::default(),
         });
         peer.wire(&subscribe, Link::Subscribe);
         tokio::spawn(send_sender_reports(Arc::downgrade(&peer)));
@@ -219,9 +227,17 @@ impl Peer {
 
     /// Answers the browser's offer on the publish link.
     pub async fn accept_publish_offer(self: &Arc<Self>, sdp: String) -> Result<(), PeerError> {
+        self.note_description_candidates(Link::Publish, &sdp)?;
         let offer = RTCSessionDescription::offer(sdp).map_err(PeerError::Description)?;
         let publish = self.publish_link().await.map_err(PeerError::PublishLink)?;
         publish.set_remote_description(offer).await.map_err(PeerError::Description)?;
+        // The offer's sections were counted before; this counts what the
+        // stack keeps, which a browser's renegotiations may have grown.
+        let transceivers = publish.get_transceivers().await.len();
+        if transceivers > MAX_MEDIA_SECTIONS {
+            self.failed.notify_one();
+            return Err(PeerError::TooManySections(transceivers));
+        }
         let answer = publish.create_answer(None).await.map_err(PeerError::Description)?;
         publish.set_local_description(answer).await.map_err(PeerError::Description)?;
         let sdp = publish.local_description().await.map(|d| d.sdp).unwrap_or_default();
@@ -239,6 +255,7 @@ impl Peer {
                 return Err(PeerError::UnexpectedAnswer);
             }
         }
+        self.note_description_candidates(Link::Subscribe, &sdp)?;
         let answer = RTCSessionDescription::answer(sdp).map_err(PeerError::Description)?;
         self.subscribe.set_remote_description(answer).await.map_err(PeerError::Description)?;
         self.flush_early_candidates(Link::Subscribe).await;
@@ -260,6 +277,15 @@ impl Peer {
         if self.loopback_only && !is_loopback_candidate(&candidate.candidate) {
             tracing::trace!(participant = %self.id, "ignored a non-loopback candidate");
             return;
+        }
+        let entry = self.candidate_books.lock().expect("candidate books lock")[book(link)].note(&candidate.candidate);
+        match entry {
+            Entry::New => {}
+            Entry::Repeated => return,
+            Entry::Full => {
+                tracing::debug!(participant = %self.id, "ignored an ICE candidate past the link's share");
+                return;
+            }
         }
         let init = RTCIceCandidateInit {
             candidate: candidate.candidate,
@@ -283,6 +309,17 @@ impl Peer {
         };
         if let Err(error) = pc.add_ice_candidate(init).await {
             tracing::debug!(participant = %self.id, %error, "ignored an ICE candidate");
+        }
+    }
+
+    /// Notes the candidates in a description of `link`, refusing it when
+    /// they would take the link past its share.
+    fn note_description_candidates(&self, link: Link, sdp: &str) -> Result<(), PeerError> {
+        let mut books = self.candidate_books.lock().expect("candidate books lock");
+        if books[book(link)].note_all(descriptions::candidates(sdp)) {
+            Ok(())
+        } else {
+            Err(PeerError::TooManyCandidates)
         }
     }
 
@@ -445,6 +482,14 @@ impl Peer {
 /// until the track is removed: keyframe requests go to the publisher;
 /// lost packets are sent again; losses and bandwidth estimates decide
 /// which layer it gets.
+/// The index of `link`'s candidate book.
+fn book(link: Link) -> usize {
+    match link {
+        Link::Publish => 0,
+        Link::Subscribe => 1,
+    }
+}
+
 async fn read_reports(
     sender: Arc<RTCRtpSender>,
     ssrc: Option<u32>,

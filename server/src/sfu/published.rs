@@ -165,16 +165,19 @@ impl Downtrack {
 }
 
 impl PublishedTrack {
+    /// A track of `owner`'s, from their browser's stream `browser_stream`.
+    #[allow(clippy::too_many_arguments, reason = "each is one fact of the track; a struct would only repeat them")]
     pub fn new(
         id: u64,
         owner: ParticipantId,
         source: Source,
+        browser_stream: &str,
         kind: RTPCodecType,
         mid: String,
         codec: RTCRtpCodecCapability,
         publisher: Weak<Peer>,
     ) -> Self {
-        let stream_id = format!("p{owner}-{}", source_name(source));
+        let stream_id = stream_id(owner, source, browser_stream);
         let epoch = Instant::now();
         PublishedTrack {
             id,
@@ -466,6 +469,18 @@ impl PublishedTrack {
             publisher.send(SignalEvent::SendLayers { mid: self.mid.clone(), top });
         }
     }
+}
+
+/// The stream id subscribers see for a browser stream of `owner`'s: its
+/// audio and video share it (one tile), and each browser stream has its
+/// own. A second screen share must not reuse the first one's ids: the
+/// subscribers' links still list the first share's stopped tracks, and
+/// Chromium refuses an offer that names one stream twice.
+fn stream_id(owner: ParticipantId, source: Source, browser_stream: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    browser_stream.hash(&mut hasher);
+    format!("p{owner}-{}-{:08x}", source_name(source), hasher.finish() as u32)
 }
 
 fn source_name(source: Source) -> &'static str {

@@ -3,14 +3,14 @@
 //! anything acts on it, so the handlers only ever see requests in bounds.
 //! A refusal is the sentence sent back to the sender.
 
-use super::limits::{MAX_TRACKS_PER_KIND, too_many_tracks};
+use super::descriptions;
 use anteroom_app::protocol::signal::{MAX_CHAT_CHARS, MAX_SIGNAL_MESSAGE_BYTES, SignalRequest};
 
 /// Longest ICE candidate line (real ones are under 200 bytes).
 pub const MAX_CANDIDATE_BYTES: usize = 512;
 /// Longest media id a candidate may name (browsers use "0", "1", ...).
 pub const MAX_MEDIA_ID_BYTES: usize = 64;
-/// Longest stream id a tile size may name (ours are "p12-camera").
+/// Longest stream id a tile size may name (ours are "p12-camera-0a1b2c3d").
 pub const MAX_STREAM_ID_BYTES: usize = 64;
 
 /// The request in `text`, checked; chat text comes back trimmed.
@@ -24,9 +24,14 @@ pub fn read_request(text: &str) -> Result<SignalRequest, String> {
     let request =
         serde_json::from_str::<SignalRequest>(text).map_err(|error| format!("Could not read that message: {error}"))?;
     match request {
-        SignalRequest::PublishOffer { sdp, .. } if too_many_tracks(&sdp) => Err(format!(
-            "A call can carry at most {MAX_TRACKS_PER_KIND} audio and {MAX_TRACKS_PER_KIND} video tracks from you."
-        )),
+        SignalRequest::PublishOffer { sdp, screen_stream } => match descriptions::shape(&sdp).publish_problem() {
+            Some(problem) => Err(problem),
+            None => Ok(SignalRequest::PublishOffer { sdp, screen_stream }),
+        },
+        SignalRequest::SubscribeAnswer { sdp } => match descriptions::shape(&sdp).candidates_problem() {
+            Some(problem) => Err(problem),
+            None => Ok(SignalRequest::SubscribeAnswer { sdp }),
+        },
         SignalRequest::Candidate { candidate, .. }
             if candidate.candidate.len() > MAX_CANDIDATE_BYTES
                 || candidate.sdp_mid.as_ref().is_some_and(|id| id.len() > MAX_MEDIA_ID_BYTES) =>
@@ -85,9 +90,13 @@ mod tests {
                 Just("m=audio 9 UDP/TLS/RTP/SAVPF 111".to_string()),
                 Just("m=video 9 UDP/TLS/RTP/SAVPF 96".to_string()),
                 Just("m=video 0 UDP/TLS/RTP/SAVPF 96".to_string()),
+                Just("a=bundle-only".to_string()),
+                Just("a=inactive".to_string()),
+                Just("a=sendonly".to_string()),
+                (0..80u32).prop_map(|n| format!("a=candidate:{n} 1 udp 2122260223 127.0.0.1 {n} typ host")),
                 "[ -~]{0,40}",
             ],
-            0..12,
+            0..160,
         )
         .prop_map(|lines| lines.join("\r\n"));
         let candidate = (".{0,700}", proptest::option::of(".{0,80}"), proptest::option::of(any::<u16>()))
@@ -119,7 +128,16 @@ mod tests {
         fn only_requests_within_bounds_get_through(text in message()) {
             match read_request(&text) {
                 Err(reason) => prop_assert!(!reason.is_empty()),
-                Ok(SignalRequest::PublishOffer { sdp, .. }) => prop_assert!(!too_many_tracks(&sdp)),
+                Ok(SignalRequest::PublishOffer { sdp, .. }) => {
+                    let shape = descriptions::shape(&sdp);
+                    prop_assert!(shape.sending_audio <= descriptions::MAX_TRACKS_PER_KIND);
+                    prop_assert!(shape.sending_video <= descriptions::MAX_TRACKS_PER_KIND);
+                    prop_assert!(shape.sections <= descriptions::MAX_MEDIA_SECTIONS);
+                    prop_assert!(shape.candidates <= descriptions::MAX_CANDIDATES);
+                }
+                Ok(SignalRequest::SubscribeAnswer { sdp }) => {
+                    prop_assert!(descriptions::shape(&sdp).candidates <= descriptions::MAX_CANDIDATES);
+                }
                 Ok(SignalRequest::Candidate { candidate, .. }) => {
                     prop_assert!(candidate.candidate.len() <= MAX_CANDIDATE_BYTES);
                     prop_assert!(candidate.sdp_mid.map_or(0, |id| id.len()) <= MAX_MEDIA_ID_BYTES);

@@ -4,7 +4,7 @@
 //! session ends the moment its holder may no longer be there (they walked
 //! out of the room or signed out).
 
-use super::limits::{MemberSlot, chat_allowance, message_allowance};
+use super::limits::{Allowances, MemberSlot, message_allowance};
 use super::peer::Peer;
 use super::requests::read_request;
 use crate::ServerState;
@@ -16,7 +16,6 @@ use anteroom_app::protocol::LiveEvent;
 use anteroom_app::protocol::signal::{ConferenceId, PASS_PROTOCOL_PREFIX, Participant, SignalEvent, SignalRequest};
 use anteroom_app::ssr::accounts::Member;
 use anteroom_app::ssr::guests::{GuestPass, GuestStatus};
-use anteroom_app::ssr::rate_limit::Limit;
 use anteroom_app::ssr::sessions::{SessionEnds, SessionId};
 use anteroom_app::ssr::{auth, channels, office, policy};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -256,7 +255,7 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
     let mut ended = still_allowed(&state, &admission).err();
     let mut keepalive = Keepalive::default();
     let allowance = message_allowance();
-    let chat = Arc::new(chat_allowance());
+    let allowances = Arc::new(Allowances::default());
 
     while ended.is_none() {
         tokio::select! {
@@ -290,8 +289,9 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
                 Some(Ok(Message::Text(text))) => match allowance.check() {
                     Ok(()) => {
-                        let (handled, peer, chat, text) = (conference.clone(), peer.clone(), chat.clone(), text.to_string());
-                        conference.worker.run(async move { handle(&handled, &peer, &chat, &text).await }).await;
+                        let (handled, peer, allowances, text) =
+                            (conference.clone(), peer.clone(), allowances.clone(), text.to_string());
+                        conference.worker.run(async move { handle(&handled, &peer, &allowances, &text).await }).await;
                     }
                     Err(_) => peer.send(SignalEvent::Error { reason: "Too many messages at once; that one was dropped.".into() }),
                 },
@@ -417,7 +417,12 @@ async fn guest_pass_changed(attendee: &mut Attendee) {
 
 /// Acts on one message from the participant. Errors go back to the sender
 /// only; the conference carries on.
-async fn handle(conference: &Arc<super::conference::Conference>, peer: &Arc<Peer>, chat: &Limit, text: &str) {
+async fn handle(
+    conference: &Arc<super::conference::Conference>,
+    peer: &Arc<Peer>,
+    allowances: &Allowances,
+    text: &str,
+) {
     let refuse = |reason: String| peer.send(SignalEvent::Error { reason });
     let request = match read_request(text) {
         Ok(request) => request,
@@ -425,6 +430,11 @@ async fn handle(conference: &Arc<super::conference::Conference>, peer: &Arc<Peer
     };
     match request {
         SignalRequest::PublishOffer { sdp, screen_stream } => {
+            if allowances.offers.check().is_err() {
+                return refuse(
+                    "Your browser is renegotiating too often: that offer was not taken. Wait a moment.".into(),
+                );
+            }
             conference.set_screen_stream(peer.id, screen_stream);
             if let Err(error) = peer.accept_publish_offer(sdp).await {
                 refuse(error.to_string());
@@ -439,7 +449,7 @@ async fn handle(conference: &Arc<super::conference::Conference>, peer: &Arc<Peer
         SignalRequest::Mute { audio, video } => conference.set_muted(peer.id, audio, video),
         SignalRequest::StopScreen => conference.stop_screen(peer.id).await,
         SignalRequest::Chat { text } => {
-            if chat.check().is_err() {
+            if allowances.chat.check().is_err() {
                 return refuse("You are sending chat messages too fast: that one was not sent. Wait a moment.".into());
             }
             if let Err(reason) = conference.chat(peer.id, text).await {

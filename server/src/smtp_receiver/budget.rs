@@ -1,7 +1,10 @@
 //! How many bytes of incoming messages may be held in memory at once,
 //! across all sessions: each message's buffer grows only while it can take
 //! its share, so many large messages at once are told to retry later
-//! instead of growing memory without bound.
+//! instead of growing memory without bound. A message keeps its share
+//! until it has been filed or refused, not just received: its bytes live
+//! until then (and reading it, one message at a time, adds what its parse
+//! takes; see `mail_in`).
 
 use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};

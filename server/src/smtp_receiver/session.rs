@@ -2,9 +2,9 @@
 //! [`MailHandler`]. Replies are generic: what went wrong inside is logged,
 //! not told to whoever is on the other end.
 
-use super::MailHandler;
-use super::budget::MessageBudget;
+use super::budget::{Held, MessageBudget};
 use super::lines::{Piece, read_piece};
+use super::{Envelope, MailHandler};
 use std::io;
 use std::time::Duration;
 use tokio::io::{AsyncBufRead, AsyncWrite, AsyncWriteExt};
@@ -44,7 +44,8 @@ impl Default for Limits {
 
 /// How receiving one message ended.
 enum Data {
-    Received(Vec<u8>),
+    /// The message, and its share of the budget, kept until it is filed.
+    Received(Vec<u8>, Held),
     TooBig,
     NoRoom,
     Closed,
@@ -138,19 +139,22 @@ where
             } else {
                 reply(writer, limits, "354 End data with <CRLF>.<CRLF>\r\n").await?;
                 let data = read_data(reader, &mut line, handler.max_message_bytes(), budget, limits).await?;
-                from = None;
-                let recipients = std::mem::take(&mut recipients);
+                let envelope =
+                    Envelope { from: from.take().unwrap_or_default(), recipients: std::mem::take(&mut recipients) };
                 match data {
                     Data::Closed => return Ok(()),
                     Data::TooBig => format!("552 5.3.4 Message larger than {} bytes\r\n", handler.max_message_bytes()),
                     Data::NoRoom => "452 4.3.1 Too much mail at once, try again later\r\n".into(),
-                    Data::Received(raw) => match handler.deliver(recipients, raw).await {
-                        Ok(()) => "250 OK, filed\r\n".into(),
-                        Err(reason) => {
-                            tracing::warn!(%reason, "could not file a received message");
-                            "451 4.3.0 Could not file the message, try again later\r\n".into()
+                    Data::Received(raw, held) => {
+                        // The bytes, and what reading them takes, stay
+                        // counted until the message is filed or refused.
+                        let filed = handler.deliver(envelope, raw).await;
+                        drop(held);
+                        match filed {
+                            Ok(()) => "250 OK, filed\r\n".into(),
+                            Err(refusal) => refusal.reply(),
                         }
-                    },
+                    }
                 }
             }
         } else if upper == "RSET" {
@@ -172,7 +176,8 @@ where
 /// Reads the message after DATA up to the lone dot, undoing dot-stuffing.
 /// The message is kept only while it fits `max_bytes` and the shared
 /// budget; past either, the rest is read and dropped so the client hears
-/// the refusal in step.
+/// the refusal in step. A received message comes with its share of the
+/// budget, for the caller to hold until it is filed.
 async fn read_data<R: AsyncBufRead + Unpin>(
     reader: &mut R,
     piece: &mut Vec<u8>,
@@ -211,13 +216,13 @@ async fn read_data<R: AsyncBufRead + Unpin>(
         raw = Vec::new();
         held = budget.hold();
     }
-    drop(held);
-    Ok(refused.unwrap_or(Data::Received(raw)))
+    Ok(refused.unwrap_or(Data::Received(raw, held)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::smtp_receiver::Refusal;
     use proptest::prelude::*;
     use std::sync::{Arc, Mutex};
 
@@ -228,8 +233,8 @@ mod tests {
         assert_eq!(path("<>"), "");
     }
 
-    /// Messages handed over: recipients and raw bytes.
-    type Delivered = Vec<(Vec<String>, Vec<u8>)>;
+    /// Messages handed over: envelope and raw bytes.
+    type Delivered = Vec<(Envelope, Vec<u8>)>;
 
     /// Takes mail for `sales@acme.test` and remembers what it was given.
     #[derive(Clone, Default)]
@@ -241,8 +246,8 @@ mod tests {
         async fn accepts(&self, recipient: &str) -> bool {
             recipient == "sales@acme.test"
         }
-        async fn deliver(&self, recipients: Vec<String>, raw: Vec<u8>) -> Result<(), String> {
-            self.delivered.lock().unwrap().push((recipients, raw));
+        async fn deliver(&self, envelope: Envelope, raw: Vec<u8>) -> Result<(), Refusal> {
+            self.delivered.lock().unwrap().push((envelope, raw));
             Ok(())
         }
         fn max_message_bytes(&self) -> usize {
@@ -272,7 +277,10 @@ DATA\r\nSubject: hi\r\n\r\n..dot\r\nA line longer than one thirty-two byte piece
         let codes: Vec<&str> = replies.lines().map(|line| &line[..3]).collect();
         assert_eq!(codes, ["220", "250", "250", "250", "250", "250", "550", "250", "354", "250", "221"]);
         let delivered = keeper.delivered.lock().unwrap();
-        assert_eq!(delivered[0].0, ["sales@acme.test"]);
+        assert_eq!(
+            delivered[0].0,
+            Envelope { from: "lin@example.org".into(), recipients: vec!["sales@acme.test".into()] }
+        );
         assert_eq!(
             String::from_utf8_lossy(&delivered[0].1),
             "Subject: hi\r\n\r\n.dot\r\nA line longer than one thirty-two byte piece of the data\r\n"
@@ -308,6 +316,51 @@ DATA\r\nSubject: hi\r\n\r\n..dot\r\nA line longer than one thirty-two byte piece
         assert!(keeper.delivered.lock().unwrap().is_empty());
     }
 
+    /// Refuses every message, after checking that its share of the budget
+    /// is still held while it is being filed.
+    #[derive(Clone)]
+    struct Refuser {
+        budget: MessageBudget,
+        refusal: Refusal,
+    }
+
+    impl MailHandler for Refuser {
+        async fn accepts(&self, _recipient: &str) -> bool {
+            true
+        }
+        async fn deliver(&self, _envelope: Envelope, raw: Vec<u8>) -> Result<(), Refusal> {
+            let mut rest = self.budget.hold();
+            assert!(!rest.cover(4096), "the message's {} bytes are still counted while it is filed", raw.len());
+            Err(self.refusal.clone())
+        }
+        fn max_message_bytes(&self) -> usize {
+            256
+        }
+    }
+
+    #[test]
+    fn the_budget_is_held_until_filing_ends_and_refusals_get_their_replies() {
+        let message = "MAIL FROM:<a@b>\r\nRCPT TO:<sales@acme.test>\r\nDATA\r\nhello\r\n.\r\n";
+        let budget = MessageBudget::new(4096);
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap();
+        for (refusal, expected) in [
+            (Refusal::TooLarge { limit_bytes: 100 }, "552 5.3.4 Message text and HTML over 100 bytes"),
+            (Refusal::TooComplex, "552 5.3.4"),
+            (Refusal::Unreadable, "554 5.6.0"),
+            (Refusal::SenderAllowance, "452 4.2.2 Too much mail from this sender"),
+            (Refusal::InboxAllowance, "452 4.2.2 Too much mail for this inbox"),
+            (Refusal::Failed("disk full".into()), "451 4.3.0 Could not file the message, try again later"),
+        ] {
+            let handler = Refuser { budget: budget.clone(), refusal };
+            let mut replies = Vec::new();
+            runtime.block_on(session(message.as_bytes(), &mut replies, &handler, &budget, &small_limits())).unwrap();
+            let replies = String::from_utf8(replies).unwrap();
+            assert!(replies.lines().last().is_some_and(|last| last.starts_with(expected)), "{replies}");
+            assert!(!replies.contains("disk full"), "what failed inside is not told");
+            assert!(budget.hold().cover(4096), "and given back once answered");
+        }
+    }
+
     /// Commands, broken commands and raw bytes, in any order.
     fn client_input() -> impl Strategy<Value = Vec<u8>> {
         let piece = prop_oneof![
@@ -340,9 +393,9 @@ DATA\r\nSubject: hi\r\n\r\n..dot\r\nA line longer than one thirty-two byte piece
                 prop_assert!(code.bytes().all(|b| b.is_ascii_digit()) && code.len() == 3, "bad reply {line:?}");
                 prop_assert!(line.len() < 100, "long reply {line:?}");
             }
-            for (recipients, raw) in keeper.delivered.lock().unwrap().iter() {
+            for (envelope, raw) in keeper.delivered.lock().unwrap().iter() {
                 prop_assert!(raw.len() <= 256);
-                prop_assert!(recipients.iter().all(|r| r == "sales@acme.test"));
+                prop_assert!(envelope.recipients.iter().all(|r| r == "sales@acme.test"));
             }
         }
     }

@@ -1,15 +1,30 @@
 //! One participant's audio, written as the SFU receives it to an Ogg Opus
 //! file: the packets are stored as they are (nothing is decoded), so
 //! recording costs the forwarding path a copy into a buffer.
+//!
+//! How much is recorded is up to whoever sends the audio (Opus goes up to
+//! 510 kbit/s, and a guest's visit may last 12 hours), so each recording
+//! stops at `MAX_RECORDING_BYTES`: its file is closed there, complete, and
+//! a marker beside it (`cut_marker`) tells the transcript how long it ran.
 
 use std::fs::File;
-use std::io::BufWriter;
-use std::path::Path;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 use tokio::sync::oneshot;
 use webrtc::media::io::Writer;
 use webrtc::media::io::ogg_writer::OggWriter;
 use webrtc::rtp::packet::Packet;
 
+/// The most one recording's file holds. Browsers send speech at about
+/// 32 kbit/s, and one Ogg page per 20 ms packet adds about 11 kbit/s: some
+/// 20 MB an hour, so over 3 hours fit. A sender at Opus's 510 kbit/s
+/// reaches it in about 17 minutes. Past it that recording stops (the
+/// transcript says so), which bounds the disk a guest can fill and keeps
+/// every recording small enough for the speech engine.
+pub const MAX_RECORDING_BYTES: u64 = 64 * 1024 * 1024;
 /// Opus in WebRTC: 48 kHz; browsers send mono speech.
 const SAMPLE_RATE: u32 = 48_000;
 const CHANNELS: u8 = 1;
@@ -19,52 +34,142 @@ const CHANNELS: u8 = 1;
 const BUFFER_BYTES: usize = 8 * 1024;
 
 pub struct Recorder {
-    writer: OggWriter<BufWriter<File>>,
+    /// None once the recording reached its cap and was closed.
+    writer: Option<OggWriter<Counted>>,
+    /// Bytes handed to the file so far.
+    written: Arc<AtomicU64>,
+    max_bytes: u64,
+    path: PathBuf,
     /// The first packet's RTP timestamp: later ones are counted from it,
     /// so the file's clock starts near zero and never wraps.
     first_timestamp: Option<u32>,
     last_sequence: Option<u16>,
+    /// Samples from the first packet to the last one written.
+    recorded: u32,
     /// Dropped with the recorder: whoever waits for the file to be
     /// complete hears it.
     _finished: oneshot::Sender<()>,
 }
 
+/// The file, counting the bytes written to it.
+struct Counted {
+    file: BufWriter<File>,
+    written: Arc<AtomicU64>,
+}
+
+impl Write for Counted {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let written = self.file.write(bytes)?;
+        self.written.fetch_add(written as u64, Ordering::Relaxed);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// The bytes of the Ogg page that carries a packet of `payload` bytes:
+/// a 27-byte header, one lacing byte per 255 bytes, the packet.
+fn page_bytes(payload: usize) -> u64 {
+    (27 + payload / 255 + 1 + payload) as u64
+}
+
+/// The file beside a recording that says it was cut at its cap, holding
+/// the seconds it ran.
+pub fn cut_marker(recording: &Path) -> PathBuf {
+    let mut name = recording.as_os_str().to_owned();
+    name.push(".cut");
+    PathBuf::from(name)
+}
+
+/// How long a recording ran before it was cut at its cap; None if it was
+/// not.
+pub async fn cut_after(recording: &Path) -> Option<Duration> {
+    let seconds = tokio::fs::read_to_string(cut_marker(recording)).await.ok()?;
+    seconds.trim().parse().ok().map(Duration::from_secs)
+}
+
 impl Recorder {
-    /// Creates the file (and its folder). The receiver completes once the
-    /// recording is finished and the file complete.
+    /// Creates the file (and its folder), to hold at most
+    /// `MAX_RECORDING_BYTES`. The receiver completes once the recording is
+    /// finished and the file complete.
     pub fn create(path: &Path) -> std::io::Result<(Recorder, oneshot::Receiver<()>)> {
+        Recorder::create_capped(path, MAX_RECORDING_BYTES)
+    }
+
+    /// The same, to hold at most `max_bytes` (tests cut short recordings).
+    pub fn create_capped(path: &Path, max_bytes: u64) -> std::io::Result<(Recorder, oneshot::Receiver<()>)> {
         if let Some(folder) = path.parent() {
             std::fs::create_dir_all(folder)?;
         }
-        let file = BufWriter::with_capacity(BUFFER_BYTES, File::create(path)?);
+        let written = Arc::new(AtomicU64::new(0));
+        let file =
+            Counted { file: BufWriter::with_capacity(BUFFER_BYTES, File::create(path)?), written: written.clone() };
         let writer = OggWriter::new(file, SAMPLE_RATE, CHANNELS).map_err(std::io::Error::other)?;
         let (finished, done) = oneshot::channel();
-        Ok((Recorder { writer, first_timestamp: None, last_sequence: None, _finished: finished }, done))
+        let recorder = Recorder {
+            writer: Some(writer),
+            written,
+            max_bytes,
+            path: path.to_path_buf(),
+            first_timestamp: None,
+            last_sequence: None,
+            recorded: 0,
+            _finished: finished,
+        };
+        Ok((recorder, done))
     }
 
     /// Adds one RTP packet of Opus audio. Late or repeated packets are
-    /// left out: the file's pages must go forward in time.
+    /// left out: the file's pages must go forward in time. A packet that
+    /// would take the file past its cap ends the recording instead.
     pub fn write(&mut self, packet: &Packet) {
+        let Some(writer) = self.writer.as_mut() else { return };
         let sequence = packet.header.sequence_number;
         if self.last_sequence.is_some_and(|last| sequence == last || sequence.wrapping_sub(last) >= 0x8000) {
             return;
         }
+        // Room for its page and for the closing page, which repeats it.
+        if self.written.load(Ordering::Relaxed) + 2 * page_bytes(packet.payload.len()) > self.max_bytes {
+            self.cut();
+            return;
+        }
         self.last_sequence = Some(sequence);
         let first = *self.first_timestamp.get_or_insert(packet.header.timestamp);
+        let since_first = packet.header.timestamp.wrapping_sub(first);
         let mut counted = packet.clone();
         // The writer takes 1 as "no packet yet": start at 2.
-        counted.header.timestamp = packet.header.timestamp.wrapping_sub(first).wrapping_add(2);
-        if let Err(error) = self.writer.write_rtp(&counted) {
-            tracing::warn!(%error, "a recording lost a packet");
+        counted.header.timestamp = since_first.wrapping_add(2);
+        match writer.write_rtp(&counted) {
+            Ok(()) => self.recorded = since_first,
+            Err(error) => tracing::warn!(%error, "a recording lost a packet"),
+        }
+    }
+
+    /// Ends the recording at its cap: the file is closed, complete, and
+    /// the marker beside it says how long it ran.
+    fn cut(&mut self) {
+        self.close();
+        let seconds = self.recorded / SAMPLE_RATE;
+        tracing::info!(file = %self.path.display(), seconds, max_bytes = self.max_bytes, "a recording reached its size limit and stopped");
+        if let Err(error) = std::fs::write(cut_marker(&self.path), seconds.to_string()) {
+            tracing::warn!(%error, file = %self.path.display(), "could not mark a recording as cut");
+        }
+    }
+
+    fn close(&mut self) {
+        if let Some(mut writer) = self.writer.take()
+            && let Err(error) = writer.close()
+        {
+            tracing::warn!(%error, "a recording could not be finished");
         }
     }
 }
 
 impl Drop for Recorder {
     fn drop(&mut self) {
-        if let Err(error) = self.writer.close() {
-            tracing::warn!(%error, "a recording could not be finished");
-        }
+        self.close();
     }
 }
 
@@ -105,5 +210,26 @@ mod tests {
         // (The reader takes the first header page itself.) The comment
         // header, three packets 20 ms apart in order, the closing page.
         assert_eq!(granules, [0, 1, 961, 1921, 1921]);
+    }
+
+    #[test]
+    fn a_recording_stops_before_its_cap_complete_and_marked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("call/1.ogg");
+        let (mut recorder, _done) = Recorder::create_capped(&path, 2_000).unwrap();
+        // 100 packets of 20 ms, each a page of 32 bytes: about 3 kB.
+        for n in 0..100u16 {
+            recorder.write(&opus(n, u32::from(n) * 960));
+        }
+        assert!(cut_marker(&path).exists(), "cut while written, not at the end");
+        drop(recorder);
+        let size = std::fs::metadata(&path).unwrap().len();
+        assert!((1_900..=2_000).contains(&size), "{size} bytes");
+        // The file ends with its closing page (type 4, end of stream).
+        let file = std::fs::read(&path).unwrap();
+        let last_page = file.windows(4).rposition(|w| w == b"OggS").unwrap();
+        assert_eq!(file[last_page + 5], 4, "an end-of-stream page");
+        // 58 packets fit: 57 × 20 ms after the first, 1 s whole.
+        assert_eq!(std::fs::read_to_string(cut_marker(&path)).unwrap(), "1");
     }
 }

@@ -14,8 +14,9 @@ const BASE_TIMEOUT: Duration = Duration::from_secs(60);
 /// And one more second for every this many bytes of Ogg Opus (about 2 s of
 /// speech: CPU engines run at a fifth of real time or faster).
 const BYTES_PER_EXTRA_SECOND: u64 = 8_000;
-/// Recordings larger than this (about 4 hours) are not sent.
-const MAX_RECORDING_BYTES: u64 = 64 * 1024 * 1024;
+/// Recordings larger than this are not sent: the recorder stops each at
+/// this size, so only a file it did not write can be larger.
+const MAX_RECORDING_BYTES: u64 = super::recorder::MAX_RECORDING_BYTES;
 /// The most of an answer read: a transcript of hours is well under this.
 const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
 /// How long connecting may take.
@@ -26,15 +27,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub enum Endpoint {
     Fixed(String),
     Embedded(Worker),
-}
-
-impl Endpoint {
-    async fn current(&self) -> Result<String, SpeechError> {
-        match self {
-            Endpoint::Fixed(url) => Ok(url.clone()),
-            Endpoint::Embedded(worker) => worker.url().await.map_err(SpeechError::NotRunning),
-        }
-    }
 }
 
 /// One stretch of speech, seconds from the start of the recording.
@@ -76,7 +68,8 @@ impl SpeechError {
 #[derive(Clone)]
 pub struct SpeechEngine {
     endpoint: Endpoint,
-    /// Sent as a bearer token, for hosted engines.
+    /// Sent as a bearer token to a fixed endpoint, for hosted engines (the
+    /// embedded worker gets its own token).
     api_key: Option<String>,
     http: reqwest::Client,
 }
@@ -96,9 +89,20 @@ impl SpeechEngine {
         SpeechEngine { endpoint, api_key, http }
     }
 
+    /// Where the engine is now, and the bearer token it wants, if any.
+    async fn current(&self) -> Result<(String, Option<String>), SpeechError> {
+        match &self.endpoint {
+            Endpoint::Fixed(url) => Ok((url.clone(), self.api_key.clone())),
+            Endpoint::Embedded(worker) => {
+                let address = worker.address().await.map_err(SpeechError::NotRunning)?;
+                Ok((address.url, Some(address.token)))
+            }
+        }
+    }
+
     /// Transcribes one Ogg Opus recording.
     pub async fn transcribe(&self, file: &Path) -> Result<Vec<Segment>, SpeechError> {
-        let base = self.endpoint.current().await?;
+        let (base, key) = self.current().await?;
         let url = api_url(&base, "audio/transcriptions");
         let audio = read_recording(file).await?;
         let timeout = BASE_TIMEOUT + Duration::from_secs(audio.len() as u64 / BYTES_PER_EXTRA_SECOND);
@@ -112,7 +116,7 @@ impl SpeechEngine {
             .text("language", "en")
             .text("response_format", "verbose_json");
         let mut request = self.http.post(&url).multipart(form).timeout(timeout);
-        if let Some(key) = &self.api_key {
+        if let Some(key) = key {
             request = request.bearer_auth(key);
         }
         let mut response = request.send().await.map_err(|error| describe(&url, timeout, &error))?;
@@ -135,11 +139,17 @@ impl SpeechEngine {
     }
 }
 
+/// The recording's bytes. Its path is left out of the error, which the
+/// transcript shows (the log has it).
 async fn read_recording(file: &Path) -> Result<Vec<u8>, SpeechError> {
-    let unreadable = |error: std::io::Error| SpeechError::Recording(format!("{}: {error}", file.display()));
+    let unreadable = |error: std::io::Error| SpeechError::Recording(error.to_string());
     let size = tokio::fs::metadata(file).await.map_err(unreadable)?.len();
     if size > MAX_RECORDING_BYTES {
-        return Err(SpeechError::Recording(format!("{} is larger than {MAX_RECORDING_BYTES} bytes", file.display())));
+        let limit = MAX_RECORDING_BYTES / (1024 * 1024);
+        return Err(SpeechError::Recording(format!(
+            "it is {} MiB, over the {limit} MiB limit",
+            size.div_ceil(1024 * 1024)
+        )));
     }
     tokio::fs::read(file).await.map_err(unreadable)
 }

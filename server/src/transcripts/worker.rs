@@ -4,6 +4,19 @@
 //! choosing. It starts when the first transcript is wanted (a server whose
 //! channels never transcribe never runs it), and is restarted if it stops;
 //! calls meanwhile are unaffected, and transcripts wait (pending).
+//!
+//! Any program on this machine, and any web page its browsers open, can
+//! reach a loopback port, so each start gets a new random token, handed
+//! over in the environment (argv is visible to every user in `ps`); the
+//! worker answers only requests that carry it, addressed to its own
+//! 127.0.0.1:port (see `server/speech/worker.py`).
+//!
+//! Transcribing is the one heavy job the server has besides forwarding
+//! media, and it comes in bursts as calls end; the SFU must keep its cores
+//! meanwhile. So the worker runs 10 steps nicer than the server
+//! (`WORKER_NICENESS`), and the model uses all cores but one
+//! (`model_threads`): a call going on is never slowed by a transcript,
+//! which only takes longer.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -23,6 +36,28 @@ const RAN_WELL: Duration = Duration::from_secs(300);
 /// Loading the model takes about a second; a worker silent for this long
 /// after starting is stopped and started again.
 const START_TIMEOUT: Duration = Duration::from_secs(120);
+/// The environment variable the worker reads its token from.
+const TOKEN_VARIABLE: &str = "ANTEROOM_SPEECH_TOKEN";
+/// How much nicer than the server the worker runs (`nice`; 19 at most):
+/// when both want the CPU, the server gets most of it.
+const WORKER_NICENESS: i32 = 10;
+/// The largest request the worker takes: a recording at its cap and the
+/// form around it.
+const WORKER_MAX_BYTES: u64 = super::recorder::MAX_RECORDING_BYTES + 1024 * 1024;
+
+/// The threads the model computes with: every core but one, which is left
+/// to the SFU (one on a single core, where niceness alone gives way).
+fn model_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |cores| cores.get().saturating_sub(1).max(1))
+}
+
+/// Where a running worker answers, and the token it wants on every
+/// request (as a bearer token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerAddress {
+    pub url: String,
+    pub token: String,
+}
 
 /// Where the worker stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,8 +65,8 @@ pub enum WorkerState {
     /// Not started: nobody wanted a transcript yet.
     Idle,
     Starting,
-    /// Answering at this URL.
-    Running(String),
+    /// Answering here.
+    Running(WorkerAddress),
     /// Stopped, for this reason; it is started again soon.
     Stopped(String),
 }
@@ -61,9 +96,9 @@ impl Worker {
         Worker { state, wanted: None }
     }
 
-    /// The worker's URL, starting it if need be and waiting while it
-    /// starts; why not, when it is not running.
-    pub async fn url(&self) -> Result<String, String> {
+    /// Where the worker answers, starting it if need be and waiting while
+    /// it starts; why not, when it is not running.
+    pub async fn address(&self) -> Result<WorkerAddress, String> {
         if let Some(wanted) = &self.wanted {
             wanted.notify_one();
         }
@@ -75,7 +110,7 @@ impl Worker {
             WorkerState::Running(_) | WorkerState::Stopped(_) => true,
         });
         match tokio::time::timeout(START_TIMEOUT, settled).await.ok().and_then(Result::ok).as_deref() {
-            Some(WorkerState::Running(url)) => Ok(url.clone()),
+            Some(WorkerState::Running(address)) => Ok(address.clone()),
             Some(WorkerState::Stopped(reason)) => Err(reason.clone()),
             Some(WorkerState::Idle) => Err("it is not running".into()),
             _ => Err("it is still starting".into()),
@@ -128,17 +163,34 @@ async fn write_script(script: &Path) -> std::io::Result<()> {
 
 /// Runs the worker until it stops; says why it stopped.
 async fn run_once(python: &Path, script: &Path, state: &watch::Sender<WorkerState>) -> String {
-    let mut child = match Command::new(python)
+    let token = anteroom_app::ssr::tokens::random_token();
+    let threads = model_threads().to_string();
+    let mut command = Command::new(python);
+    command
         .arg("-u")
         .arg(script)
-        .args(["--port", "0", "--exit-with-stdin"])
+        .args(["--port", "0", "--exit-with-stdin", "--threads", &threads])
+        .arg(format!("--max-bytes={WORKER_MAX_BYTES}"))
+        .env(TOKEN_VARIABLE, &token)
+        // faster-whisper's `cpu_threads` (--threads) sizes the model's own
+        // pool; OpenMP, under it, would otherwise start one per core.
+        .env("OMP_NUM_THREADS", &threads)
         // Held open while it runs: if this server dies, even killed, the
         // pipe closes and the worker exits rather than linger.
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-    {
+        .kill_on_drop(true);
+    // SAFETY: between fork and exec the child only calls nice(2): two
+    // system calls, no allocation, no lock. It lowers the priority of the worker and of every
+    // thread it starts; lowering needs no privilege, so it cannot fail
+    // (and if it did, the worker would merely run at the server's priority).
+    unsafe {
+        command.pre_exec(|| {
+            libc::nice(WORKER_NICENESS);
+            Ok(())
+        });
+    }
+    let mut child = match command.spawn() {
         Ok(child) => child,
         Err(error) => {
             return format!(
@@ -159,9 +211,9 @@ async fn run_once(python: &Path, script: &Path, state: &watch::Sender<WorkerStat
     })
     .await;
     match listening {
-        Ok(Some(address)) => {
-            tracing::info!(%address, "speech worker ready");
-            let _ = state.send(WorkerState::Running(address));
+        Ok(Some(url)) => {
+            tracing::info!(%url, "speech worker ready");
+            let _ = state.send(WorkerState::Running(WorkerAddress { url, token }));
         }
         Ok(None) => {}
         Err(_) => return format!("it did not start within {} s", START_TIMEOUT.as_secs()),

@@ -16,6 +16,8 @@
 //! over TLS, which a reverse proxy in front ends, and HTTP/2 in cleartext
 //! would only be a way around the header timeout.
 //!
+//! Each request's body has a deadline too (`body_deadline`).
+//!
 //! Stopping stops accepting, asks each connection to finish its request in
 //! flight and close, and waits up to [`DRAIN_WITHIN`] for them.
 
@@ -108,7 +110,7 @@ pub async fn serve(listener: TcpListener, router: Router, caps: ConnectionCaps, 
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
-            router.clone().oneshot(request.map(axum::body::Body::new))
+            router.clone().oneshot(request.map(|body| axum::body::Body::new(super::body_deadline::Deadline::new(body))))
         });
         let stream = Counted { stream, _held: (address_slot, permit) };
         let connection = builder.serve_connection(TokioIo::new(stream), service).with_upgrades();

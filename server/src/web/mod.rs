@@ -6,6 +6,7 @@
 //! their kind. Before any of that, the connection itself is bounded
 //! (`connections`: timeouts and caps per address and in all).
 
+pub mod body_deadline;
 mod caching;
 pub mod connections;
 pub mod cross_site;

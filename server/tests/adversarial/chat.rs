@@ -60,3 +60,97 @@ async fn a_chat_flood_is_cut_to_a_typing_pace_and_the_call_goes_on() {
     assert_eq!(seen, passed, "Ada got exactly the messages that passed");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_past_call_is_read_a_page_at_a_time() {
+    use anteroom_app::model::{CallLines, CallPart, ChannelKind, LinesCursor, Office, PastCallDetails};
+    use anteroom_app::protocol::signal::{ChatMessage, ParticipantId};
+    use anteroom_app::ssr::call_notes::Attendance;
+    use anteroom_app::ssr::calls::{self, transcript};
+
+    let server = TestServer::with_demo().await;
+    let ada = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
+    let office: Office = ada.call("load_office", &[]).await.unwrap();
+    let channel = office.channels.iter().find(|c| c.kind == ChannelKind::Meeting).expect("a meeting channel").id;
+
+    // A call with the most chat a call takes, and an hour of transcript,
+    // several lines to a millisecond so pages split between equal times.
+    let db = anteroom_app::ssr::db::open(&server.database_url).await.unwrap();
+    let call = calls::start(&db, channel, 1_000, true).await.unwrap();
+    for (participant, name, guest) in [(7, "Lin Park", true), (8, "Ada Lovelace", false)] {
+        let stay = Attendance {
+            participant: ParticipantId(participant),
+            name: name.into(),
+            guest_email: None,
+            guest,
+            removed: false,
+            joined_at: 1_000,
+            left_at: 4_600,
+        };
+        calls::joined(&db, call, &stay).await.unwrap();
+    }
+    let chat = 1_000;
+    for n in 0..chat {
+        let (from, name) = if n % 2 == 0 { (7, "Lin Park") } else { (8, "Ada Lovelace") };
+        let message = ChatMessage {
+            from: ParticipantId(from),
+            name: name.into(),
+            text: format!("message {n}"),
+            sent_at: 1_000_000 + n / 3,
+        };
+        calls::chat(&db, call, &message).await.unwrap();
+    }
+    let spoken: Vec<transcript::Line> = (0..700)
+        .map(|n| transcript::Line {
+            participant: ParticipantId(8),
+            speaker: "Ada Lovelace".into(),
+            guest: false,
+            said_at: 1_000_000 + n / 4,
+            ended_at: 1_000_001 + n / 4,
+            text: format!("line {n}"),
+        })
+        .collect();
+    calls::end(&db, call, 4_600).await.unwrap();
+    transcript::store(&db, call, &spoken, "A long call.").await.unwrap();
+
+    let id = call.to_string();
+    let details: PastCallDetails = ada.call("open_past_call", &[("call", id.as_str())]).await.unwrap();
+    assert_eq!(details.summary.as_deref(), Some("A long call."));
+    assert_eq!(details.chat.lines.len(), calls::pages::CHAT_PAGE, "the first page only");
+    assert_eq!(details.transcript.lines.len(), calls::pages::TRANSCRIPT_PAGE);
+
+    // Following the pages reads every line once, in order.
+    for (part, first, total, prefix) in
+        [(CallPart::Chat, details.chat, chat, "message"), (CallPart::Transcript, details.transcript, 700, "line")]
+    {
+        let mut read: Vec<String> = first.lines.iter().map(|line| line.text.clone()).collect();
+        let mut guests = first.lines.iter().filter(|line| line.guest).count();
+        let mut next = first.next;
+        while let Some(LinesCursor { at, id: after }) = next {
+            let args = [
+                ("call", id.clone()),
+                ("part", format!("{part:?}")),
+                ("after[at]", at.to_string()),
+                ("after[id]", after.to_string()),
+            ];
+            let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let page: CallLines = ada.call("past_call_lines", &args).await.unwrap();
+            guests += page.lines.iter().filter(|line| line.guest).count();
+            read.extend(page.lines.into_iter().map(|line| line.text));
+            next = page.next;
+        }
+        let expected: Vec<String> = (0..total).map(|n| format!("{prefix} {n}")).collect();
+        assert_eq!(read, expected, "{part:?}");
+        let expected_guests = if part == CallPart::Chat { chat as usize / 2 } else { 0 };
+        assert_eq!(guests, expected_guests, "{part:?}: a guest's lines are marked");
+    }
+
+    // Nobody outside the workspace reads a page.
+    let stranger = server.client();
+    let args = [("call", id.as_str()), ("part", "Chat"), ("after[at]", "0"), ("after[id]", "0")];
+    assert_eq!(
+        stranger.call::<CallLines>("past_call_lines", &args).await,
+        Err(anteroom_app::error::AppError::NotSignedIn)
+    );
+    server.stop().await;
+}

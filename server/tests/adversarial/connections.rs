@@ -113,3 +113,35 @@ async fn a_flood_of_idle_connections_from_many_addresses_is_let_go() {
     drop(idle);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_request_body_sent_a_byte_at_a_time_is_cut_off() {
+    use anteroom_server::BODY_READ_TIMEOUT;
+    let server = TestServer::with_demo().await;
+    let stream = connect_from(server.address, [127, 0, 0, 1]).await;
+    let (mut reader, mut writer) = stream.into_split();
+    let origin = &server.url;
+    let head = format!(
+        "POST /api/sign_in HTTP/1.1\r\nHost: {}\r\nOrigin: {origin}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nemail=ada",
+        server.address
+    );
+    writer.write_all(head.as_bytes()).await.unwrap();
+    // A byte every five seconds: each one well inside any idle timeout.
+    let trickle = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            if writer.write_all(b"%").await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(BODY_READ_TIMEOUT + Duration::from_secs(20), reader.read_to_end(&mut answer)).await;
+    trickle.abort();
+    assert!(read.is_ok(), "the connection is let go after the body's deadline");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 4"), "answered as the client's fault: {answer}");
+    assert!(served(server.address, [127, 0, 0, 1]).await);
+    server.stop().await;
+}

@@ -8,7 +8,18 @@ mod support;
 
 mod chat;
 mod connections;
+mod descriptions;
+mod file_modes;
+mod mail;
+mod members;
+mod names;
+mod notes;
+mod passes;
+mod recordings;
+mod shares;
 mod sign_in;
+mod speech_worker;
+mod undecodable;
 
 use anteroom_app::error::AppError;
 use anteroom_app::protocol::LiveEvent;
@@ -19,7 +30,12 @@ const DEMO_PASSWORD: &str = anteroom_app::ssr::seed::DEMO_PASSWORD;
 
 /// Members the database holds with this email.
 async fn members_with_email(server: &TestServer, email: &str) -> i64 {
-    let db = anteroom_app::ssr::db::open(&server.database_url).await.unwrap();
+    members_with_email_at(&server.database_url, email).await
+}
+
+/// Members the database at `url` holds with this email.
+async fn members_with_email_at(url: &str, email: &str) -> i64 {
+    let db = anteroom_app::ssr::db::open(url).await.unwrap();
     sqlx::query_scalar("SELECT COUNT(*) FROM members WHERE email = ?").bind(email).fetch_one(&db).await.unwrap()
 }
 
@@ -128,7 +144,12 @@ async fn pages_and_files_carry_the_browsers_safety_headers() {
 
 #[tokio::test]
 async fn over_https_browsers_are_told_to_stay_on_it() {
-    let server = TestServer::with_demo_and(|config| config.public_url = Some("https://meet.example.com".into())).await;
+    let server = TestServer::with_demo_and(|config| {
+        config.public_url = Some("https://meet.example.com".into());
+        // An https public URL is on the network: the demo only when forced.
+        config.demo_on_network = true;
+    })
+    .await;
     // The TLS proxy in front would forward to the address the server listens on.
     let response = anteroom_server::outbound_http::client_builder()
         .build()
@@ -307,7 +328,61 @@ async fn demo_data_never_faces_the_network_unless_forced() {
     assert!(!dir.path().join("anteroom.db").exists(), "refused before touching the database");
 }
 
+#[tokio::test]
+async fn a_public_url_off_loopback_is_the_network_even_when_listening_on_loopback() {
+    // A TLS proxy on this machine forwards https://meet.example.com to
+    // 127.0.0.1: the world reaches the server, so no published password may.
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = anteroom_server::Config::for_tests(format!("sqlite://{}/anteroom.db", dir.path().display()));
+    config.demo_data = true;
+    config.public_url = Some("https://meet.example.com".into());
+    assert!(config.listen.ip().is_loopback());
+    let refused = anteroom_server::Server::start(config.clone()).await.err().expect("the server refuses to start");
+    assert!(refused.to_string().contains("on the public URL https://meet.example.com"), "{refused}");
+    assert!(refused.to_string().contains("--demo-data=false"), "{refused}");
+    assert!(!dir.path().join("anteroom.db").exists(), "no demo workspace, so no Ada with the published password");
+
+    // Started for production, the proxy's visitors find no demo member.
+    config.demo_data = false;
+    let server = anteroom_server::Server::start(config).await.expect("the server starts without demo data");
+    let address = server.address;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.serve_until(async {
+        let _ = stopped.await;
+    }));
+    let signed_in = anteroom_server::outbound_http::client_builder()
+        .build()
+        .unwrap()
+        .post(format!("http://{address}/api/sign_in"))
+        .header("Host", "meet.example.com")
+        .header("Origin", "https://meet.example.com")
+        .form(&[("email", "ada@example.com"), ("password", DEMO_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 401, "Ada does not get in through the proxy");
+    assert!(signed_in.headers().get("set-cookie").is_none());
+    assert_eq!(
+        members_with_email_at(&format!("sqlite://{}/anteroom.db", dir.path().display()), "ada@example.com").await,
+        0
+    );
+    let _ = stop.send(());
+    serving.await.unwrap();
+}
+
 /// The signalling path of the demo's first meeting channel, as `member` sees it.
+/// `member` walks into the office's first room and copies its guest link:
+/// the room's id and the link's token.
+async fn room_link(member: &support::Client) -> (String, String) {
+    use anteroom_app::model::{Office, Presence};
+    let office: Office = member.call("load_office", &[]).await.unwrap();
+    let room = office.rooms[0].id.to_string();
+    let _: Presence = member.call("walk_into", &[("room", room.as_str())]).await.unwrap();
+    let link: String = member.call("room_invite", &[("room", room.as_str())]).await.unwrap();
+    let token = link.rsplit('/').next().unwrap().to_string();
+    (room, token)
+}
+
 async fn meeting_call(member: &support::Client) -> String {
     use anteroom_app::model::{ChannelKind, Office};
     let office: Office = member.call("load_office", &[]).await.unwrap();
@@ -372,9 +447,9 @@ async fn a_signalling_socket_that_floods_or_publishes_too_much_is_refused_and_th
     let mut graces = grace.signal_socket_at(&call).await.unwrap();
     joined(&mut graces).await;
 
-    // An offer with fifty cameras is refused before it is parsed.
-    let fifty = "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n".repeat(50);
-    let offer = serde_json::json!({ "type": "publish_offer", "sdp": format!("v=0\r\n{fifty}"), "screen_stream": null });
+    // An offer with five cameras is refused before it is parsed.
+    let five = "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n".repeat(5);
+    let offer = serde_json::json!({ "type": "publish_offer", "sdp": format!("v=0\r\n{five}"), "screen_stream": null });
     graces.send_text(&offer.to_string()).await;
     let refused = graces.wait_for(|e| matches!(e, SignalEvent::Error { .. })).await;
     assert_eq!(
@@ -451,15 +526,12 @@ async fn a_participant_who_stops_reading_is_dropped_and_leaves_the_call() {
 
 #[tokio::test]
 async fn guest_pages_held_open_without_an_account_are_capped_per_address() {
-    use anteroom_app::model::{Office, Presence};
+    use anteroom_app::model::Office;
     use anteroom_server::knock_limits::OPEN_SOCKETS_PER_ADDRESS;
     let server = TestServer::with_demo().await;
     let ada = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
-    let office: Office = ada.call("load_office", &[]).await.unwrap();
-    let room = office.rooms[0].id.to_string();
-    let _: Presence = ada.call("walk_into", &[("room", room.as_str())]).await.unwrap();
-    let link: String = ada.call("room_invite", &[("room", room.as_str())]).await.unwrap();
-    let token = link.rsplit('/').next().unwrap();
+    let (_, token) = room_link(&ada).await;
+    let token = token.as_str();
 
     let mut open = Vec::new();
     for _ in 0..OPEN_SOCKETS_PER_ADDRESS {

@@ -93,3 +93,61 @@ async fn made_up_emails_however_long_or_many_cost_the_server_no_memory() {
     assert!((200..400).contains(&status), "Ada signs in: {status}");
     server.stop().await;
 }
+
+/// Issue 32, 7: six wrong passwords from one address, then one every 20 s,
+/// kept Ada out from everywhere. Guesses now hold only the network they
+/// come from (and, from many networks, strangers to the account), never a
+/// browser that signed in to it before.
+#[tokio::test]
+async fn guesses_from_elsewhere_do_not_lock_a_member_out() {
+    use anteroom_app::ssr::sign_in_limits::ACROSS_NETWORKS_BURST;
+    let server = ServerProcess::start([127, 0, 0, 1].into(), None, true).await;
+    // Ada's laptop signed in before; its cookie stays when she signs out.
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let laptop = anteroom_server::outbound_http::client_builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    assert!((200..400).contains(&sign_in(&laptop, &server, "ada@example.com", DEMO_PASSWORD).await));
+    let url: reqwest::Url = server.url.parse().unwrap();
+    let cookies = reqwest::cookie::CookieStore::cookies(jar.as_ref(), &url)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    assert!(cookies.contains("anteroom_device="), "a device cookie was handed out: {cookies}");
+
+    // Someone guesses from one address until refused.
+    let attacker = server.client_from([127, 0, 0, 3]);
+    let mut guesses = 0;
+    while sign_in(&attacker, &server, "ada@example.com", "wrong").await == 401 {
+        guesses += 1;
+        assert!(guesses <= PER_ACCOUNT_BURST, "guesses from one network are limited");
+    }
+    // Ada on a new browser on another network is not held by them...
+    let elsewhere = server.client_from([127, 0, 0, 4]);
+    assert!((200..400).contains(&sign_in(&elsewhere, &server, "ada@example.com", DEMO_PASSWORD).await));
+
+    // ...and when guesses come from so many networks that strangers to the
+    // account are held everywhere, her laptop still gets in, even from the
+    // attacker's own network.
+    let mut refused = false;
+    for n in 10..10 + ACROSS_NETWORKS_BURST as u8 + 1 {
+        refused = sign_in(&server.client_from([127, 0, 0, n]), &server, "ada@example.com", "wrong").await == 429;
+        if refused {
+            break;
+        }
+    }
+    assert!(refused, "the account is held for strangers");
+    let new_browser = server.client_from([127, 0, 0, 200]);
+    assert_eq!(sign_in(&new_browser, &server, "ada@example.com", DEMO_PASSWORD).await, 429);
+    let laptop_on_attackers_network = anteroom_server::outbound_http::client_builder()
+        .cookie_provider(jar)
+        .redirect(reqwest::redirect::Policy::none())
+        .local_address(std::net::IpAddr::from([127, 0, 0, 3]))
+        .build()
+        .unwrap();
+    let status = sign_in(&laptop_on_attackers_network, &server, "ada@example.com", DEMO_PASSWORD).await;
+    assert!((200..400).contains(&status), "Ada's laptop signs in: {status}");
+    server.stop().await;
+}

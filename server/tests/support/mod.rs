@@ -171,6 +171,43 @@ impl Client {
         self.socket(&anteroom_app::protocol::guest::guest_socket_path(invite)).await
     }
 
+    /// Opens the guest socket of an invite token from the loopback address
+    /// `from`, as a guest on another network would.
+    pub async fn guest_socket_from(
+        &self,
+        invite: &str,
+        from: std::net::IpAddr,
+    ) -> Result<GuestSocket, tokio_tungstenite::tungstenite::Error> {
+        self.socket_from(&anteroom_app::protocol::guest::guest_socket_path(invite), None, from).await
+    }
+
+    /// Opens the signalling socket at `path` as a guest holding `pass`,
+    /// from the loopback address `from` (where the guest knocked).
+    pub async fn guest_signal_socket_at_from(
+        &self,
+        path: &str,
+        pass: &str,
+        from: std::net::IpAddr,
+    ) -> Result<SignalSocket, tokio_tungstenite::tungstenite::Error> {
+        self.socket_from(path, Some(&anteroom_app::protocol::signal::pass_protocol(pass)), from).await
+    }
+
+    async fn socket_from<T>(
+        &self,
+        path: &str,
+        protocol: Option<&str>,
+        from: std::net::IpAddr,
+    ) -> Result<JsonSocket<T>, tokio_tungstenite::tungstenite::Error> {
+        let request = self.socket_request(path, protocol);
+        let address = self.base.trim_start_matches("http://").to_string();
+        let connection = tokio::net::TcpSocket::new_v4().expect("a socket");
+        connection.bind(std::net::SocketAddr::new(from, 0)).expect("binds the address");
+        let stream = connection.connect(address.parse().expect("a socket address")).await?;
+        let stream = tokio_tungstenite::MaybeTlsStream::Plain(stream);
+        let (socket, _) = tokio_tungstenite::client_async(request, stream).await?;
+        Ok(JsonSocket(socket, std::marker::PhantomData))
+    }
+
     /// Opens the signalling socket at `path` over a connection whose
     /// receive window is as small as the system allows, for a browser that
     /// stops reading: the test then never reads from it.
@@ -346,8 +383,13 @@ impl anteroom_server::smtp_receiver::MailHandler for Sink {
     async fn accepts(&self, _recipient: &str) -> bool {
         true
     }
-    async fn deliver(&self, recipients: Vec<String>, raw: Vec<u8>) -> Result<(), String> {
-        self.0.send((recipients, raw)).await.map_err(|e| e.to_string())
+    async fn deliver(
+        &self,
+        envelope: anteroom_server::smtp_receiver::Envelope,
+        raw: Vec<u8>,
+    ) -> Result<(), anteroom_server::smtp_receiver::Refusal> {
+        let sent = self.0.send((envelope.recipients, raw)).await;
+        sent.map_err(|e| anteroom_server::smtp_receiver::Refusal::Failed(e.to_string()))
     }
     fn max_message_bytes(&self) -> usize {
         1 << 20

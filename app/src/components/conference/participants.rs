@@ -25,33 +25,40 @@ pub fn ParticipantsPanel(
             <h3 id="people-title">"Participants"</h3>
             <ul class="participant-list">
                 <li>"You"</li>
-                <For
-                    each=move || state.participants.get()
-                    key=|p| (p.id, p.audio_muted, p.name.clone())
-                    let(participant)
-                >
-                    <li>
-                        <span>{participant.name.clone()}</span>
-                        {participant.guest.is_some().then(|| view! { <span class="guest-tag">"Guest"</span> })}
-                        {participant.audio_muted.then(|| view! { <span class="muted small">" (muted)"</span> })}
-                        {participant
-                            .guest
-                            .filter(|_| can_remove_guests)
-                            .map(|guest| {
-                                view! {
-                                    <button
-                                        class="quiet small danger-text"
-                                        aria-label=format!("Remove {} from the call", participant.name)
-                                        on:click=move |_| {
-                                            remove.dispatch(guest);
-                                        }
-                                    >
-                                        "Remove"
-                                    </button>
-                                }
-                            })}
-                    </li>
-                </For>
+                // Drawn whole when someone comes, goes or mutes: a keyed
+                // list is code of its own per item type in every download.
+                {move || {
+                    state
+                        .participants
+                        .get()
+                        .into_iter()
+                        .map(|participant| {
+                            view! {
+                                <li>
+                                    <span>{participant.name.clone()}</span>
+                                    {participant.guest.is_some().then(|| view! { <span class="guest-tag">"Guest"</span> })}
+                                    {participant.audio_muted.then(|| view! { <span class="muted small">" (muted)"</span> })}
+                                    {participant
+                                        .guest
+                                        .filter(|_| can_remove_guests)
+                                        .map(|guest| {
+                                            view! {
+                                                <button
+                                                    class="quiet small danger-text"
+                                                    aria-label=format!("Remove {} from the call", participant.name)
+                                                    on:click=move |_| {
+                                                        remove.dispatch(guest);
+                                                    }
+                                                >
+                                                    "Remove"
+                                                </button>
+                                            }
+                                        })}
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
             </ul>
         </aside>
     }

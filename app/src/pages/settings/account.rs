@@ -2,11 +2,12 @@
 //! every device at once (a lost laptop, a shared computer).
 
 use crate::api::accounts::{ChangePassword, SignOutEverywhere};
-use crate::components::form::{Field, FormError, action_error};
+use crate::components::form::{Field, FormError, action_error, submitted};
 use crate::components::member_page::WithOffice;
 use crate::components::top_bar::TopBar;
 use crate::model::Office;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn as _;
 use leptos_meta::Title;
 
 #[component]
@@ -39,7 +40,14 @@ fn PasswordChange() -> impl IntoView {
         <section class="card" aria-labelledby="password-title">
             <h2 id="password-title">"Change password"</h2>
             <p class="muted small">"Every other device you are signed in on is signed out; this one stays."</p>
-            <ActionForm action=change attr:novalidate=true attr:class="stack">
+            <form action=ChangePassword::url() method="post" novalidate class="stack" on:submit=move |ev| {
+                ev.prevent_default();
+                change.dispatch(ChangePassword {
+                    current_password: submitted(&ev, "current_password"),
+                    new_password: submitted(&ev, "new_password"),
+                    repeat_password: submitted(&ev, "repeat_password"),
+                });
+            }>
                 <FormError error />
                 <Field
                     label="Current password"
@@ -69,7 +77,7 @@ fn PasswordChange() -> impl IntoView {
                 <p class="form-success" role="status">
                     {move || changed().then_some("Password changed. Your other devices were signed out.")}
                 </p>
-            </ActionForm>
+            </form>
         </section>
     }
     .into_any()
@@ -85,12 +93,15 @@ fn EverywhereSignOut() -> impl IntoView {
             <p class="muted small">
                 "Ends every session of yours, on every device, this one included: open pages go to sign-in and your calls end."
             </p>
-            <ActionForm action=sign_out attr:class="stack">
+            <form action=SignOutEverywhere::url() method="post" class="stack" on:submit=move |ev| {
+                ev.prevent_default();
+                sign_out.dispatch(SignOutEverywhere {});
+            }>
                 <FormError error />
                 <button type="submit" class="danger" disabled=move || sign_out.pending().get()>
                     "Sign out everywhere"
                 </button>
-            </ActionForm>
+            </form>
         </section>
     }
     .into_any()

@@ -3,11 +3,12 @@
 
 use crate::api::channels::{CreateChannel, DeleteChannel, list_channels, rename_channel};
 use crate::components::confirm::ConfirmButton;
-use crate::components::form::{ErrorLine, ErrorText, Field, FormError, action_error};
+use crate::components::form::{ErrorLine, ErrorText, Field, FormError, action_error, submitted};
 use crate::components::rename::InlineRename;
 use crate::json::load;
 use crate::model::{Channel, ChannelKind};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn as _;
 
 #[component]
 pub fn ChannelAdmin() -> impl IntoView {
@@ -44,7 +45,11 @@ pub fn ChannelAdmin() -> impl IntoView {
                 })}
             </Transition>
             <h3>"Create a channel"</h3>
-            <ActionForm action=create attr:novalidate=true attr:class="stack">
+            <form action=CreateChannel::url() method="post" novalidate class="stack" on:submit=move |ev| {
+                ev.prevent_default();
+                let kind = if submitted(&ev, "kind") == "Text" { ChannelKind::Text } else { ChannelKind::Meeting };
+                create.dispatch(CreateChannel { name: submitted(&ev, "name"), kind });
+            }>
                 <FormError error />
                 <Field
                     label="Channel name"
@@ -64,7 +69,7 @@ pub fn ChannelAdmin() -> impl IntoView {
                 <p class="form-success" role="status">
                     {move || created().map(|channel| format!("{} was created.", channel.name))}
                 </p>
-            </ActionForm>
+            </form>
         </section>
     }
     .into_any()

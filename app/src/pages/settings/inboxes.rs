@@ -3,9 +3,10 @@
 
 use crate::api::inboxes::{CreateInbox, DeleteInbox, SetMailDomains, all_inboxes, mail_domains};
 use crate::components::confirm::ConfirmButton;
-use crate::components::form::{ErrorLine, ErrorText, Field, FormError, action_error};
+use crate::components::form::{ErrorLine, ErrorText, Field, FormError, action_error, submitted};
 use crate::json::load;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn as _;
 
 #[component]
 pub fn InboxAdmin() -> impl IntoView {
@@ -60,7 +61,10 @@ pub fn InboxAdmin() -> impl IntoView {
             </Transition>
             <MailDomains />
             <h3>"Create an inbox"</h3>
-            <ActionForm action=create attr:novalidate=true attr:class="stack">
+            <form action=CreateInbox::url() method="post" novalidate class="stack" on:submit=move |ev| {
+                ev.prevent_default();
+                create.dispatch(CreateInbox { name: submitted(&ev, "name"), addresses: submitted(&ev, "addresses") });
+            }>
                 <FormError error />
                 <Field label="Inbox name" name="name" id="new-inbox-name" error />
                 <Field
@@ -72,7 +76,7 @@ pub fn InboxAdmin() -> impl IntoView {
                     error
                 />
                 <button type="submit" class="primary" disabled=move || create.pending().get()>"Create inbox"</button>
-            </ActionForm>
+            </form>
         </section>
     }
     .into_any()
@@ -100,7 +104,10 @@ fn MailDomains() -> impl IntoView {
             {move || Suspend::new(async move {
                 let text = RwSignal::new(current.await.unwrap_or_default().join(", "));
                 view! {
-                    <ActionForm action=save attr:novalidate=true attr:class="stack">
+                    <form action=SetMailDomains::url() method="post" novalidate class="stack" on:submit=move |ev| {
+                        ev.prevent_default();
+                        save.dispatch(SetMailDomains { domains: submitted(&ev, "domains") });
+                    }>
                         <FormError error />
                         <Field
                             label="Mail domains"
@@ -111,7 +118,7 @@ fn MailDomains() -> impl IntoView {
                         />
                         <button type="submit" disabled=move || save.pending().get()>"Save domains"</button>
                         <p class="form-success" role="status">{saved}</p>
-                    </ActionForm>
+                    </form>
                 }
             })}
         </Suspense>

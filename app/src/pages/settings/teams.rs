@@ -5,11 +5,12 @@
 use crate::api::accounts::list_members;
 use crate::api::teams::{CreateTeam, DeleteTeam, SetTeamMember, list_teams, rename_team};
 use crate::components::confirm::ConfirmButton;
-use crate::components::form::{ErrorLine, ErrorText, Field, FormError, action_error};
+use crate::components::form::{ErrorLine, ErrorText, Field, FormError, action_error, submitted};
 use crate::components::rename::InlineRename;
 use crate::json::load;
 use crate::model::{MemberSummary, TeamSummary};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn as _;
 
 /// What a team row can do to the list: change who is in it, delete it, and
 /// say it was renamed (each makes the list load again).
@@ -65,14 +66,17 @@ pub fn Teams(is_admin: bool) -> impl IntoView {
             </Transition>
             <Show when=move || is_admin>
                 <h3>"Create a team"</h3>
-                <ActionForm action=create attr:novalidate=true attr:class="stack">
+                <form action=CreateTeam::url() method="post" novalidate class="stack" on:submit=move |ev| {
+                    ev.prevent_default();
+                    create.dispatch(CreateTeam { name: submitted(&ev, "name") });
+                }>
                     <FormError error=create_error />
                     <Field label="Team name" name="name" id="new-team-name" error=create_error />
                     <button type="submit" class="primary" disabled=move || create.pending().get()>
                         "Create team"
                     </button>
                     <p class="form-success" role="status">{move || created().then_some("The team was created.")}</p>
-                </ActionForm>
+                </form>
             </Show>
         </section>
     }
@@ -83,7 +87,8 @@ pub fn Teams(is_admin: bool) -> impl IntoView {
 fn TeamRow(team: TeamSummary, members: Vec<MemberSummary>, is_admin: bool, actions: TeamActions) -> impl IntoView {
     let TeamActions { change, delete, renamed } = actions;
     let TeamSummary { id, name, members: inside } = team;
-    let outside: Vec<MemberSummary> = members.into_iter().filter(|m| !inside.iter().any(|i| i.id == m.id)).collect();
+    let outside: Vec<MemberSummary> =
+        members.into_iter().filter(|m| !m.deactivated && !inside.iter().any(|i| i.id == m.id)).collect();
     let can_add = is_admin && !outside.is_empty();
     let chosen = RwSignal::new(String::new());
     let select_id = format!("add-to-team-{id}");

@@ -1,13 +1,15 @@
-//! Workspace settings: members, teams and, for admins, adding members and
+//! Workspace settings: members, teams and, for admins, adding,
+//! deactivating and reactivating members, sending password resets, and
 //! overseeing every inbox.
 
 use super::channels::ChannelAdmin;
 use super::inboxes::InboxAdmin;
 use super::teams::Teams;
-use crate::api::accounts::{AddMember, list_members, me};
+use crate::api::accounts::{AddMember, list_members, manage_member, me};
 use crate::api::office::load_office;
 use crate::components::avatar::Avatar;
-use crate::components::form::{ErrorText, Field, FormError, action_error};
+use crate::components::confirm::{ConfirmButton, ConfirmButtonProps};
+use crate::components::form::{ErrorLine, ErrorText, Field, FormError, action_error};
 use crate::components::top_bar::TopBar;
 use crate::error::AppError;
 use crate::json::load;
@@ -25,7 +27,7 @@ pub fn WorkspaceSettingsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match header.await {
                     Ok((workspace_name, me)) => {
-                        let is_admin = me.is_admin;
+                        let (is_admin, my_id) = (me.is_admin, me.id);
                         view! {
                             <div class="app-shell no-sidebar">
                                 <TopBar workspace_name me />
@@ -33,7 +35,7 @@ pub fn WorkspaceSettingsPage() -> impl IntoView {
                                     <h1 id="settings-title">
                                         {if is_admin { "Workspace settings" } else { "Members" }}
                                     </h1>
-                                    <Members is_admin />
+                                    <Members is_admin me=my_id />
                                     <Teams is_admin />
                                     <Show when=move || is_admin>
                                         <BuildPolicy />
@@ -55,9 +57,15 @@ pub fn WorkspaceSettingsPage() -> impl IntoView {
 }
 
 #[component]
-fn Members(is_admin: bool) -> impl IntoView {
+fn Members(is_admin: bool, me: crate::model::MemberId) -> impl IntoView {
     let add = ServerAction::<AddMember>::new();
-    let members = load(move || add.version().get(), |_| list_members());
+    // What the last row action did or why it could not; each one done
+    // reloads the list.
+    let done = RwSignal::new(None::<String>);
+    let failed = RwSignal::new(None::<AppError>);
+    let changes = RwSignal::new(0);
+    let replace_links = RwSignal::new(true);
+    let members = load(move || add.version().get() + changes.get(), |_| list_members());
     let error = action_error(add);
     let added = move || add.value().get().and_then(Result::ok);
     view! {
@@ -74,13 +82,28 @@ fn Members(is_admin: bool) -> impl IntoView {
                                             <th scope="col">"Name"</th>
                                             <th scope="col">"Email"</th>
                                             <th scope="col">"Role"</th>
+                                            {is_admin
+                                                .then(|| {
+                                                    view! {
+                                                        <th scope="col">
+                                                            <span class="visually-hidden">"Actions"</span>
+                                                        </th>
+                                                    }
+                                                })}
                                         </tr>
                                     </thead>
                                     <tbody>
                                         {list
                                             .into_iter()
                                             .map(|member| {
-                                                let role = if member.is_admin { "Workspace admin" } else { "Member" };
+                                                let role = match (member.is_admin, member.deactivated) {
+                                                    (true, false) => "Workspace admin",
+                                                    (false, false) => "Member",
+                                                    (true, true) => "Workspace admin, deactivated",
+                                                    (false, true) => "Member, deactivated",
+                                                };
+                                                let signals = (done, failed, changes, replace_links);
+                                                let actions = is_admin.then(|| member_actions(&member, me, signals));
                                                 view! {
                                                     <tr>
                                                         <td>
@@ -91,12 +114,28 @@ fn Members(is_admin: bool) -> impl IntoView {
                                                         </td>
                                                         <td>{member.email.clone()}</td>
                                                         <td>{role}</td>
+                                                        {actions}
                                                     </tr>
                                                 }
                                             })
                                             .collect_view()}
                                     </tbody>
                                 </table>
+                                {is_admin
+                                    .then(|| {
+                                        view! {
+                                            <label class="checkbox-row small">
+                                                <input
+                                                    type="checkbox"
+                                                    prop:checked=move || replace_links.get()
+                                                    on:change=move |e| replace_links.set(event_target_checked(&e))
+                                                />
+                                                "Deactivating someone also replaces the guest links they created"
+                                            </label>
+                                        }
+                                    })}
+                                <p class="form-success" role="status">{move || done.get()}</p>
+                                <ErrorLine error=failed />
                             }
                                 .into_any()
                         }
@@ -139,6 +178,70 @@ fn Members(is_admin: bool) -> impl IntoView {
                 </ActionForm>
             </section>
         </Show>
+    }
+    .into_any()
+}
+
+/// What the member list's actions share: what the last one did, or why
+/// not; how many were done (each reloads the list); whether deactivating
+/// replaces the guest links the member created.
+type MemberSignals = (RwSignal<Option<String>>, RwSignal<Option<AppError>>, RwSignal<usize>, RwSignal<bool>);
+
+/// An admin's buttons on a member's row, each asking first: a password
+/// reset and deactivation for an active member (not deactivating
+/// themselves), reactivation for a deactivated one. What was done, or why
+/// not, shows under the list.
+fn member_actions(
+    member: &crate::model::MemberSummary,
+    me: crate::model::MemberId,
+    (done, failed, changes, replace_links): MemberSignals,
+) -> AnyView {
+    use crate::model::MemberAction::{self, Deactivate, Reactivate, SendPasswordReset};
+    let id = member.id;
+    let reset = (
+        SendPasswordReset,
+        "Send password reset",
+        "Email a link to choose a new password (once, within an hour)?",
+        "Send link",
+    );
+    let deactivate = (
+        Deactivate,
+        "Deactivate",
+        "They are signed out everywhere, leave their calls, and lose their inboxes, teams and channel roles. Their name stays on past activity.",
+        "Deactivate",
+    );
+    let reactivate = (Reactivate, "Reactivate", "They can sign in again with their old password.", "Reactivate");
+    let actions: Vec<(MemberAction, &'static str, &'static str, &'static str)> = match (member.deactivated, id == me) {
+        (true, _) => vec![reactivate],
+        (false, true) => vec![reset],
+        (false, false) => vec![reset, deactivate],
+    };
+    let buttons = actions
+        .into_iter()
+        .map(|(action, label, warning, confirm)| {
+            let on_confirm = Callback::new(move |_| {
+                leptos::task::spawn_local(async move {
+                    match manage_member(id, action, replace_links.get_untracked()).await {
+                        Ok(message) => {
+                            failed.set(None);
+                            done.set(Some(message));
+                            changes.update(|n| *n += 1);
+                        }
+                        Err(problem) => failed.set(Some(problem)),
+                    }
+                })
+            });
+            let aria_label = Some(match action {
+                SendPasswordReset => format!("Send {} a password reset", member.name),
+                _ => format!("{label} {}", member.name),
+            });
+            ConfirmButton(ConfirmButtonProps { label, aria_label, warning, confirm, on_confirm, class: "small" })
+        })
+        .collect_view();
+    view! {
+        <td>
+            <div class="row-actions">{buttons}</div>
+        </td>
     }
     .into_any()
 }

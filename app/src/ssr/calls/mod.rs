@@ -5,6 +5,7 @@
 //! nor what came after it: its transcript (`transcript`) and the guests'
 //! notes.
 
+pub mod pages;
 pub mod summary;
 pub mod transcript;
 
@@ -103,6 +104,15 @@ pub async fn end_interrupted(db: &Db, at: i64) -> Result<Vec<CallId>, sqlx::Erro
 /// The channel a call belongs to; None if there is no such call.
 pub async fn channel_of(db: &Db, call: CallId) -> Result<Option<ChannelId>, sqlx::Error> {
     sqlx::query_scalar("SELECT channel_id FROM calls WHERE id = $1").bind(call).fetch_optional(db).await
+}
+
+/// The channel of an ended call; None if there is no such call or it
+/// still goes on.
+pub async fn ended_in(db: &Db, call: CallId) -> Result<Option<ChannelId>, sqlx::Error> {
+    sqlx::query_scalar("SELECT channel_id FROM calls WHERE id = $1 AND ended_at IS NOT NULL")
+        .bind(call)
+        .fetch_optional(db)
+        .await
 }
 
 /// Everything recorded about an ended call; None if there is no such call
@@ -257,7 +267,8 @@ pub(crate) mod tests {
         let stays: Vec<_> = record.attendance.iter().map(|s| (s.name.as_str(), s.joined_at, s.left_at)).collect();
         assert_eq!(stays, [("Ada Lovelace", 1000, 1100), ("Lin Park", 1010, 1030)]);
         assert_eq!(record.chat, [message]);
-        assert_eq!(record.guest_emails(), ["lin@example.org"]);
+        assert_eq!(record.guest_emails(20), ["lin@example.org"], "Lin stayed 20 s");
+        assert!(record.guest_emails(21).is_empty());
 
         let listed = past(&db, channel.id, 10).await.unwrap();
         assert_eq!(listed.len(), 1);

@@ -74,7 +74,9 @@ impl ScheduleRow {
             participants,
             id: self.id,
             channel: self.channel_id,
-            title: self.title,
+            // One line even if stored before control characters in titles
+            // were refused: it is the emails' subject and the .ics SUMMARY.
+            title: crate::model::one_line::flattened(&self.title).into_owned(),
             starts_local: self.starts_local,
             time_zone: self.time_zone,
             timing,
@@ -439,6 +441,30 @@ mod tests {
         assert!(list(&db, channel).await.unwrap().is_empty());
         assert_eq!(soonest(&db).await.unwrap(), None, "a cancelled schedule is never due");
         assert!(by_id(&db, id).await.unwrap().unwrap().cancelled);
+    }
+
+    /// Issue 32, 18: a bare CR in a title wrote lines of its own into the
+    /// .ics. Titles with control or direction characters are refused; one
+    /// stored before is read on one line.
+    #[tokio::test]
+    async fn titles_are_one_line_even_when_stored_before_the_rule() {
+        let (db, _dir, ada, channel) = crate::ssr::channels::tests::with_meeting_channel().await;
+        for title in
+            ["Review\rATTENDEE:mailto:mallory@evil.example", "Review\nEND:VEVENT", "Review\tweekly", "\u{202E}weiveR"]
+        {
+            let typed = NewSchedule { title: title.into(), ..form("2030-01-07T10:00", Recurrence::Once) };
+            assert_eq!(ValidSchedule::check(typed).unwrap_err().field(), Some("title"), "{title:?}");
+        }
+        let valid = ValidSchedule::check(form("2030-01-07T10:00", Recurrence::Once)).unwrap();
+        let id = create(&db, channel.id, ada.id, &valid).await.unwrap();
+        sqlx::query("UPDATE call_schedules SET title = $1 WHERE id = $2")
+            .bind("Review\rATTENDEE:mailto:mallory@evil.example\r\nX")
+            .bind(id)
+            .execute(&db)
+            .await
+            .unwrap();
+        let stored = by_id(&db, id).await.unwrap().unwrap();
+        assert_eq!(stored.title, "Review ATTENDEE:mailto:mallory@evil.example  X");
     }
 
     #[tokio::test]
