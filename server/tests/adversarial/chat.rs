@@ -31,13 +31,7 @@ async fn outcomes(socket: &mut SignalSocket, me: &str, sent: usize) -> (usize, u
 #[tokio::test]
 async fn a_chat_flood_is_cut_to_a_typing_pace_and_the_call_goes_on() {
     let server = TestServer::with_demo().await;
-    let ada = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
-    let grace = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
-    let call = crate::meeting_call(&ada).await;
-    let mut adas = ada.signal_socket_at(&call).await.unwrap();
-    crate::joined(&mut adas).await;
-    let mut graces = grace.signal_socket_at(&call).await.unwrap();
-    crate::joined(&mut graces).await;
+    let (mut adas, mut graces) = crate::two_in_a_call(&server).await;
 
     let long = "x".repeat(2000);
     let message = serde_json::json!({ "type": "chat", "text": long }).to_string();

@@ -6,7 +6,6 @@
 
 use crate::support::{SignalSocket, TestServer};
 use anteroom_app::protocol::signal::SignalEvent;
-use anteroom_app::ssr::seed::DEMO_PASSWORD;
 use std::sync::Arc;
 use webrtc::api::APIBuilder;
 use webrtc::api::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine};
@@ -76,22 +75,10 @@ async fn outcome(socket: &mut SignalSocket) -> Result<(), String> {
     }
 }
 
-/// Ada and Grace in a meeting channel's call.
-async fn two_in_a_call(server: &TestServer) -> (SignalSocket, SignalSocket) {
-    let ada = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
-    let grace = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
-    let call = crate::meeting_call(&ada).await;
-    let mut adas = ada.signal_socket_at(&call).await.unwrap();
-    crate::joined(&mut adas).await;
-    let mut graces = grace.signal_socket_at(&call).await.unwrap();
-    crate::joined(&mut graces).await;
-    (adas, graces)
-}
-
 #[tokio::test]
 async fn video_sections_marked_bundle_only_count_as_tracks() {
     let server = TestServer::with_demo().await;
-    let (mut adas, mut graces) = two_in_a_call(&server).await;
+    let (mut adas, mut graces) = crate::two_in_a_call(&server).await;
     let offer = real_offer().await;
 
     send_offer(&mut graces, &with_bundle_only_video(&offer, 20)).await;
@@ -108,7 +95,7 @@ async fn video_sections_marked_bundle_only_count_as_tracks() {
 #[tokio::test]
 async fn candidates_inside_offers_and_renegotiations_are_bounded() {
     let server = TestServer::with_demo().await;
-    let (mut adas, mut graces) = two_in_a_call(&server).await;
+    let (mut adas, mut graces) = crate::two_in_a_call(&server).await;
     let offer = real_offer().await;
 
     // The prober's offer: 1,020 candidates.

@@ -383,6 +383,18 @@ async fn room_link(member: &support::Client) -> (String, String) {
     (room, token)
 }
 
+/// Ada and Grace in a meeting channel's call: their signalling sockets.
+async fn two_in_a_call(server: &TestServer) -> (support::SignalSocket, support::SignalSocket) {
+    let ada = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
+    let grace = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
+    let call = meeting_call(&ada).await;
+    let mut adas = ada.signal_socket_at(&call).await.unwrap();
+    joined(&mut adas).await;
+    let mut graces = grace.signal_socket_at(&call).await.unwrap();
+    joined(&mut graces).await;
+    (adas, graces)
+}
+
 async fn meeting_call(member: &support::Client) -> String {
     use anteroom_app::model::{ChannelKind, Office};
     let office: Office = member.call("load_office", &[]).await.unwrap();
@@ -439,13 +451,7 @@ async fn a_call_and_a_member_take_only_their_share() {
 #[tokio::test]
 async fn a_signalling_socket_that_floods_or_publishes_too_much_is_refused_and_the_call_goes_on() {
     let server = TestServer::with_demo().await;
-    let ada = server.signed_in("ada@example.com", DEMO_PASSWORD).await;
-    let grace = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
-    let call = meeting_call(&ada).await;
-    let mut adas = ada.signal_socket_at(&call).await.unwrap();
-    joined(&mut adas).await;
-    let mut graces = grace.signal_socket_at(&call).await.unwrap();
-    joined(&mut graces).await;
+    let (mut adas, mut graces) = two_in_a_call(&server).await;
 
     // An offer with five cameras is refused before it is parsed.
     let five = "m=video 9 UDP/TLS/RTP/SAVPF 96\r\n".repeat(5);
