@@ -12,25 +12,19 @@
 
 pub mod api;
 pub mod call_state;
+#[cfg(feature = "hydrate")]
+pub mod client;
 pub mod components;
 pub mod dates;
 pub mod error;
 pub mod json;
-#[cfg(feature = "hydrate")]
-pub mod knock;
-#[cfg(feature = "hydrate")]
-pub mod live;
 pub mod live_state;
-#[cfg(feature = "hydrate")]
-pub mod media;
 pub mod model;
 pub mod pages;
 pub mod protocol;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 pub mod validate;
-#[cfg(feature = "hydrate")]
-pub mod web;
 
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
@@ -55,7 +49,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // A guest's camera preview starts before the app has loaded.
                 // Before the stylesheet: an inline script waits for the
                 // stylesheets above it to load before it runs.
-                <script nonce=leptos::nonce::use_nonce() inner_html=include_str!("media/early_camera.js")></script>
+                <script nonce=leptos::nonce::use_nonce() inner_html=include_str!("client/media/early_camera.js")></script>
                 <AutoReload options=options.clone() />
                 <HashedStylesheet options=options.clone() id="leptos" />
                 // On a guest's welcome page the camera preview comes first:

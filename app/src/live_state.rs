@@ -53,7 +53,7 @@ impl LiveState {
     pub fn listen(self, me: MemberId) {
         #[cfg(feature = "hydrate")]
         {
-            use crate::live::{LinkStatus, LiveConnection};
+            use crate::client::live::{LinkStatus, LiveConnection};
             let connection = StoredValue::new_local(None::<LiveConnection>);
             Effect::new(move |_| {
                 let opened = LiveConnection::open(

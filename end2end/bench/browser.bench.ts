@@ -193,7 +193,7 @@ test('guest clicks Continue to Join → member sees the request', async ({ brows
   const samples: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     // One address may knock six times at once and once more every 10 s
-    // (server/src/knock_limits.rs); the bench keeps to that pace.
+    // (server/src/sockets/knock_limits.rs); the bench keeps to that pace.
     if (run >= 6) await new Promise((later) => setTimeout(later, 10_000));
     await ada.evaluate(() => ((window as any).__toastAt = undefined));
     const guest = await guestPage(browser);

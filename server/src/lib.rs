@@ -5,18 +5,14 @@
 
 mod call_notes;
 pub mod config;
-mod guest_socket;
 mod inbox_delivery;
-mod json_socket;
-mod keepalive;
-pub mod knock_limits;
-mod live_socket;
 pub mod log_pacing;
 pub mod outbound_http;
 mod routes;
 mod schedules;
 pub mod sfu;
 pub mod smtp_receiver;
+pub mod sockets;
 pub mod transcripts;
 mod web;
 
@@ -26,7 +22,7 @@ pub use web::connections::CONNECTIONS_PER_ADDRESS;
 pub use config::Config;
 
 use anteroom_app::ssr::mail_out::Mailer;
-use anteroom_app::ssr::{db, guests::GuestDesk, presence::PresenceHub, seed, state::AppState, state::Settings};
+use anteroom_app::ssr::{db, guests::GuestDesk, presence::PresenceHub, seed, settings::Settings, state::AppState};
 use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -68,8 +64,13 @@ pub struct ServerState {
     pub app: AppState,
     pub leptos: LeptosOptions,
     pub sfu: Arc<sfu::Sfu>,
-    pub knock_limits: Arc<knock_limits::KnockLimits>,
-    pub call_limits: Arc<sfu::limits::CallLimits>,
+    pub knock_limits: Arc<sockets::knock_limits::KnockLimits>,
+    pub call_limits: Arc<sockets::call_limits::CallLimits>,
+    /// Signs the tickets that admit participants to calls (the SFU
+    /// verifies them with the same key).
+    pub tickets: sfu::ticket::TicketKey,
+    /// The record of meeting channels' calls (whether one is transcribed).
+    pub call_log: transcripts::call_log::CallLog,
     /// Flips to true when the server is shutting down, so long-lived sockets end.
     pub shutdown: watch::Receiver<bool>,
     /// The sockets still open. An upgraded socket runs apart from the HTTP
@@ -130,7 +131,8 @@ impl Server {
             Some(address) => Some(anteroom_app::validate::email("calls_from", address).map_err(StartError::CallsFrom)?),
             None => None,
         };
-        let sfu = sfu::Sfu::start(&config.media()).await?;
+        let tickets = sfu::ticket::TicketKey::random();
+        let sfu = sfu::Sfu::start(&config.media(), tickets.clone()).await?;
         let mailer = Mailer::new(config.smtp_relay.as_deref(), config.mail_outbox.clone())?;
         let smtp_listener = match config.smtp_listen {
             Some(address) => {
@@ -141,6 +143,9 @@ impl Server {
         let smtp_address = smtp_listener.as_ref().and_then(|listener| listener.local_addr().ok());
         tracing::info!(media = %sfu.media_address(), "media (UDP) ready");
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let transcribe = Arc::new(tokio::sync::Notify::new());
+        let notes = Arc::new(tokio::sync::Notify::new());
+        let call_log = transcripts::call_log::CallLog::start(db.clone(), vec![transcribe.clone(), notes.clone()]);
         let state = ServerState {
             app: AppState {
                 db,
@@ -148,8 +153,7 @@ impl Server {
                 guests: GuestDesk::new(std::time::Duration::from_secs(config.guest_visit_hours * 3600)),
                 inbox_news: Default::default(),
                 schedule_changes: Arc::default(),
-                channel_news: tokio::sync::broadcast::channel(16).0,
-                office_news: tokio::sync::broadcast::channel(16).0,
+                workspace_news: Default::default(),
                 mailer,
                 settings: Arc::new(Settings {
                     public_url: public_url.clone(),
@@ -163,15 +167,15 @@ impl Server {
             leptos: leptos_options(&config, address),
             sfu,
             knock_limits: Arc::default(),
-            call_limits: Arc::new(sfu::limits::CallLimits::new(
+            call_limits: Arc::new(sockets::call_limits::CallLimits::new(
                 config.max_call_participants,
                 config.max_calls_per_member,
             )),
+            tickets,
+            call_log,
             shutdown: shutdown_rx,
             sockets: tokio_util::task::TaskTracker::new(),
         };
-        let transcribe = Arc::new(tokio::sync::Notify::new());
-        let notes = Arc::new(tokio::sync::Notify::new());
         let open_calls =
             anteroom_app::ssr::calls::end_interrupted(&state.app.db, db::now()).await.map_err(|error| {
                 StartError::Database(db::OpenError::Connect { url: config.database_url.clone(), source: error })
@@ -179,8 +183,10 @@ impl Server {
         if !open_calls.is_empty() {
             tracing::info!(calls = open_calls.len(), "calls the last run left open ended at this restart");
         }
-        let log = transcripts::call_log::CallLog::start(state.app.db.clone(), vec![transcribe.clone(), notes.clone()]);
-        state.sfu.keep_records(log, config.data_dir.clone());
+        state.sfu.observe_calls(Arc::new(transcripts::call_watch::CallRecords {
+            log: state.call_log.clone(),
+            data_dir: config.data_dir.clone(),
+        }));
         let transcriber = transcriber(&config, &state, transcribe, notes.clone());
         // Raised before anything is served, so the caps fit what is there.
         let connection_caps = web::connections::ConnectionCaps::new(
@@ -226,6 +232,8 @@ impl Server {
             tracing::warn!(open = self.state.sockets.len(), "sockets still open at shutdown: closing anyway");
         }
         self.state.sfu.shutdown().await;
+        // What the calls' watches noted is written before the database closes.
+        self.state.call_log.flush().await;
         self.state.app.db.close().await;
     }
 }

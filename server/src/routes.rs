@@ -1,7 +1,8 @@
 //! The HTTP surface: pages and server functions (Leptos), the live socket,
 //! health check and static files, all behind the checks of [`web`].
 
-use crate::{ServerState, guest_socket, live_socket, sfu, web};
+use crate::sockets::{guest, live, signal};
+use crate::{ServerState, web};
 use anteroom_app::protocol::LIVE_PATH;
 use anteroom_app::protocol::guest::GUEST_PATH;
 use anteroom_app::protocol::signal::SIGNAL_PATH;
@@ -23,9 +24,9 @@ pub fn router(state: ServerState) -> Router {
     let hashed_site_files = state.leptos.hash_files;
     let router = Router::new()
         .route("/healthz", get(healthz))
-        .route(LIVE_PATH, get(live_socket::upgrade))
-        .route(SIGNAL_PATH, get(sfu::session::upgrade))
-        .route(GUEST_PATH, get(guest_socket::upgrade))
+        .route(LIVE_PATH, get(live::upgrade))
+        .route(SIGNAL_PATH, get(signal::upgrade))
+        .route(GUEST_PATH, get(guest::upgrade))
         .route(reset_page::ROUTE, get(show_reset_page).post(submit_reset_page))
         .leptos_routes_with_context(
             &state,

@@ -250,7 +250,7 @@ async fn set_active(
     active: bool,
     replace_links: bool,
 ) -> Result<String, AppError> {
-    use crate::ssr::{accounts, inbox_news::InboxChange, invites, sessions};
+    use crate::ssr::{accounts, invites, sessions};
     let (member, name) = (target.id, crate::model::shown_name(&target.name, false));
     if active {
         accounts::reactivate(&state.db, me.workspace_id, member).await?;
@@ -263,7 +263,7 @@ async fn set_active(
     if accounts::deactivate(&state.db, me.workspace_id, member).await? {
         state.session_ends.tell(sessions::Ended::AllBut(member, None));
         state.presence.sign_out(target);
-        state.inbox_news.tell(InboxChange::Access(me.workspace_id));
+        state.inbox_news.access_changed(&state.db, me.workspace_id).await;
         tracing::info!(%member, by = %me.id, "member deactivated");
     }
     let mut replaced = 0;

@@ -1,7 +1,7 @@
 //! Build mode: members change the office map (create, rename, move,
 //! resize, delete rooms), unless a workspace admin keeps it to admins.
 //! Every change is saved as it is made and every open map follows at once
-//! (`office_news`). Deleting a room empties it: people inside go to the
+//! (`workspace_news`). Deleting a room empties it: people inside go to the
 //! lobby, its call ends, and its link, knocks and guest passes die.
 
 use crate::error::AppError;
@@ -33,7 +33,7 @@ pub async fn create_room(name: String, x: i64, y: i64, width: i64, height: i64) 
     let name = room_layout::room_name(&name)?;
     let room = room_layout::create(&state.db, me.workspace_id, &name, place_of(x, y, width, height)).await?;
     tracing::info!(room = %room.id, by = %me.id, "room created");
-    let _ = state.office_news.send(me.workspace_id);
+    state.workspace_news.rooms_changed(&state.db, me.workspace_id).await;
     Ok(room)
 }
 
@@ -43,7 +43,7 @@ pub async fn rename_room(room: RoomId, name: String) -> Result<(), AppError> {
     let (state, me) = builder().await?;
     let name = room_layout::room_name(&name)?;
     room_layout::rename(&state.db, me.workspace_id, room, &name).await?;
-    let _ = state.office_news.send(me.workspace_id);
+    state.workspace_news.rooms_changed(&state.db, me.workspace_id).await;
     Ok(())
 }
 
@@ -53,7 +53,7 @@ pub async fn place_room(room: RoomId, x: i64, y: i64, width: i64, height: i64) -
     use crate::ssr::room_layout;
     let (state, me) = builder().await?;
     room_layout::place(&state.db, me.workspace_id, room, place_of(x, y, width, height)).await?;
-    let _ = state.office_news.send(me.workspace_id);
+    state.workspace_news.rooms_changed(&state.db, me.workspace_id).await;
     Ok(())
 }
 
@@ -61,14 +61,14 @@ pub async fn place_room(room: RoomId, x: i64, y: i64, width: i64, height: i64) -
 /// its invite link, the knocks at it and the guest passes for it die.
 #[server(endpoint = "delete_room")]
 pub async fn delete_room(room: RoomId) -> Result<(), AppError> {
-    use crate::protocol::signal::ConferenceId;
+    use crate::model::ConferenceId;
     use crate::ssr::room_layout;
     let (state, me) = builder().await?;
     if !room_layout::delete(&state.db, me.workspace_id, room).await? {
         return Err(AppError::NotFound("That room".into()));
     }
     tracing::info!(%room, by = %me.id, "room deleted");
-    let _ = state.office_news.send(me.workspace_id);
+    state.workspace_news.rooms_changed(&state.db, me.workspace_id).await;
     state.guests.place_gone(ConferenceId::Room(room));
     state.presence.empty_room(me.workspace_id, room);
     Ok(())

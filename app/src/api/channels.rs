@@ -56,7 +56,7 @@ pub(crate) fn link_url(state: &crate::ssr::state::AppState, token: &str) -> Stri
 /// if one is on, and whether the caller may manage the channel.
 #[server(endpoint = "open_channel")]
 pub async fn open_channel(channel: ChannelId) -> Result<ChannelDetails, AppError> {
-    use crate::protocol::signal::ConferenceId;
+    use crate::model::ConferenceId;
     use crate::ssr::channel_settings::{self, Switch};
     use crate::ssr::{channels, invites};
     let ChannelCaller { state, me, channel: found, can_manage } = meeting_channel(channel, share).await?;
@@ -92,8 +92,8 @@ pub async fn set_transcription(channel: ChannelId, on: bool) -> Result<(), AppEr
     use crate::ssr::channel_settings::{self, Switch};
     let ChannelCaller { state, me, .. } = meeting_channel(channel, manage).await?;
     channel_settings::set(&state.db, channel, Switch::TranscribeCalls, on).await?;
-    // The calls of the workspace's channels look at their settings again.
-    let _ = state.channel_news.send(me.workspace_id);
+    // A call going on in the channel follows.
+    state.workspace_news.transcription_changed(channel, on);
     tracing::info!(%channel, on, by = %me.id, "transcription setting changed");
     Ok(())
 }
@@ -112,7 +112,7 @@ pub async fn set_notes_to_me(channel: ChannelId, on: bool) -> Result<(), AppErro
 /// The channel's external link, generated if it has none yet.
 #[server(endpoint = "external_link")]
 pub async fn external_link(channel: ChannelId) -> Result<String, AppError> {
-    use crate::protocol::signal::ConferenceId;
+    use crate::model::ConferenceId;
     use crate::ssr::invites;
     let ChannelCaller { state, me, .. } = meeting_channel(channel, share).await?;
     let token = invites::token_for(&state.db, ConferenceId::Channel(channel), me.id).await?;
@@ -124,7 +124,7 @@ pub async fn external_link(channel: ChannelId) -> Result<String, AppError> {
 /// A new external link; the old one stops working at once.
 #[server(endpoint = "regenerate_external_link")]
 pub async fn regenerate_external_link(channel: ChannelId) -> Result<String, AppError> {
-    use crate::protocol::signal::ConferenceId;
+    use crate::model::ConferenceId;
     use crate::ssr::invites;
     let ChannelCaller { state, me, .. } = meeting_channel(channel, manage).await?;
     let token = invites::regenerate(&state.db, ConferenceId::Channel(channel), me.id).await?;
@@ -141,7 +141,7 @@ pub async fn regenerate_external_link(channel: ChannelId) -> Result<String, AppE
 /// leave or are removed.
 #[server(endpoint = "disable_external_link")]
 pub async fn disable_external_link(channel: ChannelId) -> Result<(), AppError> {
-    use crate::protocol::signal::ConferenceId;
+    use crate::model::ConferenceId;
     use crate::ssr::invites;
     let ChannelCaller { state, me, .. } = meeting_channel(channel, manage).await?;
     invites::disable(&state.db, ConferenceId::Channel(channel)).await?;
@@ -195,8 +195,7 @@ pub async fn create_channel(name: String, kind: ChannelKind) -> Result<Channel, 
     let name = crate::validate::channel_name("name", &name)?;
     let channel = office::create_channel(&state.db, me.workspace_id, &name, kind).await?;
     tracing::info!(channel = %channel.id, by = %me.id, "channel created");
-    // Nobody listening is fine: no page is open.
-    let _ = state.channel_news.send(me.workspace_id);
+    state.workspace_news.channels_changed(&state.db, me.workspace_id).await;
     Ok(channel)
 }
 
@@ -208,7 +207,7 @@ pub async fn rename_channel(channel: ChannelId, name: String) -> Result<(), AppE
     let name = crate::validate::channel_name("name", &name)?;
     office::rename_channel(&state.db, me.workspace_id, channel, &name).await?;
     tracing::info!(%channel, by = %me.id, "channel renamed");
-    let _ = state.channel_news.send(me.workspace_id);
+    state.workspace_news.channels_changed(&state.db, me.workspace_id).await;
     Ok(())
 }
 
@@ -221,10 +220,10 @@ pub async fn delete_channel(channel: ChannelId) -> Result<(), AppError> {
         return Err(AppError::NotFound("That channel".into()));
     }
     tracing::info!(%channel, by = %me.id, "channel deleted");
-    state.guests.revoke_link(crate::protocol::signal::ConferenceId::Channel(channel));
+    state.guests.revoke_link(crate::model::ConferenceId::Channel(channel));
     // Its schedules' cancellations are owed.
     state.schedule_changes.notify_one();
-    let _ = state.channel_news.send(me.workspace_id);
+    state.workspace_news.channels_changed(&state.db, me.workspace_id).await;
     Ok(())
 }
 

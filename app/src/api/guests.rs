@@ -5,7 +5,7 @@
 //! answer wins.
 
 use crate::error::AppError;
-use crate::protocol::guest::GuestId;
+use crate::model::GuestId;
 use leptos::prelude::*;
 
 /// Longest list of guests one answer may cover (Accept all / Deny all).
@@ -21,7 +21,7 @@ async fn guest_for(
     guest: GuestId,
     room_action: fn(crate::model::WorkspaceId, bool) -> crate::ssr::policy::Action,
 ) -> Result<crate::ssr::guests::GuestInfo, AppError> {
-    use crate::protocol::signal::ConferenceId;
+    use crate::model::ConferenceId;
     use crate::ssr::{auth, channels, policy};
     let principal = auth::principal(state).await?;
     let me = principal.member()?;
@@ -58,7 +58,7 @@ pub async fn answer_guests(guests: Vec<GuestId>, admit: bool) -> Result<usize, A
     for guest in &guests {
         let info =
             guest_for(&state, *guest, |workspace, inside_room| Action::AnswerGuest { workspace, inside_room }).await?;
-        if let crate::protocol::signal::ConferenceId::Channel(_) = info.conference {
+        if let crate::model::ConferenceId::Channel(_) = info.conference {
             // Channel guests come straight in: there is nothing to answer.
             return Err(AppError::AlreadyAnswered);
         }
@@ -87,7 +87,7 @@ pub async fn deny_and_block_guest(guest: GuestId) -> Result<usize, AppError> {
     let state = app_state()?;
     let info =
         guest_for(&state, guest, |workspace, inside_room| Action::AnswerGuest { workspace, inside_room }).await?;
-    if let crate::protocol::signal::ConferenceId::Channel(_) = info.conference {
+    if let crate::model::ConferenceId::Channel(_) = info.conference {
         return Err(AppError::AlreadyAnswered);
     }
     Ok(state.guests.deny_and_block(guest)?)

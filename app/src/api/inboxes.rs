@@ -25,7 +25,6 @@ pub struct NewParticipant {
 pub(crate) mod server {
     use super::*;
     use crate::ssr::accounts::Member;
-    use crate::ssr::inbox_news::InboxChange;
     use crate::ssr::policy::{self, InboxAccess, InboxAction};
     use crate::ssr::state::AppState;
     use crate::ssr::{auth, inboxes};
@@ -49,8 +48,8 @@ pub(crate) mod server {
         Ok(Allowed { state, member, inbox, access })
     }
 
-    pub fn access_changed(state: &AppState, member: &Member) {
-        state.inbox_news.tell(InboxChange::Access(member.workspace_id));
+    pub async fn access_changed(state: &AppState, member: &Member) {
+        state.inbox_news.access_changed(&state.db, member.workspace_id).await;
     }
 }
 
@@ -84,7 +83,7 @@ pub async fn create_inbox(name: String, addresses: String) -> Result<InboxId, Ap
     mail_domains::check_addresses(&state.db, me.workspace_id, "addresses", &addresses).await?;
     let inbox = inboxes::create(&state.db, me.workspace_id, &name, &addresses).await?;
     tracing::info!(%inbox, by = %me.id, "inbox created");
-    server::access_changed(&state, &me);
+    server::access_changed(&state, &me).await;
     Ok(inbox)
 }
 
@@ -95,7 +94,7 @@ pub async fn delete_inbox(inbox: InboxId) -> Result<(), AppError> {
     let server::Allowed { state, member: me, .. } = server::allowed(inbox, InboxAction::Delete).await?;
     inboxes::delete(&state.db, inbox).await?;
     tracing::info!(%inbox, by = %me.id, "inbox deleted");
-    server::access_changed(&state, &me);
+    server::access_changed(&state, &me).await;
     Ok(())
 }
 
@@ -137,7 +136,7 @@ pub async fn add_inbox_participants(inbox: InboxId, added: Vec<NewParticipant>) 
     for new in added {
         inboxes::add_participant(&state.db, inbox, new.grantee, new.role).await?;
     }
-    server::access_changed(&state, &me);
+    server::access_changed(&state, &me).await;
     Ok(())
 }
 
@@ -148,7 +147,7 @@ pub async fn remove_inbox_participant(inbox: InboxId, participant: InboxParticip
     if !inboxes::remove_participant(&state.db, inbox, participant).await? {
         return Err(AppError::NotFound("That participant".into()));
     }
-    server::access_changed(&state, &me);
+    server::access_changed(&state, &me).await;
     Ok(())
 }
 
@@ -159,7 +158,7 @@ pub async fn set_inbox_role(inbox: InboxId, participant: InboxParticipantId, rol
     if !inboxes::set_role(&state.db, inbox, participant, role).await? {
         return Err(AppError::NotFound("That participant".into()));
     }
-    server::access_changed(&state, &me);
+    server::access_changed(&state, &me).await;
     Ok(())
 }
 

@@ -13,7 +13,7 @@ pub fn guest_path(token: &str) -> String {
 
 #[cfg(feature = "ssr")]
 async fn invite_url(room: RoomId, regenerate: bool) -> Result<String, AppError> {
-    use crate::protocol::signal::ConferenceId;
+    use crate::model::ConferenceId;
     use crate::ssr::{auth, invites, office, policy, state::app_state};
     let state = app_state()?;
     let principal = auth::principal(&state).await?;
@@ -51,7 +51,7 @@ pub async fn regenerate_room_invite(room: RoomId) -> Result<String, AppError> {
 /// or made-up token gets [`AppError::InviteInvalid`].
 #[server(endpoint = "open_invite")]
 pub async fn open_invite(token: String) -> Result<GuestWelcome, AppError> {
-    use crate::protocol::signal::ConferenceId;
+    use crate::model::ConferenceId;
     use crate::ssr::channel_settings::{self, Switch};
     use crate::ssr::{accounts, invites, state::app_state};
     let state = app_state()?;

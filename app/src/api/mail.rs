@@ -78,7 +78,6 @@ pub async fn compose_email(inbox: InboxId, to: String, subject: String, body: St
 mod server {
     use super::*;
     use crate::api::inboxes::server::Allowed;
-    use crate::ssr::inbox_news::InboxChange;
     use crate::ssr::mail_out::Outgoing;
     use crate::ssr::mail_store::{self, NewEmail};
     use crate::ssr::{inboxes, tokens};
@@ -128,7 +127,7 @@ mod server {
             delivery_note: delivery.note(),
         };
         mail_store::file(&state.db, inbox, &email).await?;
-        state.inbox_news.tell(InboxChange::Mail(me.workspace_id, inbox));
+        state.inbox_news.mail_changed(&state.db, me.workspace_id, inbox).await;
         tracing::info!(%inbox, by = %me.id, delivery = delivery.key(), "mail sent");
         Ok(())
     }

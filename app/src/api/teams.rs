@@ -17,7 +17,7 @@ pub async fn list_teams() -> Result<Vec<TeamSummary>, AppError> {
 /// Puts the member in the team (`join`) or takes them out.
 #[server(endpoint = "set_team_member")]
 pub async fn set_team_member(team: TeamId, member: MemberId, join: bool) -> Result<(), AppError> {
-    use crate::ssr::{inbox_news::InboxChange, teams};
+    use crate::ssr::teams;
     let (state, me) = team_organiser().await?;
     if !teams::both_in_workspace(&state.db, me.workspace_id, team, member).await? {
         return Err(AppError::NotFound("That team or member".into()));
@@ -27,7 +27,7 @@ pub async fn set_team_member(team: TeamId, member: MemberId, join: bool) -> Resu
     } else {
         teams::remove_member(&state.db, team, member).await?;
     }
-    state.inbox_news.tell(InboxChange::Access(me.workspace_id));
+    state.inbox_news.access_changed(&state.db, me.workspace_id).await;
     Ok(())
 }
 
@@ -46,12 +46,12 @@ pub async fn create_team(name: String) -> Result<TeamId, AppError> {
 /// Renames a team (workspace admins); inbox lists show the new name at once.
 #[server(endpoint = "rename_team")]
 pub async fn rename_team(team: TeamId, name: String) -> Result<(), AppError> {
-    use crate::ssr::{inbox_news::InboxChange, teams};
+    use crate::ssr::teams;
     let (state, me) = team_organiser().await?;
     let name = crate::validate::name("name", "The team's name", &name)?;
     teams::rename_team(&state.db, me.workspace_id, team, &name).await?;
     tracing::info!(%team, by = %me.id, "team renamed");
-    state.inbox_news.tell(InboxChange::Access(me.workspace_id));
+    state.inbox_news.access_changed(&state.db, me.workspace_id).await;
     Ok(())
 }
 
@@ -59,13 +59,13 @@ pub async fn rename_team(team: TeamId, name: String) -> Result<(), AppError> {
 /// had an inbox only through it loses it from their sidebar at once.
 #[server(endpoint = "delete_team")]
 pub async fn delete_team(team: TeamId) -> Result<(), AppError> {
-    use crate::ssr::{inbox_news::InboxChange, teams};
+    use crate::ssr::teams;
     let (state, me) = team_organiser().await?;
     if !teams::delete_team(&state.db, me.workspace_id, team).await? {
         return Err(AppError::NotFound("That team".into()));
     }
     tracing::info!(%team, by = %me.id, "team deleted");
-    state.inbox_news.tell(InboxChange::Access(me.workspace_id));
+    state.inbox_news.access_changed(&state.db, me.workspace_id).await;
     Ok(())
 }
 

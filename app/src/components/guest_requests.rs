@@ -7,8 +7,9 @@
 
 use crate::api::guests::{answer_guests, deny_and_block_guest};
 use crate::error::AppError;
+use crate::model::GuestId;
 use crate::model::RoomId;
-use crate::protocol::guest::{GuestId, RoomGuests, WaitingGuest};
+use crate::protocol::guest::{RoomGuests, WaitingGuest};
 use leptos::prelude::*;
 use std::collections::HashMap;
 

@@ -3,10 +3,10 @@
 //! and a card for a thing that does not exist (or may not be seen).
 
 use crate::api::office::load_office;
+use crate::components::error_panel::ErrorPanel;
 use crate::error::AppError;
 use crate::json::load;
 use crate::model::Office;
-use crate::pages::office::ErrorPanel;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;

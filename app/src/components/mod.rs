@@ -9,6 +9,7 @@ pub mod confirm;
 pub mod conversations;
 pub mod copy_link;
 pub mod dialog;
+pub mod error_panel;
 pub mod form;
 pub mod guest_requests;
 pub mod inbox_overview;

@@ -92,7 +92,7 @@ fn toggle(on: RwSignal<bool>, kind: &str) {
     let turn_on = !on.get_untracked();
     on.set(turn_on);
     #[cfg(feature = "hydrate")]
-    crate::media::devices::enable_local(kind, turn_on);
+    crate::client::media::devices::enable_local(kind, turn_on);
     #[cfg(not(feature = "hydrate"))]
     let _ = kind;
 }
@@ -103,7 +103,7 @@ fn toggle(on: RwSignal<bool>, kind: &str) {
 fn start_devices(video: NodeRef<Video>, state: PreviewState) {
     #[cfg(feature = "hydrate")]
     {
-        use crate::media::{devices, level::LevelMeter, streams};
+        use crate::client::media::{devices, level::LevelMeter, streams};
         let meter = StoredValue::new_local(None::<LevelMeter>);
         Effect::new(move |_| {
             leptos::task::spawn_local(async move {

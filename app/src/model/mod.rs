@@ -54,6 +54,27 @@ id_type!(
     CallId
 );
 
+/// Which call a socket is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum ConferenceId {
+    /// Everyone inside one virtual-office room.
+    Room(RoomId),
+    /// A meeting channel's call: any member, and guests with its link.
+    Channel(ChannelId),
+}
+
+/// One knock, from the moment it is made until its socket closes. Members
+/// answer it, and an admitted guest is removed, by this id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct GuestId(pub u64);
+
+impl std::fmt::Display for GuestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 pub mod channel;
 pub mod inbox;
 pub mod layout;
@@ -163,7 +184,7 @@ pub struct GuestWelcome {
     /// The room's or meeting channel's name.
     pub place_name: String,
     /// A room (the guest knocks) or a meeting channel (they join at once).
-    pub conference: crate::protocol::signal::ConferenceId,
+    pub conference: crate::model::ConferenceId,
     /// A meeting channel whose calls are transcribed: the guest is told
     /// before joining.
     pub transcribed: bool,

@@ -6,14 +6,14 @@
 
 use crate::api::invites::open_invite;
 use crate::components::conference::Conference;
+use crate::components::error_panel::ErrorPanel;
 use crate::components::form::{Field, FormError};
 use crate::components::preview::{CameraPreview, PreviewState};
 use crate::error::AppError;
 use crate::json::load;
+use crate::model::ConferenceId;
 use crate::model::GuestWelcome;
-use crate::pages::office::ErrorPanel;
 use crate::protocol::guest::GuestEvent;
-use crate::protocol::signal::ConferenceId;
 use crate::validate;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -83,7 +83,7 @@ enum Stage {
 #[derive(Clone, Copy)]
 struct KnockHandle {
     #[cfg(feature = "hydrate")]
-    connection: StoredValue<Option<crate::knock::KnockConnection>, LocalStorage>,
+    connection: StoredValue<Option<crate::client::knock::KnockConnection>, LocalStorage>,
 }
 
 impl KnockHandle {
@@ -111,7 +111,7 @@ impl KnockHandle {
         #[cfg(feature = "hydrate")]
         {
             let knock = crate::protocol::guest::GuestRequest::Knock { name, email, knows_transcribed };
-            let opened = crate::knock::KnockConnection::open(token, knock, on_event, on_lost)?;
+            let opened = crate::client::knock::KnockConnection::open(token, knock, on_event, on_lost)?;
             self.connection.update_value(|c| {
                 if let Some(old) = c.replace(opened) {
                     old.close();

@@ -5,6 +5,7 @@ use crate::api::office::{load_office, walk_into, walk_out};
 use crate::components::avatar::Avatar;
 use crate::components::build_mode::{BuildToolbar, Builder, RoomBuildControls, room_grip};
 use crate::components::conference::Conference;
+use crate::components::error_panel::ErrorPanel;
 use crate::components::form::ErrorLine;
 use crate::components::guest_requests::{GuestRequests, KnockBadge};
 use crate::components::invite::InviteButton;
@@ -13,10 +14,10 @@ use crate::components::top_bar::TopBar;
 use crate::error::AppError;
 use crate::json::load;
 use crate::live_state::LiveState;
+use crate::model::ConferenceId;
 use crate::model::layout::Place;
 use crate::model::{MAP_HEIGHT, MAP_WIDTH, MemberId, Office, Presence, Room, RoomId};
 use crate::protocol::guest::{GuestInside, RoomGuests};
-use crate::protocol::signal::ConferenceId;
 use crate::protocol::upsert;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -37,21 +38,6 @@ pub fn OfficePage() -> impl IntoView {
                 }
             })}
         </Suspense>
-    }
-    .into_any()
-}
-
-/// A whole-page error with what to do about it.
-#[component]
-pub fn ErrorPanel(error: AppError) -> impl IntoView {
-    view! {
-        <main class="centered-page">
-            <section class="card narrow" role="alert">
-                <h1>"This page could not load"</h1>
-                <p>{error.to_string()}</p>
-                <a class="button primary" href="">"Try again"</a>
-            </section>
-        </main>
     }
     .into_any()
 }

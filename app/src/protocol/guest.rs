@@ -8,7 +8,7 @@
 
 use crate::error::AppError;
 use crate::model::RoomId;
-use crate::protocol::signal::ConferenceId;
+use crate::model::{ConferenceId, GuestId};
 use serde::{Deserialize, Serialize};
 
 /// The path of the guest websocket; the invite token is in the query.
@@ -16,17 +16,6 @@ pub const GUEST_PATH: &str = "/api/guest";
 /// Largest message the server reads from a guest (a knock is a name and an
 /// email; anything bigger is not a knock).
 pub const MAX_GUEST_MESSAGE_BYTES: usize = 2 * 1024;
-
-/// One knock, from the moment it is made until its socket closes. Members
-/// answer it, and an admitted guest is removed, by this id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct GuestId(pub u64);
-
-impl std::fmt::Display for GuestId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
 
 /// The guest socket URL path and query for an invite token.
 pub fn guest_socket_path(invite: &str) -> String {

@@ -7,8 +7,7 @@
 //! offers whenever the set of tracks changes). Two links mean neither side
 //! ever has to resolve offer glare.
 
-use super::guest::GuestId;
-use crate::model::{ChannelId, RoomId};
+use crate::model::{ConferenceId, GuestId};
 use serde::{Deserialize, Serialize};
 
 /// The path of the signalling websocket; the conference is named in the query.
@@ -26,16 +25,8 @@ pub const CHAT_HISTORY: usize = 500;
 pub const MAX_CALL_CHAT_MESSAGES: usize = 1_000;
 pub const MAX_CALL_CHAT_BYTES: usize = 512 * 1024;
 
-/// Which call a socket is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
-pub enum ConferenceId {
-    /// Everyone inside one virtual-office room.
-    Room(RoomId),
-    /// A meeting channel's call: any member, and guests with its link.
-    Channel(ChannelId),
-}
-
+/// (An inherent method may live beside what it needs: the path is the
+/// protocol's, the id the model's.)
 impl ConferenceId {
     /// The signalling URL path and query for this conference.
     pub fn signal_path(self) -> String {
@@ -240,6 +231,7 @@ pub fn layer_rank(rid: &str) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::RoomId;
 
     #[test]
     fn candidates_use_the_browsers_field_names() {

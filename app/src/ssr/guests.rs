@@ -19,9 +19,10 @@
 
 use super::rate_limit::{Limit, client_key};
 use super::tokens::random_token;
+use crate::model::ConferenceId;
+use crate::model::GuestId;
 use crate::model::{RoomId, WorkspaceId};
-use crate::protocol::guest::{GuestId, GuestInside, RoomGuests, WaitingGuest};
-use crate::protocol::signal::ConferenceId;
+use crate::protocol::guest::{GuestInside, RoomGuests, WaitingGuest};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};

@@ -11,6 +11,7 @@ use crate::model::{
     DirectoryEntry, Grantee, InboxId, InboxParticipant, InboxParticipantId, InboxRole, InboxSummary, MemberId, MyInbox,
     TeamId, WorkspaceId,
 };
+use std::collections::HashMap;
 
 /// The inbox, if it exists in `workspace` (ids from elsewhere answer like
 /// ids that do not exist).
@@ -67,6 +68,63 @@ pub async fn visible_to(db: &Db, member: MemberId) -> Result<Vec<MyInbox>, sqlx:
         }
     }
     Ok(list)
+}
+
+/// Every member's sidebar inboxes in the workspace at once (one query,
+/// not one per open page): members with none are left out.
+pub async fn visible_to_all(db: &Db, workspace: WorkspaceId) -> Result<HashMap<MemberId, Vec<MyInbox>>, sqlx::Error> {
+    let rows: Vec<(MemberId, InboxId, String, InboxRole)> = sqlx::query_as(
+        "SELECT p.member_id, i.id, i.name, p.role FROM inboxes i JOIN inbox_participants p ON p.inbox_id = i.id
+         WHERE i.workspace_id = $1 AND p.member_id IS NOT NULL
+         UNION ALL
+         SELECT t.member_id, i.id, i.name, p.role FROM inboxes i JOIN inbox_participants p ON p.inbox_id = i.id
+         JOIN team_members t ON t.team_id = p.team_id WHERE i.workspace_id = $1
+         ORDER BY 1, 3, 2",
+    )
+    .bind(workspace)
+    .fetch_all(db)
+    .await?;
+    let mut sidebars: HashMap<MemberId, Vec<MyInbox>> = HashMap::new();
+    for (member, id, name, role) in rows {
+        let list = sidebars.entry(member).or_default();
+        match list.last_mut() {
+            Some(last) if last.id == id => last.role = last.role.max(role),
+            _ => list.push(MyInbox { id, name, role }),
+        }
+    }
+    Ok(sidebars)
+}
+
+/// Where every member who stands anywhere with the inbox stands: its
+/// participants (directly or through a team) and the workspace's admins.
+/// Whoever is not in it has no access at all.
+pub async fn access_of_all(
+    db: &Db,
+    workspace: WorkspaceId,
+    inbox: InboxId,
+) -> Result<HashMap<MemberId, InboxAccess>, sqlx::Error> {
+    let admins: Vec<MemberId> = sqlx::query_scalar("SELECT id FROM members WHERE workspace_id = $1 AND is_admin")
+        .bind(workspace)
+        .fetch_all(db)
+        .await?;
+    let roles: Vec<(MemberId, InboxRole)> = sqlx::query_as(
+        "SELECT member_id, role FROM inbox_participants WHERE inbox_id = $1 AND member_id IS NOT NULL
+         UNION ALL
+         SELECT t.member_id, p.role FROM inbox_participants p JOIN team_members t ON t.team_id = p.team_id
+         WHERE p.inbox_id = $1",
+    )
+    .bind(inbox)
+    .fetch_all(db)
+    .await?;
+    let mut access: HashMap<MemberId, InboxAccess> = HashMap::new();
+    for admin in admins {
+        access.insert(admin, InboxAccess { role: None, workspace_admin: true });
+    }
+    for (member, role) in roles {
+        let entry = access.entry(member).or_insert(InboxAccess { role: None, workspace_admin: false });
+        entry.role = entry.role.max(Some(role));
+    }
+    Ok(access)
 }
 
 /// Every inbox of the workspace, for workspace admins.

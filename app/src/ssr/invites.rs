@@ -6,8 +6,8 @@
 
 use super::db::{Db, now};
 use super::tokens::random_token;
+use crate::model::ConferenceId;
 use crate::model::{MemberId, WorkspaceId};
-use crate::protocol::signal::ConferenceId;
 
 /// Where a live link leads.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,7 +18,7 @@ pub mod shape;
 pub use reading::MAX_REFERENCES;
 
 use super::db::Db;
-use super::inbox_news::{InboxChange, InboxNews};
+use super::inbox_news::InboxNews;
 use super::inboxes;
 use super::mail_store::{self, Allowance, Allowances, Arrival, FileError, Filed, NewEmail};
 use std::sync::{Arc, LazyLock};
@@ -140,7 +140,7 @@ pub async fn receive(
         let Some((workspace, inbox)) = inboxes::inbox_for_address(db, recipient).await? else { continue };
         match file_into(db, inbox, &email, &arrival, &limits.allowances).await {
             Ok(Filed::New(..)) => {
-                news.tell(InboxChange::Mail(workspace, inbox));
+                news.mail_changed(db, workspace, inbox).await;
                 filed += 1;
             }
             Ok(Filed::Duplicate(..)) => filed += 1,

@@ -45,7 +45,7 @@ impl Outgoing {
     /// A new message (not a reply) about calls, from the workspace's name
     /// and the server's calls address.
     pub fn about_calls(
-        settings: &super::state::Settings,
+        settings: &super::settings::Settings,
         workspace_name: &str,
         to: &str,
         subject: String,

@@ -4,8 +4,8 @@
 
 use super::accounts::Member;
 use crate::error::AppError;
+use crate::model::ConferenceId;
 use crate::model::{ChannelId, InboxRole, WorkspaceId};
-use crate::protocol::signal::ConferenceId;
 
 /// Who is asking.
 #[derive(Debug, Clone, PartialEq, Eq)]

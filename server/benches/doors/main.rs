@@ -42,11 +42,12 @@ mod procstat;
 #[path = "../common/server_process.rs"]
 mod server_process;
 
+use anteroom_app::model::ConferenceId;
 use anteroom_app::model::{CallLines, LinesCursor, MemberSummary, Office, PastCall, PastCallDetails, Presence};
 use anteroom_app::protocol::LiveEvent;
 use anteroom_app::protocol::guest::{GuestEvent, guest_socket_path};
 use anteroom_app::protocol::live::LIVE_PATH;
-use anteroom_app::protocol::signal::{ConferenceId, MAX_CHAT_CHARS, ParticipantId, SignalEvent, pass_protocol};
+use anteroom_app::protocol::signal::{MAX_CHAT_CHARS, ParticipantId, SignalEvent, pass_protocol};
 use anteroom_app::ssr::seed::DEMO_PASSWORD;
 use futures::{SinkExt, StreamExt};
 use server_process::ServerProcess;

@@ -3,8 +3,9 @@
 
 use super::peers::{self, Received};
 use super::server_process::ServerProcess;
+use anteroom_app::model::ConferenceId;
 use anteroom_app::model::{Channel, MemberSummary, Office, Presence};
-use anteroom_app::protocol::signal::{ConferenceId, IceCandidate, Link, SignalEvent, SignalRequest};
+use anteroom_app::protocol::signal::{IceCandidate, Link, SignalEvent, SignalRequest};
 use futures::{SinkExt, StreamExt};
 use std::net::IpAddr;
 use std::sync::Arc;

@@ -10,7 +10,7 @@ mod starting;
 use anteroom_app::api::invites::guest_path;
 use anteroom_app::error::AppError;
 use anteroom_app::model::ChannelId;
-use anteroom_app::protocol::signal::ConferenceId;
+use anteroom_app::model::ConferenceId;
 use anteroom_app::ssr::db::now;
 use anteroom_app::ssr::schedules;
 use anteroom_app::ssr::state::AppState;

@@ -3,52 +3,88 @@
 //! tracks and nothing from any other conference.
 
 use super::forward;
+use super::observer::{CallObserver, CallWatch};
 use super::peer::Peer;
 use super::published::PublishedTrack;
+use super::ticket::Holder;
 use super::workers::Worker;
-use super::{Arrival, Sfu};
-use crate::transcripts::call_log::Entry;
-use crate::transcripts::recorder::Recorder;
-use anteroom_app::model::CallId;
+use anteroom_app::model::ConferenceId;
 use anteroom_app::protocol::live::InCall;
 use anteroom_app::protocol::signal::{
-    CHAT_HISTORY, ChatMessage, ConferenceId, Link, MAX_CALL_CHAT_BYTES, MAX_CALL_CHAT_MESSAGES, Participant,
-    ParticipantId, PublishedStream, SIMULCAST_LAYERS, SignalEvent, Source, layer_rank,
+    CHAT_HISTORY, ChatMessage, Link, MAX_CALL_CHAT_BYTES, MAX_CALL_CHAT_MESSAGES, Participant, ParticipantId,
+    PublishedStream, SIMULCAST_LAYERS, SignalEvent, Source, layer_rank,
 };
-use anteroom_app::ssr::call_notes::Attendance;
-use anteroom_app::ssr::calls::transcript::Recording;
-use anteroom_app::ssr::db::now;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
-use tokio::sync::{OnceCell, mpsc, oneshot};
+use tokio::sync::{OnceCell, mpsc};
 use webrtc::peer_connection::{OnTrackHdlrFn, RTCPeerConnection};
 use webrtc::rtp_transceiver::RTCRtpTransceiver;
 use webrtc::rtp_transceiver::rtp_codec::RTPCodecType;
 use webrtc::track::track_remote::TrackRemote;
 
+/// What a conference tells the SFU that holds it.
+pub trait Host: Send + Sync {
+    /// Forget `conference` if nobody is in it or on their way.
+    fn end_if_empty(&self, conference: &Arc<Conference>);
+    /// Someone joined or left a meeting channel's call.
+    fn calls_changed(&self);
+}
+
+/// A participant on their way into a conference, counted there so that it
+/// does not end meanwhile (`Conference::expect_arrival`). `Conference::join`
+/// takes them in; an arrival dropped before that (their connections could
+/// not be made, or their session stopped) turns back, and the conference
+/// ends if nobody else is in it.
+pub struct Arrival {
+    host: Arc<dyn Host>,
+    conference: Arc<Conference>,
+    joined: bool,
+}
+
+impl Arrival {
+    /// Counts one more on their way into `conference`.
+    pub fn new(host: Arc<dyn Host>, conference: Arc<Conference>) -> Self {
+        conference.expect_arrival();
+        Arrival { host, conference, joined: false }
+    }
+
+    pub fn conference(&self) -> &Arc<Conference> {
+        &self.conference
+    }
+
+    /// They are in: `Conference::join` counted them as a member in the
+    /// same step as it stopped counting them as arriving.
+    fn joined(mut self) {
+        self.joined = true;
+    }
+}
+
+impl Drop for Arrival {
+    fn drop(&mut self) {
+        if !self.joined {
+            self.conference.turn_back();
+            self.host.end_if_empty(&self.conference);
+        }
+    }
+}
+
 pub struct Conference {
     pub id: ConferenceId,
-    sfu: Weak<Sfu>,
+    host: Weak<dyn Host>,
     /// Where the call's peer connections live and its packets are
     /// forwarded: everything that touches WebRTC runs there.
     pub worker: Worker,
     state: Mutex<State>,
     next_track: AtomicU64,
-    /// Unix seconds.
-    started_at: i64,
-    /// A meeting channel's call: its record, opened when the first
-    /// participant joins (None if the database refused it).
-    record: OnceCell<Option<CallId>>,
-    /// Whether microphones are being recorded for the transcript.
+    /// Told when the call starts; what it answers watches the call.
+    observer: Option<Arc<dyn CallObserver>>,
+    /// What watches this call, asked for when the first participant
+    /// joins (None: nothing is kept of it).
+    watch: OnceCell<Option<Arc<dyn CallWatch>>>,
+    /// Whether microphones are tapped for the transcript.
     transcribing: AtomicBool,
-    /// Each recording's file is complete once its receiver completes.
-    recordings_finished: Mutex<Vec<oneshot::Receiver<()>>>,
 }
-
-/// A recording's file has this long to be completed after the call ends.
-const RECORDING_FINISH: Duration = Duration::from_secs(10);
 
 #[derive(Default)]
 struct State {
@@ -57,9 +93,8 @@ struct State {
     chat: VecDeque<ChatMessage>,
     /// Chat taken in this call so far, against its caps.
     chat_taken: ChatTaken,
-    /// Everyone who joined, in order of arrival, for the meeting notes
-    /// (`left_at` is filled in when they leave).
-    attendance: Vec<Attendance>,
+    /// Who is in, in order of arrival.
+    arrived: Vec<ParticipantId>,
     /// Participants on their way in (their connections are being made):
     /// the conference is not over while someone is arriving.
     arriving: usize,
@@ -73,17 +108,21 @@ struct Member {
 }
 
 impl Conference {
-    pub fn new(id: ConferenceId, sfu: Weak<Sfu>, worker: Worker) -> Arc<Self> {
+    pub fn new(
+        id: ConferenceId,
+        host: Weak<dyn Host>,
+        worker: Worker,
+        observer: Option<Arc<dyn CallObserver>>,
+    ) -> Arc<Self> {
         Arc::new(Conference {
             id,
-            sfu,
+            host,
             worker,
             state: Mutex::default(),
             next_track: AtomicU64::new(1),
-            started_at: now(),
-            record: OnceCell::new(),
+            observer,
+            watch: OnceCell::new(),
             transcribing: AtomicBool::new(false),
-            recordings_finished: Mutex::default(),
         })
     }
 
@@ -99,13 +138,13 @@ impl Conference {
 
     /// Someone is on their way in (`Arrival`): followed by `join` or
     /// `turn_back`.
-    pub fn expect_arrival(&self) {
+    fn expect_arrival(&self) {
         self.state().arriving += 1;
     }
 
     /// Someone on their way in did not make it (their connections could
     /// not be made).
-    pub fn turn_back(&self) {
+    fn turn_back(&self) {
         self.state().arriving -= 1;
     }
 
@@ -121,38 +160,30 @@ impl Conference {
         arrival: Arrival,
         peer: Arc<Peer>,
         participant: Participant,
-        guest_email: Option<String>,
+        holder: &Holder,
         ice_servers: Vec<String>,
     ) {
-        self.call_record().await;
-        let (others, tracks, chat, stay) = {
+        let watch = self.watch().await;
+        let (others, tracks, chat) = {
             let mut state = self.state();
             let others: Vec<Participant> = state.members.values().map(|m| m.participant.clone()).collect();
             let tracks = state.tracks.clone();
             // A guest sees only their own time: what is said from now on,
             // not what members said before they were let in.
             let chat = if participant.guest.is_some() { Vec::new() } else { state.chat.iter().cloned().collect() };
-            let joined_at = now();
-            let stay = Attendance {
-                participant: peer.id,
-                name: participant.name.clone(),
-                guest_email,
-                guest: participant.guest.is_some(),
-                removed: false,
-                joined_at,
-                left_at: joined_at,
-            };
-            state.attendance.push(stay.clone());
+            state.arrived.push(peer.id);
             state.arriving -= 1;
             let member = Member { peer: peer.clone(), participant: participant.clone(), screen_stream: None };
             state.members.insert(peer.id, member);
-            (others, tracks, chat, stay)
+            (others, tracks, chat)
         };
         arrival.joined();
         let transcribing = self.transcribing.load(Ordering::Relaxed);
         peer.send(SignalEvent::Welcome { me: peer.id, participants: others, chat, ice_servers, transcribing });
-        self.note(|call| Entry::Joined(call, stay)).await;
-        self.tell_sfu_calls_changed();
+        if let Some(watch) = watch {
+            watch.joined(peer.id, holder).await;
+        }
+        self.tell_host_calls_changed();
         self.broadcast_except(peer.id, SignalEvent::Joined { participant });
         peer.receive(&tracks).await;
     }
@@ -189,7 +220,7 @@ impl Conference {
         let Some(meter) = track.add_layer(layer, keyframe_requests) else { return };
         if new {
             if track.is_microphone() && self.transcribing.load(Ordering::Relaxed) {
-                self.start_recording(&track).await;
+                self.tap(&track).await;
             }
             self.announce(&track).await;
         }
@@ -231,7 +262,7 @@ impl Conference {
             kind,
             mid,
             remote.codec().capability,
-            Arc::downgrade(&member.peer),
+            Arc::downgrade(&member.peer.mailbox),
         ));
         state.tracks.push(track.clone());
         tokio::spawn(PublishedTrack::watch(Arc::downgrade(&track)));
@@ -281,7 +312,7 @@ impl Conference {
             self.broadcast(SignalEvent::Updated { participant });
         }
         for track in &removed {
-            track.stop_recording();
+            track.stop_tap();
         }
         for track in &removed {
             for peer in receivers.iter().filter(|p| p.id != track.owner) {
@@ -331,146 +362,111 @@ impl Conference {
             message
         };
         self.broadcast(SignalEvent::Chat { message: message.clone() });
-        self.note(|call| Entry::Chat(call, message)).await;
+        if let Some(watch) = self.watch.get().cloned().flatten() {
+            watch.chat(&message).await;
+        }
         Ok(())
     }
 
     /// Removes a participant: their tracks leave everyone, their connections
-    /// close, and the others hear they left.
-    pub async fn leave(self: &Arc<Self>, participant: ParticipantId) {
+    /// close, and the others hear they left. `removed`: put out by a member.
+    pub async fn leave(self: &Arc<Self>, participant: ParticipantId, removed: bool) {
         let member = {
             let mut state = self.state();
             let Some(member) = state.members.remove(&participant) else { return };
-            if let Some(stay) = state.attendance.iter_mut().find(|stay| stay.participant == participant) {
-                stay.left_at = now();
-            }
+            state.arrived.retain(|id| *id != participant);
             member
         };
-        self.note(|call| Entry::Left(call, participant, now())).await;
+        if let Some(watch) = self.watch.get().cloned().flatten() {
+            watch.left(participant, removed).await;
+        }
         self.unpublish(|t| t.owner == participant).await;
         member.peer.close().await;
         self.broadcast(SignalEvent::Left { participant });
-        if let Some(sfu) = self.sfu.upgrade() {
-            sfu.end_if_empty(self);
+        if let Some(host) = self.host.upgrade() {
+            host.end_if_empty(self);
         }
-        self.tell_sfu_calls_changed();
+        self.tell_host_calls_changed();
     }
 
-    /// Notes that a member removed this guest: the call's notes are not
-    /// sent to them.
-    pub async fn mark_removed(&self, participant: ParticipantId) {
-        if let Some(stay) = self.state().attendance.iter_mut().find(|stay| stay.participant == participant) {
-            stay.removed = true;
-        }
-        self.note(|call| Entry::Removed(call, participant)).await;
-    }
-
-    /// The record of a meeting channel's call, opened on first use; None
-    /// for a room's call, or when records are not kept.
-    async fn call_record(&self) -> Option<CallId> {
-        let ConferenceId::Channel(channel) = self.id else { return None };
-        let records = self.records()?;
-        *self
-            .record
+    /// What watches this call, asked of the observer on first use (the
+    /// first join); it says whether the call starts transcribed.
+    async fn watch(&self) -> Option<Arc<dyn CallWatch>> {
+        let observer = self.observer.as_ref()?;
+        self.watch
             .get_or_init(|| async {
-                match records.log.open(channel, self.started_at).await {
-                    Ok((call, transcribed)) => {
-                        self.transcribing.store(transcribed, Ordering::Relaxed);
-                        Some(call)
-                    }
-                    Err(error) => {
-                        tracing::error!(%error, %channel, "could not open the record of a call");
-                        None
-                    }
-                }
+                let (watch, transcribing) = observer.call_started(self.id).await?;
+                self.transcribing.store(transcribing, Ordering::Relaxed);
+                Some(watch)
             })
             .await
+            .clone()
     }
 
-    /// Records what happened, if this call is recorded.
-    async fn note(&self, entry: impl FnOnce(CallId) -> Entry) {
-        let Some(call) = self.record.get().copied().flatten() else { return };
-        if let Some(records) = self.records() {
-            records.log.note(entry(call)).await;
-        }
-    }
-
-    /// Where the server keeps call records, if it does.
-    fn records(&self) -> Option<Arc<super::Records>> {
-        self.sfu.upgrade()?.records()
-    }
-
-    /// Starts or stops recording everyone's microphone for the transcript,
+    /// Starts or stops tapping everyone's microphone for the transcript,
     /// and tells everyone in the call.
     pub async fn set_transcribing(&self, on: bool) {
-        let Some(call) = self.call_record().await else { return };
+        let Some(watch) = self.watch().await else { return };
         if self.transcribing.swap(on, Ordering::Relaxed) == on {
             return;
         }
         let microphones: Vec<Arc<PublishedTrack>> =
             self.state().tracks.iter().filter(|t| t.is_microphone()).cloned().collect();
         if on {
-            self.note(|_| Entry::TranscriptionOn(call)).await;
+            watch.transcription_on().await;
             for track in &microphones {
-                self.start_recording(track).await;
+                self.tap(track).await;
             }
         } else {
-            microphones.iter().for_each(|track| track.stop_recording());
+            microphones.iter().for_each(|track| track.stop_tap());
         }
         tracing::info!(conference = ?self.id, on, "transcription changed");
         self.broadcast(SignalEvent::Transcription { on });
     }
 
-    async fn start_recording(&self, track: &PublishedTrack) {
-        let Some(call) = self.call_record().await else { return };
-        let Some(records) = self.records() else { return };
-        if track.is_recording() {
+    /// Taps a microphone for the call's watch.
+    async fn tap(&self, track: &PublishedTrack) {
+        let Some(watch) = self.watch.get().cloned().flatten() else { return };
+        if track.is_tapped() {
             return;
         }
-        let file = format!("recordings/{call}/{}-{}.ogg", track.owner, track.id);
-        match Recorder::create(&records.data_dir.join(&file)) {
-            Ok((recorder, finished)) => {
-                track.start_recording(recorder);
-                self.recordings_finished.lock().expect("recordings lock").push(finished);
-                let recording = Recording { participant: track.owner, file, started_at: unix_millis() };
-                records.log.note(Entry::Recording(call, recording)).await;
-            }
-            Err(error) => tracing::error!(%error, %file, "could not start a recording; the transcript will lack it"),
+        if let Some(tap) = watch.tap_microphone(track.owner, track.id).await {
+            track.start_tap(tap);
         }
     }
 
-    /// Closes the record of an ended call, once its recordings' files are
-    /// complete (the transcript is made from them next).
-    pub async fn finish_record(self: Arc<Self>) {
-        let ended_at = now();
-        let Some(call) = self.record.get().copied().flatten() else { return };
-        let finished: Vec<_> = std::mem::take(&mut *self.recordings_finished.lock().expect("recordings lock"));
-        let _ = tokio::time::timeout(RECORDING_FINISH, futures::future::join_all(finished)).await;
-        self.note(|_| Entry::Ended(call, ended_at)).await;
+    /// Tells the call's watch it ended, once everyone left (their taps are
+    /// closed); returns when the watch has what it needs.
+    pub async fn finish(self: Arc<Self>) {
+        let tracks = self.state().tracks.clone();
+        tracks.iter().for_each(|track| track.stop_tap());
+        if let Some(watch) = self.watch.get().cloned().flatten() {
+            watch.ended().await;
+        }
     }
 
     /// Who is in the call, by order of arrival.
     pub fn people(&self) -> Vec<InCall> {
         let state = self.state();
         state
-            .attendance
+            .arrived
             .iter()
-            .filter(|stay| state.members.contains_key(&stay.participant))
-            .map(|stay| InCall { name: stay.name.clone(), guest: stay.guest })
+            .filter_map(|id| state.members.get(id))
+            .map(|member| InCall { name: member.participant.name.clone(), guest: member.participant.guest.is_some() })
             .collect()
     }
 
     /// Meeting channels' calls are shown to members before they join.
-    fn tell_sfu_calls_changed(&self) {
-        if let (ConferenceId::Channel(_), Some(sfu)) = (self.id, self.sfu.upgrade()) {
-            sfu.calls_changed();
+    fn tell_host_calls_changed(&self) {
+        if let (ConferenceId::Channel(_), Some(host)) = (self.id, self.host.upgrade()) {
+            host.calls_changed();
         }
     }
 
     pub async fn close_all(self: &Arc<Self>) {
         let ids: Vec<ParticipantId> = self.state().members.keys().copied().collect();
         for id in ids {
-            self.leave(id).await;
+            self.leave(id, false).await;
         }
     }
 

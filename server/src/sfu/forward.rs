@@ -37,7 +37,7 @@ pub async fn forward_layer(remote: Arc<TrackRemote>, track: Arc<PublishedTrack>,
             (window_start, window_bytes) = (now, 0);
         }
         if !video {
-            track.record(&packet);
+            track.offer_to_tap(&packet);
         }
         // Read once here, not once per subscriber.
         let descriptor = if video { vp8::Descriptor::parse(&packet.payload) } else { None };

@@ -4,7 +4,7 @@
 use anteroom_app::protocol::signal::{IceCandidate, Link, ParticipantId, SignalEvent};
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
-use tokio::sync::{Mutex, Notify, OnceCell, mpsc};
+use tokio::sync::{Mutex, OnceCell};
 use webrtc::api::API;
 use webrtc::ice_transport::ice_candidate::{RTCIceCandidate, RTCIceCandidateInit};
 use webrtc::ice_transport::ice_server::RTCIceServer;
@@ -22,6 +22,7 @@ use webrtc::track::track_local::TrackLocal;
 
 use super::bandwidth::Report;
 use super::descriptions::{self, CandidateBook, Entry, MAX_CANDIDATES, MAX_MEDIA_SECTIONS};
+use super::mailbox::Mailbox;
 use super::published::{Downtrack, PublishedTrack};
 use super::transmit::Transmitter;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,15 +30,6 @@ use webrtc::rtcp::payload_feedbacks::receiver_estimated_maximum_bitrate::Receive
 use webrtc::rtcp::receiver_report::ReceiverReport;
 use webrtc::rtcp::transport_feedbacks::transport_layer_nack::TransportLayerNack;
 
-/// Where a participant's signalling events go (its websocket writer). It is
-/// bounded: a participant whose browser stops reading fills it, and is then
-/// dropped rather than allowed to grow the server's memory. Events are
-/// boxed: a channel keeps its room in blocks of 32 of what it carries, and
-/// for the event itself (about 100 bytes) that is 3 KB in every session.
-pub type Outbox = mpsc::Sender<Box<SignalEvent>>;
-
-/// Events that may wait for one participant's socket.
-pub const OUTBOX_LIMIT: usize = 512;
 /// Streams whose shown height one participant's browser may tell (far
 /// more than a call has; the rest are not kept).
 const MAX_SHOWN_STREAMS: usize = 64;
@@ -52,7 +44,8 @@ pub struct Peer {
     pub id: ParticipantId,
     /// Ignore browser candidates that are not on loopback (see `add_candidate`).
     loopback_only: bool,
-    outbox: Outbox,
+    /// Where its events go; shared with the tracks it publishes.
+    pub mailbox: Arc<Mailbox>,
     /// The link that receives the participant's own media, made with
     /// their first publish offer: one who only watches and listens never
     /// pays for it (about 25 KiB, BENCHMARKS.md).
@@ -75,10 +68,6 @@ pub struct Peer {
     /// How tall its browser shows each stream (device pixels), kept for
     /// tracks that reach it after their tile is drawn.
     shown_heights: std::sync::Mutex<HashMap<String, u16>>,
-    /// Signalled when either link fails for good (the browser is gone or
-    /// unreachable) or the browser stops reading its signalling socket: the
-    /// session then ends and the browser, if alive, rejoins.
-    pub failed: Arc<Notify>,
 }
 
 /// What making the publish link takes.
@@ -126,8 +115,7 @@ impl Peer {
     /// they send.
     pub async fn new(
         engine: &super::engine::Engine,
-        id: ParticipantId,
-        outbox: Outbox,
+        mailbox: Arc<Mailbox>,
         on_track: OnTrackHdlrFn,
     ) -> Result<Arc<Self>, webrtc::Error> {
         let configuration = RTCConfiguration {
@@ -142,10 +130,9 @@ impl Peer {
         let transmitter = Transmitter::new(engine.media_socket.clone(), subscribe.sctp().transport());
         let publish_setup = PublishSetup { api: engine.publish_api.clone(), configuration, on_track };
         let peer = Arc::new(Peer {
-            failed: Arc::new(Notify::new()),
-            id,
+            id: mailbox.participant(),
             loopback_only: engine.loopback_only,
-            outbox,
+            mailbox,
             publish: OnceCell::new(),
             publish_setup: std::sync::Mutex::new(Some(publish_setup)),
             subscribe: subscribe.clone(),
@@ -181,9 +168,9 @@ impl Peer {
     /// state: a failed link ends the session, a connected subscribe link
     /// starts its tracks.
     fn wire(self: &Arc<Self>, pc: &RTCPeerConnection, link: Link) {
-        let outbox = self.outbox.clone();
+        let mailbox = self.mailbox.clone();
         pc.on_ice_candidate(Box::new(move |candidate: Option<RTCIceCandidate>| {
-            let outbox = outbox.clone();
+            let mailbox = mailbox.clone();
             Box::pin(async move {
                 let Some(init) = candidate.and_then(|c| c.to_json().ok()) else { return };
                 let candidate = IceCandidate {
@@ -191,7 +178,7 @@ impl Peer {
                     sdp_mid: init.sdp_mid.filter(|mid| !mid.is_empty()).or(Some("0".into())),
                     sdp_mline_index: init.sdp_mline_index,
                 };
-                let _ = outbox.try_send(Box::new(SignalEvent::Candidate { link, candidate }));
+                mailbox.send_if_room(SignalEvent::Candidate { link, candidate });
             })
         }));
         let weak = Arc::downgrade(self);
@@ -200,7 +187,7 @@ impl Peer {
             Box::pin(async move {
                 let Some(peer) = peer else { return };
                 match (state, link) {
-                    (RTCPeerConnectionState::Failed, _) => peer.failed.notify_one(),
+                    (RTCPeerConnectionState::Failed, _) => peer.mailbox.fail(),
                     // Encrypted media can reach the browser from now on.
                     // Its own task: the crate calls this from inside its
                     // operations queue, which a negotiation may wait for.
@@ -214,15 +201,7 @@ impl Peer {
     }
 
     pub fn send(&self, event: SignalEvent) {
-        match self.outbox.try_send(Box::new(event)) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                tracing::warn!(participant = %self.id, "dropping a participant who stopped reading");
-                self.failed.notify_one();
-            }
-            // Closed: the participant is leaving; nothing to do.
-            Err(mpsc::error::TrySendError::Closed(_)) => {}
-        }
+        self.mailbox.send(event);
     }
 
     /// Answers the browser's offer on the publish link.
@@ -235,7 +214,7 @@ impl Peer {
         // stack keeps, which a browser's renegotiations may have grown.
         let transceivers = publish.get_transceivers().await.len();
         if transceivers > MAX_MEDIA_SECTIONS {
-            self.failed.notify_one();
+            self.mailbox.fail();
             return Err(PeerError::TooManySections(transceivers));
         }
         let answer = publish.create_answer(None).await.map_err(PeerError::Description)?;

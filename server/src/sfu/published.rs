@@ -6,11 +6,11 @@
 
 use super::bandwidth::{Governor, Report, choose_layer};
 use super::layers::Switcher;
+use super::mailbox::Mailbox;
+use super::observer::PacketTap;
 use super::outgoing::OutgoingTrack;
-use super::peer::Peer;
 use super::transmit::Transmitter;
 use super::vp8;
-use crate::transcripts::recorder::Recorder;
 use anteroom_app::protocol::signal::{ParticipantId, SignalEvent, Source, TOP_LAYER};
 use arc_swap::ArcSwap;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -41,7 +41,7 @@ pub struct PublishedTrack {
     pub mid: String,
     codec: RTCRtpCodecCapability,
     /// Who publishes it: told which layers to send.
-    publisher: Weak<Peer>,
+    publisher: Weak<Mailbox>,
     /// When the track was published: layers note their last packet as
     /// milliseconds since then.
     epoch: Instant,
@@ -49,11 +49,11 @@ pub struct PublishedTrack {
     /// when someone subscribes or leaves: readers take no lock.
     downtracks: ArcSwap<Vec<Arc<Downtrack>>>,
     state: Mutex<TrackState>,
-    /// Whether `recorder` holds one: read for every packet, so that a
-    /// track not recorded takes no lock.
-    recording: AtomicBool,
-    /// Microphone audio of a transcribed call, written to its file.
-    recorder: Mutex<Option<Recorder>>,
+    /// Whether `tap` holds one: read for every packet, so that a track
+    /// not tapped takes no lock.
+    tapped: AtomicBool,
+    /// Microphone audio of a transcribed call, copied out for its recording.
+    tap: Mutex<Option<PacketTap>>,
 }
 
 #[derive(Default)]
@@ -175,7 +175,7 @@ impl PublishedTrack {
         kind: RTPCodecType,
         mid: String,
         codec: RTCRtpCodecCapability,
-        publisher: Weak<Peer>,
+        publisher: Weak<Mailbox>,
     ) -> Self {
         let stream_id = stream_id(owner, source, browser_stream);
         let epoch = Instant::now();
@@ -191,8 +191,8 @@ impl PublishedTrack {
             epoch,
             downtracks: ArcSwap::default(),
             state: Mutex::default(),
-            recording: AtomicBool::new(false),
-            recorder: Mutex::default(),
+            tapped: AtomicBool::new(false),
+            tap: Mutex::default(),
         }
     }
 
@@ -201,28 +201,28 @@ impl PublishedTrack {
         self.kind == RTPCodecType::Audio && self.source == Source::Camera
     }
 
-    /// From now on its packets are also written to `recorder`.
-    pub fn start_recording(&self, recorder: Recorder) {
-        *self.recorder.lock().expect("recorder lock") = Some(recorder);
-        self.recording.store(true, Ordering::Relaxed);
+    /// From now on a copy of its packets goes to `tap`.
+    pub fn start_tap(&self, tap: PacketTap) {
+        *self.tap.lock().expect("tap lock") = Some(tap);
+        self.tapped.store(true, Ordering::Relaxed);
     }
 
-    /// Finishes its recording, if any (the file is complete after this).
-    pub fn stop_recording(&self) {
-        self.recording.store(false, Ordering::Relaxed);
-        self.recorder.lock().expect("recorder lock").take();
+    /// Closes its tap, if any (its reader then finishes).
+    pub fn stop_tap(&self) {
+        self.tapped.store(false, Ordering::Relaxed);
+        self.tap.lock().expect("tap lock").take();
     }
 
-    pub fn is_recording(&self) -> bool {
-        self.recording.load(Ordering::Relaxed)
+    pub fn is_tapped(&self) -> bool {
+        self.tapped.load(Ordering::Relaxed)
     }
 
-    /// Writes a packet to the recording, if it is being recorded.
-    pub fn record(&self, packet: &Packet) {
-        if self.recording.load(Ordering::Relaxed)
-            && let Some(recorder) = self.recorder.lock().expect("recorder lock").as_mut()
+    /// Offers a packet to the tap, if the track is tapped.
+    pub fn offer_to_tap(&self, packet: &Packet) {
+        if self.tapped.load(Ordering::Relaxed)
+            && let Some(tap) = self.tap.lock().expect("tap lock").as_ref()
         {
-            recorder.write(packet);
+            tap.offer(packet);
         }
     }
 

@@ -1,441 +1,106 @@
-//! The signalling socket: admits one credential to exactly one conference,
-//! then carries that participant's negotiation, mute state and chat. Every
-//! message acts only on the sender's own peer in its own conference, and the
-//! session ends the moment its holder may no longer be there (they walked
-//! out of the room or signed out).
+//! One participant in one call, from the ticket that admits them to their
+//! leaving: their peer connections, made and driven on the call's worker,
+//! and the requests their browser sends, each acting only on their own
+//! peer in their own conference. Whether they may stay is not decided
+//! here: the control plane ends the session (`leave`) when they may not.
 
-use super::limits::{Allowances, MemberSlot, message_allowance};
+use super::Sfu;
+use super::conference::Conference;
+use super::mailbox::{Mailbox, Outbox};
 use super::peer::Peer;
-use super::requests::read_request;
-use crate::ServerState;
-use crate::json_socket::{close, ping, send};
-use crate::keepalive::Keepalive;
-use anteroom_app::error::AppError;
-use anteroom_app::model::{ChannelId, ChannelKind, RoomId, WorkspaceId};
-use anteroom_app::protocol::LiveEvent;
-use anteroom_app::protocol::signal::{ConferenceId, PASS_PROTOCOL_PREFIX, Participant, SignalEvent, SignalRequest};
-use anteroom_app::ssr::accounts::Member;
-use anteroom_app::ssr::guests::{GuestPass, GuestStatus};
-use anteroom_app::ssr::sessions::{SessionEnds, SessionId};
-use anteroom_app::ssr::{auth, channels, office, policy};
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use std::net::{IpAddr, SocketAddr};
+use super::ticket::{SignedTicket, TicketError};
+use anteroom_app::model::ConferenceId;
+use anteroom_app::protocol::signal::{Participant, ParticipantId, SignalEvent, SignalRequest};
 use std::sync::Arc;
-use tokio::sync::mpsc;
 
-/// Messages above this are not even read; between the signalling limit and
-/// this, the sender gets an error and the call goes on.
-const HARD_MESSAGE_LIMIT: usize = 1024 * 1024;
-
-/// Names the conference: a room's (`room=`) or a meeting channel's
-/// (`channel=`), exactly one of them. Members are known by their session
-/// cookie, guests by the pass in the socket's subprotocol.
-#[derive(serde::Deserialize)]
-pub struct SignalQuery {
-    room: Option<RoomId>,
-    channel: Option<ChannelId>,
+/// Why a ticket did not get its holder into the call.
+#[derive(Debug, thiserror::Error)]
+pub enum JoinError {
+    #[error(transparent)]
+    Ticket(#[from] TicketError),
+    #[error("The media server could not start your call.")]
+    Media(webrtc::Error),
 }
 
-/// The subprotocol that carries a guest's pass, if the browser offered one.
-fn offered_pass_protocol(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .map(str::trim)
-        .find(|protocol| protocol.starts_with(PASS_PROTOCOL_PREFIX))
-        .map(str::to_string)
+pub struct CallSession {
+    pub id: ParticipantId,
+    pub conference: ConferenceId,
+    call: Arc<Conference>,
+    peer: Arc<Peer>,
 }
 
-impl SignalQuery {
-    fn conference(&self) -> Result<ConferenceId, AppError> {
-        match (self.room, self.channel) {
-            (Some(room), None) => Ok(ConferenceId::Room(room)),
-            (None, Some(channel)) => Ok(ConferenceId::Channel(channel)),
-            _ => Err(AppError::invalid("conference", "Name one room or one channel to join its call.")),
-        }
-    }
-}
-
-/// Who the participant is, as admitted.
-struct Admission {
-    attendee: Attendee,
-    conference: ConferenceId,
-}
-
-enum Attendee {
-    /// A member, and the sign-in session their socket was opened with.
-    Member(Member, SessionId),
-    Guest(GuestPass),
-}
-
-impl Admission {
-    fn workspace(&self) -> anteroom_app::model::WorkspaceId {
-        match &self.attendee {
-            Attendee::Member(member, _) => member.workspace_id,
-            Attendee::Guest(pass) => pass.guest.workspace,
-        }
-    }
-
-    fn name(&self) -> String {
-        match &self.attendee {
-            Attendee::Member(member, _) => member.name.clone(),
-            Attendee::Guest(pass) => pass.guest.name.clone(),
-        }
-    }
-}
-
-pub async fn upgrade(
-    State(state): State<ServerState>,
-    Query(query): Query<SignalQuery>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
-) -> Response {
-    if !crate::web::cross_site::socket_from_own_site(&headers) {
-        return (StatusCode::FORBIDDEN, "Signalling from other sites is refused.").into_response();
-    }
-    let pass_protocol = offered_pass_protocol(&headers);
-    match admit(&state, &headers, query, pass_protocol.as_deref(), client.ip()).await {
-        Ok(admission) => {
-            let sockets = state.sockets.clone();
-            let upgrade = crate::json_socket::bounded(upgrade.protocols(pass_protocol), HARD_MESSAGE_LIMIT);
-            crate::json_socket::open(upgrade, &sockets, move |socket| run(socket, state, admission))
-        }
-        Err(error) => {
-            let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (status, error.to_string()).into_response()
-        }
-    }
-}
-
-/// Decides whether this request may join the conference: for a room's, a
-/// member inside the room; for a meeting channel's, any member of its
-/// workspace; for either, a guest whose pass is for exactly that call,
-/// presented from where they knocked.
-async fn admit(
-    state: &ServerState,
-    headers: &HeaderMap,
-    query: SignalQuery,
-    pass_protocol: Option<&str>,
-    client: IpAddr,
-) -> Result<Admission, AppError> {
-    let conference = query.conference()?;
-    if let Some(protocol) = pass_protocol {
-        let pass = protocol.strip_prefix(PASS_PROTOCOL_PREFIX).unwrap_or_default();
-        let pass = state.app.guests.pass(pass, client, conference)?;
-        let workspace = pass.guest.workspace;
-        let principal = policy::Principal::Guest { workspace, conference: pass.guest.conference };
-        let action = match conference {
-            ConferenceId::Room(_) => {
-                policy::Action::JoinRoomCall { workspace, inside_room: pass.guest.conference == conference }
-            }
-            ConferenceId::Channel(channel) => policy::Action::JoinChannelCall { workspace, channel },
+impl CallSession {
+    /// Joins the holder of `ticket` to its call: their connections are
+    /// made on the call's worker, they are welcomed with who is there, and
+    /// their events go to `outbox` from now on.
+    pub async fn join(sfu: &Arc<Sfu>, ticket: &SignedTicket, outbox: Outbox) -> Result<CallSession, JoinError> {
+        let ticket = sfu.tickets().verify(ticket)?;
+        let id = sfu.next_participant_id();
+        let mailbox = Mailbox::new(id, outbox);
+        let arrival = sfu.arrive_at(ticket.conference);
+        let call = arrival.conference().clone();
+        // The peer connections are made on the call's worker, so that the
+        // WebRTC stack's tasks for them run there (see `workers`).
+        let made = call.worker.run({
+            let (sfu, on_track) = (sfu.clone(), call.on_published_track(id));
+            async move { Peer::new(&sfu.engine, mailbox, on_track).await }
+        });
+        // A failure drops `arrival`: the call forgets them.
+        let peer = made.await.map_err(JoinError::Media)?;
+        let participant = Participant {
+            id,
+            name: ticket.holder.name().to_string(),
+            guest: ticket.holder.guest(),
+            audio_muted: false,
+            video_muted: false,
+            streams: Vec::new(),
         };
-        policy::check(&principal, action)?;
-        // A pass outlives nothing it was for: a deleted room or channel
-        // (whose id is never given to another) opens no call.
-        place_exists(state, workspace, conference).await?;
-        return Ok(Admission { attendee: Attendee::Guest(pass), conference });
+        tracing::info!(conference = ?ticket.conference, participant = %id, guest = participant.guest.is_some(), "joined call");
+        // Joining, handling a message and leaving run on the call's worker;
+        // their futures (the WebRTC stack's are 6 KB each) are tasks there,
+        // taking memory only while they run, not in every session for its
+        // whole life.
+        call.worker
+            .run({
+                let (call, peer, ice_servers) = (call.clone(), peer.clone(), sfu.ice_servers());
+                async move { call.join(arrival, peer, participant, &ticket.holder, ice_servers).await }
+            })
+            .await;
+        Ok(CallSession { id, conference: call.id, call, peer })
     }
-    let principal = auth::principal_from_headers(&state.app, headers).await?;
-    let member = principal.member()?.clone();
-    let session = auth::session_token(&state.app, headers).ok_or(AppError::NotSignedIn)?.id();
-    let workspace = member.workspace_id;
-    place_exists(state, workspace, conference).await?;
-    let action = match conference {
-        ConferenceId::Room(room) => {
-            let inside_room = state.app.presence.room_of(member.id) == Some(room);
-            policy::Action::JoinRoomCall { workspace, inside_room }
-        }
-        ConferenceId::Channel(channel) => policy::Action::JoinChannelCall { workspace, channel },
-    };
-    policy::check(&principal, action)?;
-    Ok(Admission { attendee: Attendee::Member(member, session), conference })
-}
 
-/// The room, or meeting channel, of the call exists in the workspace.
-async fn place_exists(state: &ServerState, workspace: WorkspaceId, conference: ConferenceId) -> Result<(), AppError> {
-    match conference {
-        ConferenceId::Room(room) => match office::room(&state.app.db, workspace, room).await? {
-            Some(_) => Ok(()),
-            None => Err(AppError::NotFound("That room".into())),
-        },
-        ConferenceId::Channel(channel) => match channels::channel(&state.app.db, workspace, channel).await? {
-            Some(found) if found.kind == ChannelKind::Meeting => Ok(()),
-            _ => Err(AppError::NotFound("That meeting channel".into())),
-        },
+    /// Completes when the session must end: a media link failed for good,
+    /// or the browser stopped reading its events.
+    pub async fn failed(&self) {
+        self.peer.mailbox.failed().await
     }
-}
 
-/// Whether one more session fits: the call's size, and for a member their
-/// number of sessions (whose slot is held until this session ends).
-fn room_for_one_more(state: &ServerState, admission: &Admission) -> Result<Option<MemberSlot>, String> {
-    let limits = &state.call_limits;
-    if state.sfu.participants_in(admission.conference) >= limits.max_participants {
-        return Err(format!("This call is full ({} people). Try again when someone leaves.", limits.max_participants));
+    /// Tells the participant something (an error about their last request).
+    pub fn tell(&self, event: SignalEvent) {
+        self.peer.send(event);
     }
-    match &admission.attendee {
-        Attendee::Member(member, _) => limits.member_slot(member.id).map(Some).ok_or_else(|| {
-            format!(
-                "You are in calls in {} windows already. Hang up in one of them to join here.",
-                limits.max_sessions_per_member()
-            )
-        }),
-        Attendee::Guest(_) => Ok(None),
+
+    /// Acts on one request from the participant, on the call's worker.
+    /// A refusal goes back to them only; the call carries on.
+    pub async fn handle(&self, request: SignalRequest) {
+        let (call, peer) = (self.call.clone(), self.peer.clone());
+        self.call.worker.run(async move { handle(&call, &peer, request).await }).await;
+    }
+
+    /// Takes the participant out of the call; `removed`: a member put
+    /// them out (their call's watch is told).
+    pub async fn leave(self, removed: bool) {
+        tracing::info!(conference = ?self.conference, participant = %self.id, "left call");
+        let (call, id) = (self.call.clone(), self.id);
+        self.call.worker.run(async move { call.leave(id, removed).await }).await;
     }
 }
 
-async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission) {
-    let _slot = match room_for_one_more(&state, &admission) {
-        Ok(slot) => slot,
-        Err(reason) => {
-            send(&mut socket, &SignalEvent::Ended { reason }).await;
-            return;
-        }
-    };
-    let sfu = state.sfu.clone();
-    let (outbox, mut events) = mpsc::channel(super::peer::OUTBOX_LIMIT);
-    let id = sfu.next_participant_id();
-    let arrival = sfu.arrive_at(admission.conference);
-    let conference = arrival.conference().clone();
-    // The peer connections are made on the call's worker, so that the
-    // WebRTC stack's tasks for them run there (see `workers`).
-    let made = conference.worker.run({
-        let (sfu, on_track) = (sfu.clone(), conference.on_published_track(id));
-        async move { Peer::new(&sfu.engine, id, outbox, on_track).await }
-    });
-    let peer = match made.await {
-        Ok(peer) => peer,
-        Err(error) => {
-            tracing::error!(%error, "could not create peer connections");
-            drop(arrival);
-            let _ =
-                send(&mut socket, &SignalEvent::Ended { reason: "The media server could not start your call.".into() })
-                    .await;
-            return;
-        }
-    };
-    let participant = Participant {
-        id,
-        name: admission.name(),
-        guest: match &admission.attendee {
-            Attendee::Guest(pass) => Some(pass.guest.id),
-            Attendee::Member(..) => None,
-        },
-        audio_muted: false,
-        video_muted: false,
-        streams: Vec::new(),
-    };
-    let mut presence = state.app.presence.subscribe();
-    let mut channel_changes = state.app.channel_news.subscribe();
-    let mut shutdown = state.shutdown.clone();
-    let mut session_ends = state.app.session_ends.subscribe();
-    tracing::info!(conference = ?admission.conference, participant = %id, guest = participant.guest.is_some(), "joined call");
-    let guest_email = match &admission.attendee {
-        Attendee::Guest(pass) => pass.guest.email.clone(),
-        Attendee::Member(..) => None,
-    };
-    // Joining, handling a message and leaving run on the call's worker;
-    // their futures (the WebRTC stack's are 6 KB each) are tasks there,
-    // taking memory only while they run, not in every session for its
-    // whole life.
-    conference
-        .worker
-        .run({
-            let (conference, peer, ice_servers) = (conference.clone(), peer.clone(), sfu.ice_servers());
-            async move { conference.join(arrival, peer, participant, guest_email, ice_servers).await }
-        })
-        .await;
-    // Re-check after subscribing, so a walk-out that raced the join is not missed.
-    let mut ended = still_allowed(&state, &admission).err();
-    let mut keepalive = Keepalive::default();
-    let allowance = message_allowance();
-    let allowances = Arc::new(Allowances::default());
-
-    while ended.is_none() {
-        tokio::select! {
-            alive = keepalive.ping_due() => {
-                if !alive {
-                    tracing::info!(participant = %id, "dropping a silent participant");
-                    break;
-                }
-                if !ping(&mut socket).await {
-                    break;
-                }
-            }
-            _ = peer.failed.notified() => {
-                // Closing without `Ended` makes a live browser rejoin from scratch.
-                tracing::info!(participant = %id, "a media link failed, or the browser stopped reading");
-                break;
-            }
-            Some(event) = events.recv() => {
-                // A browser whose queue overflowed while this write waits
-                // is dropped at once, not when the write gives up.
-                let sent = tokio::select! {
-                    sent = send(&mut socket, &event) => sent,
-                    _ = peer.failed.notified() => false,
-                };
-                if !sent {
-                    tracing::info!(participant = %id, "dropping a participant who stopped reading");
-                    break;
-                }
-            }
-            incoming = socket.recv() => match incoming.inspect(|_| keepalive.heard()) {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => break,
-                Some(Ok(Message::Text(text))) => match allowance.check() {
-                    Ok(()) => {
-                        let (handled, peer, allowances, text) =
-                            (conference.clone(), peer.clone(), allowances.clone(), text.to_string());
-                        conference.worker.run(async move { handle(&handled, &peer, &allowances, &text).await }).await;
-                    }
-                    Err(_) => peer.send(SignalEvent::Error { reason: "Too many messages at once; that one was dropped.".into() }),
-                },
-                Some(Ok(Message::Binary(_))) => peer.send(SignalEvent::Error { reason: "Signalling messages are JSON text.".into() }),
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-            },
-            () = guest_pass_changed(&mut admission.attendee) => {
-                ended = still_allowed(&state, &admission).err();
-            }
-            event = presence.recv() => {
-                let Attendee::Member(member, _) = &admission.attendee else { continue };
-                let relevant = match event {
-                    Ok(event) => matches!(&event.event,
-                        LiveEvent::Moved { presence } if presence.member.id == member.id)
-                        || matches!(&event.event, LiveEvent::WentOffline { member: gone } if *gone == member.id),
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => false,
-                };
-                if relevant {
-                    ended = still_allowed(&state, &admission).err();
-                }
-            }
-            change = channel_changes.recv() => {
-                let ConferenceId::Channel(channel) = admission.conference else { continue };
-                let here = admission.workspace();
-                let relevant = match change {
-                    Ok(workspace) => workspace == here,
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => false,
-                };
-                if relevant && matches!(channels::channel(&state.app.db, here, channel).await, Ok(None)) {
-                    ended = Some("This channel was deleted, so its call ended.".to_string());
-                } else if relevant && let Some(records) = state.sfu.records() {
-                    // Its "Transcribe calls" switch may have changed.
-                    let on = records.log.transcribes(channel).await;
-                    let transcribed = conference.clone();
-                    conference.worker.run(async move { transcribed.set_transcribing(on).await }).await;
-                }
-            }
-            heard = session_ends.recv() => {
-                if let Attendee::Member(member, session) = &admission.attendee
-                    && SessionEnds::ended_for(&state.app.db, member.id, session, heard).await
-                {
-                    ended = Some("You were signed out, so you left the call.".to_string());
-                }
-            }
-            _ = shutdown.changed() => {
-                ended = Some("The server is restarting. Rejoin in a moment.".to_string());
-            }
-        }
-    }
-    // Put out of a room's call because the room itself was deleted: say so.
-    if let (Some(reason), ConferenceId::Room(room)) = (ended.as_mut(), admission.conference)
-        && matches!(office::room(&state.app.db, admission.workspace(), room).await, Ok(None))
-    {
-        *reason = "This room was deleted, so its call ended.".to_string();
-    }
-    if let Some(reason) = ended {
-        while let Ok(event) = events.try_recv() {
-            send(&mut socket, &event).await;
-        }
-        send(&mut socket, &SignalEvent::Ended { reason }).await;
-        close(&mut socket).await;
-    }
-    if let Attendee::Guest(pass) = &admission.attendee
-        && *pass.status.borrow() == GuestStatus::Removed
-    {
-        conference.mark_removed(id).await;
-    }
-    tracing::info!(conference = ?admission.conference, participant = %id, "left call");
-    let leaving = conference.clone();
-    conference.worker.run(async move { leaving.leave(id).await }).await;
-}
-
-/// Whether the participant may still be in the call; the reason if not.
-/// A member stays in a room's call while inside the room, and in a
-/// channel's call until they hang up; a guest until removed or gone.
-fn still_allowed(state: &ServerState, admission: &Admission) -> Result<(), String> {
-    let place = match admission.conference {
-        ConferenceId::Room(_) => "room",
-        ConferenceId::Channel(_) => "call",
-    };
-    match (&admission.attendee, admission.conference) {
-        (Attendee::Member(member, _), ConferenceId::Room(room)) => {
-            if state.app.presence.room_of(member.id) == Some(room) {
-                Ok(())
-            } else {
-                Err("You left the room, so you left its call.".into())
-            }
-        }
-        (Attendee::Member(..), ConferenceId::Channel(_)) => Ok(()),
-        (Attendee::Guest(pass), _) => {
-            if pass.superseded() {
-                return Err(format!("You joined this {place} from another window, so you left it here."));
-            }
-            if tokio::time::Instant::now() >= pass.expires {
-                return Err("Your visit's time is up. Open the link again to come back.".into());
-            }
-            match &*pass.status.borrow() {
-                GuestStatus::Admitted { .. } => Ok(()),
-                GuestStatus::Removed => Err(format!("You were removed from the {place}.")),
-                _ => Err(format!("You left the {place}.")),
-            }
-        }
-    }
-}
-
-/// Completes when a guest's admission changes (removed, their guest socket
-/// closed, a newer session took the pass, the visit's time ran out); never
-/// for a member.
-async fn guest_pass_changed(attendee: &mut Attendee) {
-    match attendee {
-        // An error means the desk forgot the guest; their last status
-        // (gone) tells the caller the rest.
-        Attendee::Guest(pass) => tokio::select! {
-            changed = pass.status.changed() => changed.unwrap_or(()),
-            changed = pass.sessions.changed() => changed.unwrap_or(()),
-            () = tokio::time::sleep_until(pass.expires) => {}
-        },
-        Attendee::Member(..) => std::future::pending().await,
-    }
-}
-
-/// Acts on one message from the participant. Errors go back to the sender
-/// only; the conference carries on.
-async fn handle(
-    conference: &Arc<super::conference::Conference>,
-    peer: &Arc<Peer>,
-    allowances: &Allowances,
-    text: &str,
-) {
+async fn handle(call: &Arc<Conference>, peer: &Arc<Peer>, request: SignalRequest) {
     let refuse = |reason: String| peer.send(SignalEvent::Error { reason });
-    let request = match read_request(text) {
-        Ok(request) => request,
-        Err(reason) => return refuse(reason),
-    };
     match request {
         SignalRequest::PublishOffer { sdp, screen_stream } => {
-            if allowances.offers.check().is_err() {
-                return refuse(
-                    "Your browser is renegotiating too often: that offer was not taken. Wait a moment.".into(),
-                );
-            }
-            conference.set_screen_stream(peer.id, screen_stream);
+            call.set_screen_stream(peer.id, screen_stream);
             if let Err(error) = peer.accept_publish_offer(sdp).await {
                 refuse(error.to_string());
             }
@@ -446,16 +111,242 @@ async fn handle(
             }
         }
         SignalRequest::Candidate { link, candidate } => peer.add_candidate(link, candidate).await,
-        SignalRequest::Mute { audio, video } => conference.set_muted(peer.id, audio, video),
-        SignalRequest::StopScreen => conference.stop_screen(peer.id).await,
+        SignalRequest::Mute { audio, video } => call.set_muted(peer.id, audio, video),
+        SignalRequest::StopScreen => call.stop_screen(peer.id).await,
         SignalRequest::Chat { text } => {
-            if allowances.chat.check().is_err() {
-                return refuse("You are sending chat messages too fast: that one was not sent. Wait a moment.".into());
-            }
-            if let Err(reason) = conference.chat(peer.id, text).await {
+            if let Err(reason) = call.chat(peer.id, text).await {
                 refuse(reason);
             }
         }
         SignalRequest::TileSize { stream, height } => peer.show_at_height(&stream, height).await,
+    }
+}
+
+/// The media plane driven as the control plane drives it, without any
+/// websocket: tickets in, events out of each participant's queue, and
+/// what the observer hears.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sfu::MediaConfig;
+    use crate::sfu::observer::{CallObserver, CallWatch, PacketTap};
+    use crate::sfu::ticket::{Holder, TicketKey};
+    use anteroom_app::model::{ChannelId, GuestId, MemberId, RoomId};
+    use anteroom_app::protocol::signal::ChatMessage;
+    use async_trait::async_trait;
+    use std::sync::Mutex;
+    use tokio::sync::mpsc;
+
+    /// What the observer heard, in order.
+    #[derive(Default)]
+    struct Heard(Mutex<Vec<String>>);
+
+    impl Heard {
+        fn note(&self, what: String) {
+            self.0.lock().unwrap().push(what);
+        }
+        fn take(&self) -> Vec<String> {
+            std::mem::take(&mut *self.0.lock().unwrap())
+        }
+    }
+
+    struct Observer(Arc<Heard>);
+    struct Watch(Arc<Heard>);
+
+    #[async_trait]
+    impl CallObserver for Observer {
+        async fn call_started(&self, conference: ConferenceId) -> Option<(Arc<dyn CallWatch>, bool)> {
+            self.0.note(format!("started {conference:?}"));
+            Some((Arc::new(Watch(self.0.clone())), false))
+        }
+    }
+
+    #[async_trait]
+    impl CallWatch for Watch {
+        async fn joined(&self, participant: ParticipantId, holder: &Holder) {
+            self.0.note(format!("joined {participant} {}", holder.name()));
+        }
+        async fn left(&self, participant: ParticipantId, removed: bool) {
+            self.0.note(format!("left {participant} removed={removed}"));
+        }
+        async fn chat(&self, message: &ChatMessage) {
+            self.0.note(format!("chat {}: {}", message.name, message.text));
+        }
+        async fn transcription_on(&self) {
+            self.0.note("transcription on".into());
+        }
+        async fn tap_microphone(&self, _: ParticipantId, _: u64) -> Option<PacketTap> {
+            None
+        }
+        async fn ended(&self) {
+            self.0.note("ended".into());
+        }
+    }
+
+    struct Plane {
+        sfu: Arc<Sfu>,
+        key: TicketKey,
+        heard: Arc<Heard>,
+    }
+
+    async fn plane() -> Plane {
+        let key = TicketKey::random();
+        let config = MediaConfig {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            public_ip: None,
+            loopback_only: true,
+            ice_servers: Vec::new(),
+        };
+        let sfu = Sfu::start(&config, key.clone()).await.unwrap();
+        let heard = Arc::new(Heard::default());
+        sfu.observe_calls(Arc::new(Observer(heard.clone())));
+        Plane { sfu, key, heard }
+    }
+
+    fn member(id: i64, name: &str) -> Holder {
+        Holder::Member { id: MemberId(id), name: name.into() }
+    }
+
+    /// A participant as the control plane holds one: the session and
+    /// the events queued for their socket.
+    struct Joined {
+        call: CallSession,
+        events: mpsc::Receiver<Box<SignalEvent>>,
+    }
+
+    impl Joined {
+        /// The next event of the kind `pick` selects, skipping others
+        /// (candidates, layer hints).
+        async fn next<T>(&mut self, pick: impl Fn(SignalEvent) -> Option<T>) -> T {
+            loop {
+                let event = tokio::time::timeout(std::time::Duration::from_secs(10), self.events.recv())
+                    .await
+                    .expect("an event within 10 s")
+                    .expect("the queue is open");
+                if let Some(found) = pick(*event) {
+                    return found;
+                }
+            }
+        }
+    }
+
+    async fn join(plane: &Plane, conference: ConferenceId, holder: Holder) -> Joined {
+        let (outbox, events) = mpsc::channel(crate::sfu::mailbox::OUTBOX_LIMIT);
+        let call = CallSession::join(&plane.sfu, &plane.key.issue(conference, holder), outbox).await.unwrap();
+        Joined { call, events }
+    }
+
+    #[tokio::test]
+    async fn only_a_ticket_signed_with_the_planes_key_joins() {
+        let plane = plane().await;
+        let (outbox, _events) = mpsc::channel(8);
+        let stranger = TicketKey::random().issue(ConferenceId::Room(RoomId(1)), member(1, "Ada"));
+        let refused = CallSession::join(&plane.sfu, &stranger, outbox).await;
+        assert!(matches!(refused, Err(JoinError::Ticket(crate::sfu::ticket::TicketError::Forged))));
+        assert!(plane.sfu.census().is_empty(), "no call was started for it");
+        assert!(plane.heard.take().is_empty());
+    }
+
+    #[tokio::test]
+    async fn participants_are_welcomed_hear_each_other_and_the_observer_hears_it_all() {
+        let plane = plane().await;
+        let room = ConferenceId::Room(RoomId(7));
+        let mut ada = join(&plane, room, member(1, "Ada")).await;
+        let (me, others) = ada
+            .next(|event| match event {
+                SignalEvent::Welcome { me, participants, .. } => Some((me, participants)),
+                _ => None,
+            })
+            .await;
+        assert_eq!(me, ada.call.id);
+        assert!(others.is_empty());
+
+        ada.call.handle(SignalRequest::Chat { text: "before the guest".into() }).await;
+        ada.next(|event| matches!(event, SignalEvent::Chat { .. }).then_some(())).await;
+
+        let guest = Holder::Guest { id: GuestId(9), name: "Lin".into(), email: Some("lin@example.org".into()) };
+        let mut lin = join(&plane, room, guest).await;
+        let (others, chat) = lin
+            .next(|event| match event {
+                SignalEvent::Welcome { participants, chat, .. } => Some((participants, chat)),
+                _ => None,
+            })
+            .await;
+        assert_eq!(others.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Ada"]);
+        assert!(chat.is_empty(), "a guest sees only what is said from their arrival on");
+        let joined = ada
+            .next(|event| match event {
+                SignalEvent::Joined { participant } => Some(participant),
+                _ => None,
+            })
+            .await;
+        assert_eq!((joined.name.as_str(), joined.guest), ("Lin", Some(GuestId(9))));
+        assert_eq!(plane.sfu.census().get(&room), Some(&2));
+
+        lin.call.handle(SignalRequest::Chat { text: "hello".into() }).await;
+        for page in [&mut ada, &mut lin] {
+            let said = page
+                .next(|event| match event {
+                    SignalEvent::Chat { message } => Some(message),
+                    _ => None,
+                })
+                .await;
+            assert_eq!((said.name.as_str(), said.text.as_str()), ("Lin", "hello"));
+        }
+
+        let (ada_id, lin_id) = (ada.call.id, lin.call.id);
+        lin.call.leave(true).await;
+        let gone = ada
+            .next(|event| match event {
+                SignalEvent::Left { participant } => Some(participant),
+                _ => None,
+            })
+            .await;
+        assert_eq!(gone, lin_id);
+        ada.call.leave(false).await;
+        plane.sfu.shutdown().await;
+        assert!(plane.sfu.census().is_empty());
+        assert_eq!(
+            plane.heard.take(),
+            [
+                format!("started {room:?}"),
+                format!("joined {ada_id} Ada"),
+                "chat Ada: before the guest".to_string(),
+                format!("joined {lin_id} Lin"),
+                "chat Lin: hello".to_string(),
+                format!("left {lin_id} removed=true"),
+                format!("left {ada_id} removed=false"),
+                "ended".to_string(),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn turning_transcription_on_tells_everyone_in_that_call_only() {
+        let plane = plane().await;
+        let here = ConferenceId::Channel(ChannelId(3));
+        let elsewhere = ConferenceId::Channel(ChannelId(4));
+        let mut ada = join(&plane, here, member(1, "Ada")).await;
+        let mut grace = join(&plane, elsewhere, member(2, "Grace")).await;
+        plane.sfu.set_transcribing(here, true).await;
+        let on = ada
+            .next(|event| match event {
+                SignalEvent::Transcription { on } => Some(on),
+                _ => None,
+            })
+            .await;
+        assert!(on);
+        grace.call.handle(SignalRequest::Chat { text: "still here".into() }).await;
+        let next = grace
+            .next(|event| match event {
+                SignalEvent::Transcription { .. } => Some("transcription"),
+                SignalEvent::Chat { .. } => Some("chat"),
+                _ => None,
+            })
+            .await;
+        assert_eq!(next, "chat", "the other call was not told");
+        assert!(plane.heard.take().contains(&"transcription on".to_string()));
+        ada.call.leave(false).await;
+        grace.call.leave(false).await;
     }
 }

@@ -9,6 +9,7 @@
 //! note in the transcript; the others are transcribed all the same.
 
 pub mod call_log;
+pub mod call_watch;
 pub mod recorder;
 pub mod speech;
 pub mod summary_model;

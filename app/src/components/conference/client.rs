@@ -2,14 +2,14 @@
 //! before hydration) there is no call, and every control does nothing.
 
 use crate::call_state::CallState;
-use crate::protocol::signal::ConferenceId;
+use crate::model::ConferenceId;
 #[cfg(feature = "hydrate")]
 use leptos::prelude::*;
 
 #[derive(Clone, Copy)]
 pub struct ClientHandle {
     #[cfg(feature = "hydrate")]
-    client: StoredValue<Option<crate::media::call::CallClient>, LocalStorage>,
+    client: StoredValue<Option<crate::client::media::call::CallClient>, LocalStorage>,
 }
 
 impl ClientHandle {
@@ -20,7 +20,7 @@ impl ClientHandle {
         {
             let client = StoredValue::new_local(None);
             Effect::new(move |_| {
-                let call = crate::media::call::CallClient::start(conference, guest_pass.as_deref(), state);
+                let call = crate::client::media::call::CallClient::start(conference, guest_pass.as_deref(), state);
                 client.set_value(Some(call));
             });
             on_cleanup(move || {
@@ -40,7 +40,7 @@ impl ClientHandle {
     }
 
     #[cfg(feature = "hydrate")]
-    fn with(self, action: impl FnOnce(&crate::media::call::CallClient)) {
+    fn with(self, action: impl FnOnce(&crate::client::media::call::CallClient)) {
         self.client.with_value(|client| {
             if let Some(client) = client {
                 action(client);

@@ -10,7 +10,7 @@ mod participants;
 mod tile;
 
 use crate::call_state::{CallState, CallStatus};
-use crate::protocol::signal::ConferenceId;
+use crate::model::ConferenceId;
 use client::ClientHandle;
 use leptos::prelude::*;
 use tile::{Tile, TileMedia};

@@ -3,7 +3,7 @@
 
 use crate::api::guests::remove_guest;
 use crate::call_state::CallState;
-use crate::protocol::guest::GuestId;
+use crate::model::GuestId;
 use leptos::prelude::*;
 
 #[component]

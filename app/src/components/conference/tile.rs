@@ -87,7 +87,7 @@ fn attach_stream(video: NodeRef<Video>, stream_key: Option<String>, state: CallS
     Effect::new(move |_| {
         state.streams_version.track();
         let Some(element) = video.get() else { return };
-        let stream = stream_key.as_deref().and_then(crate::media::streams::get);
+        let stream = stream_key.as_deref().and_then(crate::client::media::streams::get);
         let current = element.src_object();
         if current.as_ref().map(|s| s.id()) != stream.as_ref().map(|s| s.id()) {
             element.set_src_object(stream.as_ref());

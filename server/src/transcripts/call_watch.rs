@@ -1,0 +1,143 @@
+//! The control plane's side of a call: the SFU reports who joins and
+//! leaves a meeting channel's call and what is said in its chat, and taps
+//! each microphone while the call is transcribed; this keeps the call's
+//! record (through `call_log`) and writes each tapped microphone to its
+//! recording's file on a task of its own, off the call's media worker.
+
+use super::call_log::{CallLog, Entry};
+use super::recorder::Recorder;
+use crate::sfu::observer::{CallObserver, CallWatch, PacketTap, TapReader};
+use crate::sfu::ticket::Holder;
+use anteroom_app::model::{CallId, ConferenceId};
+use anteroom_app::protocol::signal::{ChatMessage, ParticipantId};
+use anteroom_app::ssr::call_notes::Attendance;
+use anteroom_app::ssr::calls::transcript::Recording;
+use anteroom_app::ssr::db::now;
+use async_trait::async_trait;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// A recording's file has this long to be completed after the call ends.
+const RECORDING_FINISH: Duration = Duration::from_secs(10);
+
+/// Keeps the record of every meeting channel's call; rooms' calls leave
+/// nothing behind.
+pub struct CallRecords {
+    pub log: CallLog,
+    /// Recordings are written under it.
+    pub data_dir: PathBuf,
+}
+
+#[async_trait]
+impl CallObserver for CallRecords {
+    async fn call_started(&self, conference: ConferenceId) -> Option<(Arc<dyn CallWatch>, bool)> {
+        let ConferenceId::Channel(channel) = conference else { return None };
+        match self.log.open(channel, now()).await {
+            Ok((call, transcribed)) => {
+                let recorded = RecordedCall {
+                    call,
+                    log: self.log.clone(),
+                    data_dir: self.data_dir.clone(),
+                    recordings_finished: Mutex::default(),
+                };
+                Some((Arc::new(recorded), transcribed))
+            }
+            Err(error) => {
+                tracing::error!(%error, %channel, "could not open the record of a call");
+                None
+            }
+        }
+    }
+}
+
+/// One meeting channel's call being recorded.
+struct RecordedCall {
+    call: CallId,
+    log: CallLog,
+    data_dir: PathBuf,
+    /// Each recording's file is complete once its receiver completes.
+    recordings_finished: Mutex<Vec<oneshot::Receiver<()>>>,
+}
+
+#[async_trait]
+impl CallWatch for RecordedCall {
+    async fn joined(&self, participant: ParticipantId, holder: &Holder) {
+        let joined_at = now();
+        let stay = Attendance {
+            participant,
+            name: holder.name().to_string(),
+            guest_email: match holder {
+                Holder::Guest { email, .. } => email.clone(),
+                Holder::Member { .. } => None,
+            },
+            guest: holder.guest().is_some(),
+            removed: false,
+            joined_at,
+            left_at: joined_at,
+        };
+        self.log.note(Entry::Joined(self.call, stay)).await;
+    }
+
+    async fn left(&self, participant: ParticipantId, removed: bool) {
+        if removed {
+            // The call's notes are not sent to a guest a member removed.
+            self.log.note(Entry::Removed(self.call, participant)).await;
+        }
+        self.log.note(Entry::Left(self.call, participant, now())).await;
+    }
+
+    async fn chat(&self, message: &ChatMessage) {
+        self.log.note(Entry::Chat(self.call, message.clone())).await;
+    }
+
+    async fn transcription_on(&self) {
+        self.log.note(Entry::TranscriptionOn(self.call)).await;
+    }
+
+    async fn tap_microphone(&self, owner: ParticipantId, track: u64) -> Option<PacketTap> {
+        let file = format!("recordings/{}/{owner}-{track}.ogg", self.call);
+        let (recorder, finished) = match Recorder::create(&self.data_dir.join(&file)) {
+            Ok(made) => made,
+            Err(error) => {
+                tracing::error!(%error, %file, "could not start a recording; the transcript will lack it");
+                return None;
+            }
+        };
+        let (tap, reader) = PacketTap::new();
+        tokio::spawn(write_recording(recorder, reader));
+        self.recordings_finished.lock().expect("recordings lock").push(finished);
+        let recording = Recording { participant: owner, file, started_at: unix_millis() };
+        self.log.note(Entry::Recording(self.call, recording)).await;
+        Some(tap)
+    }
+
+    async fn ended(&self) {
+        let ended_at = now();
+        let finished: Vec<_> = std::mem::take(&mut *self.recordings_finished.lock().expect("recordings lock"));
+        let _ = tokio::time::timeout(RECORDING_FINISH, futures::future::join_all(finished)).await;
+        self.log.note(Entry::Ended(self.call, ended_at)).await;
+    }
+}
+
+/// Writes a tapped microphone to its file until the tap closes; the file
+/// is complete when this returns. (The recorder writes 8 KiB at a time,
+/// every two seconds or so: small enough for a task.)
+async fn write_recording(mut recorder: Recorder, mut tap: TapReader) {
+    while let Some(packet) = tap.packets.recv().await {
+        recorder.write(&packet);
+    }
+    let dropped = tap.dropped.load(Ordering::Relaxed);
+    if dropped > 0 {
+        tracing::warn!(dropped, "a recording fell behind its microphone; the transcript misses those packets");
+    }
+}
+
+fn unix_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or_default()
+}
