@@ -90,7 +90,7 @@ pub struct Config {
 
     /// Base URL of an OpenAI-compatible speech-to-text service for call
     /// transcripts (POST /v1/audio/transcriptions), e.g. http://gpu-box:8000.
-    /// Unset: the embedded engine (server/speech), run with --speech-python.
+    /// Unset: the embedded engine (app/speech), run with --speech-python.
     #[arg(long, env = "ANTEROOM_TRANSCRIPTION_URL")]
     pub transcription_url: Option<String>,
 

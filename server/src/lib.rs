@@ -3,17 +3,14 @@
 // Leptos view types nest deeply; the default limit is too low for them.
 #![recursion_limit = "512"]
 
-mod call_notes;
+pub mod call_records;
 pub mod config;
 mod inbox_delivery;
 pub mod log_pacing;
-pub mod outbound_http;
 mod routes;
-mod schedules;
 pub mod sfu;
 pub mod smtp_receiver;
 pub mod sockets;
-pub mod transcripts;
 mod web;
 
 pub use web::body_deadline::BODY_READ_TIMEOUT;
@@ -70,7 +67,7 @@ pub struct ServerState {
     /// verifies them with the same key).
     pub tickets: sfu::ticket::TicketKey,
     /// The record of meeting channels' calls (whether one is transcribed).
-    pub call_log: transcripts::call_log::CallLog,
+    pub call_log: anteroom_app::ssr::calls::log::CallLog,
     /// Flips to true when the server is shutting down, so long-lived sockets end.
     pub shutdown: watch::Receiver<bool>,
     /// The sockets still open. An upgraded socket runs apart from the HTTP
@@ -96,7 +93,7 @@ pub struct Server {
     pub state: ServerState,
     listener: TcpListener,
     shutdown: watch::Sender<bool>,
-    transcriber: transcripts::Transcriber,
+    transcriber: anteroom_app::ssr::calls::transcriber::Transcriber,
     /// Rings the notes task (a call ended, a transcript settled).
     notes: Arc<tokio::sync::Notify>,
     /// The caps on client connections, sized when the server started.
@@ -145,7 +142,8 @@ impl Server {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let transcribe = Arc::new(tokio::sync::Notify::new());
         let notes = Arc::new(tokio::sync::Notify::new());
-        let call_log = transcripts::call_log::CallLog::start(db.clone(), vec![transcribe.clone(), notes.clone()]);
+        let call_log =
+            anteroom_app::ssr::calls::log::CallLog::start(db.clone(), vec![transcribe.clone(), notes.clone()]);
         let state = ServerState {
             app: AppState {
                 db,
@@ -183,7 +181,7 @@ impl Server {
         if !open_calls.is_empty() {
             tracing::info!(calls = open_calls.len(), "calls the last run left open ended at this restart");
         }
-        state.sfu.observe_calls(Arc::new(transcripts::call_watch::CallRecords {
+        state.sfu.observe_calls(Arc::new(call_records::CallRecords {
             log: state.call_log.clone(),
             data_dir: config.data_dir.clone(),
         }));
@@ -218,8 +216,12 @@ impl Server {
             };
             tokio::spawn(smtp_receiver::serve(listener, delivery, self.state.shutdown.clone()));
         }
-        tokio::spawn(schedules::run(self.state.app.clone(), self.state.shutdown.clone()));
-        tokio::spawn(call_notes::run(self.state.app.clone(), self.notes, self.state.shutdown.clone()));
+        tokio::spawn(anteroom_app::ssr::schedules::sending::run(self.state.app.clone(), self.state.shutdown.clone()));
+        tokio::spawn(anteroom_app::ssr::call_notes::sending::run(
+            self.state.app.clone(),
+            self.notes,
+            self.state.shutdown.clone(),
+        ));
         tokio::spawn(self.transcriber.run(self.state.shutdown.clone()));
         let shutdown = self.shutdown;
         web::connections::serve(self.listener, router, self.connection_caps, async move {
@@ -245,26 +247,28 @@ fn transcriber(
     state: &ServerState,
     wake: Arc<tokio::sync::Notify>,
     settled: Arc<tokio::sync::Notify>,
-) -> transcripts::Transcriber {
+) -> anteroom_app::ssr::calls::transcriber::Transcriber {
     let endpoint = match &config.transcription_url {
-        Some(url) => transcripts::speech::Endpoint::Fixed(url.clone()),
-        None => transcripts::speech::Endpoint::Embedded(transcripts::worker::Worker::spawn(
-            config.speech_python(),
-            &config.data_dir,
-            state.shutdown.clone(),
-        )),
+        Some(url) => anteroom_app::ssr::calls::speech::Endpoint::Fixed(url.clone()),
+        None => anteroom_app::ssr::calls::speech::Endpoint::Embedded(
+            anteroom_app::ssr::calls::speech_worker::Worker::spawn(
+                config.speech_python(),
+                &config.data_dir,
+                state.shutdown.clone(),
+            ),
+        ),
     };
-    transcripts::Transcriber {
+    anteroom_app::ssr::calls::transcriber::Transcriber {
         db: state.app.db.clone(),
-        engine: transcripts::speech::SpeechEngine::new(endpoint, config.transcription_api_key.clone()),
+        engine: anteroom_app::ssr::calls::speech::SpeechEngine::new(endpoint, config.transcription_api_key.clone()),
         summaries: match (&config.summary_url, &config.summary_model) {
-            (Some(url), Some(model)) => transcripts::summary_model::SummaryWriter::model(
+            (Some(url), Some(model)) => anteroom_app::ssr::calls::summary_model::SummaryWriter::model(
                 url,
                 model,
                 config.summary_api_key.clone(),
                 std::time::Duration::from_secs(config.summary_timeout_secs),
             ),
-            _ => transcripts::summary_model::SummaryWriter::extractive(),
+            _ => anteroom_app::ssr::calls::summary_model::SummaryWriter::extractive(),
         },
         data_dir: config.data_dir.clone(),
         first_retry: std::time::Duration::from_secs(30),

@@ -49,7 +49,7 @@ pub(crate) fn manage(workspace: crate::model::WorkspaceId, channel_admin: bool) 
 
 #[cfg(feature = "ssr")]
 pub(crate) fn link_url(state: &crate::ssr::state::AppState, token: &str) -> String {
-    format!("{}{}", state.settings.public_url, crate::api::invites::guest_path(token))
+    format!("{}{}", state.settings.public_url, crate::ssr::invites::guest_path(token))
 }
 
 /// What the Channel Details dialog shows: name, admins, the external link

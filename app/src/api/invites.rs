@@ -6,14 +6,10 @@ use crate::error::AppError;
 use crate::model::{GuestWelcome, RoomId};
 use leptos::prelude::*;
 
-/// The path a guest opens; the invite URL is the public URL plus this.
-pub fn guest_path(token: &str) -> String {
-    format!("/guest/{token}")
-}
-
 #[cfg(feature = "ssr")]
 async fn invite_url(room: RoomId, regenerate: bool) -> Result<String, AppError> {
     use crate::model::ConferenceId;
+    use crate::ssr::invites::guest_path;
     use crate::ssr::{auth, invites, office, policy, state::app_state};
     let state = app_state()?;
     let principal = auth::principal(&state).await?;

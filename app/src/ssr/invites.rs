@@ -9,6 +9,11 @@ use super::tokens::random_token;
 use crate::model::ConferenceId;
 use crate::model::{MemberId, WorkspaceId};
 
+/// The path a guest opens; the invite URL is the public URL plus this.
+pub fn guest_path(token: &str) -> String {
+    format!("/guest/{token}")
+}
+
 /// Where a live link leads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invitation {

@@ -19,6 +19,7 @@ pub mod mail_in;
 pub mod mail_out;
 pub mod mail_store;
 pub mod office;
+pub mod outbound_http;
 pub mod password_resets;
 pub mod passwords;
 pub mod policy;

@@ -104,7 +104,7 @@ impl ServerProcess {
         .expect("the server listens within 30 s");
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let client = |from: Option<IpAddr>| {
-            anteroom_server::outbound_http::client_builder()
+            anteroom_app::ssr::outbound_http::client_builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .local_address(from)
                 .build()
@@ -129,7 +129,7 @@ impl ServerProcess {
     /// server counts them.
     #[allow(dead_code, reason = "not every bench or test that includes this file calls it")]
     pub fn client_from(&self, from: impl Into<IpAddr>) -> reqwest::Client {
-        anteroom_server::outbound_http::client_builder()
+        anteroom_app::ssr::outbound_http::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .local_address(from.into())
             .build()

@@ -32,7 +32,7 @@ struct Handle {
 impl Janus {
     pub fn new(url: &str) -> Arc<Self> {
         Arc::new(Janus {
-            http: anteroom_server::outbound_http::client_builder().build().unwrap(),
+            http: anteroom_app::ssr::outbound_http::client_builder().build().unwrap(),
             url: url.trim_end_matches('/').to_string(),
             transaction: AtomicU64::new(1),
         })

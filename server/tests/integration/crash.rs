@@ -64,7 +64,7 @@ async fn start(dir: &std::path::Path) -> Running {
     tokio::time::timeout(Duration::from_secs(30), read).await.expect("the server listens within 30 s");
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     let http =
-        anteroom_server::outbound_http::client_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        anteroom_app::ssr::outbound_http::client_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     Running { child, url: url.expect("a URL"), smtp: smtp.expect("an SMTP address"), http }
 }
 

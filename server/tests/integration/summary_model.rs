@@ -6,8 +6,8 @@
 
 use anteroom_app::model::CallId;
 use anteroom_app::protocol::signal::ParticipantId;
+use anteroom_app::ssr::calls::summary_model::SummaryWriter;
 use anteroom_app::ssr::calls::transcript::Line;
-use anteroom_server::transcripts::summary_model::SummaryWriter;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};

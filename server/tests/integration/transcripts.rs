@@ -1,4 +1,4 @@
-//! Transcripts against the real embedded speech engine (server/speech, the
+//! Transcripts against the real embedded speech engine (app/speech, the
 //! virtual environment scripts/setup makes): a recorded Ogg Opus file of
 //! known speech becomes lines attributed to its speaker, with a summary;
 //! and an engine that is down leaves the transcript pending, with the
@@ -7,12 +7,12 @@
 use anteroom_app::model::{CallId, ChannelId};
 use anteroom_app::protocol::signal::ParticipantId;
 use anteroom_app::ssr::call_notes::Attendance;
+use anteroom_app::ssr::calls::speech::{Endpoint, SpeechEngine};
+use anteroom_app::ssr::calls::speech_worker::{Worker, WorkerState};
+use anteroom_app::ssr::calls::summary_model::SummaryWriter;
+use anteroom_app::ssr::calls::transcriber::Transcriber;
 use anteroom_app::ssr::calls::{self, transcript};
 use anteroom_app::ssr::db::{self, Db};
-use anteroom_server::transcripts::Transcriber;
-use anteroom_server::transcripts::speech::{Endpoint, SpeechEngine};
-use anteroom_server::transcripts::summary_model::SummaryWriter;
-use anteroom_server::transcripts::worker::{Worker, WorkerState};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;

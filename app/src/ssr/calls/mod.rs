@@ -4,9 +4,22 @@
 //! so a restart loses neither a call in progress (it ends at the restart)
 //! nor what came after it: its transcript (`transcript`) and the guests'
 //! notes.
+//!
+//! The rest of the calls domain: `log` writes the record in order as the
+//! server's call watch reports it; `recordings` are the microphones' files;
+//! `transcriber` turns them into the transcript through the speech engine
+//! (`speech`, by default the embedded `speech_worker`) and has it
+//! summarised (`summary_model`, falling back to the extractive `summary`);
+//! `pages` reads a past call a page at a time.
 
+pub mod log;
 pub mod pages;
+pub mod recordings;
+pub mod speech;
+pub mod speech_worker;
 pub mod summary;
+pub mod summary_model;
+pub mod transcriber;
 pub mod transcript;
 
 use super::call_notes::{Attendance, CallRecord};

@@ -1,9 +1,16 @@
 //! Call schedules of meeting channels: made, changed and cancelled by the
 //! channel's admins; when each call is (`timing`); the schedules whose next
 //! call has come, for the task that emails external participants the link;
-//! and what calendar emails are still to go out (`calendar_mail`).
+//! and what calendar emails are still to go out (`calendar_mail`). The
+//! task that sends them (`sending`): the calendar invitations, updates and
+//! cancellations as .ics (`invitations`), and the link when a call starts
+//! (`starting`), to where the channel's guests go (`place`).
 
 pub mod calendar_mail;
+mod invitations;
+mod place;
+pub mod sending;
+mod starting;
 pub mod timing;
 
 use super::db::{Db, now};

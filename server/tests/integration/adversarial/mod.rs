@@ -154,7 +154,7 @@ async fn over_https_browsers_are_told_to_stay_on_it() {
     })
     .await;
     // The TLS proxy in front would forward to the address the server listens on.
-    let response = anteroom_server::outbound_http::client_builder()
+    let response = anteroom_app::ssr::outbound_http::client_builder()
         .build()
         .unwrap()
         .get(format!("http://{}/healthz", server.address))
@@ -168,7 +168,7 @@ async fn over_https_browsers_are_told_to_stay_on_it() {
     // it), and a cookie without the prefix is not a session here. (Requests
     // built by hand: they go to the address, with the public URL's Host
     // and Origin, as through the proxy.)
-    let http = anteroom_server::outbound_http::client_builder().build().unwrap();
+    let http = anteroom_app::ssr::outbound_http::client_builder().build().unwrap();
     let signed_in = http
         .post(format!("http://{}/api/sign_in", server.address))
         .header("Host", "meet.example.com")
@@ -334,7 +334,7 @@ async fn a_public_url_off_loopback_is_the_network_even_when_listening_on_loopbac
     let serving = tokio::spawn(server.serve_until(async {
         let _ = stopped.await;
     }));
-    let signed_in = anteroom_server::outbound_http::client_builder()
+    let signed_in = anteroom_app::ssr::outbound_http::client_builder()
         .build()
         .unwrap()
         .post(format!("http://{address}/api/sign_in"))

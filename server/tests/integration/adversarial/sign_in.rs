@@ -97,7 +97,7 @@ async fn guesses_from_elsewhere_do_not_lock_a_member_out() {
     let server = ServerProcess::start([127, 0, 0, 1].into(), None, true).await;
     // Ada's laptop signed in before; its cookie stays when she signs out.
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-    let laptop = anteroom_server::outbound_http::client_builder()
+    let laptop = anteroom_app::ssr::outbound_http::client_builder()
         .cookie_provider(jar.clone())
         .redirect(reqwest::redirect::Policy::none())
         .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
@@ -134,7 +134,7 @@ async fn guesses_from_elsewhere_do_not_lock_a_member_out() {
     assert!(refused, "the account is held for strangers");
     let new_browser = server.client_from([127, 0, 0, 200]);
     assert_eq!(sign_in(&new_browser, &server, "ada@example.com", DEMO_PASSWORD).await, 429);
-    let laptop_on_attackers_network = anteroom_server::outbound_http::client_builder()
+    let laptop_on_attackers_network = anteroom_app::ssr::outbound_http::client_builder()
         .cookie_provider(jar)
         .redirect(reqwest::redirect::Policy::none())
         .local_address(std::net::IpAddr::from([127, 0, 0, 3]))

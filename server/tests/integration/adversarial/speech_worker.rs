@@ -5,7 +5,7 @@
 //! this start (handed over in the environment, not on the command line),
 //! and only for its own 127.0.0.1:port.
 
-use anteroom_server::transcripts::worker::Worker;
+use anteroom_app::ssr::calls::speech_worker::Worker;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -42,7 +42,7 @@ async fn the_speech_worker_answers_only_its_server_and_only_on_loopback() {
     assert_eq!(url.host_str(), Some("127.0.0.1"), "bound to loopback only: {}", address.url);
     let port = url.port().unwrap();
 
-    let http = anteroom_server::outbound_http::client_builder().build().unwrap();
+    let http = anteroom_app::ssr::outbound_http::client_builder().build().unwrap();
     let health = format!("{}/health", address.url);
     let status = |request: reqwest::RequestBuilder| async move { request.send().await.unwrap().status().as_u16() };
     assert_eq!(status(http.get(&health).bearer_auth(&address.token)).await, 200, "the server's own request");

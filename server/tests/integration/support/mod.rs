@@ -120,7 +120,7 @@ impl Client {
         Client {
             base: base.to_string(),
             jar: jar.clone(),
-            http: anteroom_server::outbound_http::client_builder()
+            http: anteroom_app::ssr::outbound_http::client_builder()
                 .cookie_provider(jar)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()

@@ -1,4 +1,4 @@
-//! The embedded speech engine: the server runs `server/speech/worker.py`
+//! The embedded speech engine: the server runs `app/speech/worker.py`
 //! (built into the binary, written to the data folder at start) with the
 //! Python that scripts/setup prepared, on 127.0.0.1 and a port of its
 //! choosing. It starts when the first transcript is wanted (a server whose
@@ -9,7 +9,7 @@
 //! reach a loopback port, so each start gets a new random token, handed
 //! over in the environment (argv is visible to every user in `ps`); the
 //! worker answers only requests that carry it, addressed to its own
-//! 127.0.0.1:port (see `server/speech/worker.py`).
+//! 127.0.0.1:port (see `app/speech/worker.py`).
 //!
 //! Transcribing is the one heavy job the server has besides forwarding
 //! media, and it comes in bursts as calls end; the SFU must keep its cores
@@ -26,7 +26,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::{Notify, watch};
 
-const WORKER_SCRIPT: &str = include_str!("../../speech/worker.py");
+const WORKER_SCRIPT: &str = include_str!("../../../speech/worker.py");
 /// The first restart comes after this long, then twice as long each time
 /// the worker stops again soon, up to `LONGEST_WAIT`.
 const FIRST_WAIT: Duration = Duration::from_secs(1);
@@ -43,7 +43,7 @@ const TOKEN_VARIABLE: &str = "ANTEROOM_SPEECH_TOKEN";
 const WORKER_NICENESS: i32 = 10;
 /// The largest request the worker takes: a recording at its cap and the
 /// form around it.
-const WORKER_MAX_BYTES: u64 = super::recorder::MAX_RECORDING_BYTES + 1024 * 1024;
+const WORKER_MAX_BYTES: u64 = super::recordings::MAX_RECORDING_BYTES + 1024 * 1024;
 
 /// The threads the model computes with: every core but one, which is left
 /// to the SFU (one on a single core, where niceness alone gives way).
@@ -163,7 +163,7 @@ async fn write_script(script: &Path) -> std::io::Result<()> {
 
 /// Runs the worker until it stops; says why it stopped.
 async fn run_once(python: &Path, script: &Path, state: &watch::Sender<WorkerState>) -> String {
-    let token = anteroom_app::ssr::tokens::random_token();
+    let token = crate::ssr::tokens::random_token();
     let threads = model_threads().to_string();
     let mut command = Command::new(python);
     command

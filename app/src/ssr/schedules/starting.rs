@@ -2,12 +2,12 @@
 //! participant gets the channel's link. Every invitation is recorded, so
 //! none goes out twice, and each schedule moves on to its next call.
 
-use super::channel_place;
-use anteroom_app::error::AppError;
-use anteroom_app::ssr::db::now;
-use anteroom_app::ssr::mail_out::Outgoing;
-use anteroom_app::ssr::schedules::{self, DueCall, LATE_GRACE_SECONDS};
-use anteroom_app::ssr::state::AppState;
+use super::place::channel_place;
+use crate::error::AppError;
+use crate::ssr::db::now;
+use crate::ssr::mail_out::Outgoing;
+use crate::ssr::schedules::{self, DueCall, LATE_GRACE_SECONDS};
+use crate::ssr::state::AppState;
 
 /// Invites the participants of every call that has started, then moves each
 /// schedule on. A call found more than [`LATE_GRACE_SECONDS`] late (the

@@ -5,16 +5,16 @@
 //! RRULE for repeating calls with their end), `METHOD:CANCEL` when it is
 //! cancelled or they are taken off it. Written with the `icalendar` crate.
 
-use super::{ChannelPlace, channel_place};
-use anteroom_app::error::AppError;
-use anteroom_app::model::Recurrence;
-use anteroom_app::model::ScheduleId;
-use anteroom_app::model::one_line;
-use anteroom_app::ssr::mail_out::{Attachment, Delivery, Outgoing};
-use anteroom_app::ssr::schedules::calendar_mail::{self, CalendarMail, Method};
-use anteroom_app::ssr::schedules::timing::End;
-use anteroom_app::ssr::schedules::{self, Schedule, call_text};
-use anteroom_app::ssr::state::AppState;
+use super::place::{ChannelPlace, channel_place};
+use crate::error::AppError;
+use crate::model::Recurrence;
+use crate::model::ScheduleId;
+use crate::model::one_line;
+use crate::ssr::mail_out::{Attachment, Delivery, Outgoing};
+use crate::ssr::schedules::calendar_mail::{self, CalendarMail, Method};
+use crate::ssr::schedules::timing::End;
+use crate::ssr::schedules::{self, Schedule, call_text};
+use crate::ssr::state::AppState;
 use icalendar::{Attendee, Property};
 use icalendar::{
     Calendar, CalendarDateTime, Component, EventLike, EventStatus, Frequency, NWeekday, RRule, Tz, Weekday,
@@ -274,8 +274,8 @@ fn naive(local: jiff::civil::DateTime) -> chrono::NaiveDateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use anteroom_app::model::{ChannelId, RecurrenceEnd, ScheduleId};
-    use anteroom_app::ssr::schedules::Timing;
+    use crate::model::{ChannelId, RecurrenceEnd, ScheduleId};
+    use crate::ssr::schedules::Timing;
 
     fn schedule(recurrence: Recurrence, end: RecurrenceEnd) -> Schedule {
         Schedule {

@@ -4,12 +4,12 @@
 //! happened, off the call's own path. When a call ends (and its
 //! recordings are complete), the transcripts and notes tasks are woken.
 
-use anteroom_app::model::{CallId, ChannelId};
-use anteroom_app::protocol::signal::{ChatMessage, ParticipantId};
-use anteroom_app::ssr::call_notes::Attendance;
-use anteroom_app::ssr::calls::{self, transcript};
-use anteroom_app::ssr::channel_settings::{self, Switch};
-use anteroom_app::ssr::db::Db;
+use crate::model::{CallId, ChannelId};
+use crate::protocol::signal::{ChatMessage, ParticipantId};
+use crate::ssr::call_notes::Attendance;
+use crate::ssr::calls::{self, transcript};
+use crate::ssr::channel_settings::{self, Switch};
+use crate::ssr::db::Db;
 use std::sync::Arc;
 use tokio::sync::{Notify, mpsc, oneshot};
 

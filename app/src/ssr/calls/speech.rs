@@ -3,8 +3,8 @@
 //! a GPU box, a hosted service). One recording goes in; its segments, with
 //! times from the start of the recording, come out.
 
-use super::worker::Worker;
-use crate::outbound_http::{BodyError, api_url, error_message, innermost_cause, read_body};
+use super::speech_worker::Worker;
+use crate::ssr::outbound_http::{BodyError, api_url, error_message, innermost_cause, read_body};
 use serde::Deserialize;
 use std::path::Path;
 use std::time::Duration;
@@ -16,7 +16,7 @@ const BASE_TIMEOUT: Duration = Duration::from_secs(60);
 const BYTES_PER_EXTRA_SECOND: u64 = 8_000;
 /// Recordings larger than this are not sent: the recorder stops each at
 /// this size, so only a file it did not write can be larger.
-const MAX_RECORDING_BYTES: u64 = super::recorder::MAX_RECORDING_BYTES;
+const MAX_RECORDING_BYTES: u64 = super::recordings::MAX_RECORDING_BYTES;
 /// The most of an answer read: a transcript of hours is well under this.
 const MAX_ANSWER_BYTES: usize = 8 * 1024 * 1024;
 /// How long connecting may take.
@@ -84,8 +84,10 @@ struct Transcription {
 
 impl SpeechEngine {
     pub fn new(endpoint: Endpoint, api_key: Option<String>) -> Self {
-        let http =
-            crate::outbound_http::client_builder().connect_timeout(CONNECT_TIMEOUT).build().expect("an HTTP client");
+        let http = crate::ssr::outbound_http::client_builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .build()
+            .expect("an HTTP client");
         SpeechEngine { endpoint, api_key, http }
     }
 

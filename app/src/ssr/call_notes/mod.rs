@@ -20,6 +20,8 @@
 //! the transcript (server/src/transcripts makes them); otherwise they hold
 //! what the server knows for certain.
 
+pub mod sending;
+
 use super::calls::transcript::Line;
 use super::db::{Db, now};
 use crate::dates::{clock_text, time_text};

@@ -1,19 +1,21 @@
 //! The control plane's side of a call: the SFU reports who joins and
 //! leaves a meeting channel's call and what is said in its chat, and taps
 //! each microphone while the call is transcribed; this keeps the call's
-//! record (through `call_log`) and writes each tapped microphone to its
+//! record (through the calls domain's `log`) and writes each tapped microphone to its
 //! recording's file on a task of its own, off the call's media worker.
 
-use super::call_log::{CallLog, Entry};
-use super::recorder::Recorder;
+pub mod recorder;
+
 use crate::sfu::observer::{CallObserver, CallWatch, PacketTap, TapReader};
 use crate::sfu::ticket::Holder;
 use anteroom_app::model::{CallId, ConferenceId};
 use anteroom_app::protocol::signal::{ChatMessage, ParticipantId};
 use anteroom_app::ssr::call_notes::Attendance;
+use anteroom_app::ssr::calls::log::{CallLog, Entry};
 use anteroom_app::ssr::calls::transcript::Recording;
 use anteroom_app::ssr::db::now;
 use async_trait::async_trait;
+use recorder::Recorder;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};

@@ -4,17 +4,17 @@
 //! with the summary and transcript (also attached as a text file) once the
 //! transcript is made, or marked "transcript unavailable" when it is not
 //! made within `TRANSCRIPT_WAIT`. The notes are written by
-//! `anteroom_app::ssr::call_notes`, and sent within the limits it sets.
+//! `crate::ssr::call_notes`, and sent within the limits it sets.
 
-use anteroom_app::error::AppError;
-use anteroom_app::model::CallId;
-use anteroom_app::ssr::call_notes::{self, CallRecord, Reader, Spoken};
-use anteroom_app::ssr::calls::{self, transcript};
-use anteroom_app::ssr::channel_settings::{self, Switch};
-use anteroom_app::ssr::db::now;
-use anteroom_app::ssr::mail_out::{Attachment, Outgoing};
-use anteroom_app::ssr::state::AppState;
-use anteroom_app::ssr::{accounts, channels};
+use crate::error::AppError;
+use crate::model::CallId;
+use crate::ssr::call_notes::{self, CallRecord, Reader, Spoken};
+use crate::ssr::calls::{self, transcript};
+use crate::ssr::channel_settings::{self, Switch};
+use crate::ssr::db::now;
+use crate::ssr::mail_out::{Attachment, Outgoing};
+use crate::ssr::state::AppState;
+use crate::ssr::{accounts, channels};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};

@@ -1,28 +1,22 @@
-//! Transcripts of meeting channels' calls. The SFU records each
-//! participant's audio to its own Ogg file (`recorder`); when the call
+//! Transcripts of meeting channels' calls. The server records each
+//! participant's audio to its own Ogg file (`recordings`); when the call
 //! ends, this task sends each file to the speech engine (`speech`; by
-//! default the embedded one, `worker`), merges the lines by time with
+//! default the embedded one, `speech_worker`), merges the lines by time with
 //! their speakers, has the summary written (`summary_model`) and stores both with the call. An
 //! engine that is down or slow never touches the call: the transcript
 //! stays pending and is tried again with backoff, and members see why.
 //! A recording cut at its size cap, or one the engine cannot take, gets a
 //! note in the transcript; the others are transcribed all the same.
 
-pub mod call_log;
-pub mod call_watch;
-pub mod recorder;
-pub mod speech;
-pub mod summary_model;
-pub mod worker;
-
-use anteroom_app::model::CallId;
-use anteroom_app::ssr::calls::{self, transcript};
-use anteroom_app::ssr::db::{Db, now};
-use speech::SpeechEngine;
+use super::recordings;
+use super::speech::{self, SpeechEngine};
+use super::summary_model::SummaryWriter;
+use crate::model::CallId;
+use crate::ssr::calls::{self, transcript};
+use crate::ssr::db::{Db, now};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use summary_model::SummaryWriter;
 use tokio::sync::{Notify, watch};
 
 /// A transcript is given up on after this many failed attempts (with the
@@ -94,7 +88,7 @@ impl Transcriber {
             let stay = record.attendance.iter().find(|stay| stay.participant == recording.participant);
             let (speaker, guest) = stay.map_or(("Someone".to_string(), false), |s| (s.name.clone(), s.guest));
             let file = self.data_dir.join(&recording.file);
-            if let Some(ran) = recorder::cut_after(&file).await {
+            if let Some(ran) = recordings::cut_after(&file).await {
                 let at = recording.started_at + ran.as_millis() as i64;
                 let text = format!("{speaker}'s recording stopped after {}: it reached the size limit.", how_long(ran));
                 notes.push(note(recording, at, text));
@@ -184,7 +178,7 @@ impl Transcriber {
         {
             tracing::warn!(%error, file = %path.display(), "could not delete a recording");
         }
-        let _ = tokio::fs::remove_file(recorder::cut_marker(&path)).await;
+        let _ = tokio::fs::remove_file(recordings::cut_marker(&path)).await;
         if let Some(folder) = path.parent() {
             let _ = tokio::fs::remove_dir(folder).await;
         }

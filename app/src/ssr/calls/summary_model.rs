@@ -4,13 +4,13 @@
 //! summary, decisions and action items from the transcript; who spoke how
 //! long is counted here, never guessed. Whatever goes wrong (the model
 //! down, slow, or answering nothing usable), the extractive summary
-//! (`anteroom_app::ssr::calls::summary`) is used and the log says why.
+//! (`crate::ssr::calls::summary`) is used and the log says why.
 
-use crate::outbound_http::{BodyError, api_url, client_builder, error_message, innermost_cause, read_body};
-use anteroom_app::model::CallId;
-use anteroom_app::ssr::call_notes::transcript_text;
-use anteroom_app::ssr::calls::summary;
-use anteroom_app::ssr::calls::transcript::Line;
+use crate::model::CallId;
+use crate::ssr::call_notes::transcript_text;
+use crate::ssr::calls::summary;
+use crate::ssr::calls::transcript::Line;
+use crate::ssr::outbound_http::{BodyError, api_url, client_builder, error_message, innermost_cause, read_body};
 use serde::Deserialize;
 use serde_json::json;
 use std::time::Duration;
@@ -226,7 +226,7 @@ mod tests {
     #[test]
     fn nothing_said_or_typed_closes_the_transcript_early() {
         let line = |speaker: &str, text: &str| Line {
-            participant: anteroom_app::protocol::signal::ParticipantId(1),
+            participant: crate::protocol::signal::ParticipantId(1),
             speaker: speaker.into(),
             guest: true,
             said_at: 0,

@@ -7,24 +7,17 @@
 //! stops at `MAX_RECORDING_BYTES`: its file is closed there, complete, and
 //! a marker beside it (`cut_marker`) tells the transcript how long it ran.
 
+use anteroom_app::ssr::calls::recordings::{MAX_RECORDING_BYTES, cut_marker};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 use tokio::sync::oneshot;
 use webrtc::media::io::Writer;
 use webrtc::media::io::ogg_writer::OggWriter;
 use webrtc::rtp::packet::Packet;
 
-/// The most one recording's file holds. Browsers send speech at about
-/// 32 kbit/s, and one Ogg page per 20 ms packet adds about 11 kbit/s: some
-/// 20 MB an hour, so over 3 hours fit. A sender at Opus's 510 kbit/s
-/// reaches it in about 17 minutes. Past it that recording stops (the
-/// transcript says so), which bounds the disk a guest can fill and keeps
-/// every recording small enough for the speech engine.
-pub const MAX_RECORDING_BYTES: u64 = 64 * 1024 * 1024;
 /// Opus in WebRTC: 48 kHz; browsers send mono speech.
 const SAMPLE_RATE: u32 = 48_000;
 const CHANNELS: u8 = 1;
@@ -73,21 +66,6 @@ impl Write for Counted {
 /// a 27-byte header, one lacing byte per 255 bytes, the packet.
 fn page_bytes(payload: usize) -> u64 {
     (27 + payload / 255 + 1 + payload) as u64
-}
-
-/// The file beside a recording that says it was cut at its cap, holding
-/// the seconds it ran.
-pub fn cut_marker(recording: &Path) -> PathBuf {
-    let mut name = recording.as_os_str().to_owned();
-    name.push(".cut");
-    PathBuf::from(name)
-}
-
-/// How long a recording ran before it was cut at its cap; None if it was
-/// not.
-pub async fn cut_after(recording: &Path) -> Option<Duration> {
-    let seconds = tokio::fs::read_to_string(cut_marker(recording)).await.ok()?;
-    seconds.trim().parse().ok().map(Duration::from_secs)
 }
 
 impl Recorder {
