@@ -184,6 +184,7 @@ impl Server {
         state.sfu.observe_calls(Arc::new(call_records::CallRecords {
             log: state.call_log.clone(),
             data_dir: config.data_dir.clone(),
+            runtime: tokio::runtime::Handle::current(),
         }));
         let transcriber = transcriber(&config, &state, transcribe, notes.clone());
         // Raised before anything is served, so the caps fit what is there.

@@ -1,8 +1,9 @@
 //! The control plane's side of a call: the SFU reports who joins and
 //! leaves a meeting channel's call and what is said in its chat, and taps
 //! each microphone while the call is transcribed; this keeps the call's
-//! record (through the calls domain's `log`) and writes each tapped microphone to its
-//! recording's file on a task of its own, off the call's media worker.
+//! record (through the calls domain's `log`) and writes each tapped
+//! microphone to its recording's file on a task of its own, on the
+//! server's runtime: never on the call's media worker.
 
 pub mod recorder;
 
@@ -31,6 +32,9 @@ pub struct CallRecords {
     pub log: CallLog,
     /// Recordings are written under it.
     pub data_dir: PathBuf,
+    /// The server's runtime, where recordings are written (the SFU calls
+    /// in from a call's media worker).
+    pub runtime: tokio::runtime::Handle,
 }
 
 #[async_trait]
@@ -43,6 +47,7 @@ impl CallObserver for CallRecords {
                     call,
                     log: self.log.clone(),
                     data_dir: self.data_dir.clone(),
+                    runtime: self.runtime.clone(),
                     recordings_finished: Mutex::default(),
                 };
                 Some((Arc::new(recorded), transcribed))
@@ -60,6 +65,7 @@ struct RecordedCall {
     call: CallId,
     log: CallLog,
     data_dir: PathBuf,
+    runtime: tokio::runtime::Handle,
     /// Each recording's file is complete once its receiver completes.
     recordings_finished: Mutex<Vec<oneshot::Receiver<()>>>,
 }
@@ -101,18 +107,12 @@ impl CallWatch for RecordedCall {
 
     async fn tap_microphone(&self, owner: ParticipantId, track: u64) -> Option<PacketTap> {
         let file = format!("recordings/{}/{owner}-{track}.ogg", self.call);
-        let (recorder, finished) = match Recorder::create(&self.data_dir.join(&file)) {
-            Ok(made) => made,
-            Err(error) => {
-                tracing::error!(%error, %file, "could not start a recording; the transcript will lack it");
-                return None;
-            }
-        };
-        let (tap, reader) = PacketTap::new();
-        tokio::spawn(write_recording(recorder, reader));
-        self.recordings_finished.lock().expect("recordings lock").push(finished);
         let recording = Recording { participant: owner, file, started_at: unix_millis() };
-        self.log.note(Entry::Recording(self.call, recording)).await;
+        let (tap, reader) = PacketTap::new();
+        let (done, finished) = oneshot::channel();
+        self.recordings_finished.lock().expect("recordings lock").push(finished);
+        let (log, call, path) = (self.log.clone(), self.call, self.data_dir.join(&recording.file));
+        self.runtime.spawn(record(path, recording, call, log, reader, done));
         Some(tap)
     }
 
@@ -124,17 +124,37 @@ impl CallWatch for RecordedCall {
     }
 }
 
-/// Writes a tapped microphone to its file until the tap closes; the file
-/// is complete when this returns. (The recorder writes 8 KiB at a time,
-/// every two seconds or so: small enough for a task.)
-async fn write_recording(mut recorder: Recorder, mut tap: TapReader) {
+/// Creates a recording's file, notes it in the call's record, and writes
+/// the tapped microphone to it until the tap closes; `done` goes with the
+/// task, once the file is complete. (The recorder writes 8 KiB at a time,
+/// every two seconds or so: small enough for a task.) A file that cannot
+/// be made closes the tap: the call goes on, its transcript without it.
+async fn record(
+    path: PathBuf,
+    recording: Recording,
+    call: CallId,
+    log: CallLog,
+    mut tap: TapReader,
+    done: oneshot::Sender<()>,
+) {
+    let mut recorder = match Recorder::create(&path) {
+        Ok((recorder, _complete_on_drop)) => recorder,
+        Err(error) => {
+            let file = &recording.file;
+            tracing::error!(%error, %file, "could not start a recording; the transcript will lack it");
+            return;
+        }
+    };
+    log.note(Entry::Recording(call, recording)).await;
     while let Some(packet) = tap.packets.recv().await {
         recorder.write(&packet);
     }
+    drop(recorder);
     let dropped = tap.dropped.load(Ordering::Relaxed);
     if dropped > 0 {
         tracing::warn!(dropped, "a recording fell behind its microphone; the transcript misses those packets");
     }
+    drop(done);
 }
 
 fn unix_millis() -> i64 {

@@ -77,8 +77,11 @@ async fn made_up_emails_however_long_or_many_cost_the_server_no_memory() {
         let status = sign_in(&attacker, &server, &format!("nobody{n}@example.com"), "x").await;
         assert!([401, 429].contains(&status), "answered {status}");
     }
+    // The flaw this guards against kept every email: 120 MiB and more.
+    // The allocator may keep freed request buffers (120 bodies of 1 MiB
+    // each went through): up to 33 MiB was seen on a loaded machine.
     let after = rss_kib(server.pid()) as f64 / 1024.0;
-    assert!(after < before + 30.0, "memory grew from {before:.0} to {after:.0} MiB");
+    assert!(after < before + 60.0, "memory grew from {before:.0} to {after:.0} MiB");
     // Ada signs in from another address: her account was never counted by
     // the made-up ones.
     let ada = server.client_from([127, 0, 0, 2]);
