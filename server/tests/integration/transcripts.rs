@@ -13,22 +13,10 @@ use anteroom_app::ssr::calls::summary_model::SummaryWriter;
 use anteroom_app::ssr::calls::transcriber::Transcriber;
 use anteroom_app::ssr::calls::{self, transcript};
 use anteroom_app::ssr::db::{self, Db};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
-
-/// The recording: espeak-ng saying "The launch budget is approved. Lin
-/// will send the contract on Friday.", encoded as 48 kHz mono Ogg Opus.
-const SPEECH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/integration/fixtures/speech.ogg");
-
-fn speech_python() -> PathBuf {
-    let python = std::env::var_os("ANTEROOM_SPEECH_PYTHON").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/anteroom/speech-venv/bin/python")
-    });
-    assert!(python.exists(), "{} is missing: run scripts/setup, which installs the speech engine", python.display());
-    python
-}
 
 /// A demo database with one ended call in a meeting channel: Ada (member)
 /// and Lin Park (guest), whose audio was recorded.
@@ -62,7 +50,7 @@ async fn call_going_on(dir: &Path) -> (Db, CallId) {
     }
     let file = format!("recordings/{call}/2.ogg");
     std::fs::create_dir_all(dir.join(format!("recordings/{call}"))).unwrap();
-    std::fs::copy(SPEECH, dir.join(&file)).unwrap();
+    std::fs::copy(crate::support::SPEECH, dir.join(&file)).unwrap();
     let recording = transcript::Recording { participant: ParticipantId(2), file, started_at: started * 1000 + 2000 };
     transcript::add_recording(&db, call, &recording).await.unwrap();
     (db, call)
@@ -102,7 +90,7 @@ async fn a_recorded_voice_becomes_lines_of_its_speaker_with_a_summary() {
     let dir = tempfile::tempdir().unwrap();
     let (db, call) = ended_call(dir.path()).await;
     let (_stop, shutdown) = watch::channel(false);
-    let worker = Worker::spawn(speech_python(), dir.path(), shutdown.clone());
+    let worker = Worker::spawn(crate::support::speech_python(), dir.path(), shutdown.clone());
     let settled = transcribe(&db, dir.path(), worker, shutdown);
     tokio::time::timeout(Duration::from_secs(60), settled.notified()).await.expect("the transcript within a minute");
     assert_eq!(state_of(&db, call).await.state, transcript::State::Done);
@@ -140,7 +128,7 @@ async fn with_the_engine_down_the_transcript_waits_and_is_made_when_it_is_back()
     assert!(dir.path().join(format!("recordings/{call}/2.ogg")).exists(), "the recording is kept meanwhile");
 
     // The worker is back: the next retry succeeds.
-    let running = Worker::spawn(speech_python(), dir.path(), shutdown);
+    let running = Worker::spawn(crate::support::speech_python(), dir.path(), shutdown);
     engine.send(WorkerState::Running(running.address().await.unwrap())).unwrap();
     until(|| async { state_of(&db, call).await.state == transcript::State::Done }).await;
     let done = state_of(&db, call).await;
@@ -155,7 +143,7 @@ async fn an_engine_that_refuses_the_audio_fails_the_transcript_with_its_reason()
     // Not audio at all: the engine refuses it, and retrying cannot help.
     std::fs::write(dir.path().join(format!("recordings/{call}/2.ogg")), b"not an ogg file").unwrap();
     let (_stop, shutdown) = watch::channel(false);
-    let worker = Worker::spawn(speech_python(), dir.path(), shutdown.clone());
+    let worker = Worker::spawn(crate::support::speech_python(), dir.path(), shutdown.clone());
     transcribe(&db, dir.path(), worker, shutdown);
     until(|| async { state_of(&db, call).await.state == transcript::State::Failed }).await;
     let failed = state_of(&db, call).await;
@@ -178,7 +166,7 @@ async fn a_call_the_server_died_in_is_transcribed_after_the_restart_from_its_cut
     // The restart ends the call, and the transcripts task takes it up.
     assert_eq!(calls::end_interrupted(&db, db::now()).await.unwrap(), [call]);
     let (_stop, shutdown) = watch::channel(false);
-    let worker = Worker::spawn(speech_python(), dir.path(), shutdown.clone());
+    let worker = Worker::spawn(crate::support::speech_python(), dir.path(), shutdown.clone());
     transcribe(&db, dir.path(), worker, shutdown);
     until(|| async { state_of(&db, call).await.state != transcript::State::Pending }).await;
     let status = state_of(&db, call).await;

@@ -18,24 +18,12 @@ use anteroom_app::ssr::calls::transcriber::{NOTE_SPEAKER, Transcriber};
 use anteroom_app::ssr::calls::{self, transcript};
 use anteroom_app::ssr::db::{self, Db};
 use anteroom_server::call_records::recorder::Recorder;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use webrtc::rtp::header::Header;
 use webrtc::rtp::packet::Packet;
-
-/// espeak-ng saying "The launch budget is approved. Lin will send the
-/// contract on Friday." (5 s), as 48 kHz mono Ogg Opus in 20 ms packets.
-const SPEECH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/integration/fixtures/speech.ogg");
-
-fn speech_python() -> PathBuf {
-    let python = std::env::var_os("ANTEROOM_SPEECH_PYTHON").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/anteroom/speech-venv/bin/python")
-    });
-    assert!(python.exists(), "{} is missing: run scripts/setup, which installs the speech engine", python.display());
-    python
-}
 
 fn rtp(sequence_number: u16, timestamp: u32, payload: bytes::Bytes) -> Packet {
     Packet { header: Header { sequence_number, timestamp, payload_type: 111, ..Header::default() }, payload }
@@ -124,10 +112,10 @@ async fn call_with_a_cut_and_an_oversized_recording(dir: &Path, lins_cap: u64) -
     std::fs::create_dir_all(&folder).unwrap();
 
     // Ada's: the whole speech.
-    std::fs::copy(SPEECH, folder.join("1-1.ogg")).unwrap();
+    std::fs::copy(crate::support::SPEECH, folder.join("1-1.ogg")).unwrap();
     // Lin's: the same speech, recorded as the SFU does, up to the cap.
     let (mut recorder, _done) = Recorder::create_capped(&folder.join("2-1.ogg"), lins_cap).unwrap();
-    for (n, packet) in opus_packets(&std::fs::read(SPEECH).unwrap()).into_iter().enumerate() {
+    for (n, packet) in opus_packets(&std::fs::read(crate::support::SPEECH).unwrap()).into_iter().enumerate() {
         recorder.write(&rtp(n as u16, n as u32 * 960, packet));
     }
     drop(recorder);
@@ -163,7 +151,7 @@ async fn a_cut_or_oversized_recording_leaves_the_others_transcribed_with_a_note(
     let transcriber = Transcriber {
         db: db.clone(),
         engine: SpeechEngine::new(
-            Endpoint::Embedded(Worker::spawn(speech_python(), dir.path(), shutdown.clone())),
+            Endpoint::Embedded(Worker::spawn(crate::support::speech_python(), dir.path(), shutdown.clone())),
             None,
         ),
         summaries: SummaryWriter::extractive(),
@@ -222,7 +210,7 @@ fn niceness(stat: &Path) -> i32 {
 async fn the_speech_worker_runs_at_a_lower_priority_on_all_cores_but_one() {
     let dir = tempfile::tempdir().unwrap();
     let (_stop, shutdown) = watch::channel(false);
-    let worker = Worker::spawn(speech_python(), dir.path(), shutdown);
+    let worker = Worker::spawn(crate::support::speech_python(), dir.path(), shutdown);
     worker.address().await.expect("the worker starts");
 
     let script = dir.path().join("speech/worker.py").to_string_lossy().into_owned();

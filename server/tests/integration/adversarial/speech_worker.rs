@@ -6,17 +6,9 @@
 //! and only for its own 127.0.0.1:port.
 
 use anteroom_app::ssr::calls::speech_worker::Worker;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 use tokio::sync::watch;
-
-fn speech_python() -> PathBuf {
-    let python = std::env::var_os("ANTEROOM_SPEECH_PYTHON").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/anteroom/speech-venv/bin/python")
-    });
-    assert!(python.exists(), "{} is missing: run scripts/setup, which installs the speech engine", python.display());
-    python
-}
 
 /// The processes whose command line mentions `script`, with that command line.
 fn processes_running(script: &Path) -> Vec<(u32, String)> {
@@ -36,7 +28,7 @@ fn processes_running(script: &Path) -> Vec<(u32, String)> {
 async fn the_speech_worker_answers_only_its_server_and_only_on_loopback() {
     let dir = tempfile::tempdir().unwrap();
     let (_stop, shutdown) = watch::channel(false);
-    let worker = Worker::spawn(speech_python(), dir.path(), shutdown);
+    let worker = Worker::spawn(crate::support::speech_python(), dir.path(), shutdown);
     let address = worker.address().await.expect("the worker starts");
     let url = reqwest::Url::parse(&address.url).unwrap();
     assert_eq!(url.host_str(), Some("127.0.0.1"), "bound to loopback only: {}", address.url);

@@ -548,3 +548,17 @@ impl Relay {
             .expect("the relay is running")
     }
 }
+
+/// espeak-ng saying "The launch budget is approved. Lin will send the
+/// contract on Friday." (5 s), as 48 kHz mono Ogg Opus in 20 ms packets:
+/// what the speech tests hear.
+pub const SPEECH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/integration/fixtures/speech.ogg");
+
+/// The embedded speech engine's Python, which scripts/setup installs.
+pub fn speech_python() -> std::path::PathBuf {
+    let python = std::env::var_os("ANTEROOM_SPEECH_PYTHON").map(std::path::PathBuf::from).unwrap_or_else(|| {
+        std::path::PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/anteroom/speech-venv/bin/python")
+    });
+    assert!(python.exists(), "{} is missing: run scripts/setup, which installs the speech engine", python.display());
+    python
+}
