@@ -224,6 +224,12 @@ impl Server {
             self.state.shutdown.clone(),
         ));
         tokio::spawn(self.transcriber.run(self.state.shutdown.clone()));
+        tokio::spawn(call_records::transcription_switch::follow(
+            self.state.sfu.clone(),
+            self.state.call_log.clone(),
+            self.state.app.workspace_news.subscribe_channels(),
+            self.state.shutdown.clone(),
+        ));
         let shutdown = self.shutdown;
         web::connections::serve(self.listener, router, self.connection_caps, async move {
             signal.await;

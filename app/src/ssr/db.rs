@@ -60,13 +60,13 @@ pub async fn open(url: &str) -> Result<Db, OpenError> {
     Ok(pool)
 }
 
-/// Current time in unix seconds, the unit every timestamp column uses.
 /// Whether the database refused a write because a unique column already
 /// holds the value (a name or address taken).
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// Current time in unix seconds, the unit every timestamp column uses.
 pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

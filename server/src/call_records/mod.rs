@@ -3,9 +3,12 @@
 //! each microphone while the call is transcribed; this keeps the call's
 //! record (through the calls domain's `log`) and writes each tapped
 //! microphone to its recording's file on a task of its own, on the
-//! server's runtime: never on the call's media worker.
+//! server's runtime: never on the call's media worker. The other way,
+//! `transcription_switch` tells calls going on that their channel's
+//! "Transcribe calls" switch turned.
 
 pub mod recorder;
+pub mod transcription_switch;
 
 use crate::sfu::observer::{CallObserver, CallWatch, PacketTap, TapReader};
 use crate::sfu::ticket::Holder;
@@ -107,7 +110,7 @@ impl CallWatch for RecordedCall {
 
     async fn tap_microphone(&self, owner: ParticipantId, track: u64) -> Option<PacketTap> {
         let file = format!("recordings/{}/{owner}-{track}.ogg", self.call);
-        let recording = Recording { participant: owner, file, started_at: unix_millis() };
+        let recording = Recording { participant: owner, file, started_at: crate::sfu::unix_millis() };
         let (tap, reader) = PacketTap::new();
         let (done, finished) = oneshot::channel();
         self.recordings_finished.lock().expect("recordings lock").push(finished);
@@ -155,11 +158,4 @@ async fn record(
         tracing::warn!(dropped, "a recording fell behind its microphone; the transcript misses those packets");
     }
     drop(done);
-}
-
-fn unix_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_millis() as i64)
-        .unwrap_or_default()
 }

@@ -345,7 +345,6 @@ impl Conference {
         self.broadcast(SignalEvent::Updated { participant: updated });
     }
 
-    /// Keeps the message for late joiners, records it and sends it to everyone.
     /// Passes a chat message on to everyone and to the call's record,
     /// unless the call has taken all the chat it may (the sender is told).
     pub async fn chat(&self, from: ParticipantId, text: String) -> Result<(), String> {
@@ -354,7 +353,7 @@ impl Conference {
             let Some(member) = state.members.get(&from) else { return Ok(()) };
             let name = member.participant.name.clone();
             state.chat_taken.take(&text)?;
-            let message = ChatMessage { from, name, text, sent_at: unix_millis() };
+            let message = ChatMessage { from, name, text, sent_at: super::unix_millis() };
             if state.chat.len() == CHAT_HISTORY {
                 state.chat.pop_front();
             }
@@ -481,13 +480,6 @@ impl Conference {
             member.peer.send(event.clone());
         }
     }
-}
-
-fn unix_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_millis() as i64)
-        .unwrap_or_default()
 }
 
 /// The chat a call has taken, in messages and bytes of text.

@@ -29,6 +29,8 @@ mod engine;
 mod forward;
 mod layers;
 pub mod mailbox;
+#[cfg(test)]
+mod negotiation_tests;
 pub mod observer;
 mod outgoing;
 mod peer;
@@ -50,16 +52,25 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use ticket::TicketKey;
+use ticket::{TicketGate, TicketKey};
 use tokio::sync::broadcast;
+
+/// The wall clock in unix milliseconds: chat's timestamps, tickets'
+/// deadlines and recordings' starts are all written in it.
+pub fn unix_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or_default()
+}
 
 pub struct Sfu {
     engine: engine::Engine,
     workers: workers::Workers,
     conferences: Mutex<HashMap<ConferenceId, Arc<Conference>>>,
     next_participant: AtomicU64,
-    /// Verifies the tickets that admit participants.
-    tickets: TicketKey,
+    /// Lets in the tickets that admit participants, each once.
+    tickets: TicketGate,
     /// Told of every call that starts, once the server says who.
     observer: OnceLock<Arc<dyn CallObserver>>,
     /// Rings when someone joins or leaves a meeting channel's call.
@@ -78,7 +89,7 @@ impl Sfu {
             workers,
             conferences: Mutex::default(),
             next_participant: AtomicU64::new(1),
-            tickets,
+            tickets: TicketGate::new(tickets),
             observer: OnceLock::new(),
             calls_changed: broadcast::channel(16).0,
             finishing: tokio_util::task::TaskTracker::new(),
@@ -101,7 +112,7 @@ impl Sfu {
         self.engine.ice_servers.clone()
     }
 
-    fn tickets(&self) -> &TicketKey {
+    fn tickets(&self) -> &TicketGate {
         &self.tickets
     }
 

@@ -421,27 +421,32 @@ impl Peer {
             return;
         }
         // Marked before the offer is made, so no track counts as offered
-        // that the offer may lack.
-        for receiving in self.receiving.lock().await.values_mut() {
+        // that the offer may lack; unmarked again if no offer goes out, so
+        // no track starts on a link that never negotiated it.
+        let mut marked = Vec::new();
+        for (id, receiving) in self.receiving.lock().await.iter_mut().filter(|(_, r)| !r.offered) {
             receiving.offered = true;
+            marked.push(*id);
         }
         let started = std::time::Instant::now();
-        let offer = match self.subscribe.create_offer(None).await {
-            Ok(offer) => offer,
-            Err(error) => {
-                tracing::warn!(participant = %self.id, %error, "could not create a subscribe offer");
-                return;
-            }
+        let made = match self.subscribe.create_offer(None).await {
+            Ok(offer) => self.subscribe.set_local_description(offer).await,
+            Err(error) => Err(error),
         };
-        let offer_made = started.elapsed();
-        if let Err(error) = self.subscribe.set_local_description(offer).await {
-            tracing::warn!(participant = %self.id, %error, "could not apply a subscribe offer");
+        if let Err(error) = made {
+            tracing::warn!(participant = %self.id, %error, "could not make a subscribe offer");
+            let mut receiving = self.receiving.lock().await;
+            for id in marked {
+                if let Some(unoffered) = receiving.get_mut(&id) {
+                    unoffered.offered = false;
+                }
+            }
             return;
         }
         let sdp = self.subscribe.local_description().await.map(|d| d.sdp).unwrap_or_default();
         negotiation.awaiting_answer = true;
         self.send(SignalEvent::SubscribeOffer { sdp });
-        tracing::debug!(participant = %self.id, ?offer_made, sent = ?started.elapsed(), "subscribe offer");
+        tracing::debug!(participant = %self.id, sent = ?started.elapsed(), "subscribe offer");
     }
 
     pub async fn close(&self) {
@@ -457,10 +462,6 @@ impl Peer {
     }
 }
 
-/// Reads what the subscriber's browser reports about one track we send it,
-/// until the track is removed: keyframe requests go to the publisher;
-/// lost packets are sent again; losses and bandwidth estimates decide
-/// which layer it gets.
 /// The index of `link`'s candidate book.
 fn book(link: Link) -> usize {
     match link {
@@ -469,6 +470,10 @@ fn book(link: Link) -> usize {
     }
 }
 
+/// Reads what the subscriber's browser reports about one track we send it,
+/// until the track is removed: keyframe requests go to the publisher;
+/// lost packets are sent again; losses and bandwidth estimates decide
+/// which layer it gets.
 async fn read_reports(
     sender: Arc<RTCRtpSender>,
     ssrc: Option<u32>,

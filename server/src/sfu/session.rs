@@ -34,7 +34,7 @@ impl CallSession {
     /// made on the call's worker, they are welcomed with who is there, and
     /// their events go to `outbox` from now on.
     pub async fn join(sfu: &Arc<Sfu>, ticket: &SignedTicket, outbox: Outbox) -> Result<CallSession, JoinError> {
-        let ticket = sfu.tickets().verify(ticket)?;
+        let ticket = sfu.tickets().redeem(ticket)?;
         let id = sfu.next_participant_id();
         let mailbox = Mailbox::new(id, outbox);
         let arrival = sfu.arrive_at(ticket.conference);
@@ -245,6 +245,18 @@ mod tests {
         assert!(matches!(refused, Err(JoinError::Ticket(crate::sfu::ticket::TicketError::Forged))));
         assert!(plane.sfu.census().is_empty(), "no call was started for it");
         assert!(plane.heard.take().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_ticket_joins_once() {
+        let plane = plane().await;
+        let ticket = plane.key.issue(ConferenceId::Room(RoomId(1)), member(1, "Ada"));
+        let (outbox, _events) = mpsc::channel(crate::sfu::mailbox::OUTBOX_LIMIT);
+        let _ada = CallSession::join(&plane.sfu, &ticket, outbox).await.unwrap();
+        let (outbox, _events) = mpsc::channel(8);
+        let again = CallSession::join(&plane.sfu, &ticket, outbox).await;
+        assert!(matches!(again, Err(JoinError::Ticket(crate::sfu::ticket::TicketError::Spent))));
+        assert_eq!(plane.sfu.participants_in(ConferenceId::Room(RoomId(1))), 1);
     }
 
     #[tokio::test]

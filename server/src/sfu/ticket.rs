@@ -8,11 +8,18 @@
 //! The ticket is signed (HMAC-SHA-256) even though today both planes share
 //! a process, so that a later step with several nodes can let any node
 //! admit and the node carrying the media verify, with a key they share.
+//! For the same reason it opens a call once: the SFU's `TicketGate`
+//! remembers each ticket it let in until the ticket's deadline, so a copy
+//! that travelled (or was read on the way) cannot be used a second time.
 
+use super::unix_millis;
 use anteroom_app::model::{ConferenceId, GuestId, MemberId};
 use ring::hmac;
+use ring::rand::{self, SystemRandom};
 use serde::{Deserialize, Serialize};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
 
 /// How long an issued ticket may wait before it is used to join: the
 /// socket that asked for it joins at once, so seconds are plenty, and a
@@ -49,12 +56,15 @@ impl Holder {
     }
 }
 
-/// Admits `holder` to `conference`'s call until `expires` (unix ms).
+/// Admits `holder` to `conference`'s call once, until `expires` (unix
+/// ms). `nonce` tells one ticket from another issued at the same moment
+/// for the same holder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallTicket {
     pub conference: ConferenceId,
     pub holder: Holder,
-    pub expires: u64,
+    pub expires: i64,
+    pub nonce: u64,
 }
 
 /// A ticket as it travels: its bytes and their signature.
@@ -71,6 +81,8 @@ pub enum TicketError {
     Forged,
     #[error("This call ticket has expired. Join the call again.")]
     Expired,
+    #[error("This call ticket was used already. Join the call again.")]
+    Spent,
 }
 
 /// The key both planes hold: the control plane signs with it, the SFU
@@ -81,15 +93,16 @@ pub struct TicketKey(hmac::Key);
 impl TicketKey {
     /// A key of this process's own (one node; tickets die with it).
     pub fn random() -> Self {
-        let rng = ring::rand::SystemRandom::new();
-        TicketKey(hmac::Key::generate(hmac::HMAC_SHA256, &rng).expect("the system's random numbers"))
+        TicketKey(hmac::Key::generate(hmac::HMAC_SHA256, &SystemRandom::new()).expect("the system's random numbers"))
     }
 
     /// Signs a ticket for `holder` to join `conference` from now on, for
     /// `TICKET_LIFETIME`.
     pub fn issue(&self, conference: ConferenceId, holder: Holder) -> SignedTicket {
-        let expires = unix_millis(SystemTime::now() + TICKET_LIFETIME);
-        let ticket = CallTicket { conference, holder, expires };
+        let expires = unix_millis() + TICKET_LIFETIME.as_millis() as i64;
+        let nonce =
+            u64::from_le_bytes(rand::generate(&SystemRandom::new()).expect("the system's random numbers").expose());
+        let ticket = CallTicket { conference, holder, expires, nonce };
         let payload = serde_json::to_vec(&ticket).expect("a ticket is plain data");
         let tag = hmac::sign(&self.0, &payload).as_ref().to_vec();
         SignedTicket { payload, tag }
@@ -99,15 +112,40 @@ impl TicketKey {
     pub fn verify(&self, signed: &SignedTicket) -> Result<CallTicket, TicketError> {
         hmac::verify(&self.0, &signed.payload, &signed.tag).map_err(|_| TicketError::Forged)?;
         let ticket: CallTicket = serde_json::from_slice(&signed.payload).map_err(|_| TicketError::Forged)?;
-        if unix_millis(SystemTime::now()) >= ticket.expires {
+        if unix_millis() >= ticket.expires {
             return Err(TicketError::Expired);
         }
         Ok(ticket)
     }
 }
 
-fn unix_millis(at: SystemTime) -> u64 {
-    at.duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_millis() as u64)
+/// The SFU's door: lets a ticket in if its key signed it, its time has not
+/// run out and it was not let in before. It remembers each ticket only
+/// until its deadline (after which `verify` refuses it anyway), so it
+/// holds at most the joins of the last `TICKET_LIFETIME`, which the
+/// control plane's limits bound.
+pub struct TicketGate {
+    key: TicketKey,
+    /// Tickets let in, by nonce, with their deadlines.
+    spent: Mutex<HashMap<u64, i64>>,
+}
+
+impl TicketGate {
+    pub fn new(key: TicketKey) -> Self {
+        TicketGate { key, spent: Mutex::default() }
+    }
+
+    /// The ticket, the first time it is shown, if it is genuine and in time.
+    pub fn redeem(&self, signed: &SignedTicket) -> Result<CallTicket, TicketError> {
+        let ticket = self.key.verify(signed)?;
+        let now = unix_millis();
+        let mut spent = self.spent.lock().expect("the spent tickets' lock");
+        spent.retain(|_, expires| *expires > now);
+        if spent.insert(ticket.nonce, ticket.expires).is_some() {
+            return Err(TicketError::Spent);
+        }
+        Ok(ticket)
+    }
 }
 
 #[cfg(test)]
@@ -141,9 +179,29 @@ mod tests {
     #[test]
     fn an_old_ticket_has_expired() {
         let key = TicketKey::random();
-        let ticket = CallTicket { conference: ConferenceId::Room(RoomId(3)), holder: ada(), expires: 1 };
+        let ticket = CallTicket { conference: ConferenceId::Room(RoomId(3)), holder: ada(), expires: 1, nonce: 7 };
         let payload = serde_json::to_vec(&ticket).unwrap();
         let tag = hmac::sign(&key.0, &payload).as_ref().to_vec();
         assert_eq!(key.verify(&SignedTicket { payload, tag }), Err(TicketError::Expired));
+    }
+
+    #[test]
+    fn a_ticket_opens_its_call_once() {
+        let key = TicketKey::random();
+        let gate = TicketGate::new(key.clone());
+        let signed = key.issue(ConferenceId::Room(RoomId(3)), ada());
+        assert_eq!(gate.redeem(&signed).unwrap().holder, ada());
+        assert_eq!(gate.redeem(&signed), Err(TicketError::Spent));
+        // Another ticket for the same holder and call is another ticket.
+        assert!(gate.redeem(&key.issue(ConferenceId::Room(RoomId(3)), ada())).is_ok());
+    }
+
+    #[test]
+    fn the_gate_forgets_tickets_whose_time_ran_out() {
+        let key = TicketKey::random();
+        let gate = TicketGate::new(key.clone());
+        gate.spent.lock().unwrap().insert(1, 1);
+        gate.redeem(&key.issue(ConferenceId::Room(RoomId(3)), ada())).unwrap();
+        assert_eq!(gate.spent.lock().unwrap().len(), 1, "the expired entry is dropped");
     }
 }

@@ -63,18 +63,14 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member, sessio
     let rooms = |rooms| LiveEvent::Guests { rooms };
     let sidebar = |inboxes| LiveEvent::Inboxes { inboxes };
     let in_calls = |calls| LiveEvent::Calls { calls };
-    let listed = |channels| LiveEvent::Channels { channels };
     let opened = send(&mut socket, &LiveEvent::Snapshot { people: snapshot }).await
         && guests.send_if_changed(&mut socket, guests_now(&state, &member), rooms).await
         && match inboxes_now(&state, &member).await {
             Some(now) => inboxes.send_if_changed(&mut socket, now, sidebar).await,
             None => true,
         }
-        && match channels_now(&state, &member).await {
-            Some(now) => channel_list.send_if_changed(&mut socket, now, listed).await,
-            None => true,
-        }
-        && calls.send_if_changed(&mut socket, calls_now(&state, &channel_list), in_calls).await;
+        && channels_and_calls(&mut socket, &state, &mut channel_list, &mut calls, channels_now(&state, &member).await)
+            .await;
     // A browser that vanished (lid shut, network gone) would otherwise stay
     // "online" on everyone's map until TCP gives up, minutes later.
     let mut keepalive = Keepalive::default();
@@ -126,17 +122,14 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member, sessio
                 },
                 change = channel_changes.recv() => match change {
                     Ok(ChannelNews::Listed { workspace, channels }) if workspace == member.workspace_id => {
-                        channel_list.send_if_changed(&mut socket, channels.as_ref().clone(), listed).await
-                            && calls.send_if_changed(&mut socket, calls_now(&state, &channel_list), in_calls).await
+                        let now = Some(channels.as_ref().clone());
+                        channels_and_calls(&mut socket, &state, &mut channel_list, &mut calls, now).await
                     }
                     Ok(_) => true,
-                    Err(RecvError::Lagged(_)) => match channels_now(&state, &member).await {
-                        Some(now) => {
-                            channel_list.send_if_changed(&mut socket, now, listed).await
-                                && calls.send_if_changed(&mut socket, calls_now(&state, &channel_list), in_calls).await
-                        }
-                        None => true,
-                    },
+                    Err(RecvError::Lagged(_)) => {
+                        let now = channels_now(&state, &member).await;
+                        channels_and_calls(&mut socket, &state, &mut channel_list, &mut calls, now).await
+                    }
                     Err(RecvError::Closed) => false,
                 },
                 change = office_changes.recv() => match change {
@@ -227,6 +220,22 @@ async fn channels_now(state: &ServerState, member: &Member) -> Option<Vec<Channe
         .await
         .inspect_err(|error| tracing::error!(%error, "could not read the workspace's channels"))
         .ok()
+}
+
+/// Sends the workspace's channels if they changed (`now`; nothing when
+/// they could not be read), then the calls going on in its meeting
+/// channels: a new channel list can change which calls this page may see.
+/// False when the socket is gone.
+async fn channels_and_calls(
+    socket: &mut WebSocket,
+    state: &ServerState,
+    listed: &mut LastSent<Vec<Channel>>,
+    calls: &mut LastSent<Vec<ChannelCall>>,
+    now: Option<Vec<Channel>>,
+) -> bool {
+    let Some(now) = now else { return true };
+    listed.send_if_changed(socket, now, |channels| LiveEvent::Channels { channels }).await
+        && calls.send_if_changed(socket, calls_now(state, listed), |calls| LiveEvent::Calls { calls }).await
 }
 
 /// The calls going on in the meeting channels this socket last listed.

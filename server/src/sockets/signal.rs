@@ -286,26 +286,18 @@ async fn run(mut socket: WebSocket, state: ServerState, mut admission: Admission
             }
             change = channel_changes.recv() => {
                 let ConferenceId::Channel(channel) = admission.conference else { continue };
-                let deleted = || Some("This channel was deleted, so its call ended.".to_string());
-                match change {
+                let deleted = match change {
                     Ok(ChannelNews::Listed { workspace, channels }) if workspace == admission.workspace() => {
-                        if !channels.iter().any(|listed| listed.id == channel) {
-                            ended = deleted();
-                        }
+                        !channels.iter().any(|listed| listed.id == channel)
                     }
-                    Ok(ChannelNews::Transcription { channel: turned, on }) if turned == channel => {
-                        state.sfu.set_transcribing(admission.conference, on).await;
-                    }
-                    Ok(_) | Err(RecvError::Closed) => {}
+                    Ok(_) | Err(RecvError::Closed) => false,
                     // Some news was missed: read what it could have said.
                     Err(RecvError::Lagged(_)) => {
-                        if matches!(channels::channel(&state.app.db, admission.workspace(), channel).await, Ok(None)) {
-                            ended = deleted();
-                        } else {
-                            let on = state.call_log.transcribes(channel).await;
-                            state.sfu.set_transcribing(admission.conference, on).await;
-                        }
+                        matches!(channels::channel(&state.app.db, admission.workspace(), channel).await, Ok(None))
                     }
+                };
+                if deleted {
+                    ended = Some("This channel was deleted, so its call ended.".to_string());
                 }
             }
             heard = session_ends.recv() => {
