@@ -3,7 +3,7 @@
 //! sidebar, news of mail, and who is in which channel's call. One connection per page.
 
 use crate::model::layout::Place;
-use crate::model::{Channel, InboxId, MemberId, MyInbox, Presence, Room, RoomId};
+use crate::model::{Channel, ChannelId, ChannelMessage, InboxId, MemberId, MyInbox, Presence, Room, RoomId};
 use crate::protocol::LiveEvent;
 use crate::protocol::guest::RoomGuests;
 use crate::protocol::live::ChannelCall;
@@ -31,6 +31,16 @@ pub struct LiveState {
     pub calls: RwSignal<Vec<ChannelCall>>,
     /// None until the first connection; then whether it is up.
     pub live: RwSignal<Option<bool>>,
+    /// The latest message posted (`true`), edited or deleted in the
+    /// workspace's channels.
+    pub message: RwSignal<Option<(ChannelMessage, bool)>>,
+    /// Counts the times this page fell behind and missed messages.
+    pub missed: RwSignal<u32>,
+    /// Unread messages per channel, for the sidebar (read on opening the
+    /// page, then counted as posts arrive).
+    pub unread: RwSignal<HashMap<ChannelId, i64>>,
+    /// The channel this page shows, whose new messages are read as they come.
+    pub reading: RwSignal<Option<ChannelId>>,
 }
 
 impl LiveState {
@@ -45,6 +55,10 @@ impl LiveState {
             mail: RwSignal::new((None, 0)),
             calls: RwSignal::new(Vec::new()),
             live: RwSignal::new(None),
+            message: RwSignal::new(None),
+            missed: RwSignal::new(0),
+            unread: RwSignal::new(HashMap::new()),
+            reading: RwSignal::new(None),
         }
     }
 
@@ -61,6 +75,7 @@ impl LiveState {
                     move |status| self.live.set(Some(status == LinkStatus::Connected)),
                 );
                 connection.set_value(Some(opened));
+                self.read_unread();
             });
             on_cleanup(move || {
                 connection.update_value(|connection| {
@@ -72,6 +87,18 @@ impl LiveState {
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = me;
+    }
+
+    /// Reads the unread counts afresh (on opening, and after missing news).
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn read_unread(self) {
+        leptos::task::spawn_local(async move {
+            if let Ok(counts) = crate::api::messages::unread_counts().await {
+                let reading = self.reading.get_untracked();
+                let counts = counts.into_iter().filter(|u| Some(u.channel) != reading).map(|u| (u.channel, u.count));
+                self.unread.set(counts.collect());
+            }
+        });
     }
 
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -95,6 +122,20 @@ impl LiveState {
                     }
                 });
                 self.rooms.set(rooms)
+            }
+            LiveEvent::Message { message, posted } => {
+                let unseen = posted
+                    && !message.deleted
+                    && message.author != Some(me)
+                    && self.reading.get_untracked() != Some(message.channel);
+                if unseen {
+                    self.unread.update(|unread| *unread.entry(message.channel).or_default() += 1);
+                }
+                self.message.set(Some((message, posted)));
+            }
+            LiveEvent::MessagesMissed => {
+                self.missed.update(|missed| *missed += 1);
+                self.read_unread();
             }
             LiveEvent::InboxMail { inbox } => self.mail.update(|(last, count)| {
                 *last = Some(inbox);

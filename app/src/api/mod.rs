@@ -9,6 +9,7 @@ pub mod guests;
 pub mod inboxes;
 pub mod invites;
 pub mod mail;
+pub mod messages;
 pub mod office;
 pub mod schedules;
 pub mod teams;

@@ -3,6 +3,7 @@
 pub mod avatar;
 pub mod build_mode;
 pub mod call_schedule;
+pub mod channel_conversation;
 pub mod channel_details;
 pub mod conference;
 pub mod confirm;

@@ -4,6 +4,7 @@
 use crate::model::{Channel, ChannelId, ChannelKind, InboxId, MyInbox};
 use crate::protocol::live::ChannelCall;
 use leptos::prelude::*;
+use std::collections::HashMap;
 
 #[component]
 pub fn ChannelSidebar(
@@ -13,13 +14,31 @@ pub fn ChannelSidebar(
     /// The inbox being shown, if any.
     #[prop(into, default = Signal::stored(None))]
     current: Signal<Option<InboxId>>,
-    /// The meeting channel being shown, if any.
+    /// The channel being shown, if any.
     #[prop(into, default = Signal::stored(None))]
     current_channel: Signal<Option<ChannelId>>,
     /// Meeting channels' calls going on, to mark them live.
     #[prop(optional)]
     calls: Option<RwSignal<Vec<ChannelCall>>>,
+    /// Unread messages per channel.
+    #[prop(optional)]
+    unread: Option<RwSignal<HashMap<ChannelId, i64>>>,
 ) -> impl IntoView {
+    let unread_badge = move |id: ChannelId| {
+        move || {
+            let count = unread.map_or(0, |unread| unread.with(|unread| unread.get(&id).copied().unwrap_or(0)));
+            (count > 0).then(|| {
+                let text = if count == 1 { "1 unread message".to_string() } else { format!("{count} unread messages") };
+                let title = text.clone();
+                view! {
+                    <span class="unread" title=title>
+                        <span class="visually-hidden">{text}</span>
+                        <span aria-hidden="true">{count}</span>
+                    </span>
+                }
+            })
+        }
+    };
     let list = move |title: &'static str, channels: Vec<Channel>| {
         view! {
             <h2 class="sidebar-heading">{title}</h2>
@@ -40,6 +59,7 @@ pub fn ChannelSidebar(
                                         {channel.name}
                                         <span class="visually-hidden">" (meeting channel)"</span>
                                     </a>
+                                    {unread_badge(id)}
                                     {move || {
                                         let count = calls
                                             .map(|calls| {
@@ -64,8 +84,14 @@ pub fn ChannelSidebar(
                             ChannelKind::Text => (
                                 "#",
                                 view! {
-                                    <span>{channel.name}</span>
-                                    <span class="visually-hidden">" (text channel)"</span>
+                                    <a
+                                        href=format!("/channel/{id}")
+                                        aria-current=move || (current_channel.get() == Some(id)).then_some("page")
+                                    >
+                                        {channel.name}
+                                        <span class="visually-hidden">" (text channel)"</span>
+                                    </a>
+                                    {unread_badge(id)}
                                 }
                                     .into_any(),
                             ),

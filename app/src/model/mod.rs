@@ -78,9 +78,11 @@ impl std::fmt::Display for GuestId {
 pub mod channel;
 pub mod inbox;
 pub mod layout;
+pub mod message;
 pub mod one_line;
 pub use channel::*;
 pub use inbox::*;
+pub use message::*;
 
 /// What the browser may know about a member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

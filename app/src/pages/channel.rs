@@ -1,8 +1,12 @@
-//! A meeting channel's page (`/channel/:id`): its header with the Channel
-//! Details dialog, and its call, which any member joins with one click and
-//! guests join through the external link.
+//! A channel's page (`/channel/:id`). A text channel's is its
+//! conversation. A meeting channel's has its header with the Channel
+//! Details dialog, its call (any member joins with one click, guests
+//! through the external link), its past calls and its history, where each
+//! call's chat is kept.
 
 use crate::api::channels::open_channel;
+use crate::api::messages::open_conversation;
+use crate::components::channel_conversation::ChannelConversation;
 use crate::components::channel_details::{ChannelDetailsDialog, DetailsTab};
 use crate::components::conference::Conference;
 use crate::components::form::ErrorText;
@@ -14,7 +18,7 @@ use crate::error::AppError;
 use crate::json::load;
 use crate::live_state::LiveState;
 use crate::model::ConferenceId;
-use crate::model::{ChannelDetails, ChannelId, Office, shown_name};
+use crate::model::{ChannelDetails, ChannelId, ChannelKind, MemberId, Office, OpenedChannel, shown_name};
 use crate::protocol::live::InCall;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -60,37 +64,120 @@ fn ChannelShell(office: Office, channel: Memo<Option<ChannelId>>) -> impl IntoVi
         live.calls
             .with(|calls| calls.iter().find(|c| Some(c.channel) == here).map(|c| c.people.clone()).unwrap_or_default())
     });
+    // A text channel's page is its conversation; the workspace's channel
+    // list (from the page and the live socket) says which kind this is.
+    let text = Memo::new(move |_| {
+        let here = channel.get();
+        live.channels.with(|list| list.iter().any(|c| Some(c.id) == here && c.kind == ChannelKind::Text))
+    });
     let details = load(
-        move || (channel.get(), page.changed.get()),
-        |(channel, _)| async move {
+        move || (channel.get(), page.changed.get(), text.get()),
+        |(channel, _, text)| async move {
             match channel {
-                Some(channel) => open_channel(channel).await,
-                None => Err(AppError::NotFound("That meeting channel".into())),
+                Some(channel) if !text => open_channel(channel).await,
+                _ => Err(AppError::NotFound("That meeting channel".into())),
             }
         },
     );
+    let me_id = me.id;
     view! {
         <div class="app-shell">
             <TopBar workspace_name me />
-            <ChannelSidebar channels=live.channels inboxes=live.inboxes current_channel=channel calls=live.calls />
+            <ChannelSidebar
+                channels=live.channels
+                inboxes=live.inboxes
+                current_channel=channel
+                calls=live.calls
+                unread=live.unread
+            />
             <main class="channel-page">
-                <Transition fallback=|| view! { <p class="muted">"Loading the channel…"</p> }>
-                    {move || Suspend::new(async move {
-                        match details.await {
-                            Ok(details) => view! { <ChannelView details page in_call /> }.into_any(),
-                            Err(AppError::NotFound(_)) => view! { <NotFoundCard heading="This meeting channel was not found" what="That meeting channel" /> }.into_any(),
-                            Err(error) => view! { <ErrorText error /> }.into_any(),
-                        }
-                    })}
-                </Transition>
+                <Show
+                    when=move || text.get()
+                    fallback=move || view! {
+                        <Transition fallback=|| view! { <p class="muted">"Loading the channel…"</p> }>
+                            {move || Suspend::new(async move {
+                                match details.await {
+                                    Ok(details) => view! { <ChannelView details page in_call me=me_id live /> }.into_any(),
+                                    Err(AppError::NotFound(_)) => view! { <NotFoundCard heading="This meeting channel was not found" what="That meeting channel" /> }.into_any(),
+                                    Err(error) => view! { <ErrorText error /> }.into_any(),
+                                }
+                            })}
+                        </Transition>
+                    }
+                >
+                    <TextChannel channel me=me_id live />
+                </Show>
             </main>
         </div>
     }
     .into_any()
 }
 
+/// A text channel: its name and its conversation.
 #[component]
-fn ChannelView(details: ChannelDetails, page: PageState, in_call: Signal<Vec<InCall>>) -> impl IntoView {
+fn TextChannel(channel: Memo<Option<ChannelId>>, me: MemberId, live: LiveState) -> impl IntoView {
+    let opened = load(
+        move || channel.get(),
+        |channel| async move {
+            match channel {
+                Some(channel) => open_conversation(channel).await,
+                None => Err(AppError::NotFound("That channel".into())),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading the channel…"</p> }>
+            {move || Suspend::new(async move {
+                match opened.await {
+                    Ok(OpenedChannel { channel, may_moderate, history }) => view! {
+                        <Title text=format!("#{}", channel.name) />
+                        <header class="channel-header">
+                            <h1>
+                                <span class="channel-icon" aria-hidden="true">"#"</span>
+                                {channel.name.clone()}
+                            </h1>
+                        </header>
+                        <ChannelConversation channel=channel.id name=channel.name me may_moderate history live />
+                    }
+                    .into_any(),
+                    Err(AppError::NotFound(_)) => view! { <NotFoundCard heading="This channel was not found" what="That channel" /> }.into_any(),
+                    Err(error) => view! { <ErrorText error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// A meeting channel's history (its calls' chat), under its past calls.
+#[component]
+fn MeetingHistory(channel: ChannelId, me: MemberId, live: LiveState) -> impl IntoView {
+    let opened = load(move || channel, open_conversation);
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading the history…"</p> }>
+            {move || Suspend::new(async move {
+                match opened.await {
+                    Ok(OpenedChannel { channel, may_moderate, history }) => view! {
+                        <section class="card" aria-label="History">
+                            <h2>"History"</h2>
+                            <ChannelConversation channel=channel.id name=channel.name me may_moderate history live />
+                        </section>
+                    }
+                    .into_any(),
+                    Err(error) => view! { <ErrorText error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ChannelView(
+    details: ChannelDetails,
+    page: PageState,
+    in_call: Signal<Vec<InCall>>,
+    me: MemberId,
+    live: LiveState,
+) -> impl IntoView {
     let name = details.name.clone();
     let id = details.id;
     let open_details = move |tab: DetailsTab| {
@@ -144,6 +231,7 @@ fn ChannelView(details: ChannelDetails, page: PageState, in_call: Signal<Vec<InC
                         <button class="primary" on:click=move |_| page.in_call.set(true)>"Join call"</button>
                     </section>
                     <PastCalls channel=id />
+                    <MeetingHistory channel=id me live />
                 }
             }
         >

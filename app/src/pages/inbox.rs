@@ -49,7 +49,7 @@ fn InboxShell(office: Office, inbox: Memo<Option<InboxId>>) -> impl IntoView {
     view! {
         <div class="app-shell">
             <TopBar workspace_name me />
-            <ChannelSidebar channels=live.channels inboxes=live.inboxes current=inbox calls=live.calls />
+            <ChannelSidebar channels=live.channels inboxes=live.inboxes current=inbox calls=live.calls unread=live.unread />
             <main class="inbox-page">
                 <Transition fallback=|| view! { <p class="muted">"Loading the inbox…"</p> }>
                     {move || Suspend::new(async move {

@@ -47,7 +47,7 @@ fn OfficeView(office: Office) -> impl IntoView {
     let Office { workspace_name, me, rooms, channels, people, inboxes, can_build, .. } = office;
     let live_state = LiveState::new(people, channels, inboxes);
     live_state.rooms.set(rooms);
-    let LiveState { people, waiting, inboxes, live, calls, channels, rooms, placing, .. } = live_state;
+    let LiveState { people, waiting, inboxes, live, calls, channels, rooms, placing, unread, .. } = live_state;
     let builder = Builder { on: RwSignal::new(false), rooms, error: RwSignal::new(None), placing };
     let me_id = me.id;
     let my_room = Memo::new(move |_| people.with(|list| room_of(list, me_id)));
@@ -89,7 +89,7 @@ fn OfficeView(office: Office) -> impl IntoView {
     view! {
         <div class="app-shell">
             <TopBar workspace_name me />
-            <ChannelSidebar channels inboxes calls />
+            <ChannelSidebar channels inboxes calls unread />
             <GuestRequests waiting my_room room_names />
             <main
                 class="office"

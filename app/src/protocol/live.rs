@@ -2,7 +2,7 @@
 //! that sends them and the browser that applies them.
 
 use super::guest::RoomGuests;
-use crate::model::{Channel, ChannelId, InboxId, MemberId, MyInbox, Presence, Room};
+use crate::model::{Channel, ChannelId, ChannelMessage, InboxId, MemberId, MyInbox, Presence, Room};
 use serde::{Deserialize, Serialize};
 
 /// The path of the live-event websocket.
@@ -39,6 +39,12 @@ pub enum LiveEvent {
     /// Who is in each of the workspace's meeting-channel calls that is
     /// going on, whenever someone joins or leaves one.
     Calls { calls: Vec<ChannelCall> },
+    /// A message was posted (`posted`), or edited or deleted, in one of the
+    /// workspace's channels.
+    Message { message: ChannelMessage, posted: bool },
+    /// This page fell behind and missed some messages: it reads its
+    /// channel's newest page and the unread counts again.
+    MessagesMissed,
     /// The browser sent something the server does not accept.
     Refused { reason: String },
     /// The session this page was opened with ended (signed out here or
@@ -59,6 +65,8 @@ impl LiveEvent {
             | LiveEvent::Calls { .. }
             | LiveEvent::Channels { .. }
             | LiveEvent::Rooms { .. }
+            | LiveEvent::Message { .. }
+            | LiveEvent::MessagesMissed
             | LiveEvent::Refused { .. }
             | LiveEvent::SignedOut => {}
         }

@@ -74,6 +74,15 @@ pub fn now() -> i64 {
         .unwrap_or_default()
 }
 
+/// Current time in unix milliseconds, for what is ordered or shown finer
+/// than seconds (messages, chat).
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as i64)
+        .unwrap_or_default()
+}
+
 /// A fresh, migrated database in a temporary file, for tests.
 #[cfg(test)]
 pub async fn open_for_test() -> (Db, TestDir) {

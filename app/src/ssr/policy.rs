@@ -71,6 +71,16 @@ pub enum Action {
     BuildOffice { workspace: WorkspaceId, admins_only: bool },
     /// Change the workspace's own settings (who may build).
     ConfigureWorkspace(WorkspaceId),
+    /// Read a channel's history, search it, see its files: any member,
+    /// never a guest (not even one in the channel's call).
+    ReadChannel(WorkspaceId),
+    /// Write in a channel: any member.
+    PostMessage(WorkspaceId),
+    /// Change a message's text: its author only, admins included.
+    EditMessage { workspace: WorkspaceId, own: bool },
+    /// Delete a message: its author, the channel's admins and workspace
+    /// admins.
+    DeleteMessage { workspace: WorkspaceId, own: bool, channel_admin: bool },
 }
 
 impl Action {
@@ -87,7 +97,10 @@ impl Action {
             | Action::ManageChannels(w)
             | Action::ReadPastCalls(w)
             | Action::ConfigureWorkspace(w)
+            | Action::ReadChannel(w)
+            | Action::PostMessage(w)
             | Action::ShareChannelLink(w) => w,
+            Action::EditMessage { workspace, .. } | Action::DeleteMessage { workspace, .. } => workspace,
             Action::JoinRoomCall { workspace, .. }
             | Action::JoinChannelCall { workspace, .. }
             | Action::ManageChannel { workspace, .. }
@@ -120,7 +133,11 @@ impl Action {
             | Action::ConfigureWorkspace(_)
             | Action::JoinChannelCall { .. }
             | Action::ShareChannelLink(_)
-            | Action::ManageChannel { .. } => None,
+            | Action::ManageChannel { .. }
+            | Action::ReadChannel(_)
+            | Action::PostMessage(_)
+            | Action::EditMessage { .. }
+            | Action::DeleteMessage { .. } => None,
         }
     }
 
@@ -136,6 +153,7 @@ impl Action {
             | Action::ManageChannels(_)
             | Action::ConfigureWorkspace(_) => true,
             Action::ManageChannel { channel_admin, .. } => !channel_admin,
+            Action::DeleteMessage { own, channel_admin, .. } => !own && !channel_admin,
             Action::BuildOffice { admins_only, .. } => admins_only,
             _ => false,
         }
@@ -166,6 +184,10 @@ pub fn check(principal: &Principal, action: Action) -> Result<(), AppError> {
         return Err(AppError::Forbidden);
     }
     if action.needs_admin() && !member.is_admin {
+        return Err(AppError::Forbidden);
+    }
+    // Words are put in no one's mouth: nobody edits another's message.
+    if let Action::EditMessage { own: false, .. } = action {
         return Err(AppError::Forbidden);
     }
     if action.room_bound() == Some(false) {
@@ -338,6 +360,31 @@ mod tests {
             ),
             (
                 Action::ManageChannel { workspace: OTHER, channel_admin: true },
+                [Err(SignIn), Err(No), Err(No), Err(No), Err(No)],
+            ),
+            // A channel's conversation: members only, whatever call a guest is in.
+            (Action::ReadChannel(HOME), [Err(SignIn), Err(No), Err(No), Ok(()), Ok(())]),
+            (Action::ReadChannel(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
+            (Action::PostMessage(HOME), [Err(SignIn), Err(No), Err(No), Ok(()), Ok(())]),
+            (Action::PostMessage(OTHER), [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
+            (Action::EditMessage { workspace: HOME, own: true }, [Err(SignIn), Err(No), Err(No), Ok(()), Ok(())]),
+            // Not even a workspace admin edits someone else's words.
+            (Action::EditMessage { workspace: HOME, own: false }, [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
+            (Action::EditMessage { workspace: OTHER, own: true }, [Err(SignIn), Err(No), Err(No), Err(No), Err(No)]),
+            (
+                Action::DeleteMessage { workspace: HOME, own: true, channel_admin: false },
+                [Err(SignIn), Err(No), Err(No), Ok(()), Ok(())],
+            ),
+            (
+                Action::DeleteMessage { workspace: HOME, own: false, channel_admin: true },
+                [Err(SignIn), Err(No), Err(No), Ok(()), Ok(())],
+            ),
+            (
+                Action::DeleteMessage { workspace: HOME, own: false, channel_admin: false },
+                [Err(SignIn), Err(No), Err(No), Err(No), Ok(())],
+            ),
+            (
+                Action::DeleteMessage { workspace: OTHER, own: true, channel_admin: true },
                 [Err(SignIn), Err(No), Err(No), Err(No), Err(No)],
             ),
         ]);

@@ -4,7 +4,7 @@
 
 use super::db::Db;
 use super::office;
-use crate::model::{Channel, ChannelId, Room, WorkspaceId};
+use crate::model::{Channel, ChannelId, ChannelMessage, Room, WorkspaceId};
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
@@ -14,6 +14,9 @@ pub enum ChannelNews {
     Listed { workspace: WorkspaceId, channels: Arc<Vec<Channel>> },
     /// A meeting channel's "Transcribe calls" switch was turned.
     Transcription { channel: ChannelId, on: bool },
+    /// A message was posted (`posted`), or edited or deleted, in one of the
+    /// workspace's channels: every member's open pages hear it.
+    Message { workspace: WorkspaceId, message: Arc<ChannelMessage>, posted: bool },
 }
 
 /// A room was created, renamed, moved, resized or deleted: the workspace's
@@ -32,7 +35,7 @@ pub struct WorkspaceNews {
 
 impl Default for WorkspaceNews {
     fn default() -> Self {
-        WorkspaceNews { channels: broadcast::channel(16).0, rooms: broadcast::channel(16).0 }
+        WorkspaceNews { channels: broadcast::channel(256).0, rooms: broadcast::channel(16).0 }
     }
 }
 
@@ -56,6 +59,10 @@ impl WorkspaceNews {
 
     pub fn transcription_changed(&self, channel: ChannelId, on: bool) {
         let _ = self.channels.send(ChannelNews::Transcription { channel, on });
+    }
+
+    pub fn message_changed(&self, workspace: WorkspaceId, message: ChannelMessage, posted: bool) {
+        let _ = self.channels.send(ChannelNews::Message { workspace, message: Arc::new(message), posted });
     }
 
     /// The office map changed: its rooms are read once and sent.

@@ -24,7 +24,7 @@ pub async fn follow(
                 Ok(ChannelNews::Transcription { channel, on }) => {
                     sfu.set_transcribing(ConferenceId::Channel(channel), on).await;
                 }
-                Ok(ChannelNews::Listed { .. }) => {}
+                Ok(ChannelNews::Listed { .. } | ChannelNews::Message { .. }) => {}
                 // Some turns were missed: read the switch of every call going on.
                 Err(RecvError::Lagged(_)) => {
                     for call in sfu.channel_calls() {

@@ -125,10 +125,14 @@ async fn serve(mut socket: WebSocket, state: ServerState, member: Member, sessio
                         let now = Some(channels.as_ref().clone());
                         channels_and_calls(&mut socket, &state, &mut channel_list, &mut calls, now).await
                     }
+                    Ok(ChannelNews::Message { workspace, message, posted }) if workspace == member.workspace_id => {
+                        send(&mut socket, &LiveEvent::Message { message: message.as_ref().clone(), posted }).await
+                    }
                     Ok(_) => true,
                     Err(RecvError::Lagged(_)) => {
                         let now = channels_now(&state, &member).await;
                         channels_and_calls(&mut socket, &state, &mut channel_list, &mut calls, now).await
+                            && send(&mut socket, &LiveEvent::MessagesMissed).await
                     }
                     Err(RecvError::Closed) => false,
                 },

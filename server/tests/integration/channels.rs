@@ -12,6 +12,7 @@ use anteroom_app::api::channels::{
 };
 use anteroom_app::api::guests::RemoveGuest;
 use anteroom_app::api::invites::OpenInvite;
+use anteroom_app::api::messages::ChannelHistory;
 use anteroom_app::api::office::LoadOffice;
 use anteroom_app::error::AppError;
 use anteroom_app::model::ConferenceId;
@@ -452,6 +453,10 @@ async fn transcription_is_told_to_everyone_and_past_calls_are_for_members_only()
     let call = past[0].id;
     let details = grace.run(OpenPastCall { call }).await.unwrap();
     assert_eq!(details.chat.lines.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(), ["See you next week"]);
+    // The call's chat is in the channel's history too, marked with its call.
+    let history = grace.run(ChannelHistory { channel, before: None }).await.unwrap();
+    let kept: Vec<_> = history.messages.iter().map(|m| (m.body.as_str(), m.author_name.as_str(), m.call)).collect();
+    assert_eq!(kept, [("See you next week", "Alan Turing", Some(call))]);
 
     // Nobody without an account reads them; searches are bounded.
     let stranger = server.client();

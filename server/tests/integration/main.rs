@@ -15,6 +15,7 @@ mod inbox_permissions;
 mod inboxes;
 mod invites;
 mod mail;
+mod messages;
 mod schedules;
 mod signal;
 mod summary_model;

@@ -265,3 +265,48 @@ async fn members_are_deactivated_reactivated_and_sent_resets_by_workspace_admins
     }
     table.server.stop().await;
 }
+
+/// Allowed to no one: only the author edits, and the row's message is
+/// someone else's for every column but the workspace admin's.
+fn author_only() -> [Outcome; 5] {
+    [Err(AppError::NotSignedIn), Err(AppError::NotSignedIn), Err(AppError::Forbidden), Err(AppError::Forbidden), Ok(())]
+}
+
+#[tokio::test]
+async fn a_channels_conversation_is_for_members_and_a_guest_in_its_call_gets_none_of_it() {
+    use anteroom_app::api::messages::{
+        ChannelHistory, DeleteMessage, EditMessage, MarkRead, PostMessage, SearchMessages, UnreadCounts,
+    };
+    let table = Table::new().await;
+    let calls = table.calls;
+    // The guest is in this very channel's call, and still reads nothing.
+    let fresh_message = async |n: usize| {
+        let post = PostMessage { channel: calls, body: format!("Subject {n}"), client_key: format!("subject-{n}") };
+        table.ada.run(post).await.unwrap()
+    };
+    let first = fresh_message(1000).await;
+    table.row(members(), async |_| ChannelHistory { channel: calls, before: None }).await;
+    table
+        .row(members(), async |column| PostMessage {
+            channel: calls,
+            body: format!("Hello from {column}"),
+            client_key: format!("column-{column}"),
+        })
+        .await;
+    table.row(members(), async |_| MarkRead { channel: calls, up_to: first.id }).await;
+    table.row(members(), async |_| UnreadCounts {}).await;
+    table.row(members(), async |_| SearchMessages { query: "Subject".into() }).await;
+    // Each cell gets a message of the workspace admin's: hers to edit
+    // alone; hers, the channel's admins' and workspace admins' to delete.
+    table
+        .row(author_only(), async |column| EditMessage {
+            message: fresh_message(column).await.id,
+            body: "Changed".into(),
+        })
+        .await;
+    table.row(channel_admins(), async |column| DeleteMessage { message: fresh_message(10 + column).await.id }).await;
+    // Another workspace's channel and message answer as if they did not exist.
+    let stranger = table.callers[2].run(ChannelHistory { channel: ChannelId(9999), before: None }).await;
+    assert_eq!(stranger, Err(AppError::NotFound("That channel".into())));
+    table.server.stop().await;
+}

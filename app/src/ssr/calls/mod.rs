@@ -77,15 +77,33 @@ pub async fn removed(db: &Db, call: CallId, participant: ParticipantId) -> Resul
 }
 
 pub async fn chat(db: &Db, call: CallId, message: &ChatMessage) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
     sqlx::query("INSERT INTO call_chat (call_id, participant, name, text, sent_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(call)
         .bind(message.from.0 as i64)
         .bind(&message.name)
         .bind(&message.text)
         .bind(message.sent_at)
-        .execute(db)
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+    // Kept in the channel's history too, as it is written: members read
+    // and search it after the call (guests never see the history).
+    sqlx::query(
+        "INSERT INTO channel_messages (channel_id, author_name, guest, body, html, call_id, sent_at)
+         SELECT c.channel_id, $3,
+                COALESCE((SELECT a.guest FROM call_attendance a WHERE a.call_id = $1 AND a.participant = $2 LIMIT 1), FALSE),
+                $4, $5, $1, $6
+         FROM calls c WHERE c.id = $1",
+    )
+    .bind(call)
+    .bind(message.from.0 as i64)
+    .bind(&message.name)
+    .bind(&message.text)
+    .bind(crate::ssr::sanitize::message_html(&message.text))
+    .bind(message.sent_at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
 }
 
 /// The call ended at `at`: everyone still in it left then.

@@ -6,6 +6,7 @@
 use crate::model::{CallId, ChannelId, WorkspaceId};
 use crate::protocol::signal::ParticipantId;
 use crate::ssr::db::Db;
+use crate::ssr::search::fts_terms;
 use sqlx::Row;
 
 /// Where a call's transcript stands.
@@ -250,18 +251,6 @@ pub async fn search(db: &Db, workspace: WorkspaceId, query: &str, limit: i64) ->
             text: row.get("text"),
         })
         .collect())
-}
-
-/// The words of a search as an FTS5 query matching all of them: each word
-/// quoted (so nothing typed is taken as FTS5 syntax), None if no word.
-fn fts_terms(query: &str) -> Option<String> {
-    let words: Vec<String> = query
-        .split(|c: char| !c.is_alphanumeric() && c != '\'')
-        .filter(|word| !word.is_empty())
-        .take(16)
-        .map(|word| format!("\"{}\"", word.replace('"', "")))
-        .collect();
-    (!words.is_empty()).then(|| words.join(" "))
 }
 
 #[cfg(test)]

@@ -1,0 +1,384 @@
+//! A channel's conversation: its history (newest at the bottom, older pages
+//! loaded as the member scrolls up or asks), live posts, edits and
+//! deletions, and the composer (Enter sends, Shift+Enter starts a new line).
+//!
+//! A message is never lost: until the server has it, it waits under the
+//! history with its own key, and goes again when the connection is back
+//! (the browser's `online`, or the live socket reconnecting). The key makes
+//! a second delivery of the same message the first one, never a copy.
+
+use crate::api::messages::{channel_history, delete_message, edit_message, mark_read, post_message};
+use crate::components::confirm::ConfirmButton;
+use crate::components::form::ErrorLine;
+use crate::dates;
+use crate::error::AppError;
+use crate::live_state::LiveState;
+use crate::model::{ChannelId, ChannelMessage, HistoryPage, MAX_MESSAGE_CHARS, MemberId, MessageId, shown_name};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// A message this page sent that the server has not confirmed yet.
+#[derive(Debug, Clone, PartialEq)]
+struct Pending {
+    key: String,
+    body: String,
+    /// The last try failed for want of a connection: it goes again on
+    /// reconnecting.
+    waiting: bool,
+}
+
+#[component]
+pub fn ChannelConversation(
+    channel: ChannelId,
+    /// The channel's name, for labels ("Message #general").
+    name: String,
+    me: MemberId,
+    /// Whether the member may delete others' messages.
+    may_moderate: bool,
+    history: HistoryPage,
+    live: LiveState,
+) -> impl IntoView {
+    let messages = RwSignal::new(history.messages);
+    let more_before = RwSignal::new(history.more_before);
+    let loading_older = RwSignal::new(false);
+    let pending = RwSignal::new(Vec::<Pending>::new());
+    let draft = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
+    let list = NodeRef::<leptos::html::Ol>::new();
+
+    // Posts, edits and deletions from everyone (this page's own included).
+    Effect::new(move |_| {
+        let Some((message, _posted)) = live.message.get() else { return };
+        if message.channel != channel {
+            return;
+        }
+        messages.update(|list| upsert(list, message));
+    });
+    // The socket fell behind: read the newest page again.
+    Effect::new(move |seen: Option<u32>| {
+        let missed = live.missed.get();
+        if seen.is_some_and(|seen| seen != missed) {
+            spawn_local(async move {
+                if let Ok(page) = channel_history(channel, None).await {
+                    messages.update(|list| page.messages.into_iter().for_each(|m| upsert(list, m)));
+                }
+            });
+        }
+        missed
+    });
+    // What is shown is read: the newest message marks the channel read.
+    Effect::new(move |marked: Option<MessageId>| {
+        let newest = messages.with(|list| list.last().map(|m| m.id)).unwrap_or(MessageId(0));
+        live.reading.set(Some(channel));
+        live.unread.update(|unread| {
+            unread.remove(&channel);
+        });
+        if newest.0 > 0 && marked != Some(newest) {
+            spawn_local(async move {
+                let _ = mark_read(channel, newest).await;
+            });
+            scroll_to_bottom(list);
+        }
+        newest
+    });
+    on_cleanup(move || live.reading.set(None));
+
+    let deliver = move |message: Pending| {
+        spawn_local(async move {
+            match post_message(channel, message.body.clone(), message.key.clone()).await {
+                Ok(stored) => {
+                    pending.update(|list| list.retain(|p| p.key != message.key));
+                    messages.update(|list| upsert(list, stored));
+                    error.set(None);
+                }
+                // The server refused it: it comes back to the composer, with why.
+                Err(refused @ (AppError::Invalid { .. } | AppError::Forbidden | AppError::NotFound(_))) => {
+                    pending.update(|list| list.retain(|p| p.key != message.key));
+                    if draft.get_untracked().is_empty() {
+                        draft.set(message.body);
+                    }
+                    error.set(Some(refused));
+                }
+                // No answer: it waits, and goes again once back online.
+                Err(_) => pending.update(|list| {
+                    if let Some(waiting) = list.iter_mut().find(|p| p.key == message.key) {
+                        waiting.waiting = true;
+                    }
+                }),
+            }
+        });
+    };
+    let resend_waiting = move || {
+        let waiting: Vec<Pending> = pending.with_untracked(|list| list.iter().filter(|p| p.waiting).cloned().collect());
+        pending.update(|list| list.iter_mut().for_each(|p| p.waiting = false));
+        waiting.into_iter().for_each(deliver);
+    };
+    Effect::new(move |_| {
+        if live.live.get() == Some(true) {
+            resend_waiting();
+        }
+    });
+    #[cfg(feature = "hydrate")]
+    {
+        let online = window_event_listener(leptos::ev::online, move |_| resend_waiting());
+        on_cleanup(move || online.remove());
+    }
+
+    let send = move || {
+        let body = draft.get_untracked();
+        if body.trim().is_empty() {
+            error.set(Some(AppError::invalid("body", "Write something before sending.")));
+            return;
+        }
+        let chars = body.chars().count();
+        if chars > MAX_MESSAGE_CHARS {
+            let why = format!("Messages are at most {MAX_MESSAGE_CHARS} characters; this one has {chars}.");
+            error.set(Some(AppError::invalid("body", why)));
+            return;
+        }
+        error.set(None);
+        draft.set(String::new());
+        let message = Pending { key: new_key(), body, waiting: false };
+        pending.update(|list| list.push(message.clone()));
+        scroll_to_bottom(list);
+        deliver(message);
+    };
+    let on_keydown = move |event: leptos::ev::KeyboardEvent| {
+        if event.key() == "Enter" && !event.shift_key() && !event.is_composing() {
+            event.prevent_default();
+            send();
+        }
+    };
+    let load_older = move || {
+        if loading_older.get_untracked() || !more_before.get_untracked() {
+            return;
+        }
+        let Some(first) = messages.with_untracked(|list| list.first().map(|m| m.id)) else { return };
+        loading_older.set(true);
+        spawn_local(async move {
+            match channel_history(channel, Some(first)).await {
+                Ok(page) => {
+                    let kept = keep_scroll_position(list);
+                    more_before.set(page.more_before);
+                    messages.update(|list| {
+                        let mut older = page.messages;
+                        older.retain(|m| !list.iter().any(|shown| shown.id == m.id));
+                        older.append(list);
+                        *list = older;
+                    });
+                    kept();
+                }
+                Err(problem) => error.set(Some(problem)),
+            }
+            loading_older.set(false);
+        });
+    };
+    let on_scroll = move |_| {
+        if near_top(list) {
+            load_older();
+        }
+    };
+    let label = format!("Message #{name}");
+    view! {
+        <section class="conversation" aria-label=format!("Messages in {name}")>
+            <ol class="message-list" node_ref=list on:scroll=on_scroll aria-live="polite">
+                <li class="history-start">
+                    <Show
+                        when=move || more_before.get()
+                        fallback=move || view! { <p class="muted small">"This is the start of the channel."</p> }
+                    >
+                        <button class="quiet small" disabled=move || loading_older.get() on:click=move |_| load_older()>
+                            {move || if loading_older.get() { "Loading older messages…" } else { "Load older messages" }}
+                        </button>
+                    </Show>
+                </li>
+                <For each=move || messages.get() key=|m| (m.id, m.edited, m.deleted, m.body.clone()) let:message>
+                    <MessageItem message me may_moderate />
+                </For>
+                <For each=move || pending.get() key=|p| (p.key.clone(), p.waiting) let:message>
+                    <li class="message pending">
+                        <div class="message-body">{message.body.clone()}</div>
+                        <p class="muted small" role="status">
+                            {if message.waiting { "Not sent yet: it goes when you are back online." } else { "Sending…" }}
+                        </p>
+                    </li>
+                </For>
+            </ol>
+            <form class="composer" on:submit=move |event| {
+                event.prevent_default();
+                send();
+            }>
+                <label class="visually-hidden" for="composer-text">{label.clone()}</label>
+                <textarea
+                    id="composer-text"
+                    rows="2"
+                    placeholder=label
+                    prop:value=move || draft.get()
+                    on:input=move |e| draft.set(event_target_value(&e))
+                    on:keydown=on_keydown
+                ></textarea>
+                <button type="submit" class="primary">"Send"</button>
+            </form>
+            <ErrorLine error=error />
+        </section>
+    }
+}
+
+/// One message: who, when, what (edited or deleted), and Edit and Delete
+/// for whoever may.
+#[component]
+fn MessageItem(message: ChannelMessage, me: MemberId, may_moderate: bool) -> impl IntoView {
+    let own = message.author == Some(me);
+    let editing = RwSignal::new(false);
+    let draft = RwSignal::new(message.body.clone());
+    let error = RwSignal::new(None::<AppError>);
+    let id = message.id;
+    let who = shown_name(&message.author_name, message.guest);
+    let when = dates::time_text(message.sent_at / 1000);
+    let save = move || {
+        let body = draft.get_untracked();
+        spawn_local(async move {
+            match edit_message(id, body).await {
+                Ok(_) => {
+                    error.set(None);
+                    editing.set(false);
+                }
+                Err(problem) => error.set(Some(problem)),
+            }
+        });
+    };
+    let delete = Callback::new(move |_| {
+        spawn_local(async move {
+            if let Err(problem) = delete_message(id).await {
+                error.set(Some(problem));
+            }
+        });
+    });
+    let html = message.html.clone();
+    let deleted = message.deleted;
+    let edited = message.edited;
+    let from_call = message.call.is_some();
+    view! {
+        <li class="message" class:deleted=deleted data-message=id.0>
+            <p class="message-meta">
+                <strong>{who.clone()}</strong>
+                " "
+                <time class="muted small">{when}</time>
+                {from_call.then(|| view! { <span class="muted small">" · in the call"</span> })}
+                {(edited && !deleted).then(|| view! { <span class="muted small">" (edited)"</span> })}
+            </p>
+            <Show
+                when=move || editing.get()
+                fallback=move || {
+                    if deleted {
+                        view! { <p class="muted message-body">"This message was deleted."</p> }.into_any()
+                    } else {
+                        view! { <div class="message-body" inner_html=html.clone()></div> }.into_any()
+                    }
+                }
+            >
+                <form class="inline-form" on:submit=move |event| {
+                    event.prevent_default();
+                    save();
+                }>
+                    <textarea
+                        aria-label="Edit your message"
+                        prop:value=move || draft.get()
+                        on:input=move |e| draft.set(event_target_value(&e))
+                        on:keydown=move |event| match event.key().as_str() {
+                            "Enter" if !event.shift_key() => {
+                                event.prevent_default();
+                                save();
+                            }
+                            "Escape" => editing.set(false),
+                            _ => {}
+                        }
+                    ></textarea>
+                    <button type="submit" class="primary small">"Save"</button>
+                    <button type="button" class="quiet small" on:click=move |_| editing.set(false)>"Cancel"</button>
+                </form>
+            </Show>
+            {(!deleted && (own || may_moderate)).then(|| view! {
+                <div class="message-actions">
+                    {own.then(|| view! {
+                        <button class="quiet small" aria-label=format!("Edit your message from {}", dates::time_text(message.sent_at / 1000)) on:click=move |_| editing.set(true)>"Edit"</button>
+                    })}
+                    <ConfirmButton
+                        label="Delete"
+                        aria_label=format!("Delete the message by {who}")
+                        warning="Delete this message for everyone?"
+                        confirm="Delete message"
+                        on_confirm=delete
+                        class="small"
+                    />
+                </div>
+            })}
+            <ErrorLine error=error />
+        </li>
+    }
+}
+
+/// Puts `message` in its place by id (replacing an older copy of it).
+fn upsert(list: &mut Vec<ChannelMessage>, message: ChannelMessage) {
+    match list.binary_search_by_key(&message.id, |m| m.id) {
+        Ok(at) => list[at] = message,
+        Err(at) => list.insert(at, message),
+    }
+}
+
+/// A key for a message, unique enough among one member's messages in one
+/// channel: the time and a random number.
+fn new_key() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        format!("{:x}-{:x}", js_sys::Date::now() as u64, (js_sys::Math::random() * 2f64.powi(52)) as u64)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    String::new()
+}
+
+/// Whether the history is scrolled (nearly) to its top: time for older
+/// messages.
+fn near_top(list: NodeRef<leptos::html::Ol>) -> bool {
+    #[cfg(feature = "hydrate")]
+    return list.get_untracked().is_some_and(|list| list.scroll_top() < 40);
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = list;
+        false
+    }
+}
+
+/// Scrolls the history to its newest message once it is drawn.
+fn scroll_to_bottom(list: NodeRef<leptos::html::Ol>) {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(move || {
+        if let Some(list) = list.get_untracked() {
+            list.set_scroll_top(list.scroll_height());
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = list;
+}
+
+/// Remembers how far from the bottom the history is scrolled; the returned
+/// function, called once older messages are added above, keeps the member
+/// looking at the same messages.
+fn keep_scroll_position(list: NodeRef<leptos::html::Ol>) -> impl FnOnce() {
+    #[cfg(feature = "hydrate")]
+    {
+        let from_bottom = list.get_untracked().map(|list| list.scroll_height() - list.scroll_top());
+        move || {
+            request_animation_frame(move || {
+                if let (Some(list), Some(from_bottom)) = (list.get_untracked(), from_bottom) {
+                    list.set_scroll_top(list.scroll_height() - from_bottom);
+                }
+            });
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = list;
+        || {}
+    }
+}

@@ -1,0 +1,232 @@
+//! A channel's conversation: posting (once, however often the browser
+//! sends it again), editing and deleting messages, its history a page at a
+//! time by cursor, how far each member has read, and search. Who may do
+//! what is `policy`'s; this keeps the rules of the text itself.
+
+use super::db::Db;
+use super::sanitize;
+use super::search::fts_terms;
+use crate::error::AppError;
+use crate::model::{
+    CallId, ChannelId, ChannelMessage, HISTORY_PAGE, HistoryPage, MAX_CLIENT_KEY_CHARS, MAX_MESSAGE_CHARS, MemberId,
+    MessageHit, MessageId, Unread, WorkspaceId,
+};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{AssertSqlSafe, Row};
+
+/// Who writes a message.
+pub struct Author<'a> {
+    pub member: Option<MemberId>,
+    pub name: &'a str,
+    pub guest: bool,
+}
+
+/// The text of a message as it will be stored, or why it cannot be.
+pub fn checked_body(text: &str) -> Result<&str, AppError> {
+    let text = text.trim_end();
+    if text.trim().is_empty() {
+        return Err(AppError::invalid("body", "Write something before sending."));
+    }
+    let chars = text.chars().count();
+    if chars > MAX_MESSAGE_CHARS {
+        return Err(AppError::invalid(
+            "body",
+            format!(
+                "Messages are at most {MAX_MESSAGE_CHARS} characters; this one has {chars}. Split it, or attach it as a file."
+            ),
+        ));
+    }
+    Ok(text)
+}
+
+fn checked_key(key: Option<&str>) -> Result<Option<&str>, AppError> {
+    match key {
+        Some(key) if key.is_empty() || key.chars().count() > MAX_CLIENT_KEY_CHARS => {
+            Err(AppError::invalid("client_key", format!("A message's key is 1 to {MAX_CLIENT_KEY_CHARS} characters.")))
+        }
+        key => Ok(key),
+    }
+}
+
+/// A message's columns: the only text ever formatted into this module's
+/// SQL (a constant, hence `AssertSqlSafe`); everything else is bound.
+const COLUMNS: &str = "id, channel_id, author_id, author_name, guest, body, html, call_id, sent_at, edited_at IS NOT NULL AS edited, deleted";
+
+fn message(row: &SqliteRow) -> ChannelMessage {
+    ChannelMessage {
+        id: row.get("id"),
+        channel: row.get("channel_id"),
+        author: row.get("author_id"),
+        author_name: row.get("author_name"),
+        guest: row.get("guest"),
+        body: row.get("body"),
+        html: row.get("html"),
+        call: row.get("call_id"),
+        sent_at: row.get("sent_at"),
+        edited: row.get("edited"),
+        deleted: row.get("deleted"),
+    }
+}
+
+/// Posts `body` in `channel`. With a `client_key` (the browser's own id
+/// for this message) a second post with the same key returns the first
+/// message instead of storing another: `true` when this call stored it.
+pub async fn post(
+    db: &Db,
+    channel: ChannelId,
+    author: Author<'_>,
+    body: &str,
+    call: Option<CallId>,
+    client_key: Option<&str>,
+    sent_at: i64,
+) -> Result<(ChannelMessage, bool), AppError> {
+    let body = checked_body(body)?;
+    let client_key = checked_key(client_key)?;
+    let html = sanitize::message_html(body);
+    let inserted = sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO channel_messages (channel_id, author_id, author_name, guest, body, html, call_id, sent_at, client_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (channel_id, client_key) DO NOTHING
+         RETURNING {COLUMNS}"
+    )))
+    .bind(channel)
+    .bind(author.member)
+    .bind(author.name)
+    .bind(author.guest)
+    .bind(body)
+    .bind(&html)
+    .bind(call)
+    .bind(sent_at)
+    .bind(client_key)
+    .fetch_optional(db)
+    .await?;
+    if let Some(row) = inserted {
+        return Ok((message(&row), true));
+    }
+    // Sent before: the same message, if it is the same author's.
+    let earlier = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM channel_messages WHERE channel_id = $1 AND client_key = $2"
+    )))
+    .bind(channel)
+    .bind(client_key)
+    .fetch_one(db)
+    .await?;
+    let earlier = message(&earlier);
+    if earlier.author != author.member || author.member.is_none() {
+        return Err(AppError::invalid("client_key", "That message key is taken; send the message again."));
+    }
+    Ok((earlier, false))
+}
+
+/// The message, if it is in a channel of `workspace`.
+pub async fn get(db: &Db, workspace: WorkspaceId, id: MessageId) -> Result<Option<ChannelMessage>, sqlx::Error> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM channel_messages WHERE id = $1
+         AND channel_id IN (SELECT id FROM channels WHERE workspace_id = $2)"
+    )))
+    .bind(id)
+    .bind(workspace)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.as_ref().map(message))
+}
+
+/// Replaces a message's text; a deleted message stays deleted.
+pub async fn edit(db: &Db, id: MessageId, body: &str, at: i64) -> Result<Option<ChannelMessage>, AppError> {
+    let body = checked_body(body)?;
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "UPDATE channel_messages SET body = $2, html = $3, edited_at = $4 WHERE id = $1 AND NOT deleted
+         RETURNING {COLUMNS}"
+    )))
+    .bind(id)
+    .bind(body)
+    .bind(sanitize::message_html(body))
+    .bind(at)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.as_ref().map(message))
+}
+
+/// Deletes a message: its place in the history stays ("deleted"), its
+/// text is gone, from search too.
+pub async fn delete(db: &Db, id: MessageId) -> Result<Option<ChannelMessage>, sqlx::Error> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "UPDATE channel_messages SET body = '', html = '', deleted = TRUE WHERE id = $1 RETURNING {COLUMNS}"
+    )))
+    .bind(id)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.as_ref().map(message))
+}
+
+/// The page of `channel`'s history just before `before` (the newest page
+/// without it), oldest first. A cursor, not an offset: messages arriving
+/// meanwhile neither repeat nor skip one.
+pub async fn history(db: &Db, channel: ChannelId, before: Option<MessageId>) -> Result<HistoryPage, sqlx::Error> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM channel_messages WHERE channel_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
+    )))
+    .bind(channel)
+    .bind(before.map_or(i64::MAX, |id| id.0))
+    .bind(HISTORY_PAGE as i64 + 1)
+    .fetch_all(db)
+    .await?;
+    let more_before = rows.len() > HISTORY_PAGE;
+    let mut messages: Vec<ChannelMessage> = rows.iter().take(HISTORY_PAGE).map(message).collect();
+    messages.reverse();
+    Ok(HistoryPage { messages, more_before })
+}
+
+/// The member has read `channel` up to `up_to` (never moves back).
+pub async fn mark_read(db: &Db, member: MemberId, channel: ChannelId, up_to: MessageId) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO channel_reads (member_id, channel_id, last_read) VALUES ($1, $2, $3)
+         ON CONFLICT (member_id, channel_id) DO UPDATE SET last_read = MAX(last_read, excluded.last_read)",
+    )
+    .bind(member)
+    .bind(channel)
+    .bind(up_to)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The channels of `workspace` with messages the member has not read
+/// (their own and deleted ones do not count).
+pub async fn unread(db: &Db, workspace: WorkspaceId, member: MemberId) -> Result<Vec<Unread>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT c.id AS channel, COUNT(m.id) AS count
+         FROM channels c
+         JOIN channel_messages m ON m.channel_id = c.id
+         LEFT JOIN channel_reads r ON r.channel_id = c.id AND r.member_id = $2
+         WHERE c.workspace_id = $1 AND m.id > COALESCE(r.last_read, 0) AND NOT m.deleted
+           AND (m.author_id IS NULL OR m.author_id <> $2)
+         GROUP BY c.id ORDER BY c.id",
+    )
+    .bind(workspace)
+    .bind(member)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.iter().map(|row| Unread { channel: row.get("channel"), count: row.get("count") }).collect())
+}
+
+/// The most recent messages of `workspace` with every word of `query`,
+/// at most `limit`.
+pub async fn search(db: &Db, workspace: WorkspaceId, query: &str, limit: i64) -> Result<Vec<MessageHit>, sqlx::Error> {
+    let Some(terms) = fts_terms(query) else { return Ok(Vec::new()) };
+    let columns = COLUMNS.split(", ").map(|column| format!("m.{column}")).collect::<Vec<_>>().join(", ");
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {columns}, c.name AS channel_name
+         FROM channel_message_search s
+         JOIN channel_messages m ON m.id = s.rowid
+         JOIN channels c ON c.id = m.channel_id
+         WHERE channel_message_search MATCH $1 AND c.workspace_id = $2 AND NOT m.deleted
+         ORDER BY m.id DESC LIMIT $3"
+    )))
+    .bind(terms)
+    .bind(workspace)
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.iter().map(|row| MessageHit { message: message(row), channel_name: row.get("channel_name") }).collect())
+}
