@@ -247,7 +247,7 @@ test.describe('notes for a guest who stayed a moment', () => {
 
     // The guest writes in the chat; both hang up, and the call ends.
     await guest.getByRole('button', { name: 'Chat' }).click();
-    await guest.getByLabel('Message').fill('Thanks, talk next week');
+    await guest.getByLabel('Message', { exact: true }).fill('Thanks, talk next week');
     await guest.getByRole('button', { name: 'Send' }).click();
     await expect(grace.getByRole('button', { name: 'Chat, 1 unread' })).toBeVisible();
     await guest.getByRole('button', { name: 'Hang up' }).click();

@@ -65,7 +65,7 @@ test('screen share, chat and hang-up reach everyone in the call', async ({ brows
 
   // Chat: a message from Grace appears for the others.
   await grace.getByRole('button', { name: 'Chat' }).click();
-  await grace.getByLabel('Message').fill('Can everyone see the slides?');
+  await grace.getByLabel('Message', { exact: true }).fill('Can everyone see the slides?');
   await grace.getByRole('button', { name: 'Send' }).click();
   await expect(alan.getByRole('button', { name: 'Chat, 1 unread' })).toBeVisible();
   await alan.getByRole('button', { name: 'Chat, 1 unread' }).click();

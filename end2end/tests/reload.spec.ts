@@ -31,7 +31,7 @@ type Address = { name: string; url: string; answers: (page: Page) => Promise<voi
  * channel and inbox ids from Grace's sidebar, the guest links, and a call
  * that ended in client-calls (so its Past calls list one). */
 type Demo = {
-  channels: Record<'client-calls' | 'interviews', string>;
+  channels: Record<'client-calls' | 'interviews' | 'general', string>;
   inboxes: Record<'Sales' | 'Support', string>;
   roomLink: string;
   channelLink: string;
@@ -44,7 +44,11 @@ async function demoAddresses(browser: Browser, server: RunningServer): Promise<D
   const sidebar = grace.getByRole('navigation', { name: 'Channels' });
   const inboxes = grace.getByRole('list', { name: 'Inboxes' });
   const demo = {
-    channels: { 'client-calls': await href(sidebar, /^client-calls/), interviews: await href(sidebar, /^interviews/) },
+    channels: {
+      'client-calls': await href(sidebar, /^client-calls/),
+      interviews: await href(sidebar, /^interviews/),
+      general: await href(sidebar, /^general/),
+    },
     inboxes: { Sales: await href(inboxes, 'Sales'), Support: await href(inboxes, 'Support') },
   };
   const { link: channelLink } = await generateLink(grace, 'client-calls');
@@ -119,6 +123,15 @@ function memberAddresses(server: RunningServer, demo: Demo, member: Member): Add
       answers: async (page) => {
         await expect(page.getByText('No call has ended in this channel yet.')).toBeVisible({ timeout: ANSWER });
         await channelDetails(page, 'interviews');
+      },
+    },
+    {
+      name: 'general (a text channel)',
+      url: demo.channels.general,
+      answers: async (page) => {
+        // Send with nothing written: the page answers, the server is not asked.
+        await page.getByRole('button', { name: 'Send' }).click();
+        await expect(page.getByText('Write something before sending.')).toBeVisible({ timeout: ANSWER });
       },
     },
     { name: 'the Sales inbox', url: demo.inboxes.Sales, answers: (page) => inboxOverview(page, 'Sales') },

@@ -60,7 +60,7 @@ test('screens: conference with chat open', async ({ browser, server }) => {
   }
   await expect(ada.locator('.tiles > li')).toHaveCount(2);
   await ada.getByRole('button', { name: 'Chat' }).click();
-  await ada.getByLabel('Message').fill('Welcome, everyone');
+  await ada.getByLabel('Message', { exact: true }).fill('Welcome, everyone');
   await ada.getByRole('button', { name: 'Send' }).click();
   await expect(ada.locator('.chat-message')).toHaveCount(1);
   await expect

@@ -129,3 +129,70 @@ test('a message written while the network is cut is sent once it is back, exactl
   await hydrated(grace);
   await expect(messages(grace).filter({ hasText: 'Written on the train' })).toHaveCount(1);
 });
+
+test('search finds a message in another channel and opens its history there, newer messages following', async ({
+  browser,
+  server,
+}) => {
+  const ada = await signedInPage(browser, server, 'ada@example.com');
+  const sidebar = ada.getByRole('navigation', { name: 'Channels' });
+  const random = /\/channel\/(\d+)/.exec((await sidebar.getByRole('link', { name: /^random/ }).getAttribute('href'))!)![1];
+  await openGeneral(ada);
+  await ada.evaluate(async (channel) => {
+    const body = new URLSearchParams({ channel, body: 'The quarterly numbers are in', client_key: 'numbers' });
+    await fetch('/api/post_message', { method: 'POST', body });
+  }, random);
+  await postMany(ada, random, 80);
+
+  const grace = await signedInPage(browser, server, 'grace@example.com');
+  await grace.getByRole('searchbox', { name: 'Search messages' }).fill('quarterly numbers');
+  await grace.getByRole('searchbox', { name: 'Search messages' }).press('Enter');
+  const hit = grace.getByRole('list', { name: 'Messages found' }).getByRole('link');
+  await expect(hit).toHaveCount(1);
+  await expect(hit).toContainText('#random · Ada Lovelace');
+  await hit.click();
+  await expect(grace).toHaveURL(new RegExp(`/channel/${random}\\?message=\\d+$`));
+  await expect(grace.locator('.message.focused')).toContainText('The quarterly numbers are in');
+  await expect(grace.locator('.message.focused')).toBeInViewport();
+  // Below it, newer messages load as Grace scrolls down, to the newest.
+  const list = grace.locator('.message-list');
+  await expect(async () => {
+    await list.evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await expect(messages(grace).last()).toContainText('Old news 79', { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await expect(grace.getByRole('button', { name: 'Load newer messages' })).toHaveCount(0);
+  // The same address opened afresh (a bookmark) shows the same.
+  await grace.reload();
+  await hydrated(grace);
+  await expect(grace.locator('.message.focused')).toContainText('The quarterly numbers are in');
+});
+
+test("a meeting call's chat stays in the channel's history after the call, under the call's marker", async ({
+  browser,
+  server,
+}) => {
+  const grace = await signedInPage(browser, server, 'grace@example.com');
+  await grace.getByRole('navigation', { name: 'Channels' }).getByRole('link', { name: /^client-calls/ }).click();
+  await hydrated(grace);
+  await grace.getByRole('button', { name: 'Join call' }).click();
+  await expect(grace.locator('.conference')).toHaveAttribute('data-call-status', 'live', { timeout: 20_000 });
+  await grace.getByRole('button', { name: 'Chat' }).click();
+  await grace.getByLabel('Message', { exact: true }).fill('Agenda: pricing, then hiring');
+  await grace.getByLabel('Message', { exact: true }).press('Enter');
+  await expect(grace.locator('.chat-message').filter({ hasText: 'Agenda: pricing' })).toBeVisible();
+  await grace.getByRole('button', { name: 'Hang up' }).click();
+
+  // Alan, who was not in the call, reads it on the channel's page.
+  const alan = await signedInPage(browser, server, 'alan@example.com');
+  await alan.getByRole('navigation', { name: 'Channels' }).getByRole('link', { name: /^client-calls/ }).click();
+  await hydrated(alan);
+  const history = alan.getByRole('region', { name: 'Messages in client-calls' });
+  await expect(history.getByRole('separator')).toContainText(/^Call on \d{4}-\d\d-\d\d/);
+  await expect(history.locator('.message').filter({ hasText: 'Agenda: pricing, then hiring' })).toContainText(
+    'Grace Hopper',
+  );
+  // And finds it by search.
+  await alan.getByRole('searchbox', { name: 'Search messages' }).fill('pricing');
+  await alan.getByRole('searchbox', { name: 'Search messages' }).press('Enter');
+  await expect(alan.getByRole('list', { name: 'Messages found' }).getByRole('link')).toContainText('#client-calls');
+});

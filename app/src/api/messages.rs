@@ -35,17 +35,21 @@ async fn channel_of_mine(
     Ok(ChannelCaller { state, principal, me, channel })
 }
 
-/// A channel's page: the channel, its newest history, and whether the
-/// caller may delete others' messages.
+/// A channel's page: the channel, its newest history (or, `at` a message
+/// a search found, the history around it), and whether the caller may
+/// delete others' messages.
 #[server(endpoint = "open_conversation")]
-pub async fn open_conversation(channel: ChannelId) -> Result<OpenedChannel, AppError> {
+pub async fn open_conversation(channel: ChannelId, at: Option<MessageId>) -> Result<OpenedChannel, AppError> {
     use crate::ssr::policy::{self, Action};
     use crate::ssr::{channels, messages};
     let ChannelCaller { state, principal, me, channel } = channel_of_mine(channel, Action::ReadChannel).await?;
     let channel_admin = channels::is_admin(&state.db, channel.id, me.id).await?;
     let moderate = Action::DeleteMessage { workspace: me.workspace_id, own: false, channel_admin };
     let may_moderate = policy::check(&principal, moderate).is_ok();
-    let history = messages::history(&state.db, channel.id, None).await?;
+    let history = match at {
+        Some(message) => messages::history_around(&state.db, channel.id, message).await?,
+        None => messages::history(&state.db, channel.id, None).await?,
+    };
     Ok(OpenedChannel { channel, may_moderate, history })
 }
 
@@ -56,6 +60,14 @@ pub async fn channel_history(channel: ChannelId, before: Option<MessageId>) -> R
     use crate::ssr::{messages, policy::Action};
     let ChannelCaller { state, channel, .. } = channel_of_mine(channel, Action::ReadChannel).await?;
     Ok(messages::history(&state.db, channel.id, before).await?)
+}
+
+/// The page of the channel's history just after `after`, oldest first.
+#[server(endpoint = "newer_history")]
+pub async fn newer_history(channel: ChannelId, after: MessageId) -> Result<HistoryPage, AppError> {
+    use crate::ssr::{messages, policy::Action};
+    let ChannelCaller { state, channel, .. } = channel_of_mine(channel, Action::ReadChannel).await?;
+    Ok(messages::history_after(&state.db, channel.id, after).await?)
 }
 
 /// Posts a message. `client_key` is the browser's own id for it: sending

@@ -7,15 +7,41 @@
 //! (the browser's `online`, or the live socket reconnecting). The key makes
 //! a second delivery of the same message the first one, never a copy.
 
-use crate::api::messages::{channel_history, delete_message, edit_message, mark_read, post_message};
+use crate::api::messages::{channel_history, delete_message, edit_message, mark_read, newer_history, post_message};
 use crate::components::confirm::ConfirmButton;
 use crate::components::form::ErrorLine;
 use crate::dates;
 use crate::error::AppError;
 use crate::live_state::LiveState;
-use crate::model::{ChannelId, ChannelMessage, HistoryPage, MAX_MESSAGE_CHARS, MemberId, MessageId, shown_name};
+use crate::model::{
+    CallId, ChannelId, ChannelMessage, HistoryPage, MAX_MESSAGE_CHARS, MemberId, MessageId, shown_name,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+
+/// One line of the history: a message, or the marker before the first
+/// message of a call's chat.
+#[derive(Debug, Clone, PartialEq)]
+enum Row {
+    CallStarted { call: CallId, at: i64 },
+    Message(ChannelMessage),
+}
+
+/// The history's rows: its messages, each call's chat under its marker.
+fn rows_of(messages: &[ChannelMessage]) -> Vec<Row> {
+    let mut rows = Vec::with_capacity(messages.len());
+    let mut call = None;
+    for message in messages {
+        if let Some(started) = message.call
+            && message.call != call
+        {
+            rows.push(Row::CallStarted { call: started, at: message.sent_at });
+        }
+        call = message.call;
+        rows.push(Row::Message(message.clone()));
+    }
+    rows
+}
 
 /// A message this page sent that the server has not confirmed yet.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,10 +63,16 @@ pub fn ChannelConversation(
     may_moderate: bool,
     history: HistoryPage,
     live: LiveState,
+    /// The message to show first (a search result), highlighted.
+    focus: Option<MessageId>,
 ) -> impl IntoView {
     let messages = RwSignal::new(history.messages);
     let more_before = RwSignal::new(history.more_before);
+    // Opened at a search result: newer messages follow, loaded on scrolling
+    // down; live posts join once the newest is loaded.
+    let more_after = RwSignal::new(history.more_after);
     let loading_older = RwSignal::new(false);
+    let loading_newer = RwSignal::new(false);
     let pending = RwSignal::new(Vec::<Pending>::new());
     let draft = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
@@ -52,7 +84,10 @@ pub fn ChannelConversation(
         if message.channel != channel {
             return;
         }
-        messages.update(|list| upsert(list, message));
+        let beyond = messages.with_untracked(|list| list.last().is_some_and(|last| message.id > last.id));
+        if !(beyond && more_after.get_untracked()) {
+            messages.update(|list| upsert(list, message));
+        }
     });
     // The socket fell behind: read the newest page again.
     Effect::new(move |seen: Option<u32>| {
@@ -77,7 +112,12 @@ pub fn ChannelConversation(
             spawn_local(async move {
                 let _ = mark_read(channel, newest).await;
             });
-            scroll_to_bottom(list);
+            match (marked, focus) {
+                // Opened at a search result: it is shown, not the bottom.
+                (None, Some(focus)) => scroll_to_message(list, focus),
+                _ if !more_after.get_untracked() => scroll_to_bottom(list),
+                _ => {}
+            }
         }
         newest
     });
@@ -173,9 +213,29 @@ pub fn ChannelConversation(
             loading_older.set(false);
         });
     };
+    let load_newer = move || {
+        if loading_newer.get_untracked() || !more_after.get_untracked() {
+            return;
+        }
+        let Some(last) = messages.with_untracked(|list| list.last().map(|m| m.id)) else { return };
+        loading_newer.set(true);
+        spawn_local(async move {
+            match newer_history(channel, last).await {
+                Ok(page) => {
+                    more_after.set(page.more_after);
+                    messages.update(|list| page.messages.into_iter().for_each(|m| upsert(list, m)));
+                }
+                Err(problem) => error.set(Some(problem)),
+            }
+            loading_newer.set(false);
+        });
+    };
     let on_scroll = move |_| {
         if near_top(list) {
             load_older();
+        }
+        if near_bottom(list) {
+            load_newer();
         }
     };
     let label = format!("Message #{name}");
@@ -192,9 +252,27 @@ pub fn ChannelConversation(
                         </button>
                     </Show>
                 </li>
-                <For each=move || messages.get() key=|m| (m.id, m.edited, m.deleted, m.body.clone()) let:message>
-                    <MessageItem message me may_moderate />
+                <For each=move || messages.with(|list| rows_of(list)) key=row_key let:row>
+                    {match row {
+                        Row::CallStarted { at, .. } => view! {
+                            <li class="call-marker" role="separator">
+                                <span>{format!("Call on {}", dates::time_text(at / 1000))}</span>
+                            </li>
+                        }
+                        .into_any(),
+                        Row::Message(message) => {
+                            let focused = Some(message.id) == focus;
+                            view! { <MessageItem message me may_moderate focused /> }.into_any()
+                        }
+                    }}
                 </For>
+                <Show when=move || more_after.get()>
+                    <li class="history-start">
+                        <button class="quiet small" disabled=move || loading_newer.get() on:click=move |_| load_newer()>
+                            {move || if loading_newer.get() { "Loading newer messages…" } else { "Load newer messages" }}
+                        </button>
+                    </li>
+                </Show>
                 <For each=move || pending.get() key=|p| (p.key.clone(), p.waiting) let:message>
                     <li class="message pending">
                         <div class="message-body">{message.body.clone()}</div>
@@ -227,7 +305,7 @@ pub fn ChannelConversation(
 /// One message: who, when, what (edited or deleted), and Edit and Delete
 /// for whoever may.
 #[component]
-fn MessageItem(message: ChannelMessage, me: MemberId, may_moderate: bool) -> impl IntoView {
+fn MessageItem(message: ChannelMessage, me: MemberId, may_moderate: bool, focused: bool) -> impl IntoView {
     let own = message.author == Some(me);
     let editing = RwSignal::new(false);
     let draft = RwSignal::new(message.body.clone());
@@ -259,7 +337,7 @@ fn MessageItem(message: ChannelMessage, me: MemberId, may_moderate: bool) -> imp
     let edited = message.edited;
     let from_call = message.call.is_some();
     view! {
-        <li class="message" class:deleted=deleted data-message=id.0>
+        <li class="message" class:deleted=deleted class:focused=focused data-message=id.0>
             <p class="message-meta">
                 <strong>{who.clone()}</strong>
                 " "
@@ -318,6 +396,14 @@ fn MessageItem(message: ChannelMessage, me: MemberId, may_moderate: bool) -> imp
     }
 }
 
+/// What tells one row from another, and a changed message from itself.
+fn row_key(row: &Row) -> (i64, bool, bool, bool, String) {
+    match row {
+        Row::CallStarted { call, .. } => (-call.0, true, false, false, String::new()),
+        Row::Message(m) => (m.id.0, false, m.edited, m.deleted, m.body.clone()),
+    }
+}
+
 /// Puts `message` in its place by id (replacing an older copy of it).
 fn upsert(list: &mut Vec<ChannelMessage>, message: ChannelMessage) {
     match list.binary_search_by_key(&message.id, |m| m.id) {
@@ -347,6 +433,35 @@ fn near_top(list: NodeRef<leptos::html::Ol>) -> bool {
         let _ = list;
         false
     }
+}
+
+/// Whether the history is scrolled (nearly) to its bottom: time for newer
+/// messages, when it was opened at an older one.
+fn near_bottom(list: NodeRef<leptos::html::Ol>) -> bool {
+    #[cfg(feature = "hydrate")]
+    return list
+        .get_untracked()
+        .is_some_and(|list| list.scroll_height() - list.scroll_top() - list.client_height() < 40);
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = list;
+        false
+    }
+}
+
+/// Scrolls message `id` into the middle of the history once it is drawn.
+fn scroll_to_message(list: NodeRef<leptos::html::Ol>, id: MessageId) {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(move || {
+        let Some(list) = list.get_untracked() else { return };
+        if let Ok(Some(item)) = list.query_selector(&format!("[data-message=\"{}\"]", id.0)) {
+            let options = web_sys::ScrollIntoViewOptions::new();
+            options.set_block(web_sys::ScrollLogicalPosition::Center);
+            item.scroll_into_view_with_scroll_into_view_options(&options);
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (list, id);
 }
 
 /// Scrolls the history to its newest message once it is drawn.

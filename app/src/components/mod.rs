@@ -16,6 +16,7 @@ pub mod guest_requests;
 pub mod inbox_overview;
 pub mod invite;
 pub mod member_page;
+pub mod message_search;
 pub mod past_calls;
 pub mod preview;
 pub mod rename;

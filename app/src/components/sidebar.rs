@@ -1,6 +1,7 @@
 //! The sidebar of a member's pages: the workspace's channels and the
 //! inboxes they take part in (kept current by the live socket).
 
+use crate::components::message_search::MessageSearch;
 use crate::model::{Channel, ChannelId, ChannelKind, InboxId, MyInbox};
 use crate::protocol::live::ChannelCall;
 use leptos::prelude::*;
@@ -109,6 +110,7 @@ pub fn ChannelSidebar(
     };
     view! {
         <nav class="sidebar" aria-label="Channels">
+            <MessageSearch />
             {move || {
                 let (meetings, texts): (Vec<Channel>, Vec<Channel>) =
                     channels.get().into_iter().partition(|channel| channel.kind == ChannelKind::Meeting);

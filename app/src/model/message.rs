@@ -48,6 +48,9 @@ pub struct HistoryPage {
     /// Whether older messages remain: the next page is asked for with the
     /// first message's id as its cursor.
     pub more_before: bool,
+    /// Whether newer messages follow (a page opened at a message found by
+    /// search): asked for with the last message's id.
+    pub more_after: bool,
 }
 
 /// How many messages in one channel this member has not read.

@@ -18,17 +18,20 @@ use crate::error::AppError;
 use crate::json::load;
 use crate::live_state::LiveState;
 use crate::model::ConferenceId;
-use crate::model::{ChannelDetails, ChannelId, ChannelKind, MemberId, Office, OpenedChannel, shown_name};
+use crate::model::{ChannelDetails, ChannelId, ChannelKind, MemberId, MessageId, Office, OpenedChannel, shown_name};
 use crate::protocol::live::InCall;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn ChannelPage() -> impl IntoView {
     let params = use_params_map();
     let channel = Memo::new(move |_| params.read().get("id").and_then(|id| id.parse::<i64>().ok()).map(ChannelId));
-    view! { <WithOffice page=move |office| view! { <ChannelShell office channel /> }.into_any() /> }
+    // `?message=` names a message to open the history at (a search result).
+    let query = use_query_map();
+    let focus = Memo::new(move |_| query.read().get("message").and_then(|id| id.parse::<i64>().ok()).map(MessageId));
+    view! { <WithOffice page=move |office| view! { <ChannelShell office channel focus /> }.into_any() /> }
 }
 
 /// What survives reading the channel again: whether the member is in the
@@ -42,7 +45,7 @@ struct PageState {
 }
 
 #[component]
-fn ChannelShell(office: Office, channel: Memo<Option<ChannelId>>) -> impl IntoView {
+fn ChannelShell(office: Office, channel: Memo<Option<ChannelId>>, focus: Memo<Option<MessageId>>) -> impl IntoView {
     let Office { workspace_name, me, channels, people, inboxes, .. } = office;
     let live = LiveState::new(people, channels, inboxes);
     live.listen(me.id);
@@ -97,7 +100,7 @@ fn ChannelShell(office: Office, channel: Memo<Option<ChannelId>>) -> impl IntoVi
                         <Transition fallback=|| view! { <p class="muted">"Loading the channel…"</p> }>
                             {move || Suspend::new(async move {
                                 match details.await {
-                                    Ok(details) => view! { <ChannelView details page in_call me=me_id live /> }.into_any(),
+                                    Ok(details) => view! { <ChannelView details page in_call me=me_id live focus /> }.into_any(),
                                     Err(AppError::NotFound(_)) => view! { <NotFoundCard heading="This meeting channel was not found" what="That meeting channel" /> }.into_any(),
                                     Err(error) => view! { <ErrorText error /> }.into_any(),
                                 }
@@ -105,7 +108,7 @@ fn ChannelShell(office: Office, channel: Memo<Option<ChannelId>>) -> impl IntoVi
                         </Transition>
                     }
                 >
-                    <TextChannel channel me=me_id live />
+                    <TextChannel channel me=me_id live focus />
                 </Show>
             </main>
         </div>
@@ -115,12 +118,17 @@ fn ChannelShell(office: Office, channel: Memo<Option<ChannelId>>) -> impl IntoVi
 
 /// A text channel: its name and its conversation.
 #[component]
-fn TextChannel(channel: Memo<Option<ChannelId>>, me: MemberId, live: LiveState) -> impl IntoView {
+fn TextChannel(
+    channel: Memo<Option<ChannelId>>,
+    me: MemberId,
+    live: LiveState,
+    focus: Memo<Option<MessageId>>,
+) -> impl IntoView {
     let opened = load(
-        move || channel.get(),
-        |channel| async move {
+        move || (channel.get(), focus.get()),
+        |(channel, at)| async move {
             match channel {
-                Some(channel) => open_conversation(channel).await,
+                Some(channel) => open_conversation(channel, at).await,
                 None => Err(AppError::NotFound("That channel".into())),
             }
         },
@@ -137,7 +145,15 @@ fn TextChannel(channel: Memo<Option<ChannelId>>, me: MemberId, live: LiveState) 
                                 {channel.name.clone()}
                             </h1>
                         </header>
-                        <ChannelConversation channel=channel.id name=channel.name me may_moderate history live />
+                        <ChannelConversation
+                            channel=channel.id
+                            name=channel.name
+                            me
+                            may_moderate
+                            history
+                            live
+                            focus=focus.get_untracked()
+                        />
                     }
                     .into_any(),
                     Err(AppError::NotFound(_)) => view! { <NotFoundCard heading="This channel was not found" what="That channel" /> }.into_any(),
@@ -150,8 +166,8 @@ fn TextChannel(channel: Memo<Option<ChannelId>>, me: MemberId, live: LiveState) 
 
 /// A meeting channel's history (its calls' chat), under its past calls.
 #[component]
-fn MeetingHistory(channel: ChannelId, me: MemberId, live: LiveState) -> impl IntoView {
-    let opened = load(move || channel, open_conversation);
+fn MeetingHistory(channel: ChannelId, me: MemberId, live: LiveState, focus: Memo<Option<MessageId>>) -> impl IntoView {
+    let opened = load(move || (channel, focus.get()), |(channel, at)| open_conversation(channel, at));
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading the history…"</p> }>
             {move || Suspend::new(async move {
@@ -159,7 +175,15 @@ fn MeetingHistory(channel: ChannelId, me: MemberId, live: LiveState) -> impl Int
                     Ok(OpenedChannel { channel, may_moderate, history }) => view! {
                         <section class="card" aria-label="History">
                             <h2>"History"</h2>
-                            <ChannelConversation channel=channel.id name=channel.name me may_moderate history live />
+                            <ChannelConversation
+                                channel=channel.id
+                                name=channel.name
+                                me
+                                may_moderate
+                                history
+                                live
+                                focus=focus.get_untracked()
+                            />
                         </section>
                     }
                     .into_any(),
@@ -177,6 +201,7 @@ fn ChannelView(
     in_call: Signal<Vec<InCall>>,
     me: MemberId,
     live: LiveState,
+    focus: Memo<Option<MessageId>>,
 ) -> impl IntoView {
     let name = details.name.clone();
     let id = details.id;
@@ -231,7 +256,7 @@ fn ChannelView(
                         <button class="primary" on:click=move |_| page.in_call.set(true)>"Join call"</button>
                     </section>
                     <PastCalls channel=id />
-                    <MeetingHistory channel=id me live />
+                    <MeetingHistory channel=id me live focus />
                 }
             }
         >

@@ -163,18 +163,66 @@ pub async fn delete(db: &Db, id: MessageId) -> Result<Option<ChannelMessage>, sq
 /// without it), oldest first. A cursor, not an offset: messages arriving
 /// meanwhile neither repeat nor skip one.
 pub async fn history(db: &Db, channel: ChannelId, before: Option<MessageId>) -> Result<HistoryPage, sqlx::Error> {
+    let (messages, more_before) = older(db, channel, before.map_or(i64::MAX, |id| id.0), HISTORY_PAGE).await?;
+    Ok(HistoryPage { messages, more_before, more_after: false })
+}
+
+/// The page of `channel`'s history just after `after`, oldest first.
+pub async fn history_after(db: &Db, channel: ChannelId, after: MessageId) -> Result<HistoryPage, sqlx::Error> {
+    let (messages, more_after) = newer(db, channel, after.0, HISTORY_PAGE).await?;
+    Ok(HistoryPage { messages, more_before: true, more_after })
+}
+
+/// A page of `channel`'s history with `message` in its middle (where a
+/// search result opens), oldest first.
+pub async fn history_around(db: &Db, channel: ChannelId, message: MessageId) -> Result<HistoryPage, sqlx::Error> {
+    let half = HISTORY_PAGE / 2;
+    let (mut messages, more_before) = older(db, channel, message.0 + 1, half).await?;
+    let (after, more_after) = newer(db, channel, message.0, HISTORY_PAGE - half).await?;
+    messages.extend(after);
+    Ok(HistoryPage { messages, more_before, more_after })
+}
+
+/// Up to `limit` messages with ids below `below`, oldest first, and
+/// whether more are older still.
+async fn older(
+    db: &Db,
+    channel: ChannelId,
+    below: i64,
+    limit: usize,
+) -> Result<(Vec<ChannelMessage>, bool), sqlx::Error> {
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM channel_messages WHERE channel_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
     )))
     .bind(channel)
-    .bind(before.map_or(i64::MAX, |id| id.0))
-    .bind(HISTORY_PAGE as i64 + 1)
+    .bind(below)
+    .bind(limit as i64 + 1)
     .fetch_all(db)
     .await?;
-    let more_before = rows.len() > HISTORY_PAGE;
-    let mut messages: Vec<ChannelMessage> = rows.iter().take(HISTORY_PAGE).map(message).collect();
+    let more = rows.len() > limit;
+    let mut messages: Vec<ChannelMessage> = rows.iter().take(limit).map(message).collect();
     messages.reverse();
-    Ok(HistoryPage { messages, more_before })
+    Ok((messages, more))
+}
+
+/// Up to `limit` messages with ids above `above`, oldest first, and
+/// whether more are newer still.
+async fn newer(
+    db: &Db,
+    channel: ChannelId,
+    above: i64,
+    limit: usize,
+) -> Result<(Vec<ChannelMessage>, bool), sqlx::Error> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM channel_messages WHERE channel_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+    )))
+    .bind(channel)
+    .bind(above)
+    .bind(limit as i64 + 1)
+    .fetch_all(db)
+    .await?;
+    let more = rows.len() > limit;
+    Ok((rows.iter().take(limit).map(message).collect(), more))
 }
 
 /// The member has read `channel` up to `up_to` (never moves back).

@@ -5,7 +5,8 @@
 
 use crate::support::{Client, TestServer};
 use anteroom_app::api::messages::{
-    ChannelHistory, DeleteMessage, EditMessage, MarkRead, PostMessage, SearchMessages, UnreadCounts,
+    ChannelHistory, DeleteMessage, EditMessage, MarkRead, NewerHistory, OpenConversation, PostMessage, SearchMessages,
+    UnreadCounts,
 };
 use anteroom_app::api::office::LoadOffice;
 use anteroom_app::error::AppError;
@@ -63,6 +64,45 @@ async fn history_is_paged_by_cursor_oldest_first_across_page_boundaries() {
     let none = ada.run(ChannelHistory { channel: general, before: Some(older.messages[0].id) }).await.unwrap();
     assert!(none.messages.is_empty() && !none.more_before);
     server.stop().await;
+}
+
+#[tokio::test]
+async fn a_search_hit_opens_its_history_around_it_and_newer_pages_follow_to_the_newest() {
+    let Conversation { server, ada, general, .. } = conversation().await;
+    let mut ids = Vec::new();
+    for n in 0..120 {
+        ids.push(ada.run(post(general, &format!("n{n}"), &format!("k{n}"))).await.unwrap().id);
+    }
+    let hit = ids[60];
+    let opened = ada.run(OpenConversation { channel: general, at: Some(hit) }).await.unwrap();
+    let page = opened.history;
+    assert_eq!(page.messages.len(), HISTORY_PAGE);
+    let at = page.messages.iter().position(|m| m.id == hit).expect("the hit is in its page");
+    assert_eq!(at, HISTORY_PAGE / 2 - 1, "the hit is in the middle");
+    assert!(page.more_before && page.more_after);
+    // Newer pages, by the last id as cursor, to the newest message.
+    let mut last = page.messages.last().unwrap().id;
+    let mut seen = page.messages.len();
+    loop {
+        let newer = ada.run(NewerHistory { channel: general, after: last }).await.unwrap();
+        assert_eq!(newer.messages.first().map(|m| m.id.0), Some(last.0 + 1), "no message skipped");
+        seen += newer.messages.len();
+        last = newer.messages.last().unwrap().id;
+        if !newer.more_after {
+            break;
+        }
+    }
+    assert_eq!(last, *ids.last().unwrap());
+    assert_eq!(seen, 120 - (at_first(&ids, &page.messages)));
+    // Opened without a message: the newest page, nothing after it.
+    let newest = ada.run(OpenConversation { channel: general, at: None }).await.unwrap().history;
+    assert!(!newest.more_after && newest.messages.last().unwrap().id == *ids.last().unwrap());
+    server.stop().await;
+}
+
+/// How many of `ids` come before the first message of `page`.
+fn at_first(ids: &[MessageId], page: &[ChannelMessage]) -> usize {
+    ids.iter().position(|id| *id == page[0].id).expect("the page's first message is one of them")
 }
 
 #[tokio::test]

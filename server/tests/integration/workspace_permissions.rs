@@ -275,7 +275,8 @@ fn author_only() -> [Outcome; 5] {
 #[tokio::test]
 async fn a_channels_conversation_is_for_members_and_a_guest_in_its_call_gets_none_of_it() {
     use anteroom_app::api::messages::{
-        ChannelHistory, DeleteMessage, EditMessage, MarkRead, PostMessage, SearchMessages, UnreadCounts,
+        ChannelHistory, DeleteMessage, EditMessage, MarkRead, NewerHistory, OpenConversation, PostMessage,
+        SearchMessages, UnreadCounts,
     };
     let table = Table::new().await;
     let calls = table.calls;
@@ -286,6 +287,8 @@ async fn a_channels_conversation_is_for_members_and_a_guest_in_its_call_gets_non
     };
     let first = fresh_message(1000).await;
     table.row(members(), async |_| ChannelHistory { channel: calls, before: None }).await;
+    table.row(members(), async |_| OpenConversation { channel: calls, at: Some(first.id) }).await;
+    table.row(members(), async |_| NewerHistory { channel: calls, after: first.id }).await;
     table
         .row(members(), async |column| PostMessage {
             channel: calls,

@@ -1,13 +1,22 @@
 //! In-call chat: everyone in the call sees every message for as long as the
-//! call lasts; late joiners get the history.
+//! call lasts; late joiners get the history. A meeting channel keeps its
+//! calls' chat in the channel's history, for its members: the panel says
+//! so, since guests write in it too.
 
 use super::client::ClientHandle;
 use crate::call_state::CallState;
+use crate::model::ConferenceId;
 use crate::protocol::signal::MAX_CHAT_CHARS;
 use leptos::prelude::*;
 
 #[component]
-pub fn ChatPanel(state: CallState, client: ClientHandle) -> impl IntoView {
+pub fn ChatPanel(state: CallState, client: ClientHandle, conference: ConferenceId) -> impl IntoView {
+    let kept = match conference {
+        ConferenceId::Channel(_) => {
+            "Messages are visible to everyone in the call, and kept in the channel's history for its members."
+        }
+        ConferenceId::Room(_) => "Messages are visible to everyone in the call, until it ends.",
+    };
     let draft = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let submit = move |event: leptos::ev::SubmitEvent| {
@@ -43,7 +52,7 @@ pub fn ChatPanel(state: CallState, client: ClientHandle) -> impl IntoView {
                 />
             </ol>
             <Show when=move || state.chat.with(Vec::is_empty)>
-                <p class="muted small">"Messages are visible to everyone in the call, until it ends."</p>
+                <p class="muted small">{kept}</p>
             </Show>
             <form class="chat-form" on:submit=submit>
                 <label for="chat-input" class="visually-hidden">"Message"</label>

@@ -136,7 +136,7 @@ pub fn Conference(
                     </ul>
                 </div>
                 <Show when=move || panel.get() == Panel::Chat>
-                    <chat::ChatPanel state client />
+                    <chat::ChatPanel state client conference />
                 </Show>
                 <Show when=move || panel.get() == Panel::People>
                     <participants::ParticipantsPanel state can_remove_guests=may_remove_guests />
