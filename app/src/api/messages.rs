@@ -53,21 +53,21 @@ pub async fn open_conversation(channel: ChannelId, at: Option<MessageId>) -> Res
     Ok(OpenedChannel { channel, may_moderate, history })
 }
 
-/// The page of the channel's history before `before` (the newest page
-/// without it), oldest first.
+/// A page of the channel's history, oldest first: the one just after
+/// `after` (a page opened at a search result, read onwards), else the one
+/// just before `before` (the newest page without it).
 #[server(endpoint = "channel_history")]
-pub async fn channel_history(channel: ChannelId, before: Option<MessageId>) -> Result<HistoryPage, AppError> {
+pub async fn channel_history(
+    channel: ChannelId,
+    before: Option<MessageId>,
+    after: Option<MessageId>,
+) -> Result<HistoryPage, AppError> {
     use crate::ssr::{messages, policy::Action};
     let ChannelCaller { state, channel, .. } = channel_of_mine(channel, Action::ReadChannel).await?;
-    Ok(messages::history(&state.db, channel.id, before).await?)
-}
-
-/// The page of the channel's history just after `after`, oldest first.
-#[server(endpoint = "newer_history")]
-pub async fn newer_history(channel: ChannelId, after: MessageId) -> Result<HistoryPage, AppError> {
-    use crate::ssr::{messages, policy::Action};
-    let ChannelCaller { state, channel, .. } = channel_of_mine(channel, Action::ReadChannel).await?;
-    Ok(messages::history_after(&state.db, channel.id, after).await?)
+    Ok(match after {
+        Some(after) => messages::history_after(&state.db, channel.id, after).await?,
+        None => messages::history(&state.db, channel.id, before).await?,
+    })
 }
 
 /// Posts a message. `client_key` is the browser's own id for it: sending

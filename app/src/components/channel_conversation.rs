@@ -7,7 +7,7 @@
 //! (the browser's `online`, or the live socket reconnecting). The key makes
 //! a second delivery of the same message the first one, never a copy.
 
-use crate::api::messages::{channel_history, delete_message, edit_message, mark_read, newer_history, post_message};
+use crate::api::messages::{channel_history, delete_message, edit_message, mark_read, post_message};
 use crate::components::confirm::ConfirmButton;
 use crate::components::form::ErrorLine;
 use crate::dates;
@@ -94,7 +94,7 @@ pub fn ChannelConversation(
         let missed = live.missed.get();
         if seen.is_some_and(|seen| seen != missed) {
             spawn_local(async move {
-                if let Ok(page) = channel_history(channel, None).await {
+                if let Ok(page) = channel_history(channel, None, None).await {
                     messages.update(|list| page.messages.into_iter().for_each(|m| upsert(list, m)));
                 }
             });
@@ -196,7 +196,7 @@ pub fn ChannelConversation(
         let Some(first) = messages.with_untracked(|list| list.first().map(|m| m.id)) else { return };
         loading_older.set(true);
         spawn_local(async move {
-            match channel_history(channel, Some(first)).await {
+            match channel_history(channel, Some(first), None).await {
                 Ok(page) => {
                     let kept = keep_scroll_position(list);
                     more_before.set(page.more_before);
@@ -220,7 +220,7 @@ pub fn ChannelConversation(
         let Some(last) = messages.with_untracked(|list| list.last().map(|m| m.id)) else { return };
         loading_newer.set(true);
         spawn_local(async move {
-            match newer_history(channel, last).await {
+            match channel_history(channel, None, Some(last)).await {
                 Ok(page) => {
                     more_after.set(page.more_after);
                     messages.update(|list| page.messages.into_iter().for_each(|m| upsert(list, m)));
@@ -273,14 +273,27 @@ pub fn ChannelConversation(
                         </button>
                     </li>
                 </Show>
-                <For each=move || pending.get() key=|p| (p.key.clone(), p.waiting) let:message>
-                    <li class="message pending">
-                        <div class="message-body">{message.body.clone()}</div>
-                        <p class="muted small" role="status">
-                            {if message.waiting { "Not sent yet: it goes when you are back online." } else { "Sending…" }}
-                        </p>
-                    </li>
-                </For>
+                // Few, short-lived and stateless: drawn whole (a keyed list
+                // is code of its own in every download).
+                {move || {
+                    pending
+                        .get()
+                        .into_iter()
+                        .map(|message| {
+                            let status = if message.waiting {
+                                "Not sent yet: it goes when you are back online."
+                            } else {
+                                "Sending…"
+                            };
+                            view! {
+                                <li class="message pending">
+                                    <div class="message-body">{message.body}</div>
+                                    <p class="muted small" role="status">{status}</p>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
             </ol>
             <form class="composer" on:submit=move |event| {
                 event.prevent_default();

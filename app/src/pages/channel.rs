@@ -108,7 +108,7 @@ fn ChannelShell(office: Office, channel: Memo<Option<ChannelId>>, focus: Memo<Op
                         </Transition>
                     }
                 >
-                    <TextChannel channel me=me_id live focus />
+                    <ChannelHistory channel me=me_id live focus in_meeting=false />
                 </Show>
             </main>
         </div>
@@ -116,13 +116,15 @@ fn ChannelShell(office: Office, channel: Memo<Option<ChannelId>>, focus: Memo<Op
     .into_any()
 }
 
-/// A text channel: its name and its conversation.
+/// A channel's conversation: a text channel's whole page, under its name,
+/// or a meeting channel's history, under its past calls (`in_meeting`).
 #[component]
-fn TextChannel(
-    channel: Memo<Option<ChannelId>>,
+fn ChannelHistory(
+    #[prop(into)] channel: Signal<Option<ChannelId>>,
     me: MemberId,
     live: LiveState,
     focus: Memo<Option<MessageId>>,
+    in_meeting: bool,
 ) -> impl IntoView {
     let opened = load(
         move || (channel.get(), focus.get()),
@@ -134,47 +136,12 @@ fn TextChannel(
         },
     );
     view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading the channel…"</p> }>
+        <Transition fallback=|| view! { <p class="muted">"Loading the messages…"</p> }>
             {move || Suspend::new(async move {
                 match opened.await {
-                    Ok(OpenedChannel { channel, may_moderate, history }) => view! {
-                        <Title text=format!("#{}", channel.name) />
-                        <header class="channel-header">
-                            <h1>
-                                <span class="channel-icon" aria-hidden="true">"#"</span>
-                                {channel.name.clone()}
-                            </h1>
-                        </header>
-                        <ChannelConversation
-                            channel=channel.id
-                            name=channel.name
-                            me
-                            may_moderate
-                            history
-                            live
-                            focus=focus.get_untracked()
-                        />
-                    }
-                    .into_any(),
-                    Err(AppError::NotFound(_)) => view! { <NotFoundCard heading="This channel was not found" what="That channel" /> }.into_any(),
-                    Err(error) => view! { <ErrorText error /> }.into_any(),
-                }
-            })}
-        </Transition>
-    }
-}
-
-/// A meeting channel's history (its calls' chat), under its past calls.
-#[component]
-fn MeetingHistory(channel: ChannelId, me: MemberId, live: LiveState, focus: Memo<Option<MessageId>>) -> impl IntoView {
-    let opened = load(move || (channel, focus.get()), |(channel, at)| open_conversation(channel, at));
-    view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading the history…"</p> }>
-            {move || Suspend::new(async move {
-                match opened.await {
-                    Ok(OpenedChannel { channel, may_moderate, history }) => view! {
-                        <section class="card" aria-label="History">
-                            <h2>"History"</h2>
+                    Ok(OpenedChannel { channel, may_moderate, history }) => {
+                        let name = channel.name.clone();
+                        let conversation = view! {
                             <ChannelConversation
                                 channel=channel.id
                                 name=channel.name
@@ -184,9 +151,30 @@ fn MeetingHistory(channel: ChannelId, me: MemberId, live: LiveState, focus: Memo
                                 live
                                 focus=focus.get_untracked()
                             />
-                        </section>
+                        };
+                        if in_meeting {
+                            view! {
+                                <section class="card" aria-label="History">
+                                    <h2>"History"</h2>
+                                    {conversation}
+                                </section>
+                            }
+                            .into_any()
+                        } else {
+                            view! {
+                                <Title text=format!("#{name}") />
+                                <header class="channel-header">
+                                    <h1>
+                                        <span class="channel-icon" aria-hidden="true">"#"</span>
+                                        {name.clone()}
+                                    </h1>
+                                </header>
+                                {conversation}
+                            }
+                            .into_any()
+                        }
                     }
-                    .into_any(),
+                    Err(AppError::NotFound(_)) if !in_meeting => view! { <NotFoundCard heading="This channel was not found" what="That channel" /> }.into_any(),
                     Err(error) => view! { <ErrorText error /> }.into_any(),
                 }
             })}
@@ -256,7 +244,7 @@ fn ChannelView(
                         <button class="primary" on:click=move |_| page.in_call.set(true)>"Join call"</button>
                     </section>
                     <PastCalls channel=id />
-                    <MeetingHistory channel=id me live focus />
+                    <ChannelHistory channel=Signal::stored(Some(id)) me live focus in_meeting=true />
                 }
             }
         >

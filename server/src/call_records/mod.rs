@@ -89,7 +89,11 @@ impl CallWatch for RecordedCall {
             joined_at,
             left_at: joined_at,
         };
-        self.log.note(Entry::Joined(self.call, stay)).await;
+        let member = match holder {
+            Holder::Member { id, .. } => Some(*id),
+            Holder::Guest { .. } => None,
+        };
+        self.log.note(Entry::Joined(self.call, stay, member)).await;
     }
 
     async fn left(&self, participant: ParticipantId, removed: bool) {

@@ -12,7 +12,7 @@ use anteroom_app::api::channels::{
 };
 use anteroom_app::api::guests::RemoveGuest;
 use anteroom_app::api::invites::OpenInvite;
-use anteroom_app::api::messages::ChannelHistory;
+use anteroom_app::api::messages::{ChannelHistory, UnreadCounts};
 use anteroom_app::api::office::LoadOffice;
 use anteroom_app::error::AppError;
 use anteroom_app::model::ConferenceId;
@@ -56,6 +56,11 @@ async fn workspace() -> Workspace {
         grace,
         alan,
     }
+}
+
+/// Alan's member id, as the office tells him.
+async fn alans_id(alan: &Client) -> MemberId {
+    alan.run(LoadOffice {}).await.unwrap().me.id
 }
 
 fn token_of(link: &str) -> String {
@@ -454,9 +459,15 @@ async fn transcription_is_told_to_everyone_and_past_calls_are_for_members_only()
     let details = grace.run(OpenPastCall { call }).await.unwrap();
     assert_eq!(details.chat.lines.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(), ["See you next week"]);
     // The call's chat is in the channel's history too, marked with its call.
-    let history = grace.run(ChannelHistory { channel, before: None }).await.unwrap();
+    let history = grace.run(ChannelHistory { channel, before: None, after: None }).await.unwrap();
     let kept: Vec<_> = history.messages.iter().map(|m| (m.body.as_str(), m.author_name.as_str(), m.call)).collect();
     assert_eq!(kept, [("See you next week", "Alan Turing", Some(call))]);
+    // Alan's own line, unread to Grace only.
+    let unread_in =
+        |counts: Vec<anteroom_app::model::Unread>| counts.iter().find(|u| u.channel == channel).map_or(0, |u| u.count);
+    assert_eq!(unread_in(grace.run(UnreadCounts {}).await.unwrap()), 1);
+    assert_eq!(unread_in(alan.run(UnreadCounts {}).await.unwrap()), 0);
+    assert_eq!(history.messages[0].author, Some(alans_id(&alan).await));
 
     // Nobody without an account reads them; searches are bounded.
     let stranger = server.client();

@@ -5,8 +5,7 @@
 
 use crate::support::{Client, TestServer};
 use anteroom_app::api::messages::{
-    ChannelHistory, DeleteMessage, EditMessage, MarkRead, NewerHistory, OpenConversation, PostMessage, SearchMessages,
-    UnreadCounts,
+    ChannelHistory, DeleteMessage, EditMessage, MarkRead, OpenConversation, PostMessage, SearchMessages, UnreadCounts,
 };
 use anteroom_app::api::office::LoadOffice;
 use anteroom_app::error::AppError;
@@ -45,23 +44,25 @@ async fn history_is_paged_by_cursor_oldest_first_across_page_boundaries() {
     for n in 0..HISTORY_PAGE {
         ada.run(post(general, &format!("m{n}"), &format!("k{n}"))).await.unwrap();
     }
-    let page = ada.run(ChannelHistory { channel: general, before: None }).await.unwrap();
+    let page = ada.run(ChannelHistory { channel: general, before: None, after: None }).await.unwrap();
     assert_eq!(page.messages.len(), HISTORY_PAGE);
     assert!(!page.more_before, "exactly one page has nothing before it");
     assert_eq!((page.messages[0].body.as_str(), page.messages[HISTORY_PAGE - 1].body.as_str()), ("m0", "m49"));
 
     // One more: the newest page starts one later, and one remains before it.
     ada.run(post(general, "m50", "k50")).await.unwrap();
-    let newest = ada.run(ChannelHistory { channel: general, before: None }).await.unwrap();
+    let newest = ada.run(ChannelHistory { channel: general, before: None, after: None }).await.unwrap();
     assert!(newest.more_before);
     assert_eq!(newest.messages[0].body, "m1");
     // A message arriving while paging back moves nothing: the cursor is an id.
     ada.run(post(general, "m51", "k51")).await.unwrap();
-    let older = ada.run(ChannelHistory { channel: general, before: Some(newest.messages[0].id) }).await.unwrap();
+    let older =
+        ada.run(ChannelHistory { channel: general, before: Some(newest.messages[0].id), after: None }).await.unwrap();
     assert_eq!(bodies(&older.messages), ["m0"]);
     assert!(!older.more_before);
     // Before the very first message: an empty page.
-    let none = ada.run(ChannelHistory { channel: general, before: Some(older.messages[0].id) }).await.unwrap();
+    let none =
+        ada.run(ChannelHistory { channel: general, before: Some(older.messages[0].id), after: None }).await.unwrap();
     assert!(none.messages.is_empty() && !none.more_before);
     server.stop().await;
 }
@@ -84,7 +85,7 @@ async fn a_search_hit_opens_its_history_around_it_and_newer_pages_follow_to_the_
     let mut last = page.messages.last().unwrap().id;
     let mut seen = page.messages.len();
     loop {
-        let newer = ada.run(NewerHistory { channel: general, after: last }).await.unwrap();
+        let newer = ada.run(ChannelHistory { channel: general, before: None, after: Some(last) }).await.unwrap();
         assert_eq!(newer.messages.first().map(|m| m.id.0), Some(last.0 + 1), "no message skipped");
         seen += newer.messages.len();
         last = newer.messages.last().unwrap().id;
@@ -112,7 +113,7 @@ async fn a_message_sent_again_with_its_key_is_stored_once() {
     // The connection dropped before the answer: the browser sends it again.
     let again = ada.run(post(general, "Standup at 10?", "tab-1-msg-1")).await.unwrap();
     assert_eq!(first, again);
-    let page = ada.run(ChannelHistory { channel: general, before: None }).await.unwrap();
+    let page = ada.run(ChannelHistory { channel: general, before: None, after: None }).await.unwrap();
     assert_eq!(page.messages.iter().filter(|m| m.body == "Standup at 10?").count(), 1);
     // Someone else's key is not theirs to reuse.
     let taken = alan.run(post(general, "Something else", "tab-1-msg-1")).await;
@@ -165,7 +166,7 @@ async fn posts_edits_and_deletions_reach_other_members_live_and_leave_search() {
     let LiveEvent::Message { message: deleted, .. } = heard else { unreachable!() };
     assert_eq!((deleted.body.as_str(), deleted.html.as_str()), ("", ""));
     assert!(alan.run(SearchMessages { query: "monday".into() }).await.unwrap().is_empty());
-    let page = alan.run(ChannelHistory { channel: general, before: None }).await.unwrap();
+    let page = alan.run(ChannelHistory { channel: general, before: None, after: None }).await.unwrap();
     assert!(page.messages.iter().any(|m| m.id == posted.id && m.deleted));
     // A deleted message is edited or deleted no more.
     let gone = ada.run(EditMessage { message: posted.id, body: "back".into() }).await;
@@ -184,7 +185,7 @@ async fn unread_counts_others_messages_until_read_and_survive_a_new_session() {
     assert_eq!(count(alan.run(UnreadCounts {}).await.unwrap()), 3);
     assert_eq!(count(ada.run(UnreadCounts {}).await.unwrap()), 0, "one's own messages are read");
     // Read up to the second: one left, also from a new sign-in.
-    let page = alan.run(ChannelHistory { channel: general, before: None }).await.unwrap();
+    let page = alan.run(ChannelHistory { channel: general, before: None, after: None }).await.unwrap();
     let second = page.messages[page.messages.len() - 2].id;
     alan.run(MarkRead { channel: general, up_to: second }).await.unwrap();
     let alan_again = server.signed_in("alan@example.com", DEMO_PASSWORD).await;

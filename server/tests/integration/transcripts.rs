@@ -46,7 +46,7 @@ async fn call_going_on(dir: &Path) -> (Db, CallId) {
             joined_at: started,
             left_at: started,
         };
-        calls::joined(&db, call, &stay).await.unwrap();
+        calls::joined(&db, call, &stay, None).await.unwrap();
     }
     let file = format!("recordings/{call}/2.ogg");
     std::fs::create_dir_all(dir.join(format!("recordings/{call}"))).unwrap();

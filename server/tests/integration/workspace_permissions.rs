@@ -275,8 +275,8 @@ fn author_only() -> [Outcome; 5] {
 #[tokio::test]
 async fn a_channels_conversation_is_for_members_and_a_guest_in_its_call_gets_none_of_it() {
     use anteroom_app::api::messages::{
-        ChannelHistory, DeleteMessage, EditMessage, MarkRead, NewerHistory, OpenConversation, PostMessage,
-        SearchMessages, UnreadCounts,
+        ChannelHistory, DeleteMessage, EditMessage, MarkRead, OpenConversation, PostMessage, SearchMessages,
+        UnreadCounts,
     };
     let table = Table::new().await;
     let calls = table.calls;
@@ -286,9 +286,9 @@ async fn a_channels_conversation_is_for_members_and_a_guest_in_its_call_gets_non
         table.ada.run(post).await.unwrap()
     };
     let first = fresh_message(1000).await;
-    table.row(members(), async |_| ChannelHistory { channel: calls, before: None }).await;
+    table.row(members(), async |_| ChannelHistory { channel: calls, before: None, after: None }).await;
     table.row(members(), async |_| OpenConversation { channel: calls, at: Some(first.id) }).await;
-    table.row(members(), async |_| NewerHistory { channel: calls, after: first.id }).await;
+    table.row(members(), async |_| ChannelHistory { channel: calls, before: None, after: Some(first.id) }).await;
     table
         .row(members(), async |column| PostMessage {
             channel: calls,
@@ -309,7 +309,7 @@ async fn a_channels_conversation_is_for_members_and_a_guest_in_its_call_gets_non
         .await;
     table.row(channel_admins(), async |column| DeleteMessage { message: fresh_message(10 + column).await.id }).await;
     // Another workspace's channel and message answer as if they did not exist.
-    let stranger = table.callers[2].run(ChannelHistory { channel: ChannelId(9999), before: None }).await;
+    let stranger = table.callers[2].run(ChannelHistory { channel: ChannelId(9999), before: None, after: None }).await;
     assert_eq!(stranger, Err(AppError::NotFound("That channel".into())));
     table.server.stop().await;
 }

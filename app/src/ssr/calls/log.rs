@@ -4,7 +4,7 @@
 //! happened, off the call's own path. When a call ends (and its
 //! recordings are complete), the transcripts and notes tasks are woken.
 
-use crate::model::{CallId, ChannelId};
+use crate::model::{CallId, ChannelId, MemberId};
 use crate::protocol::signal::{ChatMessage, ParticipantId};
 use crate::ssr::call_notes::Attendance;
 use crate::ssr::calls::{self, transcript};
@@ -20,7 +20,8 @@ const QUEUE: usize = 1024;
 /// Something that happened in a call, to be recorded.
 #[derive(Debug)]
 pub enum Entry {
-    Joined(CallId, Attendance),
+    /// A stay began; the member it is, if not a guest.
+    Joined(CallId, Attendance, Option<MemberId>),
     Left(CallId, ParticipantId, i64),
     Removed(CallId, ParticipantId),
     Chat(CallId, ChatMessage),
@@ -88,7 +89,7 @@ async fn write_entries(db: Db, mut queue: mpsc::Receiver<Entry>, ended: Vec<Arc<
             entry => entry,
         };
         let done = match &entry {
-            Entry::Joined(call, stay) => calls::joined(&db, *call, stay).await,
+            Entry::Joined(call, stay, member) => calls::joined(&db, *call, stay, *member).await,
             Entry::Left(call, participant, at) => calls::left(&db, *call, *participant, *at).await,
             Entry::Removed(call, participant) => calls::removed(&db, *call, *participant).await,
             Entry::Chat(call, message) => calls::chat(&db, *call, message).await,

@@ -24,7 +24,7 @@ pub mod transcript;
 
 use super::call_notes::{Attendance, CallRecord};
 use super::db::Db;
-use crate::model::{CallId, ChannelId, PastCall, TranscriptView, shown_name};
+use crate::model::{CallId, ChannelId, MemberId, PastCall, TranscriptView, shown_name};
 use crate::protocol::signal::{ChatMessage, ParticipantId};
 use sqlx::Row;
 
@@ -40,10 +40,11 @@ pub async fn start(db: &Db, channel: ChannelId, started_at: i64, transcribed: bo
         .await
 }
 
-pub async fn joined(db: &Db, call: CallId, stay: &Attendance) -> Result<(), sqlx::Error> {
+/// `member`: who the stay is, for a member (a guest's is `None`).
+pub async fn joined(db: &Db, call: CallId, stay: &Attendance, member: Option<MemberId>) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO call_attendance (call_id, participant, name, guest, guest_email, joined_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO call_attendance (call_id, participant, name, guest, guest_email, joined_at, member_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(call)
     .bind(stay.participant.0 as i64)
@@ -51,6 +52,7 @@ pub async fn joined(db: &Db, call: CallId, stay: &Attendance) -> Result<(), sqlx
     .bind(stay.guest)
     .bind(&stay.guest_email)
     .bind(stay.joined_at)
+    .bind(member)
     .execute(db)
     .await?;
     Ok(())
@@ -89,11 +91,12 @@ pub async fn chat(db: &Db, call: CallId, message: &ChatMessage) -> Result<(), sq
     // Kept in the channel's history too, as it is written: members read
     // and search it after the call (guests never see the history).
     sqlx::query(
-        "INSERT INTO channel_messages (channel_id, author_name, guest, body, html, call_id, sent_at)
-         SELECT c.channel_id, $3,
-                COALESCE((SELECT a.guest FROM call_attendance a WHERE a.call_id = $1 AND a.participant = $2 LIMIT 1), FALSE),
-                $4, $5, $1, $6
-         FROM calls c WHERE c.id = $1",
+        "INSERT INTO channel_messages (channel_id, author_id, author_name, guest, body, html, call_id, sent_at)
+         SELECT c.channel_id, a.member_id, $3, COALESCE(a.guest, FALSE), $4, $5, $1, $6
+         FROM calls c
+         LEFT JOIN call_attendance a ON a.call_id = c.id AND a.participant = $2
+         WHERE c.id = $1
+         LIMIT 1",
     )
     .bind(call)
     .bind(message.from.0 as i64)
@@ -284,8 +287,8 @@ pub(crate) mod tests {
     async fn a_call_is_recorded_as_it_goes_and_read_back_once_ended() {
         let (db, _dir, _, channel) = crate::ssr::channels::tests::with_meeting_channel().await;
         let call = start(&db, channel.id, 1000, false).await.unwrap();
-        joined(&db, call, &stay(1, "Ada Lovelace", None, 1000)).await.unwrap();
-        joined(&db, call, &stay(2, "Lin Park", Some("lin@example.org"), 1010)).await.unwrap();
+        joined(&db, call, &stay(1, "Ada Lovelace", None, 1000), None).await.unwrap();
+        joined(&db, call, &stay(2, "Lin Park", Some("lin@example.org"), 1010), None).await.unwrap();
         let message =
             ChatMessage { from: ParticipantId(2), name: "Lin Park".into(), text: "Hello".into(), sent_at: 1_020_000 };
         chat(&db, call, &message).await.unwrap();
@@ -312,7 +315,7 @@ pub(crate) mod tests {
     async fn calls_left_open_by_a_stopped_server_end_at_the_restart() {
         let (db, _dir, _, channel) = crate::ssr::channels::tests::with_meeting_channel().await;
         let open = start(&db, channel.id, 1000, true).await.unwrap();
-        joined(&db, open, &stay(1, "Ada Lovelace", None, 1000)).await.unwrap();
+        joined(&db, open, &stay(1, "Ada Lovelace", None, 1000), None).await.unwrap();
         let closed = start(&db, channel.id, 500, false).await.unwrap();
         end(&db, closed, 600).await.unwrap();
 

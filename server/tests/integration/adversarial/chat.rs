@@ -83,7 +83,7 @@ async fn a_past_call_is_read_a_page_at_a_time() {
             joined_at: 1_000,
             left_at: 4_600,
         };
-        calls::joined(&db, call, &stay).await.unwrap();
+        calls::joined(&db, call, &stay, None).await.unwrap();
     }
     let chat = 1_000;
     for n in 0..chat {

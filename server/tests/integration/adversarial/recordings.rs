@@ -106,7 +106,7 @@ async fn call_with_a_cut_and_an_oversized_recording(dir: &Path, lins_cap: u64) -
             joined_at: started,
             left_at: started + 60,
         };
-        calls::joined(&db, call, &stay).await.unwrap();
+        calls::joined(&db, call, &stay, None).await.unwrap();
     }
     let folder = dir.join(format!("recordings/{call}"));
     std::fs::create_dir_all(&folder).unwrap();
