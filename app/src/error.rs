@@ -90,6 +90,15 @@ pub enum AppError {
     /// The request's body is over [`crate::api::MAX_REQUEST_BODY_BYTES`].
     #[error("This is more than the server takes at once (at most {} MiB). Send less at a time.", .max_bytes / (1024 * 1024))]
     TooLarge { max_bytes: usize },
+    /// A file over the server's limit (`--max-file-mb`).
+    #[error("Files are at most {}. Share larger files another way, or ask your admin to raise the limit.", crate::model::human_size(*.max_bytes as i64))]
+    FileTooLarge { max_bytes: u64 },
+    /// The workspace's files take all the room it has (`--workspace-files-gb`).
+    #[error("This workspace's files have reached their limit of {}. Ask a workspace admin to delete files that are no longer needed.", crate::model::human_size(*.quota_bytes as i64))]
+    FilesQuotaFull { quota_bytes: u64 },
+    /// An upload ended before its whole file arrived (cancelled, cut off, too slow).
+    #[error("The upload stopped before the whole file arrived. Try again.")]
+    UploadStopped,
     /// The server is at capacity for this kind of work; nothing was done.
     #[error("The server is busy. Try again in a moment.")]
     Busy,
@@ -127,7 +136,8 @@ impl AppError {
             | AppError::CannotDeactivateSelf
             | AppError::LastActiveAdmin => 409,
             AppError::Unreadable(_) => 400,
-            AppError::TooLarge { .. } => 413,
+            AppError::TooLarge { .. } | AppError::FileTooLarge { .. } | AppError::FilesQuotaFull { .. } => 413,
+            AppError::UploadStopped => 400,
             AppError::Invalid { .. } | AppError::BadArguments(_) => 422,
             AppError::TooManyKnocks
             | AppError::TooManyAttempts { .. }

@@ -85,6 +85,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("guest/:token") view=pages::guest::GuestWelcomePage ssr=SsrMode::Async />
                 <Route path=path!("inbox/:id") view=pages::inbox::InboxPage ssr=SsrMode::Async />
                 <Route path=path!("channel/:id") view=pages::channel::ChannelPage ssr=SsrMode::Async />
+                <Route path=path!("files") view=pages::files::FilesPage ssr=SsrMode::Async />
                 <Route
                     path=path!("settings/account")
                     view=pages::settings::account::AccountSettingsPage

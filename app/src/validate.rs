@@ -201,6 +201,47 @@ pub fn new_password(field: &str, raw: &str) -> Result<String, AppError> {
     Ok(raw.to_string())
 }
 
+/// A file's name as it will be kept and offered on download: the last part
+/// of whatever path the browser sent, without control or text-direction
+/// characters (which can disguise an extension), at most
+/// [`crate::model::MAX_FILE_NAME_CHARS`] (the extension kept), never empty.
+pub fn file_name(raw: &str) -> String {
+    use crate::model::MAX_FILE_NAME_CHARS;
+    let last = raw.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String =
+        last.chars().filter(|c| !c.is_control() && one_line::first_disruptive(&c.to_string()).is_none()).collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    if cleaned.is_empty() {
+        return "file".into();
+    }
+    if cleaned.chars().count() <= MAX_FILE_NAME_CHARS {
+        return cleaned.to_string();
+    }
+    let extension = cleaned.rsplit_once('.').map(|(_, ext)| ext).filter(|ext| ext.chars().count() <= 16);
+    match extension {
+        Some(ext) => {
+            let keep = MAX_FILE_NAME_CHARS - ext.chars().count() - 1;
+            format!("{}.{ext}", cleaned.chars().take(keep).collect::<String>())
+        }
+        None => cleaned.chars().take(MAX_FILE_NAME_CHARS).collect(),
+    }
+}
+
+/// A file's type as its sender's browser said it (`type/subtype`, without
+/// parameters), or `application/octet-stream` when it said nothing usable.
+pub fn content_type(raw: &str) -> String {
+    let essence = raw.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let token = |part: &str| {
+        !part.is_empty()
+            && part.len() <= 64
+            && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+    };
+    match essence.split_once('/') {
+        Some((kind, sub)) if token(kind) && token(sub) => essence,
+        _ => "application/octet-stream".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,5 +352,26 @@ mod tests {
         assert!(new_password("password", "short").is_err());
         assert!(new_password("password", "long enough").is_ok());
         assert!(new_password("password", &"p".repeat(MAX_PASSWORD_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn file_names_lose_paths_and_disguises_and_keep_their_extension() {
+        assert_eq!(file_name("C:\\Users\\ada\\report.pdf"), "report.pdf");
+        assert_eq!(file_name("../../etc/passwd"), "passwd");
+        assert_eq!(file_name("invoice\u{202e}fdp.exe"), "invoicefdp.exe");
+        assert_eq!(file_name("  "), "file");
+        assert_eq!(file_name(".htaccess"), "htaccess");
+        let long = format!("{}.txt", "a".repeat(300));
+        let kept = file_name(&long);
+        assert_eq!(kept.chars().count(), crate::model::MAX_FILE_NAME_CHARS);
+        assert!(kept.ends_with("a.txt"));
+    }
+
+    #[test]
+    fn content_types_are_kept_only_when_well_formed() {
+        assert_eq!(content_type("image/PNG"), "image/png");
+        assert_eq!(content_type("text/plain; charset=utf-8"), "text/plain");
+        assert_eq!(content_type(""), "application/octet-stream");
+        assert_eq!(content_type("text/html\r\nX-Evil: 1"), "application/octet-stream");
     }
 }

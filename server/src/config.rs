@@ -128,6 +128,17 @@ pub struct Config {
     #[arg(long, env = "ANTEROOM_DATA_DIR", default_value = "data")]
     pub data_dir: std::path::PathBuf,
 
+    /// The largest file a member may attach to a message, in megabytes
+    /// (MiB). Larger uploads are refused with this number in the error.
+    #[arg(long, env = "ANTEROOM_MAX_FILE_MB", default_value_t = 25, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub max_file_mb: u64,
+
+    /// The most all files attached in one workspace's channels may add up
+    /// to, in megabytes (MiB; 10240 is 10 GiB). Past it, uploads are
+    /// refused until files are deleted.
+    #[arg(long, env = "ANTEROOM_WORKSPACE_FILES_MB", default_value_t = 10_240, value_parser = clap::value_parser!(u64).range(1..=1_000_000_000))]
+    pub workspace_files_mb: u64,
+
     /// Days a call's record, transcript and summary are kept after it ends.
     #[arg(long, env = "ANTEROOM_TRANSCRIPT_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3650))]
     pub transcript_retention_days: u64,
@@ -138,6 +149,14 @@ pub struct Config {
 }
 
 impl Config {
+    /// What members may store, from --max-file-mb and --workspace-files-mb.
+    pub fn file_limits(&self) -> anteroom_app::ssr::file_store::FileLimits {
+        anteroom_app::ssr::file_store::FileLimits {
+            max_file_bytes: self.max_file_mb * 1024 * 1024,
+            workspace_quota_bytes: self.workspace_files_mb * 1024 * 1024,
+        }
+    }
+
     /// Where and how the SFU carries media: on the --listen address, and only
     /// over loopback when the server itself only listens there.
     pub fn media(&self) -> crate::sfu::MediaConfig {
@@ -207,6 +226,8 @@ impl Config {
             speech_python: None,
             data_dir: std::env::temp_dir().join("anteroom-test-data"),
             transcript_retention_days: 30,
+            max_file_mb: 25,
+            workspace_files_mb: 10_240,
             log: "warn".into(),
         }
     }

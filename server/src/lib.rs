@@ -5,6 +5,7 @@
 
 pub mod call_records;
 pub mod config;
+mod files;
 mod inbox_delivery;
 pub mod log_pacing;
 mod routes;
@@ -49,6 +50,10 @@ pub enum StartError {
         "refusing demo data on {0}: anyone who can reach it could sign in as the demo admin with the published password. Start with --demo-data=false (ANTEROOM_DEMO_DATA=false), or add --demo-on-network=true if that is really what you want."
     )]
     DemoOnNetwork(String),
+    #[error(
+        "could not use the data folder {path}: {source}. Check that it exists and is writable, or set ANTEROOM_DATA_DIR."
+    )]
+    DataDir { path: std::path::PathBuf, source: std::io::Error },
 }
 
 /// How long stopping waits for open sockets to end (they are told at once;
@@ -161,6 +166,13 @@ impl Server {
                 sign_in_limits: Arc::default(),
                 map_changes: Arc::new(anteroom_app::ssr::room_layout::change_limit()),
                 session_ends: Default::default(),
+                files: Arc::new(
+                    anteroom_app::ssr::file_store::FileStore::open(
+                        &config.data_dir.join("files"),
+                        config.file_limits(),
+                    )
+                    .map_err(|source| StartError::DataDir { path: config.data_dir.join("files"), source })?,
+                ),
             },
             leptos: leptos_options(&config, address),
             sfu,

@@ -2,17 +2,19 @@
 //! health check and static files, all behind the checks of [`web`].
 
 use crate::sockets::{guest, live, signal};
-use crate::{ServerState, web};
+use crate::{ServerState, files, web};
+use anteroom_app::model::UPLOAD_PATH;
 use anteroom_app::protocol::LIVE_PATH;
 use anteroom_app::protocol::guest::GUEST_PATH;
 use anteroom_app::protocol::signal::SIGNAL_PATH;
 use anteroom_app::ssr::reset_page;
 use anteroom_app::{App, shell};
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 
@@ -28,6 +30,10 @@ pub fn router(state: ServerState) -> Router {
         .route(SIGNAL_PATH, get(signal::upgrade))
         .route(GUEST_PATH, get(guest::upgrade))
         .route(reset_page::ROUTE, get(show_reset_page).post(submit_reset_page))
+        .route(UPLOAD_PATH, post(files::upload::upload).layer(DefaultBodyLimit::disable()))
+        .route("/files/{id}", get(files::download::file))
+        .route("/files/{id}/thumbnail", get(files::download::thumbnail))
+        .route("/mail-files/{id}", get(files::download::mail_attachment))
         .leptos_routes_with_context(
             &state,
             routes,

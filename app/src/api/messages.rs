@@ -4,7 +4,7 @@
 //! a channel's history.
 
 use crate::error::AppError;
-use crate::model::{ChannelId, ChannelMessage, HistoryPage, MessageHit, MessageId, OpenedChannel, Unread};
+use crate::model::{ChannelId, ChannelMessage, FileId, HistoryPage, MessageHit, MessageId, OpenedChannel, Unread};
 use leptos::prelude::*;
 
 /// How many hits a search returns, newest first.
@@ -50,7 +50,7 @@ pub async fn open_conversation(channel: ChannelId, at: Option<MessageId>) -> Res
         Some(message) => messages::history_around(&state.db, channel.id, message).await?,
         None => messages::history(&state.db, channel.id, None).await?,
     };
-    Ok(OpenedChannel { channel, may_moderate, history })
+    Ok(OpenedChannel { channel, may_moderate, max_file_bytes: state.files.limits.max_file_bytes, history })
 }
 
 /// A page of the channel's history, oldest first: the one just after
@@ -70,18 +70,32 @@ pub async fn channel_history(
     })
 }
 
-/// Posts a message. `client_key` is the browser's own id for it: sending
-/// it again (after a dropped connection) returns the message stored the
-/// first time, never a second copy.
+/// Posts a message, with `files` the caller uploaded to the channel for
+/// it. `client_key` is the browser's own id for it: sending it again
+/// (after a dropped connection) returns the message stored the first
+/// time, never a second copy.
 #[server(endpoint = "post_message")]
-pub async fn post_message(channel: ChannelId, body: String, client_key: String) -> Result<ChannelMessage, AppError> {
-    use crate::ssr::messages::{self, Author};
+pub async fn post_message(
+    channel: ChannelId,
+    body: String,
+    client_key: String,
+    #[server(default)] files: Vec<FileId>,
+) -> Result<ChannelMessage, AppError> {
+    use crate::ssr::messages::{self, Author, Content};
     use crate::ssr::policy::Action;
     let ChannelCaller { state, me, channel, .. } = channel_of_mine(channel, Action::PostMessage).await?;
     let author = Author { member: Some(me.id), name: &me.name, guest: false };
     let sent_at = crate::ssr::db::now_millis();
-    let (message, posted) =
-        messages::post(&state.db, channel.id, author, &body, None, Some(&client_key), sent_at).await?;
+    let (message, posted) = messages::post(
+        &state.db,
+        channel.id,
+        author,
+        Content { body: &body, files: &files },
+        None,
+        Some(&client_key),
+        sent_at,
+    )
+    .await?;
     if posted {
         messages::mark_read(&state.db, me.id, channel.id, message.id).await?;
         state.workspace_news.message_changed(me.workspace_id, message.clone(), true);
@@ -134,8 +148,9 @@ pub async fn delete_message(message: MessageId) -> Result<(), AppError> {
         channel_admin,
     })
     .await?;
-    if let Some(deleted) = messages::delete(&state.db, found.id).await? {
+    if let Some((deleted, contents)) = messages::delete(&state.db, found.id).await? {
         state.workspace_news.message_changed(me.workspace_id, deleted, false);
+        state.files.forget_unreferenced(&state.db, contents).await;
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod build;
 pub mod calls;
 pub mod channels;
+pub mod files;
 pub mod guests;
 pub mod inboxes;
 pub mod invites;

@@ -6,4 +6,5 @@
 pub mod knock;
 pub mod live;
 pub mod media;
+pub mod upload;
 pub mod web;

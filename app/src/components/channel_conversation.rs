@@ -8,13 +8,14 @@
 //! a second delivery of the same message the first one, never a copy.
 
 use crate::api::messages::{channel_history, delete_message, edit_message, mark_read, post_message};
+use crate::components::attachments::{self, AttachButton, AttachmentTray, Attachments, MessageFiles};
 use crate::components::confirm::ConfirmButton;
 use crate::components::form::ErrorLine;
 use crate::dates;
 use crate::error::AppError;
 use crate::live_state::LiveState;
 use crate::model::{
-    CallId, ChannelId, ChannelMessage, HistoryPage, MAX_MESSAGE_CHARS, MemberId, MessageId, shown_name,
+    CallId, ChannelId, ChannelMessage, FileInfo, HistoryPage, MAX_MESSAGE_CHARS, MemberId, MessageId, shown_name,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -48,6 +49,7 @@ fn rows_of(messages: &[ChannelMessage]) -> Vec<Row> {
 struct Pending {
     key: String,
     body: String,
+    files: Vec<FileInfo>,
     /// The last try failed for want of a connection: it goes again on
     /// reconnecting.
     waiting: bool,
@@ -65,7 +67,10 @@ pub fn ChannelConversation(
     live: LiveState,
     /// The message to show first (a search result), highlighted.
     focus: Option<MessageId>,
+    /// The largest file the server takes, in bytes.
+    max_file_bytes: u64,
 ) -> impl IntoView {
+    let attaching = Attachments::new(channel, max_file_bytes);
     let messages = RwSignal::new(history.messages);
     let more_before = RwSignal::new(history.more_before);
     // Opened at a search result: newer messages follow, loaded on scrolling
@@ -125,7 +130,8 @@ pub fn ChannelConversation(
 
     let deliver = move |message: Pending| {
         spawn_local(async move {
-            match post_message(channel, message.body.clone(), message.key.clone()).await {
+            let files = attachments::ids(&message.files);
+            match post_message(channel, message.body.clone(), message.key.clone(), files).await {
                 Ok(stored) => {
                     pending.update(|list| list.retain(|p| p.key != message.key));
                     messages.update(|list| upsert(list, stored));
@@ -137,6 +143,7 @@ pub fn ChannelConversation(
                     if draft.get_untracked().is_empty() {
                         draft.set(message.body);
                     }
+                    attaching.restore(message.files);
                     error.set(Some(refused));
                 }
                 // No answer: it waits, and goes again once back online.
@@ -166,7 +173,14 @@ pub fn ChannelConversation(
 
     let send = move || {
         let body = draft.get_untracked();
-        if body.trim().is_empty() {
+        let files = match attaching.ready() {
+            Ok(files) => files,
+            Err(why) => {
+                error.set(Some(why));
+                return;
+            }
+        };
+        if body.trim().is_empty() && files.is_empty() {
             error.set(Some(AppError::invalid("body", "Write something before sending.")));
             return;
         }
@@ -178,7 +192,8 @@ pub fn ChannelConversation(
         }
         error.set(None);
         draft.set(String::new());
-        let message = Pending { key: new_key(), body, waiting: false };
+        attaching.clear();
+        let message = Pending { key: new_key(), body, files, waiting: false };
         pending.update(|list| list.push(message.clone()));
         scroll_to_bottom(list);
         deliver(message);
@@ -239,8 +254,28 @@ pub fn ChannelConversation(
         }
     };
     let label = format!("Message #{name}");
+    // Files dropped anywhere on the conversation are attached.
+    let dragging = RwSignal::new(false);
+    let on_drop = move |event: leptos::ev::DragEvent| {
+        event.prevent_default();
+        dragging.set(false);
+        #[cfg(feature = "hydrate")]
+        if let Some(files) = event.data_transfer().and_then(|transfer| transfer.files()) {
+            attaching.add(files);
+        }
+    };
     view! {
-        <section class="conversation" aria-label=format!("Messages in {name}")>
+        <section
+            class="conversation"
+            class:dragging=move || dragging.get()
+            aria-label=format!("Messages in {name}")
+            on:dragover=move |event| {
+                event.prevent_default();
+                dragging.set(true);
+            }
+            on:dragleave=move |_| dragging.set(false)
+            on:drop=on_drop
+        >
             <ol class="message-list" node_ref=list on:scroll=on_scroll aria-live="polite">
                 <li class="history-start">
                     <Show
@@ -285,9 +320,11 @@ pub fn ChannelConversation(
                             } else {
                                 "Sending…"
                             };
+                            let names = message.files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ");
                             view! {
                                 <li class="message pending">
                                     <div class="message-body">{message.body}</div>
+                                    {(!names.is_empty()).then(|| view! { <p class="muted small">{names}</p> })}
                                     <p class="muted small" role="status">{status}</p>
                                 </li>
                             }
@@ -308,7 +345,11 @@ pub fn ChannelConversation(
                     on:input=move |e| draft.set(event_target_value(&e))
                     on:keydown=on_keydown
                 ></textarea>
-                <button type="submit" class="primary">"Send"</button>
+                <div class="composer-actions">
+                    <AttachButton attachments=attaching />
+                    <button type="submit" class="primary">"Send"</button>
+                </div>
+                <AttachmentTray attachments=attaching />
             </form>
             <ErrorLine error=error />
         </section>
@@ -349,6 +390,7 @@ fn MessageItem(message: ChannelMessage, me: MemberId, may_moderate: bool, focuse
     let deleted = message.deleted;
     let edited = message.edited;
     let from_call = message.call.is_some();
+    let files = message.files.clone();
     view! {
         <li class="message" class:deleted=deleted class:focused=focused data-message=id.0>
             <p class="message-meta">
@@ -364,7 +406,11 @@ fn MessageItem(message: ChannelMessage, me: MemberId, may_moderate: bool, focuse
                     if deleted {
                         view! { <p class="muted message-body">"This message was deleted."</p> }.into_any()
                     } else {
-                        view! { <div class="message-body" inner_html=html.clone()></div> }.into_any()
+                        view! {
+                            <div class="message-body" inner_html=html.clone()></div>
+                            <MessageFiles files=files.clone() />
+                        }
+                            .into_any()
                     }
                 }
             >

@@ -1,5 +1,6 @@
 //! View pieces used by more than one page.
 
+pub mod attachments;
 pub mod avatar;
 pub mod build_mode;
 pub mod call_schedule;

@@ -24,6 +24,9 @@ pub fn ChannelSidebar(
     /// Unread messages per channel.
     #[prop(optional)]
     unread: Option<RwSignal<HashMap<ChannelId, i64>>>,
+    /// The Files page is being shown.
+    #[prop(optional)]
+    files_current: bool,
 ) -> impl IntoView {
     let unread_badge = move |id: ChannelId| {
         move || {
@@ -111,6 +114,10 @@ pub fn ChannelSidebar(
     view! {
         <nav class="sidebar" aria-label="Channels">
             <MessageSearch />
+            <a class="sidebar-link" href="/files" aria-current=files_current.then_some("page")>
+                <span class="channel-icon" aria-hidden="true">"\u{1f4c1}"</span>
+                "Files"
+            </a>
             {move || {
                 let (meetings, texts): (Vec<Channel>, Vec<Channel>) =
                     channels.get().into_iter().partition(|channel| channel.kind == ChannelKind::Meeting);

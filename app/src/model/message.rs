@@ -39,6 +39,8 @@ pub struct ChannelMessage {
     pub sent_at: i64,
     pub edited: bool,
     pub deleted: bool,
+    /// The files it carries (none once deleted).
+    pub files: Vec<super::FileInfo>,
 }
 
 /// A page of a channel's history, oldest first.
@@ -74,5 +76,8 @@ pub struct MessageHit {
 pub struct OpenedChannel {
     pub channel: Channel,
     pub may_moderate: bool,
+    /// The largest file the server takes, in bytes (the composer refuses
+    /// larger ones before sending a byte).
+    pub max_file_bytes: u64,
     pub history: HistoryPage,
 }

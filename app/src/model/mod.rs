@@ -76,11 +76,13 @@ impl std::fmt::Display for GuestId {
 }
 
 pub mod channel;
+pub mod file;
 pub mod inbox;
 pub mod layout;
 pub mod message;
 pub mod one_line;
 pub use channel::*;
+pub use file::*;
 pub use inbox::*;
 pub use message::*;
 

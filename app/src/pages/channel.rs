@@ -139,7 +139,7 @@ fn ChannelHistory(
         <Transition fallback=|| view! { <p class="muted">"Loading the messages…"</p> }>
             {move || Suspend::new(async move {
                 match opened.await {
-                    Ok(OpenedChannel { channel, may_moderate, history }) => {
+                    Ok(OpenedChannel { channel, may_moderate, max_file_bytes, history }) => {
                         let name = channel.name.clone();
                         let conversation = view! {
                             <ChannelConversation
@@ -150,6 +150,7 @@ fn ChannelHistory(
                                 history
                                 live
                                 focus=focus.get_untracked()
+                                max_file_bytes
                             />
                         };
                         if in_meeting {

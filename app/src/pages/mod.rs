@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod channel;
+pub mod files;
 pub mod guest;
 pub mod home;
 pub mod inbox;

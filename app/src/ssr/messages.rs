@@ -8,8 +8,8 @@ use super::sanitize;
 use super::search::fts_terms;
 use crate::error::AppError;
 use crate::model::{
-    CallId, ChannelId, ChannelMessage, HISTORY_PAGE, HistoryPage, MAX_CLIENT_KEY_CHARS, MAX_MESSAGE_CHARS, MemberId,
-    MessageHit, MessageId, Unread, WorkspaceId,
+    CallId, ChannelId, ChannelMessage, FileId, HISTORY_PAGE, HistoryPage, MAX_CLIENT_KEY_CHARS, MAX_MESSAGE_CHARS,
+    MemberId, MessageHit, MessageId, Unread, WorkspaceId,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -21,9 +21,13 @@ pub struct Author<'a> {
     pub guest: bool,
 }
 
-/// The text of a message as it will be stored, or why it cannot be.
-pub fn checked_body(text: &str) -> Result<&str, AppError> {
+/// The text of a message as it will be stored, or why it cannot be. A
+/// message with files may have no text.
+pub fn checked_body(text: &str, with_files: bool) -> Result<&str, AppError> {
     let text = text.trim_end();
+    if text.trim().is_empty() && with_files {
+        return Ok("");
+    }
     if text.trim().is_empty() {
         return Err(AppError::invalid("body", "Write something before sending."));
     }
@@ -65,24 +69,51 @@ fn message(row: &SqliteRow) -> ChannelMessage {
         sent_at: row.get("sent_at"),
         edited: row.get("edited"),
         deleted: row.get("deleted"),
+        files: Vec::new(),
     }
 }
 
-/// Posts `body` in `channel`. With a `client_key` (the browser's own id
-/// for this message) a second post with the same key returns the first
+/// `messages` with their files.
+async fn with_files(db: &Db, mut messages: Vec<ChannelMessage>) -> Result<Vec<ChannelMessage>, sqlx::Error> {
+    let ids: Vec<MessageId> = messages.iter().filter(|m| !m.deleted).map(|m| m.id).collect();
+    let mut files = super::files::of_messages(db, &ids).await?;
+    for message in &mut messages {
+        message.files = files.remove(&message.id).unwrap_or_default();
+    }
+    Ok(messages)
+}
+
+/// One message with its files.
+async fn one_with_files(db: &Db, message: Option<ChannelMessage>) -> Result<Option<ChannelMessage>, sqlx::Error> {
+    match message {
+        Some(message) => Ok(with_files(db, vec![message]).await?.pop()),
+        None => Ok(None),
+    }
+}
+
+/// What a message is: its text and the files it carries (the author's
+/// uploads to the channel, not yet sent).
+pub struct Content<'a> {
+    pub body: &'a str,
+    pub files: &'a [FileId],
+}
+
+/// Posts `content` in `channel`. With a `client_key` (the browser's own
+/// id for this message) a second post with the same key returns the first
 /// message instead of storing another: `true` when this call stored it.
 pub async fn post(
     db: &Db,
     channel: ChannelId,
     author: Author<'_>,
-    body: &str,
+    content: Content<'_>,
     call: Option<CallId>,
     client_key: Option<&str>,
     sent_at: i64,
 ) -> Result<(ChannelMessage, bool), AppError> {
-    let body = checked_body(body)?;
+    let body = checked_body(content.body, !content.files.is_empty())?;
     let client_key = checked_key(client_key)?;
     let html = sanitize::message_html(body);
+    let mut tx = db.begin().await?;
     let inserted = sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO channel_messages (channel_id, author_id, author_name, guest, body, html, call_id, sent_at, client_key)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -98,11 +129,21 @@ pub async fn post(
     .bind(call)
     .bind(sent_at)
     .bind(client_key)
-    .fetch_optional(db)
+    .fetch_optional(&mut *tx)
     .await?;
     if let Some(row) = inserted {
-        return Ok((message(&row), true));
+        let posted = message(&row);
+        if !content.files.is_empty() {
+            let Some(member) = author.member else {
+                return Err(AppError::invalid("files", "Only members attach files."));
+            };
+            super::files::attach(&mut tx, posted.id, channel, member, content.files).await?;
+        }
+        tx.commit().await?;
+        let posted = with_files(db, vec![posted]).await?.pop().expect("one message in, one out");
+        return Ok((posted, true));
     }
+    drop(tx);
     // Sent before: the same message, if it is the same author's.
     let earlier = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM channel_messages WHERE channel_id = $1 AND client_key = $2"
@@ -111,7 +152,7 @@ pub async fn post(
     .bind(client_key)
     .fetch_one(db)
     .await?;
-    let earlier = message(&earlier);
+    let earlier = with_files(db, vec![message(&earlier)]).await?.pop().expect("one message in, one out");
     if earlier.author != author.member || author.member.is_none() {
         return Err(AppError::invalid("client_key", "That message key is taken; send the message again."));
     }
@@ -128,12 +169,14 @@ pub async fn get(db: &Db, workspace: WorkspaceId, id: MessageId) -> Result<Optio
     .bind(workspace)
     .fetch_optional(db)
     .await?;
-    Ok(row.as_ref().map(message))
+    one_with_files(db, row.as_ref().map(message)).await
 }
 
 /// Replaces a message's text; a deleted message stays deleted.
 pub async fn edit(db: &Db, id: MessageId, body: &str, at: i64) -> Result<Option<ChannelMessage>, AppError> {
-    let body = checked_body(body)?;
+    let has_files: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM files WHERE message_id = $1)").bind(id).fetch_one(db).await?;
+    let body = checked_body(body, has_files)?;
     let row = sqlx::query(AssertSqlSafe(format!(
         "UPDATE channel_messages SET body = $2, html = $3, edited_at = $4 WHERE id = $1 AND NOT deleted
          RETURNING {COLUMNS}"
@@ -144,19 +187,22 @@ pub async fn edit(db: &Db, id: MessageId, body: &str, at: i64) -> Result<Option<
     .bind(at)
     .fetch_optional(db)
     .await?;
-    Ok(row.as_ref().map(message))
+    Ok(one_with_files(db, row.as_ref().map(message)).await?)
 }
 
 /// Deletes a message: its place in the history stays ("deleted"), its
-/// text is gone, from search too.
-pub async fn delete(db: &Db, id: MessageId) -> Result<Option<ChannelMessage>, sqlx::Error> {
+/// text is gone, from search too, and so are its files: the contents they
+/// named are returned, for `file_store` to let go of those no one else holds.
+pub async fn delete(db: &Db, id: MessageId) -> Result<Option<(ChannelMessage, Vec<String>)>, sqlx::Error> {
     let row = sqlx::query(AssertSqlSafe(format!(
         "UPDATE channel_messages SET body = '', html = '', deleted = TRUE WHERE id = $1 RETURNING {COLUMNS}"
     )))
     .bind(id)
     .fetch_optional(db)
     .await?;
-    Ok(row.as_ref().map(message))
+    let Some(deleted) = row.as_ref().map(message) else { return Ok(None) };
+    let contents = super::files::remove_of_message(db, id).await?;
+    Ok(Some((deleted, contents)))
 }
 
 /// The page of `channel`'s history just before `before` (the newest page
@@ -202,7 +248,7 @@ async fn older(
     let more = rows.len() > limit;
     let mut messages: Vec<ChannelMessage> = rows.iter().take(limit).map(message).collect();
     messages.reverse();
-    Ok((messages, more))
+    Ok((with_files(db, messages).await?, more))
 }
 
 /// Up to `limit` messages with ids above `above`, oldest first, and
@@ -222,7 +268,7 @@ async fn newer(
     .fetch_all(db)
     .await?;
     let more = rows.len() > limit;
-    Ok((rows.iter().take(limit).map(message).collect(), more))
+    Ok((with_files(db, rows.iter().take(limit).map(message).collect()).await?, more))
 }
 
 /// The member has read `channel` up to `up_to` (never moves back).

@@ -30,6 +30,8 @@ pub struct AppState {
     pub map_changes: Arc<super::rate_limit::KeyedLimit<crate::model::MemberId>>,
     /// Tells open sockets that the session they were opened with ended.
     pub session_ends: super::sessions::SessionEnds,
+    /// The bytes of channel files and mail attachments, and their limits.
+    pub files: Arc<super::file_store::FileStore>,
 }
 
 /// The state, from the context of the server function being handled.

@@ -110,7 +110,11 @@ pub async fn serve(listener: TcpListener, router: Router, caps: ConnectionCaps, 
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
-            router.clone().oneshot(request.map(|body| axum::body::Body::new(super::body_deadline::Deadline::new(body))))
+            let upload = request.uri().path() == anteroom_app::model::UPLOAD_PATH;
+            router.clone().oneshot(request.map(|body| {
+                use super::body_deadline::Deadline;
+                axum::body::Body::new(if upload { Deadline::for_upload(body) } else { Deadline::new(body) })
+            }))
         });
         let stream = Counted { stream, _held: (address_slot, permit) };
         let connection = builder.serve_connection(TokioIo::new(stream), service).with_upgrades();

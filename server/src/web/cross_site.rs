@@ -58,7 +58,9 @@ pub async fn refuse_cross_site_calls(request: Request, next: Next) -> Response {
             return (StatusCode::FORBIDDEN, "Refused: this request did not come from Anteroom's own pages.")
                 .into_response();
         }
-        if !is_server_function_body(request.headers()) {
+        // An upload's body is the file, of its own type; it is still ours.
+        let upload = request.uri().path() == anteroom_app::model::UPLOAD_PATH;
+        if !upload && !is_server_function_body(request.headers()) {
             return (StatusCode::UNSUPPORTED_MEDIA_TYPE, "Send form fields or JSON.").into_response();
         }
     }

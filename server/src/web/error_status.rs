@@ -25,8 +25,10 @@ use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 pub async fn by_kind(request: Request, next: Next) -> Response {
-    // Server functions are called with POST; nothing else has a body.
-    let (request, sent) = if request.method() == Method::POST {
+    // Server functions are called with POST; nothing else has a body but
+    // an upload, which is streamed to disk where it is handled.
+    let upload = request.uri().path() == anteroom_app::model::UPLOAD_PATH;
+    let (request, sent) = if request.method() == Method::POST && !upload {
         let (parts, body) = request.into_parts();
         let sent = match read_body(&parts.headers, body).await {
             Ok(bytes) => bytes,
@@ -100,7 +102,7 @@ fn status_of(error: &AppError) -> StatusCode {
 
 /// An error answered here, before any server function ran, as a server
 /// function would answer it (the browser reads the error from the body).
-fn error_response(error: AppError) -> Response {
+pub(crate) fn error_response(error: AppError) -> Response {
     let body = serde_json::to_vec(&error).unwrap_or_default();
     (status_of(&error), [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }

@@ -10,7 +10,7 @@ pub mod body_deadline;
 mod caching;
 pub mod connections;
 pub mod cross_site;
-mod error_status;
+pub(crate) mod error_status;
 mod headers;
 pub mod hosts;
 

@@ -9,6 +9,7 @@ mod support;
 mod adversarial;
 mod channels;
 mod crash;
+mod files;
 mod guests;
 mod http;
 mod inbox_permissions;

@@ -30,7 +30,7 @@ async fn conversation() -> Conversation {
 }
 
 fn post(channel: ChannelId, body: &str, key: &str) -> PostMessage {
-    PostMessage { channel, body: body.into(), client_key: key.into() }
+    PostMessage { channel, body: body.into(), client_key: key.into(), files: Vec::new() }
 }
 
 fn bodies(messages: &[ChannelMessage]) -> Vec<&str> {

@@ -282,7 +282,12 @@ async fn a_channels_conversation_is_for_members_and_a_guest_in_its_call_gets_non
     let calls = table.calls;
     // The guest is in this very channel's call, and still reads nothing.
     let fresh_message = async |n: usize| {
-        let post = PostMessage { channel: calls, body: format!("Subject {n}"), client_key: format!("subject-{n}") };
+        let post = PostMessage {
+            channel: calls,
+            body: format!("Subject {n}"),
+            client_key: format!("subject-{n}"),
+            files: Vec::new(),
+        };
         table.ada.run(post).await.unwrap()
     };
     let first = fresh_message(1000).await;
@@ -294,6 +299,7 @@ async fn a_channels_conversation_is_for_members_and_a_guest_in_its_call_gets_non
             channel: calls,
             body: format!("Hello from {column}"),
             client_key: format!("column-{column}"),
+            files: Vec::new(),
         })
         .await;
     table.row(members(), async |_| MarkRead { channel: calls, up_to: first.id }).await;
@@ -311,5 +317,40 @@ async fn a_channels_conversation_is_for_members_and_a_guest_in_its_call_gets_non
     // Another workspace's channel and message answer as if they did not exist.
     let stranger = table.callers[2].run(ChannelHistory { channel: ChannelId(9999), before: None, after: None }).await;
     assert_eq!(stranger, Err(AppError::NotFound("That channel".into())));
+    table.server.stop().await;
+}
+
+#[tokio::test]
+async fn files_are_for_members_and_a_guest_holding_a_members_file_url_gets_nothing() {
+    use anteroom_app::api::files::{DiscardUpload, ListFiles};
+    use anteroom_app::api::messages::PostMessage;
+    use anteroom_app::model::{FileInfo, FileOrder};
+    let table = Table::new().await;
+    let calls = table.calls;
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(64, 64, image::Rgb([1, 2, 3]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let upload = table.ada.upload(calls, "plan.png", "image/png", png.clone()).await;
+    let file: FileInfo = upload.json().await.unwrap();
+    let post = PostMessage { channel: calls, body: "The plan".into(), client_key: "plan".into(), files: vec![file.id] };
+    table.ada.run(post).await.unwrap();
+    // The URLs a member's page shows, tried by every column.
+    let expected = [401, 401, 200, 200, 200];
+    for url in [file.download_url(), file.thumbnail_url().unwrap()] {
+        for (column, caller) in table.callers.iter().enumerate() {
+            assert_eq!(caller.get(&url).await.status(), expected[column], "GET {url} as {}", COLUMNS[column]);
+        }
+    }
+    for (column, caller) in table.callers.iter().enumerate() {
+        let status = caller.upload(calls, "mine.png", "image/png", png.clone()).await.status();
+        assert_eq!(status, expected[column], "upload as {}", COLUMNS[column]);
+    }
+    table.row(members(), async |_| ListFiles { query: String::new(), order: FileOrder::Newest }).await;
+    // Taking back an upload is its uploader's: anyone else's call does nothing.
+    table.row(members(), async |_| DiscardUpload { file: file.id }).await;
+    assert_eq!(table.callers[2].get(&file.download_url()).await.status(), 200, "a sent file is not taken back");
+    // Another workspace's file answers as if it did not exist.
+    assert_eq!(table.callers[2].get("/files/99999").await.status(), 404);
     table.server.stop().await;
 }

@@ -12,6 +12,7 @@ pub mod procstat;
 
 use anteroom_app::api::accounts::SignIn;
 use anteroom_app::error::AppError;
+use anteroom_app::model::ChannelId;
 use anteroom_server::{Config, Server};
 use leptos::server_fn::codec::{IntoReq, Post};
 use leptos::server_fn::error::FromServerFnError;
@@ -42,6 +43,11 @@ impl TestServer {
 }
 
 impl TestServer {
+    /// The server's data folder (channel files live under `files/`).
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("data")
+    }
+
     /// An empty server: no workspace yet.
     pub async fn empty() -> Self {
         Self::start(false).await
@@ -67,6 +73,7 @@ impl TestServer {
         let mut config = Config::for_tests(database_url.clone());
         config.demo_data = demo_data;
         config.mail_outbox = dir.path().join("outbox");
+        config.data_dir = dir.path().join("data");
         configure(&mut config);
         let server = Server::start(config).await.expect("server starts");
         let url = server.public_url.clone();
@@ -288,6 +295,26 @@ impl Client {
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http.get(format!("{}{path}", self.base)).send().await.expect("server answers")
+    }
+
+    /// Uploads `bytes` as a file named `name` for a message in `channel`,
+    /// as the composer does.
+    pub async fn upload(
+        &self,
+        channel: ChannelId,
+        name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> reqwest::Response {
+        self.http
+            .post(format!("{}{}", self.base, anteroom_app::model::UPLOAD_PATH))
+            .query(&[("channel", channel.0.to_string()), ("name", name.to_string())])
+            .header("Origin", &self.base)
+            .header("Content-Type", content_type)
+            .body(bytes)
+            .send()
+            .await
+            .expect("server answers")
     }
 }
 
