@@ -6,7 +6,11 @@
 CREATE TABLE files (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
     workspace_id  BIGINT  NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
-    channel_id    BIGINT  NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+    -- Where it is sent: a channel, or (while it waits to go with a reply)
+    -- an inbox; once the mail is sent its file is the mail's attachment
+    -- (mail_attachments) and this row goes.
+    channel_id    BIGINT  REFERENCES channels (id) ON DELETE CASCADE,
+    inbox_id      BIGINT  REFERENCES inboxes (id) ON DELETE CASCADE,
     -- NULL from the upload until the message that carries it is sent;
     -- an upload never sent is forgotten after a day.
     message_id    BIGINT  REFERENCES channel_messages (id) ON DELETE CASCADE,

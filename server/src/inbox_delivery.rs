@@ -12,6 +12,8 @@ use anteroom_app::ssr::mail_in::{self, Limits, MAX_MESSAGE_BYTES, ReceiveError};
 pub struct InboxDelivery {
     pub db: Db,
     pub news: InboxNews,
+    /// Where received attachments are kept.
+    pub files: std::sync::Arc<anteroom_app::ssr::file_store::FileStore>,
 }
 
 impl MailHandler for InboxDelivery {
@@ -29,7 +31,7 @@ impl MailHandler for InboxDelivery {
 
     async fn deliver(&self, envelope: Envelope, raw: Vec<u8>) -> Result<(), Refusal> {
         let limits = Limits::default();
-        mail_in::receive(&self.db, &self.news, &envelope.from, &envelope.recipients, raw, &limits)
+        mail_in::receive(&self.db, &self.files, &self.news, &envelope.from, &envelope.recipients, raw, &limits)
             .await
             .map(drop)
             .map_err(refusal)
@@ -50,6 +52,6 @@ fn refusal(error: ReceiveError) -> Refusal {
         ReceiveError::InboxAllowance => Refusal::InboxAllowance,
         // The inbox went between RCPT and DATA, or the database failed:
         // worth another try.
-        ReceiveError::NoInbox | ReceiveError::Database(_) => Refusal::Failed(error.to_string()),
+        ReceiveError::NoInbox | ReceiveError::Storage | ReceiveError::Database(_) => Refusal::Failed(error.to_string()),
     }
 }

@@ -226,6 +226,7 @@ impl Server {
             let delivery = inbox_delivery::InboxDelivery {
                 db: self.state.app.db.clone(),
                 news: self.state.app.inbox_news.clone(),
+                files: self.state.app.files.clone(),
             };
             tokio::spawn(smtp_receiver::serve(listener, delivery, self.state.shutdown.clone()));
         }

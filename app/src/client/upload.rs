@@ -5,7 +5,7 @@
 
 use super::web::Attached;
 use crate::error::AppError;
-use crate::model::{ChannelId, FileInfo, UPLOAD_PATH};
+use crate::model::{FileInfo, UPLOAD_PATH, UploadTarget};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::{XmlHttpRequest, XmlHttpRequestUpload};
@@ -17,10 +17,10 @@ pub struct FileUpload {
 }
 
 impl FileUpload {
-    /// Starts sending `file` to `channel`. `progress` hears the share sent
+    /// Starts sending `file` for `target`. `progress` hears the share sent
     /// (0 to 1) as it goes; `done`, once, how it ended.
     pub fn start(
-        channel: ChannelId,
+        target: UploadTarget,
         file: &web_sys::File,
         progress: impl Fn(f64) + 'static,
         done: impl Fn(Result<FileInfo, AppError>) + 'static,
@@ -28,7 +28,7 @@ impl FileUpload {
         let failed = |_| AppError::Unreachable("the browser could not start the upload".into());
         let request = XmlHttpRequest::new().map_err(failed)?;
         let name = String::from(js_sys::encode_uri_component(&file.name()));
-        request.open("POST", &format!("{UPLOAD_PATH}?channel={}&name={name}", channel.0)).map_err(failed)?;
+        request.open("POST", &format!("{UPLOAD_PATH}?{}&name={name}", target.query())).map_err(failed)?;
         let kind = file.type_();
         let kind = if kind.is_empty() { "application/octet-stream".to_string() } else { kind };
         request.set_request_header("Content-Type", &kind).map_err(failed)?;

@@ -7,7 +7,7 @@
 use crate::error::AppError;
 #[cfg(feature = "hydrate")]
 use crate::model::MAX_FILES_PER_MESSAGE;
-use crate::model::{ChannelId, FileId, FileInfo, human_size};
+use crate::model::{FileId, FileInfo, UploadTarget, human_size};
 use leptos::prelude::*;
 
 /// One file in the composer's tray.
@@ -33,7 +33,7 @@ enum AttachState {
 #[derive(Clone, Copy)]
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub struct Attachments {
-    channel: ChannelId,
+    target: UploadTarget,
     max_file_bytes: u64,
     tray: RwSignal<Vec<Attaching>>,
     next: StoredValue<u32>,
@@ -43,9 +43,9 @@ pub struct Attachments {
 }
 
 impl Attachments {
-    pub fn new(channel: ChannelId, max_file_bytes: u64) -> Self {
+    pub fn new(target: UploadTarget, max_file_bytes: u64) -> Self {
         Attachments {
-            channel,
+            target,
             max_file_bytes,
             tray: RwSignal::new(Vec::new()),
             next: StoredValue::new(0),
@@ -92,7 +92,7 @@ impl Attachments {
                 })
             };
             let started = crate::client::upload::FileUpload::start(
-                self.channel,
+                self.target,
                 &file,
                 move |share| set(AttachState::Uploading(share)),
                 move |answer| {

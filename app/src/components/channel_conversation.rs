@@ -70,7 +70,7 @@ pub fn ChannelConversation(
     /// The largest file the server takes, in bytes.
     max_file_bytes: u64,
 ) -> impl IntoView {
-    let attaching = Attachments::new(channel, max_file_bytes);
+    let attaching = Attachments::new(crate::model::UploadTarget::Channel(channel), max_file_bytes);
     let messages = RwSignal::new(history.messages);
     let more_before = RwSignal::new(history.more_before);
     // Opened at a search result: newer messages follow, loaded on scrolling

@@ -3,11 +3,12 @@
 //! Viewers get neither; the server refuses their sends anyway.
 
 use crate::api::mail::{ComposeEmail, ReplyInThread, list_threads, open_thread};
-use crate::components::form::{ErrorText, Field, FormError, TextBox, action_error};
+use crate::components::attachments::{self, AttachButton, AttachmentTray, Attachments};
+use crate::components::form::{ErrorLine, ErrorText, Field, FormError, TextBox, action_error};
 use crate::dates::time_text;
 use crate::error::AppError;
 use crate::json::load;
-use crate::model::{EmailView, InboxId, ThreadId, ThreadSummary};
+use crate::model::{DEFAULT_MAX_FILE_BYTES, EmailView, InboxId, ThreadId, ThreadSummary, UploadTarget, human_size};
 use leptos::prelude::*;
 
 #[component]
@@ -123,6 +124,7 @@ fn ThreadPane(
                     Ok(thread_view) => {
                         let recipient = thread_view.reply_to.clone();
                         let is_new = thread_view.reply_to_is_new;
+                        let others = thread_view.reply_all_cc.clone();
                         view! {
                             <h2>{thread_view.subject.clone()}</h2>
                             <ol class="messages">
@@ -133,7 +135,7 @@ fn ThreadPane(
                                     .collect_view()}
                             </ol>
                             {if can_send {
-                                view! { <ReplyBox inbox thread recipient is_new reply body confirm_new error /> }
+                                view! { <ReplyBox inbox thread recipient others is_new reply body confirm_new error /> }
                                     .into_any()
                             } else {
                                 view! {
@@ -160,6 +162,8 @@ fn ReplyBox(
     inbox: InboxId,
     thread: ThreadId,
     recipient: String,
+    /// Who else a reply to all goes to.
+    others: Vec<String>,
     is_new: bool,
     reply: ServerAction<ReplyInThread>,
     body: RwSignal<String>,
@@ -167,11 +171,29 @@ fn ReplyBox(
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let shown = recipient.clone();
+    let reply_all = RwSignal::new(false);
+    let attaching = Attachments::new(UploadTarget::Inbox(inbox), DEFAULT_MAX_FILE_BYTES);
+    let not_ready = RwSignal::new(None::<AppError>);
+    // The reply went out: its files with it.
+    Effect::new(move |_| {
+        if matches!(reply.value().get(), Some(Ok(()))) {
+            attaching.clear();
+        }
+    });
+    let copies = others.join(", ");
     view! {
         <form
             class="stack reply-box"
             on:submit=move |event| {
                 event.prevent_default();
+                let files = match attaching.ready() {
+                    Ok(files) => attachments::ids(&files),
+                    Err(why) => {
+                        not_ready.set(Some(why));
+                        return;
+                    }
+                };
+                not_ready.set(None);
                 reply
                     .dispatch(ReplyInThread {
                         inbox,
@@ -179,11 +201,31 @@ fn ReplyBox(
                         body: body.get_untracked(),
                         recipient: shown.clone(),
                         confirm_new: confirm_new.get_untracked(),
+                        reply_all: reply_all.get_untracked(),
+                        files,
                     });
             }
         >
             <FormError error />
-            <p class="reply-to small">"Reply to " <strong>{recipient.clone()}</strong></p>
+            <ErrorLine error=not_ready />
+            {if others.is_empty() {
+                view! { <p class="reply-to small">"Reply to " <strong>{recipient.clone()}</strong></p> }.into_any()
+            } else {
+                view! {
+                    <fieldset class="reply-to small">
+                        <legend class="visually-hidden">"Who the reply goes to"</legend>
+                        <label class="checkbox">
+                            <input type="radio" name="reply-who" prop:checked=move || !reply_all.get() on:change=move |_| reply_all.set(false) />
+                            "Reply to " <strong>{recipient.clone()}</strong>
+                        </label>
+                        <label class="checkbox">
+                            <input type="radio" name="reply-who" prop:checked=move || reply_all.get() on:change=move |_| reply_all.set(true) />
+                            "Reply all (also " {copies.clone()} ")"
+                        </label>
+                    </fieldset>
+                }
+                    .into_any()
+            }}
             {is_new
                 .then(|| {
                     view! {
@@ -205,7 +247,11 @@ fn ReplyBox(
                     }
                 })}
             <TextBox label="Reply" name="body" id="reply-body" bind=body error />
-            <button type="submit" class="primary" disabled=move || reply.pending().get()>"Send reply"</button>
+            <AttachmentTray attachments=attaching />
+            <div class="composer-actions">
+                <AttachButton attachments=attaching />
+                <button type="submit" class="primary" disabled=move || reply.pending().get()>"Send reply"</button>
+            </div>
         </form>
     }
     .into_any()
@@ -259,6 +305,7 @@ fn Message(message: EmailView) -> impl IntoView {
                 <strong>{from}</strong>
                 <span class="muted small">{format!(" to {} · {}", message.to, time_text(message.created_at))}</span>
             </p>
+            {(!message.cc.is_empty()).then(|| view! { <p class="muted small message-cc">{format!("Cc: {}", message.cc)}</p> })}
             {match message.html_body {
                 Some(html) => {
                     let height = format!("height: {}em", html_frame_height(&html));
@@ -278,6 +325,18 @@ fn Message(message: EmailView) -> impl IntoView {
                 }
                 None => view! { <div class="message-body plain">{message.text_body}</div> }.into_any(),
             }}
+            {(!message.attachments.is_empty()).then(|| view! {
+                <ul class="message-files" aria-label="Attachments">
+                    {message.attachments.iter().map(|file| view! {
+                        <li>
+                            <a href=file.download_url() download=file.name.clone() aria-label=format!("Download {} ({})", file.name, human_size(file.size))>
+                                <span class="file-name">{file.name.clone()}</span>
+                                <span class="muted small">{human_size(file.size)}</span>
+                            </a>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })}
             {delivery.map(|note| view! { <p class="small muted">{note}</p> })}
         </li>
     }

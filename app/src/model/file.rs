@@ -14,8 +14,26 @@ id_type!(
 );
 
 /// Where the browser sends a file's bytes: `POST` the raw body, with
-/// `channel` and `name` in the query and the file's type as the content type.
+/// `channel` (or `inbox`) and `name` in the query and the file's type as
+/// the content type.
 pub const UPLOAD_PATH: &str = "/api/files";
+
+/// What a file is uploaded for: a message in a channel, or a reply from an inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UploadTarget {
+    Channel(ChannelId),
+    Inbox(super::InboxId),
+}
+
+impl UploadTarget {
+    /// The upload URL's query naming it.
+    pub fn query(&self) -> String {
+        match self {
+            UploadTarget::Channel(channel) => format!("channel={channel}"),
+            UploadTarget::Inbox(inbox) => format!("inbox={inbox}"),
+        }
+    }
+}
 
 /// The largest file a member may attach unless the server says otherwise
 /// (`--max-file-mb`).

@@ -140,9 +140,13 @@ pub struct EmailView {
     pub from_name: String,
     pub from_address: String,
     pub to: String,
+    /// The Cc field's addresses, ", "-separated (empty when none).
+    pub cc: String,
     pub text_body: String,
-    /// Already sanitised on the server.
+    /// Already sanitised on the server, its inline images in it.
     pub html_body: Option<String>,
+    /// The files listed under it.
+    pub attachments: Vec<super::MailAttachment>,
     pub outgoing: bool,
     /// For sent mail: where it went ("relayed", "outbox", "failed").
     pub delivery: Option<String>,
@@ -160,6 +164,8 @@ pub struct ThreadView {
     /// in (or been written to from) the conversation before: a reply needs
     /// the member's confirmation.
     pub reply_to_is_new: bool,
+    /// Who else a reply to all goes to (Cc).
+    pub reply_all_cc: Vec<String>,
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@
 use super::db::Db;
 use crate::error::AppError;
 use crate::model::{
-    ChannelId, FileId, FileInfo, FileListing, FileOrder, MAX_FILES_PER_MESSAGE, MemberId, MessageId, WorkspaceId,
+    ChannelId, FileId, FileInfo, FileListing, FileOrder, InboxId, MAX_FILES_PER_MESSAGE, MemberId, MessageId,
+    WorkspaceId,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -19,7 +20,7 @@ pub const UNSENT_KEPT_MILLIS: i64 = 24 * 3600 * 1000;
 /// An upload, about to be recorded.
 pub struct NewUpload<'a> {
     pub workspace: WorkspaceId,
-    pub channel: ChannelId,
+    pub to: UploadTo,
     pub uploader: MemberId,
     pub uploader_name: &'a str,
     pub name: &'a str,
@@ -29,10 +30,16 @@ pub struct NewUpload<'a> {
     pub at: i64,
 }
 
+/// What an upload is for: a channel message, or a reply from an inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadTo {
+    Channel(ChannelId),
+    Inbox(InboxId),
+}
+
 /// A file as the download route needs it.
 pub struct StoredFile {
     pub info: FileInfo,
-    pub channel: ChannelId,
     pub sha256: String,
     pub thumbnail_type: Option<String>,
     /// `None` while unsent: only its uploader may fetch it then.
@@ -64,11 +71,19 @@ pub async fn used_bytes(db: &Db, workspace: WorkspaceId) -> Result<i64, sqlx::Er
 /// Records an upload, not yet part of a message.
 pub async fn add_upload(db: &Db, upload: NewUpload<'_>) -> Result<FileInfo, sqlx::Error> {
     let row = sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO files (workspace_id, channel_id, uploader_id, uploader_name, name, content_type, size, sha256, uploaded_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {COLUMNS}"
+        "INSERT INTO files (workspace_id, channel_id, inbox_id, uploader_id, uploader_name, name, content_type, size,
+             sha256, uploaded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COLUMNS}"
     )))
     .bind(upload.workspace)
-    .bind(upload.channel)
+    .bind(match upload.to {
+        UploadTo::Channel(channel) => Some(channel),
+        UploadTo::Inbox(_) => None,
+    })
+    .bind(match upload.to {
+        UploadTo::Inbox(inbox) => Some(inbox),
+        UploadTo::Channel(_) => None,
+    })
     .bind(upload.uploader)
     .bind(upload.uploader_name)
     .bind(upload.name)
@@ -172,7 +187,7 @@ pub async fn remove_of_message(db: &Db, message: MessageId) -> Result<Vec<String
 /// A file of `workspace`, for downloading.
 pub async fn stored(db: &Db, workspace: WorkspaceId, file: FileId) -> Result<Option<StoredFile>, sqlx::Error> {
     let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS}, channel_id, sha256, thumbnail, message_id, uploader_id FROM files
+        "SELECT {COLUMNS}, sha256, thumbnail, message_id, uploader_id FROM files
          WHERE id = $1 AND workspace_id = $2"
     )))
     .bind(file)
@@ -181,12 +196,68 @@ pub async fn stored(db: &Db, workspace: WorkspaceId, file: FileId) -> Result<Opt
     .await?;
     Ok(row.map(|row| StoredFile {
         info: info(&row),
-        channel: row.get("channel_id"),
         sha256: row.get("sha256"),
         thumbnail_type: row.get("thumbnail"),
         message: row.get("message_id"),
         uploader: row.get("uploader_id"),
     }))
+}
+
+/// The most a reply's files may add up to, in bytes: mail servers refuse
+/// larger messages (25 MB is the common limit, counted after encoding).
+pub const MAX_REPLY_FILES_BYTES: i64 = 18 * 1024 * 1024;
+
+/// The uploads `files` of `uploader` waiting to go with a reply from
+/// `inbox`, with their contents' hashes, all or an error.
+pub async fn for_reply(
+    db: &Db,
+    uploader: MemberId,
+    inbox: InboxId,
+    files: &[FileId],
+) -> Result<Vec<(FileInfo, String)>, AppError> {
+    if files.len() > MAX_FILES_PER_MESSAGE {
+        return Err(AppError::invalid(
+            "files",
+            format!("A reply carries at most {MAX_FILES_PER_MESSAGE} files; send the rest in another one."),
+        ));
+    }
+    let mut found = Vec::with_capacity(files.len());
+    for file in files {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {COLUMNS}, sha256 FROM files
+             WHERE id = $1 AND uploader_id = $2 AND inbox_id = $3 AND message_id IS NULL"
+        )))
+        .bind(file)
+        .bind(uploader)
+        .bind(inbox)
+        .fetch_optional(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::invalid("files", "One of the files is no longer waiting to be sent. Attach it again.")
+        })?;
+        found.push((info(&row), row.get("sha256")));
+    }
+    let total: i64 = found.iter().map(|(file, _)| file.size).sum();
+    if total > MAX_REPLY_FILES_BYTES {
+        return Err(AppError::invalid(
+            "files",
+            format!(
+                "A reply's files may add up to {} (mail servers refuse more); these come to {}.",
+                crate::model::human_size(MAX_REPLY_FILES_BYTES),
+                crate::model::human_size(total)
+            ),
+        ));
+    }
+    Ok(found)
+}
+
+/// Forgets uploads that went out with a reply: the mail's attachments
+/// name their contents now.
+pub async fn sent_with_reply(db: &Db, files: &[FileId]) -> Result<(), sqlx::Error> {
+    for file in files {
+        sqlx::query("DELETE FROM files WHERE id = $1 AND message_id IS NULL").bind(file).execute(db).await?;
+    }
+    Ok(())
 }
 
 /// The most files the Files page lists at once (searching narrows it).

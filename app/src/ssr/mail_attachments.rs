@@ -4,11 +4,13 @@
 //! holds which content, and only the inbox's participants get them.
 
 use super::db::Db;
+use super::file_store::FileStore;
 use super::state::AppState;
 use super::{auth, inboxes, policy};
 use crate::error::AppError;
-use crate::model::{InboxId, MailAttachment, MailAttachmentId};
+use crate::model::{EmailId, InboxId, MailAttachment, MailAttachmentId, ThreadId};
 use sqlx::Row;
+use std::collections::HashMap;
 
 /// An attachment as the download route needs it.
 pub struct StoredAttachment {
@@ -49,14 +51,77 @@ fn attachment(row: &sqlx::sqlite::SqliteRow) -> MailAttachment {
     }
 }
 
-/// The attachments (not the inline images) of one stored mail.
-pub async fn of_message(db: &Db, message: i64) -> Result<Vec<MailAttachment>, sqlx::Error> {
+/// An image a mail's HTML shows by its Content-ID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineImage {
+    pub content_id: String,
+    pub content_type: String,
+    pub sha256: String,
+    pub size: i64,
+}
+
+/// The files of one stored mail: those listed under it, and the images
+/// its HTML shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MailFiles {
+    pub listed: Vec<MailAttachment>,
+    pub inline: Vec<InlineImage>,
+}
+
+/// Types an inline image may have to be shown (never SVG: it is a document).
+const SHOWN_IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+/// The files of every mail of `thread`, by mail. A part with a Content-ID
+/// of an image type is shown inline; every other part is listed.
+pub async fn of_thread(db: &Db, thread: ThreadId) -> Result<HashMap<EmailId, MailFiles>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT id, name, content_type, size FROM mail_attachments
-         WHERE message_id = $1 AND content_id IS NULL ORDER BY id",
+        "SELECT a.id, a.message_id, a.name, a.content_type, a.size, a.sha256, a.content_id
+         FROM mail_attachments a JOIN email_messages m ON m.id = a.message_id
+         WHERE m.thread_id = $1 ORDER BY a.id",
     )
-    .bind(message)
+    .bind(thread)
     .fetch_all(db)
     .await?;
-    Ok(rows.iter().map(attachment).collect())
+    let mut by_mail: HashMap<EmailId, MailFiles> = HashMap::new();
+    for row in &rows {
+        let files = by_mail.entry(row.get("message_id")).or_default();
+        let content_type: String = row.get("content_type");
+        match row.get::<Option<String>, _>("content_id") {
+            Some(content_id) if SHOWN_IMAGE_TYPES.contains(&content_type.as_str()) => files.inline.push(InlineImage {
+                content_id,
+                content_type,
+                sha256: row.get("sha256"),
+                size: row.get("size"),
+            }),
+            _ => files.listed.push(attachment(row)),
+        }
+    }
+    Ok(by_mail)
+}
+
+/// The largest inline image shown, in bytes, and the most one mail shows
+/// in all: the images travel inside the page (as `data:` URLs).
+pub const MAX_INLINE_IMAGE_BYTES: i64 = 2 * 1024 * 1024;
+pub const MAX_INLINE_BYTES: i64 = 6 * 1024 * 1024;
+
+/// The `data:` URLs of the inline images `html` may show, by Content-ID,
+/// within the bounds above (larger ones are not shown).
+pub fn inline_data(files: &FileStore, images: &[InlineImage]) -> HashMap<String, String> {
+    use base64::Engine;
+    let mut total = 0;
+    let mut shown = HashMap::new();
+    for image in images {
+        if image.size > MAX_INLINE_IMAGE_BYTES || total + image.size > MAX_INLINE_BYTES {
+            continue;
+        }
+        match std::fs::read(files.content_path(&image.sha256)) {
+            Ok(bytes) => {
+                total += image.size;
+                let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+                shown.insert(image.content_id.clone(), format!("data:{};base64,{encoded}", image.content_type));
+            }
+            Err(error) => tracing::warn!(%error, "an inline image of a mail could not be read"),
+        }
+    }
+    shown
 }

@@ -18,6 +18,7 @@ pub mod shape;
 pub use reading::MAX_REFERENCES;
 
 use super::db::Db;
+use super::file_store::FileStore;
 use super::inbox_news::InboxNews;
 use super::inboxes;
 use super::mail_store::{self, Allowance, Allowances, Arrival, FileError, Filed, NewEmail};
@@ -76,6 +77,8 @@ pub enum ReceiveError {
     InboxAllowance,
     #[error("none of the recipients is an inbox here")]
     NoInbox,
+    #[error("the message's attachments could not be stored")]
+    Storage,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }
@@ -94,7 +97,7 @@ impl From<FileError> for ReceiveError {
 /// read: refused when its shape would cost too much to parse, or its text
 /// and HTML are more than [`MAX_STORED_BYTES`].
 pub fn parse(raw: &[u8]) -> Result<NewEmail, ReceiveError> {
-    reading::parse(raw, MAX_STORED_BYTES)
+    reading::parse(raw, MAX_STORED_BYTES).map(|parsed| parsed.email)
 }
 
 /// Received messages are read and filed one at a time: reading one may
@@ -112,6 +115,7 @@ static FILING: LazyLock<Arc<Mutex<()>>> = LazyLock::new(Default::default);
 /// for the others.
 pub async fn receive(
     db: &Db,
+    files: &FileStore,
     news: &InboxNews,
     envelope_from: &str,
     recipients: &[String],
@@ -121,9 +125,9 @@ pub async fn receive(
     let filing = FILING.clone().lock_owned().await;
     let max_stored_bytes = limits.max_stored_bytes;
     let (read, filing) = tokio::task::spawn_blocking(move || {
-        let read = reading::parse(&raw, max_stored_bytes).map(|email| {
-            let content_sha256 = email.content_sha256();
-            (email, content_sha256)
+        let read = reading::parse(&raw, max_stored_bytes).map(|parsed| {
+            let content_sha256 = parsed.email.content_sha256();
+            (parsed, content_sha256)
         });
         (read, filing)
     })
@@ -132,8 +136,24 @@ pub async fn receive(
         tracing::error!(%error, "reading a received message failed");
         ReceiveError::Unreadable
     })?;
-    let (email, content_sha256) = read?;
+    let (reading::Parsed { email, files: contents }, content_sha256) = read?;
     let arrival = Arrival { envelope_from: envelope_from.to_lowercase(), content_sha256 };
+    // Its files go to the store first; the rows naming them are written
+    // with the message, the store's lock held until then.
+    let mut received = Vec::with_capacity(contents.len());
+    for content in contents {
+        received.push(files.receive_bytes(&content).await.map_err(|error| {
+            tracing::error!(%error, "a received mail's attachment could not be written to the data folder");
+            ReceiveError::Storage
+        })?);
+    }
+    let placing = files.placing().await;
+    for content in received {
+        files.place(content, &placing).await.map_err(|error| {
+            tracing::error!(%error, "a received mail's attachment could not be kept in the data folder");
+            ReceiveError::Storage
+        })?;
+    }
     let mut filed = 0;
     let mut refused = None;
     for recipient in recipients {
@@ -147,7 +167,11 @@ pub async fn receive(
             Err(error) => refused = refused.or(Some(error)),
         }
     }
+    drop(placing);
     drop(filing);
+    // Contents no inbox took (refused, or filed before) are let go of.
+    let contents: Vec<String> = email.attachments.iter().map(|file| file.sha256.clone()).collect();
+    files.forget_unreferenced(db, contents).await;
     if let Some(error) = refused {
         tracing::info!(filed, %error, "received mail refused");
         return Err(error.into());
@@ -202,19 +226,20 @@ Message-ID: <a@example.org>\r\n\r\nHello.\r\n";
 
     #[tokio::test]
     async fn a_message_is_filed_once_per_inbox_and_a_forgery_beside_it() {
-        let (db, _dir) = open_for_test().await;
+        let (db, dir) = open_for_test().await;
+        let files = FileStore::open(&dir.0.join("files"), Default::default()).unwrap();
         let admin = accounts::tests::admin(&db).await;
         inboxes::create(&db, admin.workspace_id, "Sales", &["sales@acme.test".into()]).await.unwrap();
         let news = InboxNews::default();
         let to = ["sales@acme.test".to_string(), "nobody@acme.test".to_string()];
         let limits = Limits::default();
         let forged = String::from_utf8_lossy(MESSAGE).replace("Hello.", "Wire the deposit to me.");
-        receive(&db, &news, "mallory@evil.example", &to, forged.into_bytes(), &limits).await.unwrap();
-        receive(&db, &news, "Lin@Example.org", &to, MESSAGE.to_vec(), &limits).await.unwrap();
+        receive(&db, &files, &news, "mallory@evil.example", &to, forged.into_bytes(), &limits).await.unwrap();
+        receive(&db, &files, &news, "Lin@Example.org", &to, MESSAGE.to_vec(), &limits).await.unwrap();
         assert_eq!(count(&db).await, 2, "the real message is kept beside the forgery under its id");
-        receive(&db, &news, "lin@example.org", &to, MESSAGE.to_vec(), &limits).await.unwrap();
+        receive(&db, &files, &news, "lin@example.org", &to, MESSAGE.to_vec(), &limits).await.unwrap();
         assert_eq!(count(&db).await, 2, "the same message again is filed once");
-        let nowhere = receive(&db, &news, "lin@example.org", &to[1..], MESSAGE.to_vec(), &limits).await;
+        let nowhere = receive(&db, &files, &news, "lin@example.org", &to[1..], MESSAGE.to_vec(), &limits).await;
         assert!(matches!(nowhere, Err(ReceiveError::NoInbox)));
     }
 

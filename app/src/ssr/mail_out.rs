@@ -22,6 +22,8 @@ pub struct Outgoing {
     pub from_name: String,
     pub from_address: String,
     pub to: String,
+    /// Also sent to (a reply to all), shown to everyone.
+    pub cc: Vec<String>,
     pub subject: String,
     pub text: String,
     /// Our id for it: `<random>@<mail domain>`.
@@ -32,13 +34,14 @@ pub struct Outgoing {
     pub attachments: Vec<Attachment>,
 }
 
-/// A text file sent with a message.
+/// A file sent with a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attachment {
     pub file_name: String,
     /// Its MIME type, e.g. `text/plain; charset=utf-8`.
     pub content_type: String,
-    pub text: String,
+    /// Text (sent readable when it is UTF-8 of a text type) or any bytes (base64).
+    pub body: Vec<u8>,
 }
 
 impl Outgoing {
@@ -55,6 +58,7 @@ impl Outgoing {
             from_name: workspace_name.to_string(),
             from_address: settings.calls_from(),
             to: to.to_string(),
+            cc: Vec::new(),
             subject,
             text,
             message_id: format!("{}@{}", super::tokens::random_token(), settings.mail_domain()),
@@ -160,6 +164,9 @@ pub fn build(outgoing: &Outgoing) -> Result<Message, MailError> {
         .to(mailbox("", &outgoing.to)?)
         .subject(outgoing.subject.clone())
         .message_id(Some(format!("<{}>", outgoing.message_id)));
+    for copy in &outgoing.cc {
+        builder = builder.cc(mailbox("", copy)?);
+    }
     if let Some(parent) = &outgoing.in_reply_to {
         builder = builder.in_reply_to(format!("<{parent}>"));
     }
@@ -175,9 +182,12 @@ pub fn build(outgoing: &Outgoing) -> Result<Message, MailError> {
     for attachment in &outgoing.attachments {
         let content_type = ContentType::parse(&attachment.content_type)
             .map_err(|_| MailError::ContentType(attachment.content_type.clone()))?;
-        parts = parts.singlepart(
-            lettre::message::Attachment::new(attachment.file_name.clone()).body(attachment.text.clone(), content_type),
-        );
+        let file = lettre::message::Attachment::new(attachment.file_name.clone());
+        let text = attachment.content_type.starts_with("text/").then(|| std::str::from_utf8(&attachment.body).ok());
+        parts = parts.singlepart(match text.flatten() {
+            Some(text) => file.body(text.to_string(), content_type),
+            None => file.body(attachment.body.clone(), content_type),
+        });
     }
     Ok(builder.multipart(parts)?)
 }
@@ -191,6 +201,7 @@ mod tests {
             from_name: "Sales".into(),
             from_address: "sales@acme.test".into(),
             to: "lin@example.org".into(),
+            cc: Vec::new(),
             subject: "Re: Pricing".into(),
             text: "Thanks!\n.leading dot stays".into(),
             message_id: "r1@acme.test".into(),

@@ -19,7 +19,7 @@
 use super::db::{Db, now};
 use crate::model::{EmailId, EmailView, InboxId, MemberId, ThreadId, ThreadSummary, ThreadView};
 use sha2::{Digest, Sha256};
-use sqlx::SqliteConnection;
+use sqlx::{Row, SqliteConnection};
 
 /// The window of the daily allowances, in seconds.
 const DAY_SECONDS: i64 = 24 * 60 * 60;
@@ -34,10 +34,14 @@ pub struct NewEmail {
     pub from_address: String,
     pub from_name: String,
     pub to_addresses: String,
+    /// The Cc field's addresses, ", "-separated.
+    pub cc_addresses: String,
     pub subject: String,
     pub text_body: String,
     /// As received; sanitised whenever it is shown.
     pub html_body: Option<String>,
+    /// Its files, their content already in the `file_store`.
+    pub attachments: Vec<NewAttachment>,
     pub outgoing: bool,
     pub sent_by: Option<MemberId>,
     /// For sent mail: "relayed", "outbox" or "failed".
@@ -45,26 +49,45 @@ pub struct NewEmail {
     pub delivery_note: Option<String>,
 }
 
+/// A file a message carries (an attachment, or an inline image when it
+/// has a Content-ID), its bytes already in the `file_store`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewAttachment {
+    pub name: String,
+    pub content_type: String,
+    pub content_id: Option<String>,
+    pub sha256: String,
+    pub size: u64,
+}
+
 impl NewEmail {
     /// The parts of the message the store keeps that come from its sender,
     /// but for its references.
-    fn kept(&self) -> [&str; 8] {
+    fn kept(&self) -> [&str; 9] {
         [
             &self.message_id,
             self.in_reply_to.as_deref().unwrap_or_default(),
             &self.from_address,
             &self.from_name,
             &self.to_addresses,
+            &self.cc_addresses,
             &self.subject,
             &self.text_body,
             self.html_body.as_deref().unwrap_or_default(),
         ]
     }
 
-    /// Bytes the store keeps of the message, what the allowances count.
-    pub fn stored_bytes(&self) -> usize {
+    /// Bytes of its text, HTML and fields: what `mail_in`'s
+    /// `MAX_STORED_BYTES` bounds (attachments are bounded apart).
+    pub fn text_bytes(&self) -> usize {
         self.kept().iter().map(|part| part.len()).sum::<usize>()
             + self.references.iter().map(|id| id.len() + 1).sum::<usize>()
+    }
+
+    /// Bytes the store keeps of the message, files included: what the
+    /// allowances count.
+    pub fn stored_bytes(&self) -> usize {
+        self.text_bytes() + self.attachments.iter().map(|file| file.size as usize).sum::<usize>()
     }
 
     /// SHA-256 (hex) of everything the store keeps of the message, each part
@@ -73,7 +96,8 @@ impl NewEmail {
         let mut hash = Sha256::new();
         let references = self.references.join(" ");
         let html_marker = if self.html_body.is_some() { "html" } else { "" };
-        for part in self.kept().into_iter().chain([references.as_str(), html_marker]) {
+        let files: Vec<&str> = self.attachments.iter().map(|file| file.sha256.as_str()).collect();
+        for part in self.kept().into_iter().chain([references.as_str(), html_marker]).chain(files) {
             hash.update((part.len() as u64).to_be_bytes());
             hash.update(part.as_bytes());
         }
@@ -148,6 +172,9 @@ pub struct ReplyContext {
     /// had before: not a sender of an earlier message, nor a recipient of
     /// one we sent.
     pub reply_to_is_new: bool,
+    /// Who else the latest message went to (its To and Cc, but the inbox
+    /// and `reply_to`): the Cc of a reply to all.
+    pub others: Vec<String>,
 }
 
 /// The thread of the first of `ids` (newest first) that this inbox has (of
@@ -280,8 +307,9 @@ async fn insert(
     let id: EmailId = sqlx::query_scalar(
         "INSERT INTO email_messages (inbox_id, thread_id, message_id, envelope_from, content_sha256, stored_bytes,
              in_reply_to, reference_ids, from_address, from_name, to_addresses, subject, text_body, html_body,
-             outgoing, sent_by, delivery, delivery_note, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
+             outgoing, sent_by, delivery, delivery_note, created_at, cc_addresses)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+         RETURNING id",
     )
     .bind(inbox)
     .bind(thread)
@@ -302,8 +330,23 @@ async fn insert(
     .bind(&email.delivery)
     .bind(&email.delivery_note)
     .bind(at)
+    .bind(&email.cc_addresses)
     .fetch_one(&mut *tx)
     .await?;
+    for file in &email.attachments {
+        sqlx::query(
+            "INSERT INTO mail_attachments (message_id, name, content_type, size, sha256, content_id)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id)
+        .bind(&file.name)
+        .bind(&file.content_type)
+        .bind(file.size as i64)
+        .bind(&file.sha256)
+        .bind(&file.content_id)
+        .execute(&mut *tx)
+        .await?;
+    }
     Ok((thread, id))
 }
 
@@ -366,7 +409,7 @@ pub async fn thread(
     db: &Db,
     inbox: InboxId,
     thread: ThreadId,
-    sanitize: impl Fn(&str) -> String,
+    render: impl Fn(&str, &[super::mail_attachments::InlineImage]) -> String,
 ) -> Result<Option<ThreadView>, sqlx::Error> {
     let subject: Option<String> =
         sqlx::query_scalar("SELECT subject FROM email_threads WHERE inbox_id = $1 AND id = $2")
@@ -375,26 +418,33 @@ pub async fn thread(
             .fetch_optional(db)
             .await?;
     let Some(subject) = subject else { return Ok(None) };
-    type Row = (EmailId, String, String, String, String, Option<String>, bool, Option<String>, i64);
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, from_name, from_address, to_addresses, text_body, html_body, outgoing, delivery, created_at
+    let rows = sqlx::query(
+        "SELECT id, from_name, from_address, to_addresses, cc_addresses, text_body, html_body, outgoing, delivery,
+                created_at
          FROM email_messages WHERE thread_id = $1 ORDER BY created_at, id",
     )
     .bind(thread)
     .fetch_all(db)
     .await?;
+    let mut files = super::mail_attachments::of_thread(db, thread).await?;
     let messages = rows
-        .into_iter()
-        .map(|(id, from_name, from_address, to, text_body, html, outgoing, delivery, created_at)| EmailView {
-            id,
-            from_name,
-            from_address,
-            to,
-            text_body,
-            html_body: html.as_deref().map(&sanitize),
-            outgoing,
-            delivery,
-            created_at,
+        .iter()
+        .map(|row| {
+            let id: EmailId = row.get("id");
+            let super::mail_attachments::MailFiles { listed, inline } = files.remove(&id).unwrap_or_default();
+            EmailView {
+                id,
+                from_name: row.get("from_name"),
+                from_address: row.get("from_address"),
+                to: row.get("to_addresses"),
+                cc: row.get("cc_addresses"),
+                text_body: row.get("text_body"),
+                html_body: row.get::<Option<String>, _>("html_body").map(|html| render(&html, &inline)),
+                attachments: listed,
+                outgoing: row.get("outgoing"),
+                delivery: row.get("delivery"),
+                created_at: row.get("created_at"),
+            }
         })
         .collect();
     let Some(reply) = reply_context(db, inbox, thread).await? else { return Ok(None) };
@@ -404,13 +454,14 @@ pub async fn thread(
         messages,
         reply_to: reply.reply_to,
         reply_to_is_new: reply.reply_to_is_new,
+        reply_all_cc: reply.others,
     }))
 }
 
 /// What a reply in the thread needs; `None` if the thread is not the inbox's.
 pub async fn reply_context(db: &Db, inbox: InboxId, thread: ThreadId) -> Result<Option<ReplyContext>, sqlx::Error> {
-    let messages: Vec<(String, String, String, String, String, bool)> = sqlx::query_as(
-        "SELECT m.subject, m.message_id, m.reference_ids, m.from_address, m.to_addresses, m.outgoing
+    let messages: Vec<(String, String, String, String, String, bool, String)> = sqlx::query_as(
+        "SELECT m.subject, m.message_id, m.reference_ids, m.from_address, m.to_addresses, m.outgoing, m.cc_addresses
          FROM email_messages m JOIN email_threads t ON t.id = m.thread_id
          WHERE t.inbox_id = $1 AND t.id = $2 ORDER BY m.created_at, m.id",
     )
@@ -418,7 +469,7 @@ pub async fn reply_context(db: &Db, inbox: InboxId, thread: ThreadId) -> Result<
     .bind(thread)
     .fetch_all(db)
     .await?;
-    let Some(((subject, message_id, references, from, to, outgoing), earlier)) = messages.split_last() else {
+    let Some(((subject, message_id, references, from, to, outgoing, cc), earlier)) = messages.split_last() else {
         return Ok(None);
     };
     let mut chain: Vec<String> = references.split_whitespace().map(str::to_string).collect();
@@ -426,14 +477,31 @@ pub async fn reply_context(db: &Db, inbox: InboxId, thread: ThreadId) -> Result<
     let reply_to = if *outgoing { to.split(',').next().unwrap_or_default().trim().to_string() } else { from.clone() };
     let known = |address: &str| {
         earlier.iter().any(
-            |(_, _, _, from, to, outgoing)| {
+            |(_, _, _, from, to, outgoing, _)| {
                 if *outgoing { to.split(',').any(|to| to.trim() == address) } else { from == address }
             },
         )
     };
     let reply_to_is_new = !outgoing && !earlier.is_empty() && !known(&reply_to);
     let subject = format!("Re: {}", thread_subject(subject));
-    Ok(Some(ReplyContext { subject, in_reply_to: message_id.clone(), references: chain, reply_to, reply_to_is_new }))
+    // Reply all: everyone else the latest message went to, but the inbox.
+    let own: Vec<String> =
+        sqlx::query_scalar("SELECT address FROM inbox_addresses WHERE inbox_id = $1").bind(inbox).fetch_all(db).await?;
+    let mut others: Vec<String> = Vec::new();
+    for address in to.split(',').chain(cc.split(',')).map(str::trim).filter(|a| !a.is_empty()) {
+        let address = address.to_lowercase();
+        if address != reply_to && !own.contains(&address) && !others.contains(&address) {
+            others.push(address);
+        }
+    }
+    Ok(Some(ReplyContext {
+        subject,
+        in_reply_to: message_id.clone(),
+        references: chain,
+        reply_to,
+        reply_to_is_new,
+        others,
+    }))
 }
 
 /// Records how a sent message left (relayed, kept in the outbox, failed).
@@ -501,7 +569,7 @@ mod tests {
         assert_eq!(joined, first);
         let context = reply_context(&db, inbox, first).await.unwrap().unwrap();
         assert_eq!((context.reply_to.as_str(), context.reply_to_is_new), ("mallory@evil.example", true));
-        let view = thread(&db, inbox, first, str::to_string).await.unwrap().unwrap();
+        let view = thread(&db, inbox, first, |html, _| html.to_string()).await.unwrap().unwrap();
         assert_eq!((view.reply_to.as_str(), view.reply_to_is_new), ("mallory@evil.example", true));
     }
 
@@ -514,8 +582,8 @@ mod tests {
         let mut html = email("a@x", "Hi", None, &[]);
         html.html_body = Some("<p>Hi</p><script>alert(1)</script>".into());
         let (thread, _) = file(&db, sales, &html).await.unwrap();
-        assert!(super::thread(&db, other, thread, str::to_string).await.unwrap().is_none());
-        let view = super::thread(&db, sales, thread, |h| h.replace("<script>alert(1)</script>", "")).await.unwrap();
+        assert!(super::thread(&db, other, thread, |html, _| html.to_string()).await.unwrap().is_none());
+        let view = super::thread(&db, sales, thread, |h, _| h.replace("<script>alert(1)</script>", "")).await.unwrap();
         assert_eq!(view.unwrap().messages[0].html_body.as_deref(), Some("<p>Hi</p>"));
         assert!(reply_context(&db, other, thread).await.unwrap().is_none());
     }

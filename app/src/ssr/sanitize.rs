@@ -23,6 +23,31 @@ pub fn email_html(html: &str) -> String {
     EMAIL_HTML.clean(html).to_string()
 }
 
+/// The email's HTML with everything unsafe removed but its own inline
+/// images: an `<img src="cid:…">` whose Content-ID is a key of `images`
+/// shows that image (a `data:` URL, which the message carries, so showing
+/// it tells the sender nothing); every other image is removed, as in
+/// [`email_html`].
+pub fn email_html_with_images(html: &str, images: std::collections::HashMap<String, String>) -> String {
+    if images.is_empty() {
+        return email_html(html);
+    }
+    let images = std::sync::Arc::new(images);
+    let mut builder = Builder::default();
+    builder
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .set_tag_attribute_value("a", "target", "_blank")
+        .url_relative(UrlRelative::Deny)
+        .add_tag_attributes("img", ["src", "width", "height"])
+        .add_url_schemes(["cid"])
+        .attribute_filter(move |element, attribute, value| match (element, attribute) {
+            ("img", "src") => value.strip_prefix("cid:").and_then(|id| images.get(id)).map(|data| data.clone().into()),
+            (_, "href" | "src") if value.starts_with("cid:") => None,
+            _ => Some(value.into()),
+        });
+    builder.clean(html).to_string()
+}
+
 /// What a message's HTML may hold: paragraphs and line breaks, links,
 /// bold, italics, strikethrough, inline and block code, lists and quotes.
 static MESSAGE_HTML: LazyLock<Builder<'static>> = LazyLock::new(|| {
@@ -54,6 +79,21 @@ pub fn message_html(markdown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn an_email_shows_its_own_inline_images_and_no_other() {
+        let images = HashMap::from([("logo@acme".to_string(), "data:image/png;base64,AAAA".to_string())]);
+        let html = email_html_with_images(
+            r#"<p>Hi</p><img src="cid:logo@acme" alt="Logo"><img src="cid:other"><img src="https://tracker.example/p.gif"><a href="cid:logo@acme">x</a>"#,
+            images,
+        );
+        assert_eq!(
+            html,
+            r#"<p>Hi</p><img src="data:image/png;base64,AAAA" alt="Logo"><img><img><a target="_blank" rel="noopener noreferrer nofollow">x</a>"#
+        );
+        assert!(!email_html(r#"<img src="cid:logo@acme">"#).contains("img"), "without images, none");
+    }
 
     #[test]
     fn a_message_keeps_its_markdown_and_loses_everything_else() {

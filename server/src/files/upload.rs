@@ -1,15 +1,16 @@
-//! `POST /api/files?channel=&name=`: a member's file for a message they are
-//! about to send. The body is the file itself, streamed to the store and
+//! `POST /api/files?channel=&name=` (or `?inbox=`): a member's file for a
+//! message they are about to send in a channel, or a reply they are about
+//! to send from an inbox. The body is the file itself, streamed to the store and
 //! refused the moment it passes the size limit; the answer is the file as
 //! the message will show it, or the error (as server functions answer).
 
 use crate::ServerState;
 use crate::web::error_status::error_response;
 use anteroom_app::error::AppError;
-use anteroom_app::model::{ChannelId, FileInfo};
+use anteroom_app::model::{ChannelId, FileInfo, InboxId};
 use anteroom_app::ssr::file_store::ReceiveError;
 use anteroom_app::ssr::state::AppState;
-use anteroom_app::ssr::{auth, channels, db, files, policy};
+use anteroom_app::ssr::{auth, channels, db, files, inboxes, policy};
 use anteroom_app::validate as validate_upload;
 use axum::Json;
 use axum::body::Body;
@@ -19,7 +20,8 @@ use axum::response::{IntoResponse, Response};
 
 #[derive(serde::Deserialize)]
 pub struct Target {
-    channel: ChannelId,
+    channel: Option<ChannelId>,
+    inbox: Option<InboxId>,
     name: String,
 }
 
@@ -38,10 +40,22 @@ pub async fn upload(
 async fn receive(app: &AppState, target: Target, headers: &HeaderMap, body: Body) -> Result<FileInfo, AppError> {
     let principal = auth::principal_from_headers(app, headers).await?;
     let me = principal.member()?.clone();
-    policy::check(&principal, policy::Action::PostMessage(me.workspace_id))?;
-    let channel = channels::channel(&app.db, me.workspace_id, target.channel)
-        .await?
-        .ok_or_else(|| AppError::NotFound("That channel".into()))?;
+    let to = match (target.channel, target.inbox) {
+        (Some(channel), None) => {
+            policy::check(&principal, policy::Action::PostMessage(me.workspace_id))?;
+            let channel = channels::channel(&app.db, me.workspace_id, channel)
+                .await?
+                .ok_or_else(|| AppError::NotFound("That channel".into()))?;
+            files::UploadTo::Channel(channel.id)
+        }
+        (None, Some(inbox)) => {
+            let (_, access) =
+                inboxes::access(&app.db, &me, inbox).await?.ok_or_else(|| AppError::NotFound("That inbox".into()))?;
+            policy::check_inbox(access, policy::InboxAction::Send)?;
+            files::UploadTo::Inbox(inbox)
+        }
+        _ => return Err(AppError::BadArguments("a channel or an inbox".into())),
+    };
     let limits = app.files.limits;
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -83,7 +97,7 @@ async fn receive(app: &AppState, target: Target, headers: &HeaderMap, body: Body
         })?;
         let upload = files::NewUpload {
             workspace: me.workspace_id,
-            channel: channel.id,
+            to,
             uploader: me.id,
             uploader_name: &me.name,
             name: &name,

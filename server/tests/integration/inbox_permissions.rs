@@ -114,7 +114,19 @@ async fn every_inbox_action_for_every_kind_of_participant() {
         let send = outcome(client.run(compose).await);
         let reply = {
             let (body, recipient) = ("B".into(), "lin@example.org".into());
-            outcome(client.run(ReplyInThread { inbox, thread, body, recipient, confirm_new: false }).await)
+            outcome(
+                client
+                    .run(ReplyInThread {
+                        inbox,
+                        thread,
+                        body,
+                        recipient,
+                        confirm_new: false,
+                        reply_all: false,
+                        files: Vec::new(),
+                    })
+                    .await,
+            )
         };
         // A throwaway entry (Engineering as Viewer, below everyone's own role) to add, change and remove.
         let add_team = add(Grantee::Team(engineering), InboxRole::Viewer);

@@ -12,6 +12,7 @@ use anteroom_app::ssr::mail_in;
 use anteroom_app::ssr::seed::DEMO_PASSWORD;
 use lettre::address::Envelope;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use mail_parser::MimeHeaders;
 
 /// Sends a raw message over SMTP to `address`, as a mail server would.
 async fn smtp_send(address: std::net::SocketAddr, from: &str, to: &str, raw: &str) -> Result<(), String> {
@@ -69,6 +70,8 @@ async fn mail_in_is_threaded_and_a_reply_goes_out_through_the_relay_with_threadi
         body: "We can do that.".into(),
         recipient: "lin@example.org".into(),
         confirm_new: false,
+        reply_all: false,
+        files: Vec::new(),
     };
     assert_eq!(view.reply_to, "lin@example.org", "the reply box says who the reply goes to");
     assert_eq!(alan.run(reply.clone()).await, Err(AppError::CannotSend));
@@ -107,7 +110,9 @@ In-Reply-To: <third@example.org>\r\nReferences: <first@example.org> <third@examp
     let grace = &grace;
     let answer = async |recipient: &str, confirm_new: bool| {
         let (body, recipient) = ("Which invoice?".into(), recipient.into());
-        grace.run(ReplyInThread { inbox, thread, body, recipient, confirm_new }).await
+        grace
+            .run(ReplyInThread { inbox, thread, body, recipient, confirm_new, reply_all: false, files: Vec::new() })
+            .await
     };
     assert_eq!(answer("lin@example.org", true).await, Err(AppError::RecipientChanged("mallory@evil.example".into())));
     let view = grace.run(OpenThread { inbox, thread }).await.unwrap();
@@ -138,5 +143,122 @@ async fn without_a_relay_sent_mail_is_kept_in_the_outbox() {
     assert_eq!((kept.subject.as_str(), kept.text_body.trim()), ("Hello", "Hi Lin"));
     let threads = grace.run(ListThreads { inbox }).await.unwrap();
     assert_eq!((threads[0].subject.as_str(), threads[0].message_count), ("Hello", 1));
+    server.stop().await;
+}
+
+/// A message from Lin to Sales, Cc Max, with a PDF and a CSV attached and
+/// the company logo shown inline in its HTML by Content-ID.
+fn with_files(logo: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    format!(
+        "From: Lin Park <lin@example.org>\r\nTo: sales@acme.example\r\nCc: Max Roe <max@example.org>, sales@acme.example\r\n\
+Subject: Contract\r\nMessage-ID: <contract@example.org>\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=outer\r\n\r\n\
+--outer\r\nContent-Type: multipart/related; boundary=inner\r\n\r\n\
+--inner\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+<p>Signed copy attached.</p><img src=\"cid:logo@example.org\" alt=\"Logo\"><img src=\"https://tracker.example/p.gif\">\r\n\
+--inner\r\nContent-Type: image/png\r\nContent-ID: <logo@example.org>\r\nContent-Transfer-Encoding: base64\r\n\
+Content-Disposition: inline; filename=logo.png\r\n\r\n{logo}\r\n--inner--\r\n\
+--outer\r\nContent-Type: application/pdf; name=contract.pdf\r\nContent-Disposition: attachment; filename=contract.pdf\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n{pdf}\r\n\
+--outer\r\nContent-Type: text/csv; name=prices.csv\r\nContent-Disposition: attachment; filename=\"prices.csv\"\r\n\r\n\
+item,price\r\nseat,12\r\n\
+--outer--\r\n",
+        logo = b64(logo),
+        pdf = b64(&pdf_bytes()),
+    )
+}
+
+fn pdf_bytes() -> Vec<u8> {
+    (0..40_000u32).map(|n| (n.wrapping_mul(2654435761) >> 24) as u8).collect()
+}
+
+#[tokio::test]
+async fn mail_keeps_its_attachments_inline_images_and_cc_and_a_reply_to_all_carries_a_file() {
+    let server = TestServer::with_demo_and(|config| {
+        config.smtp_listen = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await;
+    let receiver = server.smtp_address.expect("the receiver is on");
+    let mut logo = Vec::new();
+    image::RgbImage::from_pixel(8, 8, image::Rgb([200, 0, 0]))
+        .write_to(&mut std::io::Cursor::new(&mut logo), image::ImageFormat::Png)
+        .unwrap();
+    smtp_send(receiver, "lin@example.org", "sales@acme.example", &with_files(&logo)).await.unwrap();
+
+    let grace = server.signed_in("grace@example.com", DEMO_PASSWORD).await;
+    let inbox = sales(&grace).await;
+    let threads = grace.run(ListThreads { inbox }).await.unwrap();
+    let thread = threads.iter().find(|t| t.subject == "Contract").expect("filed").id;
+    let view = grace.run(OpenThread { inbox, thread }).await.unwrap();
+    let mail = &view.messages[0];
+    assert_eq!(mail.cc, "max@example.org, sales@acme.example");
+    let names: Vec<&str> = mail.attachments.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["contract.pdf", "prices.csv"], "the inline image is shown, not listed");
+    let html = mail.html_body.as_deref().unwrap();
+    use base64::Engine;
+    let logo_data = format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(&logo));
+    assert!(html.contains(&logo_data), "the inline image shows where the HTML names it: {html}");
+    assert!(!html.contains("tracker.example"), "remote images stay out");
+
+    // Participants download each attachment as it came; others get nothing.
+    let pdf = &mail.attachments[0];
+    let response = grace.get(&pdf.download_url()).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    assert!(response.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert_eq!(response.bytes().await.unwrap(), pdf_bytes());
+    let csv = grace.get(&mail.attachments[1].download_url()).await.text().await.unwrap();
+    // The line break before the next part's boundary is the boundary's.
+    assert_eq!(csv.replace("\r\n", "\n"), "item,price\nseat,12");
+    let outsider = server.signed_in("katherine@example.com", DEMO_PASSWORD).await;
+    assert_eq!(outsider.get(&pdf.download_url()).await.status(), 404, "not a participant of Sales");
+    assert_eq!(server.client().get(&pdf.download_url()).await.status(), 401);
+
+    // Reply all, with a file: To Lin, Cc Max (not the inbox itself).
+    assert_eq!(view.reply_all_cc, ["max@example.org"]);
+    let upload = grace
+        .http
+        .post(format!("{}{}", grace.base, anteroom_app::model::UPLOAD_PATH))
+        .query(&[("inbox", inbox.0.to_string()), ("name", "quote.pdf".to_string())])
+        .header("Origin", &grace.base)
+        .header("Content-Type", "application/pdf")
+        .body(b"%PDF-1.4 quote".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), 200);
+    let file: anteroom_app::model::FileInfo = upload.json().await.unwrap();
+    let reply = ReplyInThread {
+        inbox,
+        thread,
+        body: "Countersigned.".into(),
+        recipient: "lin@example.org".into(),
+        confirm_new: false,
+        reply_all: true,
+        files: vec![file.id],
+    };
+    grace.run(reply).await.unwrap();
+    let sent: Vec<_> = std::fs::read_dir(server.outbox()).unwrap().collect::<Result<_, _>>().unwrap();
+    assert_eq!(sent.len(), 1);
+    let raw = std::fs::read(sent[0].path()).unwrap();
+    let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    let addresses = |list: Option<&mail_parser::Address>| -> Vec<String> {
+        list.map(|l| l.iter().filter_map(|a| a.address().map(str::to_string)).collect()).unwrap_or_default()
+    };
+    assert_eq!(addresses(parsed.to()), ["lin@example.org"]);
+    assert_eq!(addresses(parsed.cc()), ["max@example.org"]);
+    assert_eq!(parsed.attachment_count(), 1);
+    let attached = parsed.attachment(0).unwrap();
+    assert_eq!(attached.attachment_name(), Some("quote.pdf"));
+    assert_eq!(attached.contents(), b"%PDF-1.4 quote");
+    assert!(parsed.body_text(0).unwrap().contains("Countersigned."));
+    // The sent reply lists its file in the conversation, downloadable.
+    let view = grace.run(OpenThread { inbox, thread }).await.unwrap();
+    let sent = view.messages.last().unwrap();
+    assert_eq!(sent.cc, "max@example.org");
+    assert_eq!(sent.attachments.len(), 1);
+    assert_eq!(grace.get(&sent.attachments[0].download_url()).await.bytes().await.unwrap(), &b"%PDF-1.4 quote"[..]);
     server.stop().await;
 }

@@ -112,7 +112,7 @@ async fn send_notes(
             outgoing.attachments = vec![Attachment {
                 file_name: "transcript.txt".into(),
                 content_type: "text/plain; charset=utf-8".into(),
-                text: call_notes::transcript_text(lines),
+                body: call_notes::transcript_text(lines).into_bytes(),
             }];
         }
         match app.mailer.send(&outgoing).await {

@@ -11,7 +11,7 @@
 
 use super::ReceiveError;
 use super::shape::Shape;
-use crate::ssr::mail_store::NewEmail;
+use crate::ssr::mail_store::{NewAttachment, NewEmail};
 use crate::ssr::tokens;
 use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::decoders::html::html_to_text;
@@ -31,6 +31,8 @@ fn parser() -> MessageParser {
         .header_content_type(HeaderName::ContentDisposition)
         .header_address(HeaderName::From)
         .header_address(HeaderName::To)
+        .header_address(HeaderName::Cc)
+        .header_id(HeaderName::ContentId)
         .header_text(HeaderName::Subject)
         .header_id(HeaderName::MessageId)
         .header_id(HeaderName::InReplyTo)
@@ -38,10 +40,24 @@ fn parser() -> MessageParser {
         .default_header_ignore()
 }
 
+/// The most files one received message keeps (its MIME parts are bounded
+/// anyway by its shape); the rest are dropped, and the message says so.
+pub const MAX_ATTACHMENTS: usize = 50;
+
+/// A received message: what the store keeps of its text, and its files'
+/// bytes, decoded, in the order of `email.attachments` (whose hashes and
+/// sizes are theirs).
+pub struct Parsed {
+    pub email: NewEmail,
+    pub files: Vec<Vec<u8>>,
+}
+
 /// Reads the raw message into what the store keeps; refuses it when its
 /// shape would cost too much to parse, or its text and HTML (and the fields
-/// kept) come to more than `max_stored_bytes`.
-pub fn parse(raw: &[u8], max_stored_bytes: usize) -> Result<NewEmail, ReceiveError> {
+/// kept) come to more than `max_stored_bytes`. Its files (attachments and
+/// inline images) are decoded too: they are bounded by the message's own
+/// size, which the SMTP receiver bounds.
+pub fn parse(raw: &[u8], max_stored_bytes: usize) -> Result<Parsed, ReceiveError> {
     if !Shape::of(raw).is_within_bounds() {
         return Err(ReceiveError::TooComplex);
     }
@@ -69,10 +85,32 @@ pub fn parse(raw: &[u8], max_stored_bytes: usize) -> Result<NewEmail, ReceiveErr
     let ids = |value: &HeaderValue| -> Vec<String> {
         value.as_text_list().map(|list| list.iter().map(|id| id.to_string()).collect()).unwrap_or_default()
     };
-    let to: Vec<String> = message
-        .to()
-        .map(|list| list.iter().filter_map(|a| a.address().map(str::to_lowercase)).collect())
-        .unwrap_or_default();
+    let addresses = |list: Option<&mail_parser::Address>| -> Vec<String> {
+        list.map(|list| list.iter().filter_map(|a| a.address().map(str::to_lowercase)).collect()).unwrap_or_default()
+    };
+    let to = addresses(message.to());
+    let cc = addresses(message.cc());
+    let mut files = Vec::new();
+    let mut attachments = Vec::new();
+    for part in message.attachments().take(MAX_ATTACHMENTS) {
+        let bytes = decoded_bytes(raw, part).into_owned();
+        let kind = part.content_type().map_or_else(
+            || "application/octet-stream".to_string(),
+            |kind| format!("{}/{}", kind.ctype(), kind.subtype().unwrap_or("octet-stream")),
+        );
+        let content_id = part
+            .content_id()
+            .map(|id| id.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+            .filter(|id| !id.is_empty() && id.len() <= 250);
+        attachments.push(NewAttachment {
+            name: crate::validate::file_name(part.attachment_name().unwrap_or("attachment")),
+            content_type: crate::validate::content_type(&kind),
+            content_id,
+            sha256: sha256_hex(&bytes),
+            size: bytes.len() as u64,
+        });
+        files.push(bytes);
+    }
     let email = NewEmail {
         // A message without an id still gets one, so replies can thread.
         message_id: message
@@ -87,15 +125,22 @@ pub fn parse(raw: &[u8], max_stored_bytes: usize) -> Result<NewEmail, ReceiveErr
         from_address: from.and_then(|a| a.address()).unwrap_or_default().to_lowercase(),
         from_name: from.and_then(|a| a.name()).unwrap_or_default().to_string(),
         to_addresses: to.join(", "),
+        cc_addresses: cc.join(", "),
+        attachments,
         subject: message.subject().unwrap_or_default().to_string(),
         text_body: text,
         html_body: html,
         ..NewEmail::default()
     };
-    if email.stored_bytes() > max_stored_bytes {
+    if email.text_bytes() > max_stored_bytes {
         return Err(too_large);
     }
-    Ok(email)
+    Ok(Parsed { email, files })
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// About the fewest bytes of text a part decodes to: quoted-printable
@@ -112,6 +157,21 @@ fn least_decoded_bytes(part: &MessagePart) -> usize {
 /// quoted-printable, as the part's own field says) and its charset read.
 /// Undecodable content is kept as it came, as the parser itself does.
 fn decoded_text(raw: &[u8], part: &MessagePart) -> String {
+    let bytes = decoded_bytes(raw, part);
+    match part
+        .content_type()
+        .and_then(|kind| kind.attribute("charset"))
+        .and_then(|name| charset_decoder(name.as_bytes()))
+    {
+        Some(decode) => decode(&bytes),
+        None => String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+/// A part's content as bytes, its transfer encoding undone (base64 or
+/// quoted-printable, as the part's own field says); undecodable content
+/// is kept as it came.
+fn decoded_bytes<'a>(raw: &'a [u8], part: &MessagePart) -> Cow<'a, [u8]> {
     let body = raw.get(part.offset_body as usize..part.offset_end as usize).unwrap_or_default();
     let encoding = part
         .headers
@@ -124,15 +184,7 @@ fn decoded_text(raw: &[u8], part: &MessagePart) -> String {
         Some("quoted-printable") => MessageStream::new(body).decode_quoted_printable_mime(b""),
         _ => (0, Cow::Borrowed(body)),
     };
-    let bytes = if decoded.0 == usize::MAX { Cow::Borrowed(body) } else { decoded.1 };
-    match part
-        .content_type()
-        .and_then(|kind| kind.attribute("charset"))
-        .and_then(|name| charset_decoder(name.as_bytes()))
-    {
-        Some(decode) => decode(&bytes),
-        None => String::from_utf8_lossy(&bytes).into_owned(),
-    }
+    if decoded.0 == usize::MAX { Cow::Borrowed(body) } else { decoded.1 }
 }
 
 #[cfg(test)]
@@ -141,7 +193,7 @@ mod tests {
     use crate::ssr::mail_in::MAX_STORED_BYTES;
 
     fn read(raw: &[u8]) -> Result<NewEmail, ReceiveError> {
-        parse(raw, MAX_STORED_BYTES)
+        parse(raw, MAX_STORED_BYTES).map(|parsed| parsed.email)
     }
 
     #[test]

@@ -97,7 +97,7 @@ async fn send(app: &AppState, invitation: &Invitation<'_>) -> Result<Option<&'st
     outgoing.attachments = vec![Attachment {
         file_name: "invite.ics".into(),
         content_type: format!("text/calendar; charset=utf-8; method={}", method_name(mail.method)),
-        text: calendar_text(invitation)?,
+        body: calendar_text(invitation)?.into_bytes(),
     }];
     match app.mailer.send(&outgoing).await {
         Ok(Delivery::Failed(reason)) => {

@@ -174,8 +174,8 @@ async fn large_messages_at_once_keep_memory_bounded_and_real_mail_still_gets_in(
     let peak = peak_kib(server.pid()) as f64 / 1024.0;
     eprintln!("server memory: {before:.0} MiB before, {peak:.0} MiB at most");
     let refusals: Vec<&str> = refused.iter().map(|reply| reply.get(..9).unwrap_or(reply)).collect();
-    // The hidden message is filed as what it is, a message with an
-    // attachment never decoded, and no text.
+    // The hidden message is filed as what it is, a message with no text
+    // and an attached message, kept as a file and never parsed.
     let expected = ["552 5.3.4", "552 5.3.4", "552 5.3.4", "552 5.3.4", "552 5.3.4", "250 OK, f"];
     assert_eq!(refusals, expected, "too large to keep, or costly to parse: {refused:?}");
     for reply in delivered.iter().flatten() {
@@ -189,8 +189,12 @@ async fn large_messages_at_once_keep_memory_bounded_and_real_mail_still_gets_in(
     assert_eq!(count(&db, "SELECT COUNT(*) FROM email_messages WHERE subject = 'Real'").await, 12);
     let junk = "SELECT COUNT(*), SUM(stored_bytes) FROM email_messages WHERE envelope_from = 'mallory@evil.example'";
     let (filed, stored): (i64, i64) = sqlx::query_as(junk).fetch_one(&db).await.unwrap();
-    assert!(filed == 1 && stored < 1000, "only the hidden message, without its 20 MiB: {stored} bytes");
-    let largest: i64 = count(&db, "SELECT MAX(stored_bytes) FROM email_messages").await;
+    let attached = 24 * (20 * MIB / 34) as i64;
+    assert!(filed == 1 && stored < attached + 1000, "only the hidden message and its file: {stored} bytes");
+    let file = "SELECT content_type, size FROM mail_attachments";
+    let files: Vec<(String, i64)> = sqlx::query_as(file).fetch_all(&db).await.unwrap();
+    assert_eq!(files, [("message/rfc822".to_string(), attached)], "the attached message, decoded once, whole");
+    let largest: i64 = count(&db, "SELECT MAX(stored_bytes) FROM email_messages WHERE subject <> 'Hidden'").await;
     assert!(largest as usize <= anteroom_app::ssr::mail_in::MAX_STORED_BYTES, "{largest}");
     server.stop().await;
 }
