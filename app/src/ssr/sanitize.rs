@@ -90,7 +90,7 @@ mod tests {
         );
         assert_eq!(
             html,
-            r#"<p>Hi</p><img src="data:image/png;base64,AAAA" alt="Logo"><img><img><a target="_blank" rel="noopener noreferrer nofollow">x</a>"#
+            r#"<p>Hi</p><img src="data:image/png;base64,AAAA" alt="Logo"><img><img><a rel="noopener noreferrer nofollow" target="_blank">x</a>"#
         );
         assert!(!email_html(r#"<img src="cid:logo@acme">"#).contains("img"), "without images, none");
     }
