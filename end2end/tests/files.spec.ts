@@ -5,7 +5,9 @@
 // and in Firefox, gets none of it, even holding a member's file URL.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { expect, hydrated, guestPage, signedInPage, test } from './fixtures';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { expect, hydrated, guestPage, signedInPage, startServer, stopServer, test } from './fixtures';
 import type { Page } from '@playwright/test';
 import { generateLink, joinCall } from './steps';
 
@@ -83,7 +85,7 @@ test('files attached in a channel show progress, can be cancelled, and reach the
   const bar = tray.getByRole('progressbar', { name: 'Uploading Q3 report.pdf' });
   await expect
     .poll(async () => Number(await bar.getAttribute('value')), { message: 'upload progress' })
-    .toBeGreaterThan(0.1);
+    .toBeGreaterThan(10);
   // Sending before it is up says to wait.
   await ada.getByRole('textbox', { name: 'Message #general' }).fill('The numbers, and the plan');
   await ada.getByRole('button', { name: 'Send' }).click();
@@ -192,3 +194,140 @@ for (const engine of ['chromium', 'firefox'] as const) {
     await expect(guest.locator('.conference')).toHaveAttribute('data-call-status', 'live');
   });
 }
+
+/** A free local port (for the server's SMTP receiver). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Sends `raw` over SMTP, as a mail server would, and waits for 250. */
+async function smtpSend(port: number, from: string, to: string, raw: string) {
+  const socket = net.connect(port, '127.0.0.1');
+  let buffered = '';
+  const waiting: ((line: string) => void)[] = [];
+  socket.on('data', (chunk) => {
+    buffered += chunk.toString();
+    let end;
+    while ((end = buffered.indexOf('\r\n')) >= 0) {
+      const line = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      // The last line of a reply has a space after its code.
+      if (/^\d{3} /.test(line)) waiting.shift()?.(line);
+    }
+  });
+  const reply = () => new Promise<string>((resolve) => waiting.push(resolve));
+  const say = async (command: string, code: string) => {
+    const answer = reply();
+    socket.write(`${command}\r\n`);
+    const line = await answer;
+    if (!line.startsWith(code)) throw new Error(`${command.slice(0, 20)}: ${line}`);
+  };
+  const greeting = await reply();
+  if (!greeting.startsWith('220')) throw new Error(greeting);
+  await say('EHLO client.example', '250');
+  await say(`MAIL FROM:<${from}>`, '250');
+  await say(`RCPT TO:<${to}>`, '250');
+  await say('DATA', '354');
+  await say(`${raw.replace(/\r\n\./g, '\r\n..')}\r\n.`, '250');
+  await say('QUIT', '221');
+  socket.end();
+}
+
+test('a mail with files shows its Cc, its inline image and its attachments, and a reply to all carries a file', async ({
+  browser,
+}) => {
+  test.setTimeout(120_000);
+  const smtp = await freePort();
+  const started = await startServer(true, undefined, { ANTEROOM_SMTP_LISTEN: `127.0.0.1:${smtp}` });
+  try {
+    const server = started.server;
+    const grace = await signedInPage(browser, server, 'grace@example.com');
+    const logo = await png(grace);
+    const contract = bytes(7, 40_000);
+    const b64 = (data: Buffer) => data.toString('base64').replace(/(.{76})/g, '$1\r\n');
+    const raw = [
+      'From: Lin Park <lin@example.org>',
+      'To: sales@acme.example',
+      'Cc: Max Roe <max@example.org>',
+      'Subject: Contract',
+      'Message-ID: <contract@example.org>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary=outer',
+      '',
+      '--outer',
+      'Content-Type: multipart/related; boundary=inner',
+      '',
+      '--inner',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      '<p>Signed copy attached.</p><img src="cid:logo@example.org" alt="Acme logo">',
+      '--inner',
+      'Content-Type: image/png',
+      'Content-ID: <logo@example.org>',
+      'Content-Transfer-Encoding: base64',
+      '',
+      b64(logo),
+      '--inner--',
+      '--outer',
+      'Content-Type: application/pdf; name=contract.pdf',
+      'Content-Disposition: attachment; filename=contract.pdf',
+      'Content-Transfer-Encoding: base64',
+      '',
+      b64(contract),
+      '--outer',
+      'Content-Type: text/csv; name=prices.csv',
+      'Content-Disposition: attachment; filename=prices.csv',
+      '',
+      'item,price',
+      'seat,12',
+      '--outer--',
+    ].join('\r\n');
+    await smtpSend(smtp, 'lin@example.org', 'sales@acme.example', raw);
+
+    await grace.getByRole('navigation', { name: 'Channels' }).getByRole('link', { name: 'Sales' }).click();
+    await grace.getByRole('button', { name: /Contract/ }).click();
+    const conversation = grace.getByRole('region', { name: 'Conversation', exact: true });
+    await expect(conversation.getByText('Cc: max@example.org')).toBeVisible();
+    const frame = grace.frameLocator('iframe[title="Message from Lin Park"]');
+    await expect(frame.getByText('Signed copy attached.')).toBeVisible();
+    await expect
+      .poll(() => frame.getByRole('img', { name: 'Acme logo' }).evaluate((img: HTMLImageElement) => img.naturalWidth))
+      .toBe(400);
+    const attachments = conversation.getByRole('list', { name: 'Attachments' });
+    await expect(attachments.getByRole('link')).toHaveCount(2);
+    const [download] = await Promise.all([
+      grace.waitForEvent('download'),
+      attachments.getByRole('link', { name: /Download contract\.pdf/ }).click(),
+    ]);
+    expect(sha256(fs.readFileSync(await download.path()))).toBe(sha256(contract));
+
+    // Reply to all, with a file.
+    await grace.getByRole('radio', { name: /Reply all \(also max@example\.org\)/ }).check();
+    await grace.getByRole('textbox', { name: 'Reply' }).fill('Countersigned copy attached.');
+    const quote = bytes(8, 50_000);
+    await conversation.getByLabel('Attach files').setInputFiles({
+      name: 'countersigned.pdf',
+      mimeType: 'application/pdf',
+      buffer: quote,
+    });
+    await expect(conversation.getByRole('list', { name: 'Files to send' }).getByText('Ready')).toBeVisible();
+    await grace.getByRole('button', { name: 'Send reply' }).click();
+    await expect(grace.locator('.message.outgoing')).toContainText('Countersigned copy attached.');
+    await expect(grace.locator('.message.outgoing')).toContainText('Cc: max@example.org');
+    await expect(grace.locator('.message.outgoing').getByRole('link', { name: /countersigned\.pdf/ })).toBeVisible();
+    const kept = fs.readdirSync(server.outbox).map((name) => fs.readFileSync(path.join(server.outbox, name), 'utf8'));
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatch(/^To: lin@example\.org\r?$/m);
+    expect(kept[0]).toMatch(/^Cc: max@example\.org\r?$/m);
+    expect(kept[0]).toContain('filename="countersigned.pdf"');
+    const part = kept[0].split('filename="countersigned.pdf"')[1].split(/\r?\n\r?\n/)[1].split('--')[0];
+    expect(sha256(Buffer.from(part.replace(/\s/g, ''), 'base64'))).toBe(sha256(quote));
+  } finally {
+    await stopServer(started);
+  }
+});

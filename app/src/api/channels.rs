@@ -214,11 +214,13 @@ pub async fn rename_channel(channel: ChannelId, name: String) -> Result<(), AppE
 /// Deletes a channel with its link, schedules and history (workspace admins).
 #[server(endpoint = "delete_channel")]
 pub async fn delete_channel(channel: ChannelId) -> Result<(), AppError> {
-    use crate::ssr::office;
+    use crate::ssr::{files, office};
     let (state, me) = channel_organiser().await?;
+    let contents = files::contents_of_channel(&state.db, channel).await?;
     if !office::delete_channel(&state.db, me.workspace_id, channel).await? {
         return Err(AppError::NotFound("That channel".into()));
     }
+    state.files.forget_unreferenced(&state.db, contents).await;
     tracing::info!(%channel, by = %me.id, "channel deleted");
     state.guests.revoke_link(crate::model::ConferenceId::Channel(channel));
     // Its schedules' cancellations are owed.

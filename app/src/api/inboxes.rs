@@ -92,7 +92,9 @@ pub async fn create_inbox(name: String, addresses: String) -> Result<InboxId, Ap
 pub async fn delete_inbox(inbox: InboxId) -> Result<(), AppError> {
     use crate::ssr::{inboxes, policy::InboxAction};
     let server::Allowed { state, member: me, .. } = server::allowed(inbox, InboxAction::Delete).await?;
+    let contents = crate::ssr::mail_attachments::contents_of_inbox(&state.db, inbox).await?;
     inboxes::delete(&state.db, inbox).await?;
+    state.files.forget_unreferenced(&state.db, contents).await;
     tracing::info!(%inbox, by = %me.id, "inbox deleted");
     server::access_changed(&state, &me).await;
     Ok(())

@@ -23,8 +23,8 @@ struct Attaching {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 enum AttachState {
-    /// How much has gone, 0 to 1.
-    Uploading(f64),
+    /// How much has gone, in percent (whole numbers: see `human_size`).
+    Uploading(u32),
     Ready(FileInfo),
     Refused(AppError),
 }
@@ -77,7 +77,7 @@ impl Attachments {
             };
             let state = match &refused {
                 Some(why) => AttachState::Refused(why.clone()),
-                None => AttachState::Uploading(0.0),
+                None => AttachState::Uploading(0),
             };
             self.tray.update(|tray| tray.push(Attaching { local, name: file.name(), size, state }));
             if refused.is_some() {
@@ -94,7 +94,7 @@ impl Attachments {
             let started = crate::client::upload::FileUpload::start(
                 self.target,
                 &file,
-                move |share| set(AttachState::Uploading(share)),
+                move |share| set(AttachState::Uploading((share * 100.0) as u32)),
                 move |answer| {
                     set(match answer {
                         Ok(file) => AttachState::Ready(file),
@@ -218,7 +218,7 @@ pub fn AttachmentTray(attachments: Attachments) -> impl IntoView {
                             let (action, what) = if uploading { ("Cancel", "Cancel uploading") } else { ("Remove", "Remove") };
                             let status = match item.state {
                                 AttachState::Uploading(share) => view! {
-                                    <progress max="1" value=share aria-label=format!("Uploading {}", item.name)></progress>
+                                    <progress max="100" value=share aria-label=format!("Uploading {}", item.name)></progress>
                                 }
                                 .into_any(),
                                 AttachState::Ready(_) => view! { <span class="muted small">"Ready"</span> }.into_any(),

@@ -110,18 +110,24 @@ impl MailAttachment {
     }
 }
 
-/// A size as people read it: "532 bytes", "14 KB", "3.2 MB".
+/// A size as people read it: "532 bytes", "14 KB", "3.2 MB", "1.25 GB".
+/// Whole numbers only: formatting floats would add their formatter
+/// (tens of KB) to every page's WebAssembly.
 pub fn human_size(bytes: i64) -> String {
-    const KB: f64 = 1024.0;
-    let b = bytes as f64;
-    if b < KB {
+    const KB: i64 = 1024;
+    const MB: i64 = KB * KB;
+    const GB: i64 = MB * KB;
+    let bytes = bytes.max(0);
+    if bytes < KB {
         format!("{bytes} bytes")
-    } else if b < KB * KB {
-        format!("{:.0} KB", b / KB)
-    } else if b < KB * KB * KB {
-        format!("{:.1} MB", b / (KB * KB))
+    } else if bytes < MB {
+        format!("{} KB", (bytes + KB / 2) / KB)
+    } else if bytes < GB {
+        let tenths = (bytes * 10 + MB / 2) / MB;
+        format!("{}.{} MB", tenths / 10, tenths % 10)
     } else {
-        format!("{:.2} GB", b / (KB * KB * KB))
+        let hundredths = (bytes / MB * 100 + KB / 2) / KB;
+        format!("{}.{:02} GB", hundredths / 100, hundredths % 100)
     }
 }
 
@@ -135,5 +141,7 @@ mod tests {
         assert_eq!(human_size(14 * 1024 + 100), "14 KB");
         assert_eq!(human_size(25 * 1024 * 1024), "25.0 MB");
         assert_eq!(human_size(3 * 1024 * 1024 * 1024), "3.00 GB");
+        assert_eq!(human_size(3 * 1024 * 1024 + 17), "3.0 MB");
+        assert_eq!(human_size(1024 * 1024 - 1), "1024 KB");
     }
 }

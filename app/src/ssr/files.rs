@@ -179,6 +179,12 @@ pub async fn of_messages(db: &Db, messages: &[MessageId]) -> Result<HashMap<Mess
     Ok(by_message)
 }
 
+/// The contents the files of `channel` name (before it is deleted, for
+/// `file_store` to let go of those no one else holds after).
+pub async fn contents_of_channel(db: &Db, channel: ChannelId) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT DISTINCT sha256 FROM files WHERE channel_id = $1").bind(channel).fetch_all(db).await
+}
+
 /// Forgets the files of a deleted message: the contents they named.
 pub async fn remove_of_message(db: &Db, message: MessageId) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar("DELETE FROM files WHERE message_id = $1 RETURNING sha256").bind(message).fetch_all(db).await

@@ -51,6 +51,18 @@ fn attachment(row: &sqlx::sqlite::SqliteRow) -> MailAttachment {
     }
 }
 
+/// The contents the mail of `inbox` holds, and its replies' uploads (before
+/// it is deleted, for `file_store` to let go of those no one else holds).
+pub async fn contents_of_inbox(db: &Db, inbox: InboxId) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT a.sha256 FROM mail_attachments a JOIN email_messages m ON m.id = a.message_id WHERE m.inbox_id = $1
+         UNION SELECT sha256 FROM files WHERE inbox_id = $1",
+    )
+    .bind(inbox)
+    .fetch_all(db)
+    .await
+}
+
 /// An image a mail's HTML shows by its Content-ID.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InlineImage {

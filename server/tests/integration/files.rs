@@ -6,6 +6,7 @@
 //! getting a file, whatever URL they hold.
 
 use crate::support::{Client, TestServer};
+use anteroom_app::api::channels::{CreateChannel, DeleteChannel};
 use anteroom_app::api::files::{DiscardUpload, ListFiles};
 use anteroom_app::api::messages::{ChannelHistory, DeleteMessage, PostMessage};
 use anteroom_app::api::office::LoadOffice;
@@ -165,6 +166,15 @@ async fn one_copy_per_content_which_goes_with_the_last_message_that_holds_it() {
 
     alan.run(DeleteMessage { message: by_alan.id }).await.unwrap();
     assert_eq!(stored_contents(&server), 0, "no one holds it: gone from disk");
+
+    // A deleted channel takes its files' contents along.
+    let doomed =
+        ada.run(CreateChannel { name: "doomed".into(), kind: anteroom_app::model::ChannelKind::Text }).await.unwrap();
+    let kept = uploaded(&ada, doomed.id, "kept.bin", "application/octet-stream", bytes(9, 500)).await;
+    ada.run(send(doomed.id, "soon gone", "k3", &[kept.id])).await.unwrap();
+    assert_eq!(stored_contents(&server), 1);
+    ada.run(DeleteChannel { channel: doomed.id }).await.unwrap();
+    assert_eq!(stored_contents(&server), 0, "the channel's files went with it");
 
     // An upload taken back before sending goes too; a taken-back or
     // someone else's upload cannot be sent.
