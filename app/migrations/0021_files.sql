@@ -30,6 +30,8 @@ CREATE TABLE files (
 CREATE INDEX files_by_message ON files (channel_id, message_id);
 CREATE INDEX files_by_workspace ON files (workspace_id, uploaded_at);
 CREATE INDEX files_by_content ON files (sha256);
+-- Uploads waiting for their message, swept after a day.
+CREATE INDEX files_unsent ON files (uploaded_at) WHERE message_id IS NULL;
 
 -- What inbound mail carried besides its text: attachments and inline
 -- images (those with a Content-ID, shown where the HTML names them).

@@ -96,6 +96,9 @@ pub enum AppError {
     /// The workspace's files take all the room it has (`--workspace-files-gb`).
     #[error("This workspace's files have reached their limit of {}. Ask a workspace admin to delete files that are no longer needed.", crate::model::human_size(*.quota_bytes as i64))]
     FilesQuotaFull { quota_bytes: u64 },
+    /// The member has as many uploads under way as one may.
+    #[error("You are uploading {0} files at once already. Wait for one to finish, then try again.")]
+    TooManyUploads(usize),
     /// An upload ended before its whole file arrived (cancelled, cut off, too slow).
     #[error("The upload stopped before the whole file arrived. Try again.")]
     UploadStopped,
@@ -143,6 +146,7 @@ impl AppError {
             | AppError::TooManyAttempts { .. }
             | AppError::TooManyResets { .. }
             | AppError::MapChangesTooFast
+            | AppError::TooManyUploads(_)
             | AppError::DoorBusy
             | AppError::DoorBusyFromHere => 429,
             AppError::Busy => 503,

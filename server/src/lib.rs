@@ -193,6 +193,12 @@ impl Server {
         if !open_calls.is_empty() {
             tracing::info!(calls = open_calls.len(), "calls the last run left open ended at this restart");
         }
+        // Uploads abandoned before the stop (more than a day unsent) go.
+        let abandoned =
+            anteroom_app::ssr::files::forget_unsent(&state.app.db, db::now_millis()).await.map_err(|error| {
+                StartError::Database(db::OpenError::Connect { url: config.database_url.clone(), source: error })
+            })?;
+        state.app.files.forget_unreferenced(&state.app.db, abandoned).await;
         state.sfu.observe_calls(Arc::new(call_records::CallRecords {
             log: state.call_log.clone(),
             data_dir: config.data_dir.clone(),

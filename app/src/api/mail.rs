@@ -19,20 +19,27 @@ pub async fn open_thread(inbox: InboxId, thread: ThreadId) -> Result<ThreadView,
     use crate::ssr::{mail_attachments, mail_store, policy::InboxAction, sanitize};
     let super::inboxes::server::Allowed { state, .. } =
         super::inboxes::server::allowed(inbox, InboxAction::Read).await?;
+    let mut budget = mail_attachments::MAX_INLINE_BYTES;
     let render = |html: &str, inline: &[mail_attachments::InlineImage]| {
-        sanitize::email_html_with_images(html, mail_attachments::inline_data(&state.files, inline))
+        let images = mail_attachments::inline_data(&state.files, html, inline, &mut budget);
+        let shown = images.keys().cloned().collect();
+        (sanitize::email_html_with_images(html, images), shown)
     };
     mail_store::thread(&state.db, inbox, thread, render)
         .await?
         .ok_or_else(|| AppError::NotFound("That conversation".into()))
 }
 
+/// The most people a reply to all copies.
+pub const MAX_REPLY_CC: usize = 20;
+
 /// Replies to the latest message of the conversation, from the inbox's
-/// first address: to its sender, or with `reply_all` also to everyone
-/// else it went to (Cc). `recipient` is who the page showed the reply
-/// going to: if newer mail changed that, nothing is sent. A recipient new
-/// to the conversation needs `confirm_new`. `files` are the caller's
-/// uploads for this inbox, sent as attachments.
+/// first address: to its sender, and to all when `cc` (everyone else it
+/// went to, as the page showed them) is given. `recipient` and `cc` are
+/// who the page showed the reply going to: if newer mail changed that,
+/// nothing is sent. Recipients new to the conversation need
+/// `confirm_new`. `files` are the caller's uploads for this inbox, sent as
+/// attachments.
 #[server(endpoint = "reply_in_thread")]
 pub async fn reply_in_thread(
     inbox: InboxId,
@@ -40,7 +47,7 @@ pub async fn reply_in_thread(
     body: String,
     recipient: String,
     confirm_new: bool,
-    #[server(default)] reply_all: bool,
+    #[server(default)] cc: Vec<String>,
     #[server(default)] files: Vec<FileId>,
 ) -> Result<(), AppError> {
     use crate::ssr::{mail_store, policy::InboxAction};
@@ -54,6 +61,25 @@ pub async fn reply_in_thread(
     }
     if context.reply_to_is_new && !confirm_new {
         return Err(AppError::RecipientUnconfirmed(context.reply_to));
+    }
+    let reply_all = !cc.is_empty();
+    if reply_all {
+        let (mut shown, mut now) =
+            (cc.iter().map(|a| a.trim().to_lowercase()).collect::<Vec<_>>(), context.others.clone());
+        shown.sort();
+        now.sort();
+        if shown != now {
+            return Err(AppError::RecipientChanged(context.others.join(", ")));
+        }
+        if context.others.len() > MAX_REPLY_CC {
+            return Err(AppError::invalid(
+                "cc",
+                format!("A reply to all copies at most {MAX_REPLY_CC} people; reply to the sender instead."),
+            ));
+        }
+        if context.others_are_new && !confirm_new {
+            return Err(AppError::RecipientUnconfirmed(context.others.join(", ")));
+        }
     }
     let draft = server::Draft {
         to: context.reply_to,
@@ -118,12 +144,23 @@ mod server {
         let from_address = inboxes::addresses(&state.db, inbox).await?.into_iter().next().ok_or_else(|| {
             AppError::invalid("addresses", "This inbox has no email address to send from. An inbox admin can add one.")
         })?;
-        let files = crate::ssr::files::for_reply(&state.db, me.id, inbox, &draft.files).await?;
+        let mut ids = draft.files.clone();
+        ids.sort();
+        ids.dedup();
+        // A reply with files holds them in memory (and lettre its encoding):
+        // a few at a time.
+        let _reading = match ids.is_empty() {
+            true => None,
+            false => Some(state.files.replies.acquire().await.map_err(|_| AppError::Busy)?),
+        };
+        let files = crate::ssr::files::for_reply(&state.db, me.id, inbox, &ids).await?;
         let mut attachments = Vec::with_capacity(files.len());
         for (file, sha256) in &files {
-            let body = tokio::fs::read(state.files.content_path(sha256)).await.map_err(|error| {
-                tracing::error!(%error, "a reply's file could not be read from the data folder");
-                AppError::Internal
+            let body = tokio::fs::read(state.files.content_path(sha256)).await.map_err(|_| {
+                AppError::invalid(
+                    "files",
+                    format!("\u{201c}{}\u{201d} is no longer there. Attach it again.", file.name),
+                )
             })?;
             attachments.push(Attachment {
                 file_name: file.name.clone(),
@@ -171,8 +208,27 @@ mod server {
                 })
                 .collect(),
         };
-        mail_store::file(&state.db, inbox, &email).await?;
-        crate::ssr::files::sent_with_reply(&state.db, &draft.files).await?;
+        {
+            // The uploads may have been taken back while the mail went out
+            // (from another tab), and their content let go of: their bytes,
+            // still here, go back before the mail's attachments name them.
+            let placing = state.files.placing().await;
+            for (attachment, (_, sha256)) in outgoing.attachments.iter().zip(&files) {
+                if tokio::fs::try_exists(state.files.content_path(sha256)).await.unwrap_or(false) {
+                    continue;
+                }
+                let kept = match state.files.receive_bytes(&attachment.body).await {
+                    Ok(again) => state.files.place(again, &placing).await.map_err(|error| error.to_string()),
+                    Err(error) => Err(error.to_string()),
+                };
+                if let Err(error) = kept {
+                    tracing::error!(%error, "a sent reply's file could not be kept");
+                    return Err(AppError::Internal);
+                }
+            }
+            mail_store::file(&state.db, inbox, &email).await?;
+            crate::ssr::files::sent_with_reply(&state.db, &ids).await?;
+        }
         state.inbox_news.mail_changed(&state.db, me.workspace_id, inbox).await;
         tracing::info!(%inbox, by = %me.id, delivery = delivery.key(), "mail sent");
         Ok(())

@@ -195,8 +195,7 @@ pub fn AttachButton(attachments: Attachments) -> impl IntoView {
     view! {
         <label class="button quiet attach">
             <input type="file" multiple class="visually-hidden" on:change=picked />
-            <span aria-hidden="true">"\u{1f4ce}"</span>
-            " Attach files"
+            "Attach files"
         </label>
     }
 }

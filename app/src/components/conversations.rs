@@ -125,6 +125,7 @@ fn ThreadPane(
                         let recipient = thread_view.reply_to.clone();
                         let is_new = thread_view.reply_to_is_new;
                         let others = thread_view.reply_all_cc.clone();
+                        let others_new = thread_view.reply_all_cc_new;
                         view! {
                             <h2>{thread_view.subject.clone()}</h2>
                             <ol class="messages">
@@ -135,7 +136,7 @@ fn ThreadPane(
                                     .collect_view()}
                             </ol>
                             {if can_send {
-                                view! { <ReplyBox inbox thread recipient others is_new reply body confirm_new error /> }
+                                view! { <ReplyBox inbox thread recipient others others_new is_new reply body confirm_new error /> }
                                     .into_any()
                             } else {
                                 view! {
@@ -164,6 +165,8 @@ fn ReplyBox(
     recipient: String,
     /// Who else a reply to all goes to.
     others: Vec<String>,
+    /// Some of `others` are new to the conversation.
+    others_new: bool,
     is_new: bool,
     reply: ServerAction<ReplyInThread>,
     body: RwSignal<String>,
@@ -181,6 +184,22 @@ fn ReplyBox(
         }
     });
     let copies = others.join(", ");
+    let cc = others.clone();
+    // Who the member must confirm: the sender, and with Reply all the
+    // others, when they are new to the conversation.
+    let unconfirmed = {
+        let (recipient, copies) = (recipient.clone(), copies.clone());
+        move || {
+            let mut who = Vec::new();
+            if is_new {
+                who.push(recipient.clone());
+            }
+            if others_new && reply_all.get() {
+                who.push(copies.clone());
+            }
+            who.join(", ")
+        }
+    };
     view! {
         <form
             class="stack reply-box"
@@ -201,7 +220,7 @@ fn ReplyBox(
                         body: body.get_untracked(),
                         recipient: shown.clone(),
                         confirm_new: confirm_new.get_untracked(),
-                        reply_all: reply_all.get_untracked(),
+                        cc: if reply_all.get_untracked() { cc.clone() } else { Vec::new() },
                         files,
                     });
             }
@@ -226,26 +245,29 @@ fn ReplyBox(
                 }
                     .into_any()
             }}
-            {is_new
-                .then(|| {
-                    view! {
-                        <div class="notice warning" role="note">
-                            <p class="small">
-                                {format!(
-                                    "{recipient} wrote the latest message but was not in this conversation before. Check the address before you answer.",
-                                )}
-                            </p>
-                            <label class="checkbox">
-                                <input
-                                    type="checkbox"
-                                    prop:checked=move || confirm_new.get()
-                                    on:change=move |event| confirm_new.set(event_target_checked(&event))
-                                />
-                                {format!("Send to {recipient}")}
-                            </label>
-                        </div>
-                    }
-                })}
+            {move || {
+                let who = unconfirmed();
+                (!who.is_empty())
+                    .then(|| {
+                        view! {
+                            <div class="notice warning" role="note">
+                                <p class="small">
+                                    {format!(
+                                        "{who}: not in this conversation before the latest message. Check the addresses before you answer.",
+                                    )}
+                                </p>
+                                <label class="checkbox">
+                                    <input
+                                        type="checkbox"
+                                        prop:checked=move || confirm_new.get()
+                                        on:change=move |event| confirm_new.set(event_target_checked(&event))
+                                    />
+                                    {format!("Send to {who}")}
+                                </label>
+                            </div>
+                        }
+                    })
+            }}
             <TextBox label="Reply" name="body" id="reply-body" bind=body error />
             <AttachmentTray attachments=attaching />
             <div class="composer-actions">

@@ -115,7 +115,7 @@ pub fn ChannelSidebar(
         <nav class="sidebar" aria-label="Channels">
             <MessageSearch />
             <a class="sidebar-link" href="/files" aria-current=files_current.then_some("page")>
-                <span class="channel-icon" aria-hidden="true">"\u{1f4c1}"</span>
+                <span class="channel-icon" aria-hidden="true">"\u{25a4}"</span>
                 "Files"
             </a>
             {move || {

@@ -166,6 +166,9 @@ pub struct ThreadView {
     pub reply_to_is_new: bool,
     /// Who else a reply to all goes to (Cc).
     pub reply_all_cc: Vec<String>,
+    /// Some of them are new to the conversation: replying to all needs the
+    /// member's confirmation.
+    pub reply_all_cc_new: bool,
 }
 
 #[cfg(test)]

@@ -9,7 +9,9 @@
 //! upload of any size costs one buffer of memory, never the file.
 
 use super::db::Db;
+use crate::model::{MemberId, WorkspaceId};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
 
@@ -62,6 +64,45 @@ impl Drop for PartFile {
     }
 }
 
+/// The most uploads one member may have under way at once: each may hold
+/// a connection and up to the file limit on disk until it ends.
+pub const UPLOADS_PER_MEMBER: usize = 4;
+
+/// Uploads under way: how many per member, and the bytes each workspace's
+/// have reserved against its quota until they end.
+#[derive(Default)]
+struct Underway {
+    per_member: HashMap<MemberId, usize>,
+    reserved: HashMap<WorkspaceId, u64>,
+}
+
+/// One upload under way; dropping it (done, refused or cut off) frees its
+/// place and its reservation.
+pub struct UploadSlot<'a> {
+    store: &'a FileStore,
+    member: MemberId,
+    workspace: WorkspaceId,
+    bytes: u64,
+}
+
+impl Drop for UploadSlot<'_> {
+    fn drop(&mut self) {
+        let mut underway = self.store.underway.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(count) = underway.per_member.get_mut(&self.member) {
+            *count -= 1;
+            if *count == 0 {
+                underway.per_member.remove(&self.member);
+            }
+        }
+        if let Some(reserved) = underway.reserved.get_mut(&self.workspace) {
+            *reserved = reserved.saturating_sub(self.bytes);
+            if *reserved == 0 {
+                underway.reserved.remove(&self.workspace);
+            }
+        }
+    }
+}
+
 /// Bytes received whole, not yet placed in the store.
 pub struct Received {
     part: PartFile,
@@ -78,6 +119,10 @@ pub struct FileStore {
     placing: tokio::sync::Mutex<()>,
     /// One thumbnail is made at a time: each may take [`THUMBNAIL_MEMORY`].
     thumbnails: tokio::sync::Semaphore,
+    underway: std::sync::Mutex<Underway>,
+    /// Replies with files being sent at once: each holds its files in
+    /// memory (up to `files::MAX_REPLY_FILES_BYTES`, and their encoding).
+    pub replies: tokio::sync::Semaphore,
 }
 
 impl FileStore {
@@ -95,7 +140,26 @@ impl FileStore {
             limits,
             placing: tokio::sync::Mutex::new(()),
             thumbnails: tokio::sync::Semaphore::new(1),
+            underway: Default::default(),
+            replies: tokio::sync::Semaphore::new(2),
         })
+    }
+
+    /// Starts an upload of up to `bytes` by `member`, reserving them
+    /// against their workspace's quota: `None` when the member already has
+    /// [`UPLOADS_PER_MEMBER`] under way. Also the bytes the workspace's
+    /// uploads under way have reserved, this one's included.
+    pub fn start_upload(&self, member: MemberId, workspace: WorkspaceId, bytes: u64) -> Option<(UploadSlot<'_>, u64)> {
+        let mut underway = self.underway.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let count = underway.per_member.entry(member).or_default();
+        if *count >= UPLOADS_PER_MEMBER {
+            return None;
+        }
+        *count += 1;
+        let reserved = underway.reserved.entry(workspace).or_default();
+        *reserved += bytes;
+        let reserved = *reserved;
+        Some((UploadSlot { store: self, member, workspace, bytes }, reserved))
     }
 
     /// Where the content with this hash is kept.
@@ -252,15 +316,18 @@ fn write_thumbnail(source: &Path, target: &Path) -> Result<&'static str, image::
     let thumbnail = reader.decode()?.thumbnail(THUMBNAIL_SIDE, THUMBNAIL_SIDE);
     std::fs::create_dir_all(target.parent().expect("thumbnail paths have a folder"))?;
     let part = target.with_extension("part");
-    let kind = if thumbnail.color().has_alpha() {
-        thumbnail.save_with_format(&part, ImageFormat::Png)?;
-        "image/png"
+    let saved = if thumbnail.color().has_alpha() {
+        thumbnail.save_with_format(&part, ImageFormat::Png).map(|()| "image/png")
     } else {
-        thumbnail.to_rgb8().save_with_format(&part, ImageFormat::Jpeg)?;
-        "image/jpeg"
+        thumbnail.to_rgb8().save_with_format(&part, ImageFormat::Jpeg).map(|()| "image/jpeg")
     };
-    std::fs::rename(&part, target)?;
-    Ok(kind)
+    match saved.and_then(|kind| std::fs::rename(&part, target).map(|()| kind).map_err(Into::into)) {
+        Ok(kind) => Ok(kind),
+        Err(error) => {
+            let _ = std::fs::remove_file(&part);
+            Err(error)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -290,6 +357,25 @@ mod tests {
 
     fn pieces(pieces: &[&'static [u8]]) -> impl futures::Stream<Item = Result<&'static [u8], String>> {
         futures::stream::iter(pieces.iter().map(|piece| Ok(*piece)).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn a_member_has_a_few_uploads_at_once_and_each_reserves_its_bytes_until_it_ends() {
+        let (_dir, store) = store();
+        let (ada, grace, workspace) = (MemberId(1), MemberId(2), WorkspaceId(1));
+        let mut slots = Vec::new();
+        for n in 1..=UPLOADS_PER_MEMBER as u64 {
+            let (slot, reserved) = store.start_upload(ada, workspace, 100).expect("a place");
+            assert_eq!(reserved, 100 * n);
+            slots.push(slot);
+        }
+        assert!(store.start_upload(ada, workspace, 100).is_none(), "one too many");
+        let (other, reserved) = store.start_upload(grace, workspace, 50).expect("another member's");
+        assert_eq!(reserved, 100 * UPLOADS_PER_MEMBER as u64 + 50);
+        slots.pop();
+        drop(other);
+        let (_again, reserved) = store.start_upload(ada, workspace, 10).expect("a place freed");
+        assert_eq!(reserved, 100 * (UPLOADS_PER_MEMBER as u64 - 1) + 10);
     }
 
     #[tokio::test]

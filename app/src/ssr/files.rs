@@ -102,16 +102,14 @@ pub async fn set_thumbnail(db: &Db, file: FileId, kind: &str) -> Result<(), sqlx
     Ok(())
 }
 
-/// Forgets `member`'s uploads that waited longer than a day for their
-/// message: the contents they named, for `file_store` to let go of.
-pub async fn forget_unsent(db: &Db, member: MemberId, now: i64) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "DELETE FROM files WHERE uploader_id = $1 AND message_id IS NULL AND uploaded_at < $2 RETURNING sha256",
-    )
-    .bind(member)
-    .bind(now - UNSENT_KEPT_MILLIS)
-    .fetch_all(db)
-    .await
+/// Forgets every upload that waited longer than a day for its message
+/// (or reply): the contents they named, for `file_store` to let go of.
+/// Run at start and with each upload, so abandoned uploads never pile up.
+pub async fn forget_unsent(db: &Db, now: i64) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("DELETE FROM files WHERE message_id IS NULL AND uploaded_at < $1 RETURNING sha256")
+        .bind(now - UNSENT_KEPT_MILLIS)
+        .fetch_all(db)
+        .await
 }
 
 /// Forgets one of `member`'s uploads not yet sent (removed from the
@@ -186,8 +184,14 @@ pub async fn contents_of_channel(db: &Db, channel: ChannelId) -> Result<Vec<Stri
 }
 
 /// Forgets the files of a deleted message: the contents they named.
-pub async fn remove_of_message(db: &Db, message: MessageId) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("DELETE FROM files WHERE message_id = $1 RETURNING sha256").bind(message).fetch_all(db).await
+pub async fn remove_of_message(
+    connection: &mut sqlx::SqliteConnection,
+    message: MessageId,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("DELETE FROM files WHERE message_id = $1 RETURNING sha256")
+        .bind(message)
+        .fetch_all(connection)
+        .await
 }
 
 /// A file of `workspace`, for downloading.

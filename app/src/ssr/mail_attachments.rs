@@ -67,9 +67,9 @@ pub async fn contents_of_inbox(db: &Db, inbox: InboxId) -> Result<Vec<String>, s
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InlineImage {
     pub content_id: String,
-    pub content_type: String,
     pub sha256: String,
-    pub size: i64,
+    /// Listed under the mail when it is not shown in it.
+    pub attachment: MailAttachment,
 }
 
 /// The files of one stored mail: those listed under it, and the images
@@ -99,38 +99,38 @@ pub async fn of_thread(db: &Db, thread: ThreadId) -> Result<HashMap<EmailId, Mai
         let files = by_mail.entry(row.get("message_id")).or_default();
         let content_type: String = row.get("content_type");
         match row.get::<Option<String>, _>("content_id") {
-            Some(content_id) if SHOWN_IMAGE_TYPES.contains(&content_type.as_str()) => files.inline.push(InlineImage {
-                content_id,
-                content_type,
-                sha256: row.get("sha256"),
-                size: row.get("size"),
-            }),
+            Some(content_id) if SHOWN_IMAGE_TYPES.contains(&content_type.as_str()) => {
+                files.inline.push(InlineImage { content_id, sha256: row.get("sha256"), attachment: attachment(row) })
+            }
             _ => files.listed.push(attachment(row)),
         }
     }
     Ok(by_mail)
 }
 
-/// The largest inline image shown, in bytes, and the most one mail shows
-/// in all: the images travel inside the page (as `data:` URLs).
+/// The largest inline image shown, in bytes, and the most one thread
+/// shows in all: the images travel inside the page (as `data:` URLs).
+/// Those not shown are listed with the attachments.
 pub const MAX_INLINE_IMAGE_BYTES: i64 = 2 * 1024 * 1024;
 pub const MAX_INLINE_BYTES: i64 = 6 * 1024 * 1024;
 
-/// The `data:` URLs of the inline images `html` may show, by Content-ID,
-/// within the bounds above (larger ones are not shown).
-pub fn inline_data(files: &FileStore, images: &[InlineImage]) -> HashMap<String, String> {
+/// The `data:` URLs of the inline images `html` names (`cid:`), by
+/// Content-ID, within the bounds above; `budget` is what the thread may
+/// still show, and shrinks by what these take.
+pub fn inline_data(files: &FileStore, html: &str, images: &[InlineImage], budget: &mut i64) -> HashMap<String, String> {
     use base64::Engine;
-    let mut total = 0;
     let mut shown = HashMap::new();
     for image in images {
-        if image.size > MAX_INLINE_IMAGE_BYTES || total + image.size > MAX_INLINE_BYTES {
+        let size = image.attachment.size;
+        if size > MAX_INLINE_IMAGE_BYTES || size > *budget || !html.contains(&format!("cid:{}", image.content_id)) {
             continue;
         }
         match std::fs::read(files.content_path(&image.sha256)) {
             Ok(bytes) => {
-                total += image.size;
+                *budget -= size;
                 let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
-                shown.insert(image.content_id.clone(), format!("data:{};base64,{encoded}", image.content_type));
+                let url = format!("data:{};base64,{encoded}", image.attachment.content_type);
+                shown.insert(image.content_id.clone(), url);
             }
             Err(error) => tracing::warn!(%error, "an inline image of a mail could not be read"),
         }

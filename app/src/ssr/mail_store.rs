@@ -175,6 +175,8 @@ pub struct ReplyContext {
     /// Who else the latest message went to (its To and Cc, but the inbox
     /// and `reply_to`): the Cc of a reply to all.
     pub others: Vec<String>,
+    /// Some of `others` were on no earlier message of the conversation.
+    pub others_are_new: bool,
 }
 
 /// The thread of the first of `ids` (newest first) that this inbox has (of
@@ -409,7 +411,7 @@ pub async fn thread(
     db: &Db,
     inbox: InboxId,
     thread: ThreadId,
-    render: impl Fn(&str, &[super::mail_attachments::InlineImage]) -> String,
+    mut render: impl FnMut(&str, &[super::mail_attachments::InlineImage]) -> (String, Vec<String>),
 ) -> Result<Option<ThreadView>, sqlx::Error> {
     let subject: Option<String> =
         sqlx::query_scalar("SELECT subject FROM email_threads WHERE inbox_id = $1 AND id = $2")
@@ -431,7 +433,18 @@ pub async fn thread(
         .iter()
         .map(|row| {
             let id: EmailId = row.get("id");
-            let super::mail_attachments::MailFiles { listed, inline } = files.remove(&id).unwrap_or_default();
+            let super::mail_attachments::MailFiles { mut listed, inline } = files.remove(&id).unwrap_or_default();
+            // Rendered with the images it shows (their Content-IDs); the
+            // others are listed with its attachments.
+            let (html, shown) = match row.get::<Option<String>, _>("html_body") {
+                Some(html) => {
+                    let (html, shown) = render(&html, &inline);
+                    (Some(html), shown)
+                }
+                None => (None, Vec::new()),
+            };
+            listed.extend(inline.into_iter().filter(|image| !shown.contains(&image.content_id)).map(|i| i.attachment));
+            listed.sort_by_key(|file| file.id);
             EmailView {
                 id,
                 from_name: row.get("from_name"),
@@ -439,7 +452,7 @@ pub async fn thread(
                 to: row.get("to_addresses"),
                 cc: row.get("cc_addresses"),
                 text_body: row.get("text_body"),
-                html_body: row.get::<Option<String>, _>("html_body").map(|html| render(&html, &inline)),
+                html_body: html,
                 attachments: listed,
                 outgoing: row.get("outgoing"),
                 delivery: row.get("delivery"),
@@ -455,6 +468,7 @@ pub async fn thread(
         reply_to: reply.reply_to,
         reply_to_is_new: reply.reply_to_is_new,
         reply_all_cc: reply.others,
+        reply_all_cc_new: reply.others_are_new,
     }))
 }
 
@@ -494,6 +508,13 @@ pub async fn reply_context(db: &Db, inbox: InboxId, thread: ThreadId) -> Result<
             others.push(address);
         }
     }
+    // Anyone on an earlier message (sender, To or Cc) is in the conversation.
+    let on_earlier = |address: &str| {
+        earlier.iter().any(|(_, _, _, from, to, _, cc)| {
+            from == address || to.split(',').chain(cc.split(',')).any(|a| a.trim().eq_ignore_ascii_case(address))
+        })
+    };
+    let others_are_new = !earlier.is_empty() && others.iter().any(|address| !on_earlier(address));
     Ok(Some(ReplyContext {
         subject,
         in_reply_to: message_id.clone(),
@@ -501,6 +522,7 @@ pub async fn reply_context(db: &Db, inbox: InboxId, thread: ThreadId) -> Result<
         reply_to,
         reply_to_is_new,
         others,
+        others_are_new,
     }))
 }
 
@@ -569,7 +591,7 @@ mod tests {
         assert_eq!(joined, first);
         let context = reply_context(&db, inbox, first).await.unwrap().unwrap();
         assert_eq!((context.reply_to.as_str(), context.reply_to_is_new), ("mallory@evil.example", true));
-        let view = thread(&db, inbox, first, |html, _| html.to_string()).await.unwrap().unwrap();
+        let view = thread(&db, inbox, first, |html, _| (html.to_string(), Vec::new())).await.unwrap().unwrap();
         assert_eq!((view.reply_to.as_str(), view.reply_to_is_new), ("mallory@evil.example", true));
     }
 
@@ -582,8 +604,10 @@ mod tests {
         let mut html = email("a@x", "Hi", None, &[]);
         html.html_body = Some("<p>Hi</p><script>alert(1)</script>".into());
         let (thread, _) = file(&db, sales, &html).await.unwrap();
-        assert!(super::thread(&db, other, thread, |html, _| html.to_string()).await.unwrap().is_none());
-        let view = super::thread(&db, sales, thread, |h, _| h.replace("<script>alert(1)</script>", "")).await.unwrap();
+        assert!(super::thread(&db, other, thread, |html, _| (html.to_string(), Vec::new())).await.unwrap().is_none());
+        let view = super::thread(&db, sales, thread, |h, _| (h.replace("<script>alert(1)</script>", ""), Vec::new()))
+            .await
+            .unwrap();
         assert_eq!(view.unwrap().messages[0].html_body.as_deref(), Some("<p>Hi</p>"));
         assert!(reply_context(&db, other, thread).await.unwrap().is_none());
     }

@@ -194,14 +194,16 @@ pub async fn edit(db: &Db, id: MessageId, body: &str, at: i64) -> Result<Option<
 /// text is gone, from search too, and so are its files: the contents they
 /// named are returned, for `file_store` to let go of those no one else holds.
 pub async fn delete(db: &Db, id: MessageId) -> Result<Option<(ChannelMessage, Vec<String>)>, sqlx::Error> {
+    let mut tx = db.begin().await?;
     let row = sqlx::query(AssertSqlSafe(format!(
         "UPDATE channel_messages SET body = '', html = '', deleted = TRUE WHERE id = $1 RETURNING {COLUMNS}"
     )))
     .bind(id)
-    .fetch_optional(db)
+    .fetch_optional(&mut *tx)
     .await?;
     let Some(deleted) = row.as_ref().map(message) else { return Ok(None) };
-    let contents = super::files::remove_of_message(db, id).await?;
+    let contents = super::files::remove_of_message(&mut tx, id).await?;
+    tx.commit().await?;
     Ok(Some((deleted, contents)))
 }
 

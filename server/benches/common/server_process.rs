@@ -36,6 +36,7 @@ impl ServerProcess {
     /// Starts the server on `ip`, inside network namespace `netns` when
     /// given (`ip netns exec` execs it, so its pid is the server's; under a
     /// profiler wrapper, the profiler's), with the demo workspace if `demo`.
+    #[allow(dead_code, reason = "not every bench or test that includes this file starts it plainly")]
     pub async fn start(ip: IpAddr, netns: Option<&str>, demo: bool) -> Self {
         Self::launch(ip, netns, demo, false, &[]).await
     }

@@ -2,6 +2,7 @@
 //! for both SFUs, and for the doors bench and tests).
 
 /// User plus system CPU seconds `pid` has used, all threads.
+#[allow(dead_code, reason = "not every bench that includes this file reads CPU time")]
 pub fn cpu_seconds(pid: u32) -> f64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
@@ -27,6 +28,7 @@ pub fn open_descriptors(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |entries| entries.count())
 }
 
+#[allow(dead_code, reason = "read by cpu_seconds only")]
 fn clock_ticks_per_second() -> f64 {
     std::process::Command::new("getconf")
         .arg("CLK_TCK")

@@ -20,7 +20,7 @@ use tower_http::services::ServeFile;
 
 /// Even opened in a tab, a file is no page of ours: no scripts, no
 /// same-origin access, nothing loaded.
-const FILE_POLICY: &str = "sandbox; default-src 'none'";
+const FILE_POLICY: &str = "sandbox; default-src 'none'; frame-ancestors 'none'";
 
 pub async fn file(State(state): State<ServerState>, Path(id): Path<FileId>, request: Request) -> Response {
     match channel_file(&state.app, request.headers().clone(), id).await {

@@ -8,7 +8,7 @@ use crate::ServerState;
 use crate::web::error_status::error_response;
 use anteroom_app::error::AppError;
 use anteroom_app::model::{ChannelId, FileInfo, InboxId};
-use anteroom_app::ssr::file_store::ReceiveError;
+use anteroom_app::ssr::file_store::{self, ReceiveError};
 use anteroom_app::ssr::state::AppState;
 use anteroom_app::ssr::{auth, channels, db, files, inboxes, policy};
 use anteroom_app::validate as validate_upload;
@@ -65,11 +65,17 @@ async fn receive(app: &AppState, target: Target, headers: &HeaderMap, body: Body
         return Err(AppError::FileTooLarge { max_bytes: limits.max_file_bytes });
     }
     let now = db::now_millis();
-    let forgotten = files::forget_unsent(&app.db, me.id, now).await?;
+    let forgotten = files::forget_unsent(&app.db, now).await?;
     app.files.forget_unreferenced(&app.db, forgotten).await;
     let quota_full = || AppError::FilesQuotaFull { quota_bytes: limits.workspace_quota_bytes };
+    // Reserved against the quota while it comes: what it says it is, or
+    // the most it may be.
+    let (_underway, reserved) = app
+        .files
+        .start_upload(me.id, me.workspace_id, declared.unwrap_or(limits.max_file_bytes))
+        .ok_or(AppError::TooManyUploads(file_store::UPLOADS_PER_MEMBER))?;
     let used = files::used_bytes(&app.db, me.workspace_id).await? as u64;
-    if used + declared.unwrap_or(0) > limits.workspace_quota_bytes {
+    if used + reserved > limits.workspace_quota_bytes {
         return Err(quota_full());
     }
     let received =
@@ -106,7 +112,16 @@ async fn receive(app: &AppState, target: Target, headers: &HeaderMap, body: Body
             sha256: &sha256,
             at: now,
         };
-        files::add_upload(&app.db, upload).await?
+        match files::add_upload(&app.db, upload).await {
+            Ok(file) => file,
+            // Its channel or inbox was deleted meanwhile.
+            Err(sqlx::Error::Database(error)) if error.is_foreign_key_violation() => {
+                drop(placing);
+                app.files.forget_unreferenced(&app.db, [sha256]).await;
+                return Err(AppError::NotFound("That channel or inbox".into()));
+            }
+            Err(error) => return Err(error.into()),
+        }
     };
     if let Some(kind) = app.files.make_thumbnail(&sha256, &content_type).await {
         files::set_thumbnail(&app.db, file.id, kind).await?;

@@ -6,7 +6,9 @@
 //! its pieces, so trickling does not reset it. Server functions take 2
 //! MiB at most; a file upload may be gigabytes on a slow link, so its
 //! deadline moves on with each piece by what that piece is worth at
-//! [`MIN_UPLOAD_RATE`]: an upload slower than that on average fails.
+//! [`MIN_UPLOAD_RATE`]: an upload slower than that on average fails. Time
+//! earned is never more than [`BODY_READ_TIMEOUT`] ahead, so a client that
+//! sends fast and then stops is let go as soon as one that never sent.
 
 use axum::body::Bytes;
 use http_body::{Body, Frame, SizeHint};
@@ -66,7 +68,8 @@ where
             if let (Some(rate), Some(Ok(frame))) = (this.rate, &frame)
                 && let Some(data) = frame.data_ref()
             {
-                this.due += Duration::from_secs_f64(data.len() as f64 / rate as f64);
+                let earned = this.due + Duration::from_secs_f64(data.len() as f64 / rate as f64);
+                this.due = earned.min(Instant::now() + BODY_READ_TIMEOUT);
                 if let Some(timer) = this.timer.as_mut() {
                     timer.as_mut().reset(this.due);
                 }
@@ -134,5 +137,16 @@ mod tests {
         assert!(started.elapsed() > BODY_READ_TIMEOUT * 2);
         let error = Deadline::for_upload(steady(40, Duration::from_secs(8))).collect().await.unwrap_err();
         assert!(error.is::<BodyTooSlow>(), "{error}");
+        // Fast, then silent: time earned does not pile up past the timeout.
+        let burst_then_stall = futures::stream::unfold(0, |n| async move {
+            if n == 100 {
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            }
+            Some((Ok::<_, std::convert::Infallible>(Frame::data(Bytes::from(vec![0u8; 64 * 1024]))), n + 1))
+        });
+        let started = Instant::now();
+        let error = Deadline::for_upload(StreamBody::new(Box::pin(burst_then_stall))).collect().await.unwrap_err();
+        assert!(error.is::<BodyTooSlow>(), "{error}");
+        assert_eq!(started.elapsed(), BODY_READ_TIMEOUT, "let go 30 s after its last byte");
     }
 }

@@ -122,7 +122,7 @@ async fn every_inbox_action_for_every_kind_of_participant() {
                         body,
                         recipient,
                         confirm_new: false,
-                        reply_all: false,
+                        cc: Vec::new(),
                         files: Vec::new(),
                     })
                     .await,

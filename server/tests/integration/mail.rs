@@ -70,7 +70,7 @@ async fn mail_in_is_threaded_and_a_reply_goes_out_through_the_relay_with_threadi
         body: "We can do that.".into(),
         recipient: "lin@example.org".into(),
         confirm_new: false,
-        reply_all: false,
+        cc: Vec::new(),
         files: Vec::new(),
     };
     assert_eq!(view.reply_to, "lin@example.org", "the reply box says who the reply goes to");
@@ -111,7 +111,7 @@ In-Reply-To: <third@example.org>\r\nReferences: <first@example.org> <third@examp
     let answer = async |recipient: &str, confirm_new: bool| {
         let (body, recipient) = ("Which invoice?".into(), recipient.into());
         grace
-            .run(ReplyInThread { inbox, thread, body, recipient, confirm_new, reply_all: false, files: Vec::new() })
+            .run(ReplyInThread { inbox, thread, body, recipient, confirm_new, cc: Vec::new(), files: Vec::new() })
             .await
     };
     assert_eq!(answer("lin@example.org", true).await, Err(AppError::RecipientChanged("mallory@evil.example".into())));
@@ -216,8 +216,29 @@ async fn mail_keeps_its_attachments_inline_images_and_cc_and_a_reply_to_all_carr
     assert_eq!(outsider.get(&pdf.download_url()).await.status(), 404, "not a participant of Sales");
     assert_eq!(server.client().get(&pdf.download_url()).await.status(), 401);
 
-    // Reply all, with a file: To Lin, Cc Max (not the inbox itself).
-    assert_eq!(view.reply_all_cc, ["max@example.org"]);
+    // Lin writes again, copying someone new: replying to all needs a
+    // confirmation, and a reply to the list the page showed before is
+    // refused (it changed).
+    assert_eq!(view.reply_all_cc, ["max@example.org"], "not the inbox itself");
+    let again = "From: Lin Park <lin@example.org>\r\nTo: sales@acme.example\r\nCc: max@example.org, Eve <eve@example.net>\r\n\
+Subject: Re: Contract\r\nMessage-ID: <again@example.org>\r\nIn-Reply-To: <contract@example.org>\r\n\r\nAdding Eve.\r\n";
+    smtp_send(receiver, "lin@example.org", "sales@acme.example", again).await.unwrap();
+    let stale = ReplyInThread {
+        inbox,
+        thread,
+        body: "Countersigned.".into(),
+        recipient: "lin@example.org".into(),
+        confirm_new: false,
+        cc: view.reply_all_cc.clone(),
+        files: Vec::new(),
+    };
+    let changed = grace.run(stale).await.unwrap_err();
+    assert_eq!(changed, AppError::RecipientChanged("max@example.org, eve@example.net".into()));
+    let view = grace.run(OpenThread { inbox, thread }).await.unwrap();
+    assert_eq!(
+        (view.reply_all_cc.clone(), view.reply_all_cc_new),
+        (vec!["max@example.org".to_string(), "eve@example.net".to_string()], true)
+    );
     let upload = grace
         .http
         .post(format!("{}{}", grace.base, anteroom_app::model::UPLOAD_PATH))
@@ -236,10 +257,12 @@ async fn mail_keeps_its_attachments_inline_images_and_cc_and_a_reply_to_all_carr
         body: "Countersigned.".into(),
         recipient: "lin@example.org".into(),
         confirm_new: false,
-        reply_all: true,
+        cc: view.reply_all_cc.clone(),
         files: vec![file.id],
     };
-    grace.run(reply).await.unwrap();
+    let unconfirmed = grace.run(reply.clone()).await.unwrap_err();
+    assert_eq!(unconfirmed, AppError::RecipientUnconfirmed("max@example.org, eve@example.net".into()));
+    grace.run(ReplyInThread { confirm_new: true, ..reply }).await.unwrap();
     let sent: Vec<_> = std::fs::read_dir(server.outbox()).unwrap().collect::<Result<_, _>>().unwrap();
     assert_eq!(sent.len(), 1);
     let raw = std::fs::read(sent[0].path()).unwrap();
@@ -248,7 +271,7 @@ async fn mail_keeps_its_attachments_inline_images_and_cc_and_a_reply_to_all_carr
         list.map(|l| l.iter().filter_map(|a| a.address().map(str::to_string)).collect()).unwrap_or_default()
     };
     assert_eq!(addresses(parsed.to()), ["lin@example.org"]);
-    assert_eq!(addresses(parsed.cc()), ["max@example.org"]);
+    assert_eq!(addresses(parsed.cc()), ["max@example.org", "eve@example.net"]);
     assert_eq!(parsed.attachment_count(), 1);
     let attached = parsed.attachment(0).unwrap();
     assert_eq!(attached.attachment_name(), Some("quote.pdf"));
@@ -257,7 +280,7 @@ async fn mail_keeps_its_attachments_inline_images_and_cc_and_a_reply_to_all_carr
     // The sent reply lists its file in the conversation, downloadable.
     let view = grace.run(OpenThread { inbox, thread }).await.unwrap();
     let sent = view.messages.last().unwrap();
-    assert_eq!(sent.cc, "max@example.org");
+    assert_eq!(sent.cc, "max@example.org, eve@example.net");
     assert_eq!(sent.attachments.len(), 1);
     assert_eq!(grace.get(&sent.attachments[0].download_url()).await.bytes().await.unwrap(), &b"%PDF-1.4 quote"[..]);
     server.stop().await;

@@ -41,7 +41,7 @@ fn parser() -> MessageParser {
 }
 
 /// The most files one received message keeps (its MIME parts are bounded
-/// anyway by its shape); the rest are dropped, and the message says so.
+/// anyway by its shape); the rest are not kept.
 pub const MAX_ATTACHMENTS: usize = 50;
 
 /// A received message: what the store keeps of its text, and its files'
