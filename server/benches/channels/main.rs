@@ -152,7 +152,8 @@ async fn database(server: &ServerProcess) -> sqlx::SqlitePool {
 /// server would store them (Markdown rendered and cleaned), in one go.
 async fn seed(server: &ServerProcess, channel: anteroom_app::model::ChannelId, count: i64, office: &Office) {
     let db = database(server).await;
-    let authors: Vec<_> = office.people.iter().map(|p| (p.member.id, p.member.name.clone())).collect();
+    let mut authors = vec![(office.me.id, office.me.name.clone())];
+    authors.extend(office.people.iter().map(|p| (p.member.id, p.member.name.clone())));
     let mut tx = db.begin().await.unwrap();
     let now = anteroom_app::ssr::db::now_millis() - count * 1000;
     for n in 0..count {
