@@ -242,6 +242,27 @@ pub fn content_type(raw: &str) -> String {
     }
 }
 
+/// A channel message's text as it will be stored (trailing blanks gone),
+/// or why it cannot be: the composer checks it as the server does. A
+/// message with files may have no text.
+pub fn message_body(text: &str, with_files: bool) -> Result<&str, AppError> {
+    use crate::model::MAX_MESSAGE_CHARS;
+    let text = text.trim_end();
+    if text.trim().is_empty() {
+        return if with_files { Ok("") } else { Err(AppError::invalid("body", "Write something before sending.")) };
+    }
+    let chars = text.chars().count();
+    if chars > MAX_MESSAGE_CHARS {
+        return Err(AppError::invalid(
+            "body",
+            format!(
+                "Messages are at most {MAX_MESSAGE_CHARS} characters; this one has {chars}. Split it, or attach it as a file."
+            ),
+        ));
+    }
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,9 +14,7 @@ use crate::components::form::ErrorLine;
 use crate::dates;
 use crate::error::AppError;
 use crate::live_state::LiveState;
-use crate::model::{
-    CallId, ChannelId, ChannelMessage, FileInfo, HistoryPage, MAX_MESSAGE_CHARS, MemberId, MessageId, shown_name,
-};
+use crate::model::{CallId, ChannelId, ChannelMessage, FileInfo, HistoryPage, MemberId, MessageId, shown_name};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -106,21 +104,54 @@ pub fn ChannelConversation(
         }
         missed
     });
-    // What is shown is read: the newest message marks the channel read.
+    // Whether the member is at the newest messages: new ones then scroll
+    // into view; someone reading older ones is left where they are.
+    let following = StoredValue::new(true);
+    // What is shown is read: the newest message marks the channel read, at
+    // most once a second however fast messages come (one call per reader,
+    // not one per message per reader).
+    let marking = StoredValue::new(false);
+    let marked = StoredValue::new(MessageId(0));
+    // Tells the server of the newest message, if it has not heard of it.
+    let send_newest = move || {
+        let newest = messages.try_with_untracked(|list| list.last().map(|m| m.id)).flatten();
+        if let Some(newest) = newest
+            && marked.try_get_value().is_some_and(|marked| newest > marked)
+        {
+            marked.set_value(newest);
+            spawn_local(async move {
+                let _ = mark_read(channel, newest).await;
+            });
+        }
+    };
+    let mark_newest_read = move || {
+        if marking.get_value() {
+            // The second's end sends whatever came meanwhile.
+            return;
+        }
+        send_newest();
+        marking.set_value(true);
+        set_timeout(
+            move || {
+                if marking.try_set_value(false).is_none() {
+                    send_newest();
+                }
+            },
+            std::time::Duration::from_secs(1),
+        );
+    };
+    live.reading.set(Some(channel));
     Effect::new(move |marked: Option<MessageId>| {
         let newest = messages.with(|list| list.last().map(|m| m.id)).unwrap_or(MessageId(0));
-        live.reading.set(Some(channel));
         live.unread.update(|unread| {
             unread.remove(&channel);
         });
         if newest.0 > 0 && marked != Some(newest) {
-            spawn_local(async move {
-                let _ = mark_read(channel, newest).await;
-            });
+            mark_newest_read();
             match (marked, focus) {
                 // Opened at a search result: it is shown, not the bottom.
                 (None, Some(focus)) => scroll_to_message(list, focus),
-                _ if !more_after.get_untracked() => scroll_to_bottom(list),
+                _ if !more_after.get_untracked() && following.get_value() => scroll_to_bottom(list),
                 _ => {}
             }
         }
@@ -180,14 +211,8 @@ pub fn ChannelConversation(
                 return;
             }
         };
-        if body.trim().is_empty() && files.is_empty() {
-            error.set(Some(AppError::invalid("body", "Write something before sending.")));
-            return;
-        }
-        let chars = body.chars().count();
-        if chars > MAX_MESSAGE_CHARS {
-            let why = format!("Messages are at most {MAX_MESSAGE_CHARS} characters; this one has {chars}.");
-            error.set(Some(AppError::invalid("body", why)));
+        if let Err(why) = crate::validate::message_body(&body, !files.is_empty()) {
+            error.set(Some(why));
             return;
         }
         error.set(None);
@@ -195,6 +220,7 @@ pub fn ChannelConversation(
         attaching.clear();
         let message = Pending { key: new_key(), body, files, waiting: false };
         pending.update(|list| list.push(message.clone()));
+        following.set_value(true);
         scroll_to_bottom(list);
         deliver(message);
     };
@@ -246,6 +272,7 @@ pub fn ChannelConversation(
         });
     };
     let on_scroll = move |_| {
+        following.set_value(near_bottom(list));
         if near_top(list) {
             load_older();
         }

@@ -8,8 +8,8 @@ use super::sanitize;
 use super::search::fts_terms;
 use crate::error::AppError;
 use crate::model::{
-    CallId, ChannelId, ChannelMessage, FileId, HISTORY_PAGE, HistoryPage, MAX_CLIENT_KEY_CHARS, MAX_MESSAGE_CHARS,
-    MemberId, MessageHit, MessageId, Unread, WorkspaceId,
+    CallId, ChannelId, ChannelMessage, FileId, HISTORY_PAGE, HistoryPage, MAX_CLIENT_KEY_CHARS, MemberId, MessageHit,
+    MessageId, Unread, WorkspaceId,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -19,28 +19,6 @@ pub struct Author<'a> {
     pub member: Option<MemberId>,
     pub name: &'a str,
     pub guest: bool,
-}
-
-/// The text of a message as it will be stored, or why it cannot be. A
-/// message with files may have no text.
-pub fn checked_body(text: &str, with_files: bool) -> Result<&str, AppError> {
-    let text = text.trim_end();
-    if text.trim().is_empty() && with_files {
-        return Ok("");
-    }
-    if text.trim().is_empty() {
-        return Err(AppError::invalid("body", "Write something before sending."));
-    }
-    let chars = text.chars().count();
-    if chars > MAX_MESSAGE_CHARS {
-        return Err(AppError::invalid(
-            "body",
-            format!(
-                "Messages are at most {MAX_MESSAGE_CHARS} characters; this one has {chars}. Split it, or attach it as a file."
-            ),
-        ));
-    }
-    Ok(text)
 }
 
 fn checked_key(key: Option<&str>) -> Result<Option<&str>, AppError> {
@@ -110,7 +88,7 @@ pub async fn post(
     client_key: Option<&str>,
     sent_at: i64,
 ) -> Result<(ChannelMessage, bool), AppError> {
-    let body = checked_body(content.body, !content.files.is_empty())?;
+    let body = crate::validate::message_body(content.body, !content.files.is_empty())?;
     let client_key = checked_key(client_key)?;
     let html = sanitize::message_html(body);
     let mut tx = db.begin().await?;
@@ -176,7 +154,7 @@ pub async fn get(db: &Db, workspace: WorkspaceId, id: MessageId) -> Result<Optio
 pub async fn edit(db: &Db, id: MessageId, body: &str, at: i64) -> Result<Option<ChannelMessage>, AppError> {
     let has_files: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM files WHERE message_id = $1)").bind(id).fetch_one(db).await?;
-    let body = checked_body(body, has_files)?;
+    let body = crate::validate::message_body(body, has_files)?;
     let row = sqlx::query(AssertSqlSafe(format!(
         "UPDATE channel_messages SET body = $2, html = $3, edited_at = $4 WHERE id = $1 AND NOT deleted
          RETURNING {COLUMNS}"
@@ -211,13 +189,14 @@ pub async fn delete(db: &Db, id: MessageId) -> Result<Option<(ChannelMessage, Ve
 /// without it), oldest first. A cursor, not an offset: messages arriving
 /// meanwhile neither repeat nor skip one.
 pub async fn history(db: &Db, channel: ChannelId, before: Option<MessageId>) -> Result<HistoryPage, sqlx::Error> {
-    let (messages, more_before) = older(db, channel, before.map_or(i64::MAX, |id| id.0), HISTORY_PAGE).await?;
+    let (messages, more_before) =
+        page(db, channel, before.map_or(i64::MAX, |id| id.0), Direction::Older, HISTORY_PAGE).await?;
     Ok(HistoryPage { messages, more_before, more_after: false })
 }
 
 /// The page of `channel`'s history just after `after`, oldest first.
 pub async fn history_after(db: &Db, channel: ChannelId, after: MessageId) -> Result<HistoryPage, sqlx::Error> {
-    let (messages, more_after) = newer(db, channel, after.0, HISTORY_PAGE).await?;
+    let (messages, more_after) = page(db, channel, after.0, Direction::Newer, HISTORY_PAGE).await?;
     Ok(HistoryPage { messages, more_before: true, more_after })
 }
 
@@ -225,52 +204,47 @@ pub async fn history_after(db: &Db, channel: ChannelId, after: MessageId) -> Res
 /// search result opens), oldest first.
 pub async fn history_around(db: &Db, channel: ChannelId, message: MessageId) -> Result<HistoryPage, sqlx::Error> {
     let half = HISTORY_PAGE / 2;
-    let (mut messages, more_before) = older(db, channel, message.0 + 1, half).await?;
-    let (after, more_after) = newer(db, channel, message.0, HISTORY_PAGE - half).await?;
+    let (mut messages, more_before) = page(db, channel, message.0 + 1, Direction::Older, half).await?;
+    let (after, more_after) = page(db, channel, message.0, Direction::Newer, HISTORY_PAGE - half).await?;
     messages.extend(after);
     Ok(HistoryPage { messages, more_before, more_after })
 }
 
-/// Up to `limit` messages with ids below `below`, oldest first, and
-/// whether more are older still.
-async fn older(
+/// Which way a page runs from its cursor.
+#[derive(Clone, Copy)]
+enum Direction {
+    Older,
+    Newer,
+}
+
+/// Up to `limit` messages older (ids below `from`) or newer (above it),
+/// oldest first, and whether more lie that way.
+async fn page(
     db: &Db,
     channel: ChannelId,
-    below: i64,
+    from: i64,
+    direction: Direction,
     limit: usize,
 ) -> Result<(Vec<ChannelMessage>, bool), sqlx::Error> {
+    // Fixed texts, never the caller's: safe to format in.
+    let (beyond, order) = match direction {
+        Direction::Older => ("<", "DESC"),
+        Direction::Newer => (">", "ASC"),
+    };
     let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM channel_messages WHERE channel_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
+        "SELECT {COLUMNS} FROM channel_messages WHERE channel_id = $1 AND id {beyond} $2 ORDER BY id {order} LIMIT $3"
     )))
     .bind(channel)
-    .bind(below)
+    .bind(from)
     .bind(limit as i64 + 1)
     .fetch_all(db)
     .await?;
     let more = rows.len() > limit;
     let mut messages: Vec<ChannelMessage> = rows.iter().take(limit).map(message).collect();
-    messages.reverse();
+    if let Direction::Older = direction {
+        messages.reverse();
+    }
     Ok((with_files(db, messages).await?, more))
-}
-
-/// Up to `limit` messages with ids above `above`, oldest first, and
-/// whether more are newer still.
-async fn newer(
-    db: &Db,
-    channel: ChannelId,
-    above: i64,
-    limit: usize,
-) -> Result<(Vec<ChannelMessage>, bool), sqlx::Error> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM channel_messages WHERE channel_id = $1 AND id > $2 ORDER BY id LIMIT $3"
-    )))
-    .bind(channel)
-    .bind(above)
-    .bind(limit as i64 + 1)
-    .fetch_all(db)
-    .await?;
-    let more = rows.len() > limit;
-    Ok((with_files(db, rows.iter().take(limit).map(message).collect()).await?, more))
 }
 
 /// The member has read `channel` up to `up_to` (never moves back).
