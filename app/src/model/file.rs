@@ -25,6 +25,18 @@ pub enum UploadTarget {
     Inbox(super::InboxId),
 }
 
+impl From<ChannelId> for UploadTarget {
+    fn from(channel: ChannelId) -> Self {
+        UploadTarget::Channel(channel)
+    }
+}
+
+impl From<super::InboxId> for UploadTarget {
+    fn from(inbox: super::InboxId) -> Self {
+        UploadTarget::Inbox(inbox)
+    }
+}
+
 impl UploadTarget {
     /// The upload URL's query naming it.
     pub fn query(&self) -> String {

@@ -8,7 +8,7 @@ use super::db::Db;
 use crate::error::AppError;
 use crate::model::{
     ChannelId, FileId, FileInfo, FileListing, FileOrder, InboxId, MAX_FILES_PER_MESSAGE, MemberId, MessageId,
-    WorkspaceId,
+    UploadTarget, WorkspaceId,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Row};
@@ -20,7 +20,7 @@ pub const UNSENT_KEPT_MILLIS: i64 = 24 * 3600 * 1000;
 /// An upload, about to be recorded.
 pub struct NewUpload<'a> {
     pub workspace: WorkspaceId,
-    pub to: UploadTo,
+    pub to: UploadTarget,
     pub uploader: MemberId,
     pub uploader_name: &'a str,
     pub name: &'a str,
@@ -28,13 +28,6 @@ pub struct NewUpload<'a> {
     pub size: u64,
     pub sha256: &'a str,
     pub at: i64,
-}
-
-/// What an upload is for: a channel message, or a reply from an inbox.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UploadTo {
-    Channel(ChannelId),
-    Inbox(InboxId),
 }
 
 /// A file as the download route needs it.
@@ -77,12 +70,12 @@ pub async fn add_upload(db: &Db, upload: NewUpload<'_>) -> Result<FileInfo, sqlx
     )))
     .bind(upload.workspace)
     .bind(match upload.to {
-        UploadTo::Channel(channel) => Some(channel),
-        UploadTo::Inbox(_) => None,
+        UploadTarget::Channel(channel) => Some(channel),
+        UploadTarget::Inbox(_) => None,
     })
     .bind(match upload.to {
-        UploadTo::Inbox(inbox) => Some(inbox),
-        UploadTo::Channel(_) => None,
+        UploadTarget::Inbox(inbox) => Some(inbox),
+        UploadTarget::Channel(_) => None,
     })
     .bind(upload.uploader)
     .bind(upload.uploader_name)

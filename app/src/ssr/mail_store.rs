@@ -101,7 +101,7 @@ impl NewEmail {
             hash.update((part.len() as u64).to_be_bytes());
             hash.update(part.as_bytes());
         }
-        hash.finalize().iter().map(|byte| format!("{byte:02x}")).collect()
+        super::file_store::hex(&hash.finalize())
     }
 }
 

@@ -7,7 +7,7 @@
 use crate::ServerState;
 use crate::web::error_status::error_response;
 use anteroom_app::error::AppError;
-use anteroom_app::model::{ChannelId, FileInfo, InboxId};
+use anteroom_app::model::{ChannelId, FileInfo, InboxId, UploadTarget};
 use anteroom_app::ssr::file_store::{self, ReceiveError};
 use anteroom_app::ssr::state::AppState;
 use anteroom_app::ssr::{auth, channels, db, files, inboxes, policy};
@@ -46,13 +46,13 @@ async fn receive(app: &AppState, target: Target, headers: &HeaderMap, body: Body
             let channel = channels::channel(&app.db, me.workspace_id, channel)
                 .await?
                 .ok_or_else(|| AppError::NotFound("That channel".into()))?;
-            files::UploadTo::Channel(channel.id)
+            UploadTarget::Channel(channel.id)
         }
         (None, Some(inbox)) => {
             let (_, access) =
                 inboxes::access(&app.db, &me, inbox).await?.ok_or_else(|| AppError::NotFound("That inbox".into()))?;
             policy::check_inbox(access, policy::InboxAction::Send)?;
-            files::UploadTo::Inbox(inbox)
+            UploadTarget::Inbox(inbox)
         }
         _ => return Err(AppError::BadArguments("a channel or an inbox".into())),
     };

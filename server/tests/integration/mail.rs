@@ -239,16 +239,7 @@ Subject: Re: Contract\r\nMessage-ID: <again@example.org>\r\nIn-Reply-To: <contra
         (view.reply_all_cc.clone(), view.reply_all_cc_new),
         (vec!["max@example.org".to_string(), "eve@example.net".to_string()], true)
     );
-    let upload = grace
-        .http
-        .post(format!("{}{}", grace.base, anteroom_app::model::UPLOAD_PATH))
-        .query(&[("inbox", inbox.0.to_string()), ("name", "quote.pdf".to_string())])
-        .header("Origin", &grace.base)
-        .header("Content-Type", "application/pdf")
-        .body(b"%PDF-1.4 quote".to_vec())
-        .send()
-        .await
-        .unwrap();
+    let upload = grace.upload(inbox, "quote.pdf", "application/pdf", b"%PDF-1.4 quote".to_vec()).await;
     assert_eq!(upload.status(), 200);
     let file: anteroom_app::model::FileInfo = upload.json().await.unwrap();
     let reply = ReplyInThread {

@@ -106,7 +106,7 @@ pub fn parse(raw: &[u8], max_stored_bytes: usize) -> Result<Parsed, ReceiveError
             name: crate::validate::file_name(part.attachment_name().unwrap_or("attachment")),
             content_type: crate::validate::content_type(&kind),
             content_id,
-            sha256: sha256_hex(&bytes),
+            sha256: crate::ssr::file_store::hex(&<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
             size: bytes.len() as u64,
         });
         files.push(bytes);
@@ -136,11 +136,6 @@ pub fn parse(raw: &[u8], max_stored_bytes: usize) -> Result<Parsed, ReceiveError
         return Err(too_large);
     }
     Ok(Parsed { email, files })
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// About the fewest bytes of text a part decodes to: quoted-printable

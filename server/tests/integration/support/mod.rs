@@ -12,7 +12,7 @@ pub mod procstat;
 
 use anteroom_app::api::accounts::SignIn;
 use anteroom_app::error::AppError;
-use anteroom_app::model::ChannelId;
+use anteroom_app::model::UploadTarget;
 use anteroom_server::{Config, Server};
 use leptos::server_fn::codec::{IntoReq, Post};
 use leptos::server_fn::error::FromServerFnError;
@@ -297,18 +297,19 @@ impl Client {
         self.http.get(format!("{}{path}", self.base)).send().await.expect("server answers")
     }
 
-    /// Uploads `bytes` as a file named `name` for a message in `channel`,
-    /// as the composer does.
+    /// Uploads `bytes` as a file named `name` for a message in a channel
+    /// or a reply from an inbox (`target`), as the composer does.
     pub async fn upload(
         &self,
-        channel: ChannelId,
+        target: impl Into<UploadTarget>,
         name: &str,
         content_type: &str,
         bytes: Vec<u8>,
     ) -> reqwest::Response {
+        let target = target.into().query();
         self.http
-            .post(format!("{}{}", self.base, anteroom_app::model::UPLOAD_PATH))
-            .query(&[("channel", channel.0.to_string()), ("name", name.to_string())])
+            .post(format!("{}{}?{target}", self.base, anteroom_app::model::UPLOAD_PATH))
+            .query(&[("name", name)])
             .header("Origin", &self.base)
             .header("Content-Type", content_type)
             .body(bytes)
